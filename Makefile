@@ -1,0 +1,92 @@
+# vethmap - map container networks: namespaces, veth pairs, bridges.
+#
+#   make            build ./vethmap
+#   sudo make run   install dependencies, build, scan this host into the default database
+#   sudo make check install dependencies, build, run every test
+#   make bench      speed and memory figures (root)
+#   make SANITIZE=address,undefined check   the same under sanitizers
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libnl-3.0 libnl-route-3.0 sqlite3
+
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+ifdef SANITIZE
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ifdef WERROR
+CFLAGS  += -Werror
+endif
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+# Debian packages needed to build and test (make deps installs the missing ones).
+DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev \
+           sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time
+
+SRCS    := $(wildcard src/*.c)
+OBJS    := $(SRCS:.c=.o)
+LIBOBJS := $(filter-out src/vethmap.o,$(OBJS))
+UNIT    := tests/unit/topo_test
+BENCH   := tests/bench/floor
+
+all: vethmap
+
+vethmap: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJS): src/vethmap.h
+src/db.o: src/schema.inc
+
+# The schema is compiled in from schema/vethmap.sql as a list of byte values.
+src/schema.inc: schema/vethmap.sql
+	od -An -v -tu1 $< | sed 's/[0-9][0-9]*/&,/g; $$s/,[[:space:]]*$$//' > $@.tmp && mv $@.tmp $@
+
+tests/unit/%: tests/unit/%.c $(LIBOBJS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests/bench/%: tests/bench/%.c $(LIBOBJS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: root needed to install:$$missing" >&2; exit 1; fi; \
+	  echo "make deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+run: deps
+	$(MAKE) vethmap
+	./vethmap scan
+
+check: deps
+	$(MAKE) vethmap $(UNIT)
+	tests/run
+
+bench: deps
+	$(MAKE) vethmap $(BENCH)
+	tests/bench/run
+
+install: vethmap
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 vethmap $(DESTDIR)$(BINDIR)/vethmap
+	install -m 0644 vethmap.8 $(DESTDIR)$(MANDIR)/man8/vethmap.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vethmap $(DESTDIR)$(MANDIR)/man8/vethmap.8
+
+clean:
+	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)
+
+.PHONY: all deps run check bench install uninstall clean

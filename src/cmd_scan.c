@@ -1,0 +1,66 @@
+/*
+ * cmd_scan.c implements 'vethmap scan': scan the host, store the snapshot, print it.
+ * The snapshot is stored before anything is printed, so a reader that goes away
+ * ('vethmap scan | head') never costs the snapshot.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <linux/capability.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "vethmap.h"
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *dbopt = NULL;
+	int json = 0, store = 1, c, rc = 1;
+	struct sqlite3 *db = NULL;
+	struct topo t;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbopt = optarg; break;
+		case 'j': json = 1; break;
+		case 'n': store = 0; break;
+		case 'v': verbosity++; break;
+		case 'h': usage_cmd(stdout, "scan"); return finish_stdout() ? 1 : 0;
+		default: return opt_error("scan", argv, c);
+		}
+	}
+	if (optind < argc)
+		return arg_error("scan", argv[optind]);
+	if (need_cap("vethmap scan", CAP_SYS_ADMIN, "to enter network namespaces") ||
+	    need_cap("vethmap scan", CAP_SYS_PTRACE, "to read other processes' namespaces"))
+		return 1;
+	if (store) {
+		db = db_open(db_path(dbopt), 1);
+		if (!db)
+			return 1;
+	}
+	topo_init(&t);
+	if (scan_run(&t, 1))
+		goto out;
+	if (db && db_store(db, &t) < 0)
+		goto out;
+	if (json)
+		json_topo(stdout, &t);
+	else
+		print_topo(stdout, &t);
+	rc = finish_stdout() ? 1 : 0;
+out:
+	topo_release(&t);
+	db_close(db);
+	return rc;
+}

@@ -1,0 +1,573 @@
+/*
+ * db.c implements the SQLite store: opening (and refusing files that are not ours),
+ * applying the schema compiled in from schema/vethmap.sql, writing one snapshot in one
+ * transaction, and loading a snapshot back into a struct topo.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "vethmap.h"
+
+#define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
+#define SCHEMA_VERSION 1
+
+static const char schema_sql[] = {
+#include "schema.inc"
+	, 0
+};
+
+static const char *db_file;	/* for messages */
+
+const char *db_path(const char *opt)
+{
+	const char *env = getenv("VETHMAP_DB");
+
+	if (opt)
+		return opt;
+	if (env && *env)
+		return env;
+	return DEFAULT_DB;
+}
+
+static int int_query(sqlite3 *db, const char *sql, long long *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Create the default directory (0700) and the file itself (0600) before SQLite does. */
+static int prepare_file(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, DEFAULT_DB) && mkdir("/var/lib/vethmap", 0700) && errno != EEXIST) {
+		error("cannot create '/var/lib/vethmap':");
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST) {
+		error("cannot create database '%s':", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open the database at path.  A file that is not SQLite, or SQLite but not vethmap's, is
+ * refused with one line and left untouched.  Writable opens apply the schema to an empty
+ * database and switch to WAL.  Returns NULL after printing the reason.
+ */
+sqlite3 *db_open(const char *path, int writable)
+{
+	sqlite3 *db = NULL;
+	long long app = 0, ver = 0, ntables = 0;
+	struct stat st;
+	int rc;
+
+	db_file = path;
+	if (writable) {
+		if (prepare_file(path))
+			return NULL;
+	} else if (stat(path, &st)) {
+		error("cannot open database '%s':", path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
+		      sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_extended_result_codes(db, 1);
+	rc = int_query(db, "SELECT count(*) FROM sqlite_master", &ntables);
+	if (rc == SQLITE_OK)
+		rc = int_query(db, "PRAGMA application_id", &app);
+	if (rc == SQLITE_OK)
+		rc = int_query(db, "PRAGMA user_version", &ver);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		error("'%s' is not a vethmap database (not SQLite)", path);
+		goto fail;
+	}
+	if (rc != SQLITE_OK) {
+		error("cannot read database '%s': %s", path, sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (ntables && app != APPLICATION_ID) {
+		error("'%s' is not a vethmap database (application_id %lld)", path, app);
+		goto fail;
+	}
+	if (ver > SCHEMA_VERSION) {
+		error("'%s' has schema version %lld; this vethmap knows up to %d", path, ver,
+		      SCHEMA_VERSION);
+		goto fail;
+	}
+	if (!ntables && !writable) {
+		error("'%s' holds no scans yet: run 'vethmap scan' first", path);
+		goto fail;
+	}
+	if (writable) {
+		char *msg = NULL;
+
+		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				 "PRAGMA foreign_keys=ON", NULL, NULL, &msg) != SQLITE_OK ||
+		    (!ntables && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) == SQLITE_OK &&
+		     (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
+		      sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK))) {
+			error("cannot set up database '%s': %s", path, msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+void db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
+
+static int db_fail(sqlite3 *db, const char *what)
+{
+	error("cannot %s '%s': %s", what, db_file, sqlite3_errmsg(db));
+	return -1;
+}
+
+static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return db_fail(db, "prepare statement for");
+	return 0;
+}
+
+/* Bind the given values in order: 'i' int64, 's' text (NULL = null), 'd' double, 'n' null. */
+static int run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	int rc, i = 1;
+
+	va_start(ap, types);
+	for (const char *p = types; *p; p++, i++) {
+		if (*p == 'i') {
+			sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		} else if (*p == 'd') {
+			sqlite3_bind_double(st, i, va_arg(ap, double));
+		} else if (*p == 'n') {
+			sqlite3_bind_null(st, i);
+		} else {
+			const char *s = va_arg(ap, const char *);
+
+			if (s)
+				sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i);
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, "write to");
+	return 0;
+}
+
+static void via_text(unsigned via, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < VIA_COUNT; i++)
+		if (via & (1u << i))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						via_names[i]);
+}
+
+static unsigned via_parse(const char *s)
+{
+	unsigned via = 0;
+
+	for (int i = 0; i < VIA_COUNT; i++) {
+		size_t n = strlen(via_names[i]);
+
+		for (const char *p = s; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+			if (!strncmp(p, via_names[i], n) && (p[n] == ',' || !p[n]))
+				via |= 1u << i;
+	}
+	return via;
+}
+
+enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_COUNT };
+
+static const char *const insert_sql[S_COUNT] = {
+	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
+	" version) VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO netns VALUES (?,?,?,?,?)",
+	"INSERT INTO netns_name VALUES (?,?,?)",
+	"INSERT INTO netns_pid VALUES (?,?,?)",
+	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO addr VALUES (?,?,?,?,?)",
+	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
+	"INSERT INTO unresolved VALUES (?,?,?,?)",
+};
+
+static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
+{
+	char via[64];
+
+	for (size_t i = 0; i < t->nns; i++) {
+		const struct netns *n = &t->ns[i];
+		long long ino = (long long)n->ino;
+
+		via_text(n->via, via, sizeof(via));
+		if (run(db, st[S_NS], "iiiis", id, ino, (long long)n->dev, (long long)n->is_host, via))
+			return -1;
+		for (size_t k = 0; k < n->names.n; k++)
+			if (run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
+				return -1;
+		for (size_t k = 0; k < n->pids.n; k++)
+			if (run(db, st[S_PID], "iii", id, ino, (long long)n->pids.v[k]))
+				return -1;
+	}
+	for (size_t i = 0; i < t->nifs; i++) {
+		const struct iface *f = &t->ifs[i];
+		long long ino = (long long)t->ns[f->ns].ino;
+		const struct iface *p = f->peer >= 0 ? &t->ifs[f->peer] : NULL;
+
+		sqlite3_stmt *s = st[S_IF];
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, ino);
+		sqlite3_bind_int64(s, 3, f->ifindex);
+		sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, f->kind, -1, SQLITE_STATIC);
+		if (*f->slave_kind)
+			sqlite3_bind_text(s, 6, f->slave_kind, -1, SQLITE_STATIC);
+		if (*f->mac)
+			sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, f->mtu);
+		sqlite3_bind_int64(s, 9, !!(f->flags & 1u));
+		sqlite3_bind_int64(s, 10, f->flags);
+		sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 12, f->promiscuity);
+		if (f->master)
+			sqlite3_bind_int64(s, 13, f->master);
+		if (f->link)
+			sqlite3_bind_int64(s, 14, f->link);
+		if (f->has_link_netnsid)
+			sqlite3_bind_int64(s, 15, f->link_netnsid);
+		if (p) {
+			sqlite3_bind_int64(s, 16, (long long)t->ns[p->ns].ino);
+			sqlite3_bind_int64(s, 17, p->ifindex);
+		}
+		if (run(db, s, ""))
+			return -1;
+		for (size_t k = 0; k < f->naddrs; k++)
+			if (run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
+				(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
+				return -1;
+	}
+	for (size_t i = 0; i < t->nedges; i++) {
+		const struct iface *a = &t->ifs[t->edges[i].a], *b = &t->ifs[t->edges[i].b];
+
+		if (run(db, st[S_EDGE], "iisiiii", id, (long long)i + 1,
+			edge_type_names[t->edges[i].type], (long long)t->ns[a->ns].ino,
+			(long long)a->ifindex, (long long)t->ns[b->ns].ino, (long long)b->ifindex))
+			return -1;
+	}
+	for (size_t i = 0; i < t->nunres; i++) {
+		const struct iface *f = &t->ifs[t->unres[i].ifc];
+
+		if (run(db, st[S_UNRES], "iiis", id, (long long)t->ns[f->ns].ino,
+			(long long)f->ifindex, t->unres[i].reason))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
+ * nothing written.
+ */
+long long db_store(sqlite3 *db, struct topo *t)
+{
+	sqlite3_stmt *st[S_COUNT] = { 0 };
+	long long id = -1;
+	int ok = 0;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "start a transaction in");
+		return -1;
+	}
+	for (int i = 0; i < S_COUNT; i++)
+		if (prep(db, &st[i], insert_sql[i]))
+			goto out;
+	if (run(db, st[S_SCAN], "ssdiiiis", t->host, t->started, t->duration_ms,
+		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
+		VETHMAP_VERSION))
+		goto out;
+	id = sqlite3_last_insert_rowid(db);
+	if (store_rows(db, st, t, id))
+		goto out;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "commit to");
+		goto out;
+	}
+	ok = 1;
+out:
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st[i]);
+	if (!ok) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	t->scan_id = id;
+	return id;
+}
+
+long long db_latest(sqlite3 *db)
+{
+	long long id = 0;
+
+	if (int_query(db, "SELECT coalesce(max(id), 0) FROM scan", &id) != SQLITE_OK)
+		return db_fail(db, "read");
+	return id;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
+/* Namespaces are sorted host first, then by inode: find one by inode. */
+static long ns_by_inode(const struct topo *t, long long ino)
+{
+	size_t lo, hi;
+
+	if (t->nns && t->ns[0].is_host && (long long)t->ns[0].ino == ino)
+		return 0;
+	lo = t->nns && t->ns[0].is_host ? 1 : 0;
+	hi = t->nns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((long long)t->ns[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nns && (long long)t->ns[lo].ino == ino ? (long)lo : -1;
+}
+
+static long if_by_key(const struct topo *t, long long ino, long long ifindex)
+{
+	long ns = ns_by_inode(t, ino);
+
+	return ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, (int)ifindex);
+}
+
+static int load_rows(sqlite3 *db, long long id, struct topo *t)
+{
+	static const char *const sql[] = {
+		"SELECT inode, dev, is_host, via FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode",
+		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
+		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
+		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
+		" master, link, link_netnsid FROM iface WHERE scan_id=?1",
+		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
+		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
+		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
+		if (sqlite3_prepare_v2(db, sql[q], -1, &st, NULL) != SQLITE_OK)
+			return db_fail(db, "read");
+		sqlite3_bind_int64(st, 1, id);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			long long ino = sqlite3_column_int64(st, 0);
+			long ns = q ? ns_by_inode(t, ino) : -1;
+			long a, b;
+
+			switch (q) {
+			case 0:
+				ns = (long)topo_add_ns(t, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)ino);
+				t->ns[ns].is_host = sqlite3_column_int(st, 2);
+				t->ns[ns].via = via_parse(col_text(st, 3));
+				break;
+			case 1:
+				if (ns >= 0)
+					strv_add(&t->ns[ns].names, col_text(st, 1));
+				break;
+			case 2:
+				if (ns >= 0)
+					intv_add(&t->ns[ns].pids, sqlite3_column_int(st, 1));
+				break;
+			case 3: {
+				struct iface *f;
+
+				if (ns < 0)
+					break;
+				f = topo_add_iface(t, (size_t)ns);
+				f->ifindex = sqlite3_column_int(st, 1);
+				copy_str(f->name, sizeof(f->name), col_text(st, 2));
+				copy_str(f->kind, sizeof(f->kind), col_text(st, 3));
+				copy_str(f->slave_kind, sizeof(f->slave_kind), col_text(st, 4));
+				copy_str(f->mac, sizeof(f->mac), col_text(st, 5));
+				f->mtu = (unsigned)sqlite3_column_int64(st, 6);
+				f->flags = (unsigned)sqlite3_column_int64(st, 7);
+				copy_str(f->oper, sizeof(f->oper), col_text(st, 8));
+				f->promiscuity = (unsigned)sqlite3_column_int64(st, 9);
+				f->master = sqlite3_column_int(st, 10);
+				f->link = sqlite3_column_int(st, 11);
+				f->has_link_netnsid = sqlite3_column_type(st, 12) != SQLITE_NULL;
+				f->link_netnsid = sqlite3_column_int(st, 12);
+				break;
+			}
+			case 4:
+				a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+				if (a >= 0)
+					iface_add_addr(&t->ifs[a], sqlite3_column_int(st, 2) == 6 ?
+						       AF_INET6 : AF_INET, 0, col_text(st, 3));
+				break;
+			case 5: {
+				const char *type = col_text(st, 0);
+				enum edge_type et = EDGE_VETH;
+
+				for (int k = 0; k <= EDGE_LOWER; k++)
+					if (!strcmp(type, edge_type_names[k]))
+						et = (enum edge_type)k;
+				a = if_by_key(t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+				b = if_by_key(t, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
+				if (a < 0 || b < 0)
+					break;
+				topo_add_edge(t, et, (size_t)a, (size_t)b);
+				if (et == EDGE_VETH) {
+					t->ifs[a].peer = b;
+					t->ifs[b].peer = a;
+				}
+				break;
+			}
+			case 6:
+				a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+				if (a >= 0)
+					topo_add_unresolved(t, (size_t)a, "%s", col_text(st, 2));
+				break;
+			}
+		}
+		sqlite3_finalize(st);
+		rc = rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+		if (q == 3 && !rc)
+			topo_sort(t);	/* interfaces by (ns, ifindex) before anything looks them up */
+	}
+	return rc;
+}
+
+/* Load snapshot id (0 = the latest) into an empty t.  -1 with a message when absent. */
+int db_load(sqlite3 *db, long long id, struct topo *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!id) {
+		id = db_latest(db);
+		if (id < 0)
+			return -1;
+		if (!id) {
+			error("'%s' holds no scans yet: run 'vethmap scan' first", db_file);
+			return -1;
+		}
+	}
+	if (sqlite3_prepare_v2(db, "SELECT host, started, duration_ms FROM scan WHERE id=?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		copy_str(t->host, sizeof(t->host), col_text(st, 0));
+		copy_str(t->started, sizeof(t->started), col_text(st, 1));
+		t->duration_ms = sqlite3_column_double(st, 2);
+		t->scan_id = id;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		error("no scan %lld in '%s'", id, db_file);
+		return -1;
+	}
+	if (rc != SQLITE_ROW)
+		return db_fail(db, "read");
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	rc = load_rows(db, id, t);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* 'vethmap scans': one line per snapshot, or a JSON array. */
+int db_list_scans(sqlite3 *db, int json)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, started, host, duration_ms, n_netns, n_ifaces,"
+			       " n_edges, n_unresolved FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	if (json)
+		fputs("[", stdout);
+	else
+		printf("%-6s %-24s %-20s %10s %6s %6s %6s %10s\n", "ID", "STARTED", "HOST",
+		       "DURATION", "NETNS", "IFACES", "EDGES", "UNRESOLVED");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json) {
+			printf("%s\n  {\"id\": %lld, \"started\": ", n ? "," : "",
+			       sqlite3_column_int64(st, 0));
+			json_str(stdout, col_text(st, 1));
+			fputs(", \"host\": ", stdout);
+			json_str(stdout, col_text(st, 2));
+			printf(", \"duration_ms\": %.3f, \"netns\": %lld, \"interfaces\": %lld,"
+			       " \"edges\": %lld, \"unresolved\": %lld}", sqlite3_column_double(st, 3),
+			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
+		} else {
+			printf("%-6lld %-24s ", sqlite3_column_int64(st, 0), col_text(st, 1));
+			text_escape(stdout, col_text(st, 2));
+			printf(" %9.1fms %6lld %6lld %6lld %10lld\n", sqlite3_column_double(st, 3),
+			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (json)
+		fputs(n ? "\n]\n" : "]\n", stdout);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+}

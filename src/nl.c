@@ -1,0 +1,230 @@
+/*
+ * nl.c implements the netlink side of a scan: one rtnetlink socket created inside each
+ * namespace (enter, create, return at once), link and address dumps through libnl-route,
+ * and RTM_GETNSID queries by fd, which libnl has no helper for.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_arp.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/vxlan.h>
+
+#include "vethmap.h"
+
+/* Create a route socket inside namespace ns; it stays bound there after we return. */
+static struct nl_sock *socket_in(struct topo *t, size_t ns)
+{
+	struct nl_sock *sk;
+	int saved, err;
+
+	if (netns_enter(t->ns[ns].fd, &saved))
+		return NULL;
+	sk = nl_socket_alloc();
+	err = sk ? nl_connect(sk, NETLINK_ROUTE) : -NLE_NOMEM;
+	netns_return(saved);
+	if (err) {
+		error("netlink socket in namespace %llu: %s", (unsigned long long)t->ns[ns].ino,
+		      nl_geterror(err));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	nl_socket_disable_auto_ack(sk);
+	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	return sk;
+}
+
+static void set_kind(struct iface *ifc, struct rtnl_link *l)
+{
+	const char *kind = rtnl_link_get_type(l);
+	unsigned arptype = rtnl_link_get_arptype(l);
+
+	if (kind && !strcmp(kind, "tun"))
+		kind = arptype == ARPHRD_ETHER ? "tap" : "tun";
+	else if (!kind || !*kind)
+		kind = arptype == ARPHRD_LOOPBACK ? "loopback" : "device";
+	copy_str(ifc->kind, sizeof(ifc->kind), kind);
+}
+
+static void take_link(struct topo *t, size_t ns, struct rtnl_link *l)
+{
+	struct iface *ifc = topo_add_iface(t, ns);
+	struct nl_addr *mac = rtnl_link_get_addr(l);
+	const char *s;
+	int32_t nsid;
+	uint32_t vx;
+
+	ifc->ifindex = rtnl_link_get_ifindex(l);
+	copy_str(ifc->name, sizeof(ifc->name), rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "");
+	set_kind(ifc, l);
+	s = rtnl_link_get_slave_type(l);
+	copy_str(ifc->slave_kind, sizeof(ifc->slave_kind), s ? s : "");
+	if (mac && nl_addr_get_len(mac))
+		nl_addr2str(mac, ifc->mac, sizeof(ifc->mac));
+	ifc->mtu = rtnl_link_get_mtu(l);
+	ifc->flags = rtnl_link_get_flags(l);
+	ifc->promiscuity = rtnl_link_get_promiscuity(l);
+	rtnl_link_operstate2str(rtnl_link_get_operstate(l), ifc->oper, sizeof(ifc->oper));
+	ifc->master = rtnl_link_get_master(l);
+	ifc->link = rtnl_link_get_link(l);
+	if (!rtnl_link_get_link_netnsid(l, &nsid)) {
+		ifc->has_link_netnsid = 1;
+		ifc->link_netnsid = nsid;
+	}
+	if (!strcmp(ifc->kind, "vxlan") && !rtnl_link_vxlan_get_link(l, &vx))
+		ifc->vxlan_link = (int)vx;
+}
+
+static void take_addr(struct topo *t, size_t first, struct rtnl_addr *a)
+{
+	struct nl_addr *local = rtnl_addr_get_local(a);
+	int family = rtnl_addr_get_family(a);
+	char ip[INET6_ADDRSTRLEN], text[64];
+	long i;
+
+	if (!local || (family != AF_INET && family != AF_INET6))
+		return;
+	if (!inet_ntop(family, nl_addr_get_binary_addr(local), ip, sizeof(ip)))
+		return;
+	snprintf(text, sizeof(text), "%s/%d", ip, rtnl_addr_get_prefixlen(a));
+	/* Interfaces of this namespace are t->ifs[first..]; unsorted yet, so search. */
+	for (i = (long)first; (size_t)i < t->nifs; i++)
+		if (t->ifs[i].ifindex == rtnl_addr_get_ifindex(a)) {
+			iface_add_addr(&t->ifs[i], family, rtnl_addr_get_prefixlen(a), text);
+			return;
+		}
+}
+
+/* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
+int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
+{
+	struct nl_cache *links = NULL, *addrs = NULL;
+	struct nl_object *o;
+	struct nl_sock *sk;
+	size_t first = t->nifs;
+	int err = 0, tries;
+
+	sk = socket_in(t, ns);
+	if (!sk) {
+		t->ns[ns].dump_error = errno ? errno : EIO;
+		return -1;
+	}
+	t->ns[ns].nl = sk;
+	for (tries = 0; tries < 5; tries++) {
+		err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+		if (err != -NLE_DUMP_INTR)
+			break;
+	}
+	if (err < 0)
+		goto fail;
+	for (o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
+		take_link(t, ns, (struct rtnl_link *)o);
+	nl_cache_free(links);
+	if (!want_addrs)
+		return 0;
+	for (tries = 0; tries < 5; tries++) {
+		err = rtnl_addr_alloc_cache(sk, &addrs);
+		if (err != -NLE_DUMP_INTR)
+			break;
+	}
+	if (err < 0)
+		goto fail;
+	for (o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o))
+		take_addr(t, first, (struct rtnl_addr *)o);
+	nl_cache_free(addrs);
+	return 0;
+fail:
+	warnx("dump of namespace %llu failed: %s", (unsigned long long)t->ns[ns].ino,
+	      nl_geterror(err));
+	t->ns[ns].dump_error = EIO;
+	return -1;
+}
+
+/*
+ * The nsid that namespace `observer` gives namespace `target`, asked with RTM_GETNSID
+ * and NETNSA_FD on observer's socket; -1 when none is assigned or on any error.  The
+ * question never assigns an nsid.
+ */
+int nl_nsid(void *ctx, size_t observer, size_t target)
+{
+	static uint32_t seq = 0x5e7a0000;
+	struct topo *t = ctx;
+	struct nl_sock *sk = t->ns[observer].nl;
+	struct {
+		struct nlmsghdr nh;
+		struct rtgenmsg g;
+		char pad[3];
+		struct nlattr fd_attr;
+		uint32_t fd;
+	} req;
+	union {
+		struct nlmsghdr nh;
+		char buf[4096];
+	} resp;
+	ssize_t n;
+	int fd;
+
+	if (!sk || t->ns[target].fd < 0)
+		return -1;
+	if (observer == target)
+		return -1;
+	fd = nl_socket_get_fd(sk);
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETNSID;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = ++seq;
+	req.g.rtgen_family = AF_UNSPEC;
+	req.fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+	req.fd_attr.nla_type = NETNSA_FD;
+	req.fd = (uint32_t)t->ns[target].fd;
+	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return -1;
+	for (;;) {
+		n = recv(fd, &resp, sizeof(resp), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(struct nlmsghdr))
+			return -1;
+		for (struct nlmsghdr *nh = &resp.nh; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
+			struct nlattr *a;
+			int len;
+
+			if (nh->nlmsg_seq != seq)
+				continue;
+			if (nh->nlmsg_type != RTM_NEWNSID)
+				return -1;	/* NLMSG_ERROR or unexpected */
+			a = (struct nlattr *)((char *)NLMSG_DATA(nh) + NLMSG_ALIGN(sizeof(struct rtgenmsg)));
+			len = (int)nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg)));
+			for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+			     len -= NLA_ALIGN(a->nla_len),
+			     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+				if ((a->nla_type & NLA_TYPE_MASK) == NETNSA_NSID &&
+				    a->nla_len >= NLA_HDRLEN + sizeof(int32_t)) {
+					int32_t id;
+
+					memcpy(&id, (char *)a + NLA_HDRLEN, sizeof(id));
+					return id;
+				}
+			return -1;
+		}
+	}
+}
+
+void nl_close_all(struct topo *t)
+{
+	for (size_t i = 0; i < t->nns; i++)
+		if (t->ns[i].nl) {
+			nl_socket_free(t->ns[i].nl);
+			t->ns[i].nl = NULL;
+		}
+}

@@ -1,0 +1,38 @@
+/*
+ * scan.c implements one whole scan of the host: discover namespaces, dump each one,
+ * pair and link, and time it.  The result is a struct topo with no fds left open.
+ */
+#define _GNU_SOURCE
+#include <time.h>
+#include <unistd.h>
+
+#include "vethmap.h"
+
+int scan_run(struct topo *t, int want_addrs)
+{
+	struct timespec t0, t1, wall;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fmt_iso8601(t->started, sizeof(t->started), &wall);
+	if (gethostname(t->host, sizeof(t->host) - 1))
+		copy_str(t->host, sizeof(t->host), "unknown");
+	t->host[sizeof(t->host) - 1] = '\0';
+
+	if (netns_discover(t)) {
+		netns_close_all(t);
+		return -1;
+	}
+	for (size_t i = 0; i < t->nns; i++)
+		nl_dump_ns(t, i, want_addrs);
+	topo_sort(t);
+	topo_build(t, nl_nsid, t);
+	nl_close_all(t);
+	netns_close_all(t);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t->duration_ms = ts_diff_ms(&t0, &t1);
+	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
+		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
+	return 0;
+}

@@ -1,0 +1,496 @@
+/*
+ * topo.c implements the in-memory graph and the pure pairing logic: which veth end is
+ * whose peer, bridge and master membership, and lower links.  No I/O happens here; the
+ * only question asked of the outside world is "which nsid does namespace A give namespace
+ * B", through the nsid_fn callback, so unit tests can replay recorded scans.
+ *
+ * The rule: a pairing is reported only when the kernel's own words prove it.  A veth end
+ * carries IFLA_LINK (the peer's ifindex, in the peer's namespace) and, when the peer lives
+ * elsewhere, IFLA_LINK_NETNSID (the peer namespace's nsid in the owner's table).  We accept
+ * a candidate only when its ifindex, its own IFLA_LINK and the owner's nsid for its
+ * namespace all agree, and the candidate agrees back.  Anything less is "unresolved".
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vethmap.h"
+
+const char *const via_names[VIA_COUNT] = { "proc", "task", "fd", "mount", "self" };
+const char *const edge_type_names[] = { "veth", "bridge", "master", "lower" };
+
+void topo_init(struct topo *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void topo_release(struct topo *t)
+{
+	for (size_t i = 0; i < t->nns; i++) {
+		strv_release(&t->ns[i].names);
+		intv_release(&t->ns[i].pids);
+	}
+	for (size_t i = 0; i < t->nifs; i++)
+		free(t->ifs[i].addrs);
+	free(t->ns);
+	free(t->ifs);
+	free(t->edges);
+	free(t->unres);
+	topo_init(t);
+}
+
+size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
+{
+	struct netns *n;
+
+	t->ns = grow(t->ns, &t->nns_alloc, t->nns + 1, sizeof(*t->ns));
+	n = &t->ns[t->nns];
+	memset(n, 0, sizeof(*n));
+	n->dev = dev;
+	n->ino = ino;
+	n->fd = -1;
+	return t->nns++;
+}
+
+/* Linear: discovery keeps its own hash; this serves loading and tests. */
+long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < t->nns; i++)
+		if (t->ns[i].ino == ino && (!dev || t->ns[i].dev == dev))
+			return (long)i;
+	return -1;
+}
+
+struct iface *topo_add_iface(struct topo *t, size_t ns)
+{
+	struct iface *ifc;
+
+	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + 1, sizeof(*t->ifs));
+	ifc = &t->ifs[t->nifs++];
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->ns = ns;
+	ifc->peer = -1;
+	return ifc;
+}
+
+void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text)
+{
+	struct addr *a;
+
+	ifc->addrs = xrealloc(ifc->addrs, (ifc->naddrs + 1) * sizeof(*ifc->addrs));
+	a = &ifc->addrs[ifc->naddrs++];
+	a->family = family;
+	a->prefixlen = prefixlen;
+	copy_str(a->text, sizeof(a->text), text);
+}
+
+static int cmp_iface(const void *pa, const void *pb)
+{
+	const struct iface *a = pa, *b = pb;
+
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+/* Binary search in the (ns, ifindex)-sorted interface array. */
+long topo_find_iface(const struct topo *t, size_t ns, int ifindex)
+{
+	size_t lo = 0, hi = t->nifs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct iface *m = &t->ifs[mid];
+
+		if (m->ns < ns || (m->ns == ns && m->ifindex < ifindex))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->nifs && t->ifs[lo].ns == ns && t->ifs[lo].ifindex == ifindex)
+		return (long)lo;
+	return -1;
+}
+
+static const struct topo *sort_topo;
+
+static int cmp_ns_index(const void *pa, const void *pb)
+{
+	const struct netns *a = &sort_topo->ns[*(const size_t *)pa];
+	const struct netns *b = &sort_topo->ns[*(const size_t *)pb];
+
+	if (a->is_host != b->is_host)
+		return a->is_host ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return (a->dev > b->dev) - (a->dev < b->dev);
+}
+
+/*
+ * Put namespaces in output order (host first, then by inode) and interfaces by
+ * (namespace, ifindex).  Must run before topo_build() and before any index is kept.
+ */
+void topo_sort(struct topo *t)
+{
+	size_t *order = xmalloc(t->nns * sizeof(*order));
+	size_t *where = xmalloc(t->nns * sizeof(*where));
+	struct netns *ns = xmalloc(t->nns * sizeof(*ns));
+
+	for (size_t i = 0; i < t->nns; i++)
+		order[i] = i;
+	sort_topo = t;
+	qsort(order, t->nns, sizeof(*order), cmp_ns_index);
+	sort_topo = NULL;
+	for (size_t i = 0; i < t->nns; i++) {
+		ns[i] = t->ns[order[i]];
+		where[order[i]] = i;
+	}
+	memcpy(t->ns, ns, t->nns * sizeof(*ns));
+	for (size_t i = 0; i < t->nifs; i++)
+		t->ifs[i].ns = where[t->ifs[i].ns];
+	qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
+	free(order);
+	free(where);
+	free(ns);
+}
+
+void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b)
+{
+	t->edges = grow(t->edges, &t->nedges_alloc, t->nedges + 1, sizeof(*t->edges));
+	t->edges[t->nedges].type = type;
+	t->edges[t->nedges].a = a;
+	t->edges[t->nedges].b = b;
+	t->nedges++;
+}
+
+void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
+{
+	va_list ap;
+	struct unresolved *u;
+
+	t->unres = grow(t->unres, &t->nunres_alloc, t->nunres + 1, sizeof(*t->unres));
+	u = &t->unres[t->nunres++];
+	u->ifc = ifc;
+	va_start(ap, fmt);
+	vsnprintf(u->reason, sizeof(u->reason), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A small open-addressing map from 64-bit keys to ints, caching nsid answers both ways:
+ * (observer, target) -> nsid and (observer, nsid) -> target.  An observer's nsids are a
+ * one-to-one map, so once an nsid is placed, other candidates need no question.
+ */
+struct cache {
+	uint64_t *keys;
+	long *vals;
+	size_t cap, used;
+};
+
+static size_t cache_slot(const struct cache *c, uint64_t key)
+{
+	uint64_t h = key * 0x9E3779B97F4A7C15ull;
+	size_t i = (size_t)(h >> 17) & (c->cap - 1);
+
+	while (c->keys[i] && c->keys[i] != key)
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+static void cache_put(struct cache *c, uint64_t key, long val)
+{
+	size_t i;
+
+	key |= 1ull << 63;	/* never zero: zero marks an empty slot */
+	if ((c->used + 1) * 2 > c->cap) {
+		struct cache old = *c;
+
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->keys = xcalloc(c->cap, sizeof(*c->keys));
+		c->vals = xcalloc(c->cap, sizeof(*c->vals));
+		c->used = 0;
+		for (size_t j = 0; j < old.cap; j++)
+			if (old.keys[j]) {
+				i = cache_slot(c, old.keys[j]);
+				c->keys[i] = old.keys[j];
+				c->vals[i] = old.vals[j];
+				c->used++;
+			}
+		free(old.keys);
+		free(old.vals);
+	}
+	i = cache_slot(c, key);
+	if (!c->keys[i])
+		c->used++;
+	c->keys[i] = key;
+	c->vals[i] = val;
+}
+
+static int cache_get(const struct cache *c, uint64_t key, long *val)
+{
+	size_t i;
+
+	if (!c->cap)
+		return 0;
+	i = cache_slot(c, key | 1ull << 63);
+	if (!c->keys[i])
+		return 0;
+	*val = c->vals[i];
+	return 1;
+}
+
+struct pairing {
+	struct topo *t;
+	nsid_fn nsid;
+	void *ctx;
+	struct cache by_target;	/* observer<<32 | target -> nsid */
+	struct cache by_nsid;	/* observer<<32 | (uint32)nsid -> target */
+	size_t *by_ifindex;	/* all interfaces, sorted by (ifindex, ns) */
+};
+
+static long ask_nsid(struct pairing *p, size_t observer, size_t target)
+{
+	uint64_t key = (uint64_t)observer << 32 | (uint32_t)target;
+	long id;
+
+	if (cache_get(&p->by_target, key, &id))
+		return id;
+	id = p->nsid(p->ctx, observer, target);
+	cache_put(&p->by_target, key, id);
+	if (id >= 0)
+		cache_put(&p->by_nsid, (uint64_t)observer << 32 | (uint32_t)id, (long)target);
+	return id;
+}
+
+static const struct topo *cmp_t;
+
+static int cmp_by_ifindex(const void *pa, const void *pb)
+{
+	const struct iface *a = &cmp_t->ifs[*(const size_t *)pa];
+	const struct iface *b = &cmp_t->ifs[*(const size_t *)pb];
+
+	if (a->ifindex != b->ifindex)
+		return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+	return (a->ns > b->ns) - (a->ns < b->ns);
+}
+
+/* First position in p->by_ifindex whose interface has this ifindex. */
+static size_t first_with_ifindex(const struct pairing *p, int ifindex)
+{
+	size_t lo = 0, hi = p->t->nifs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->t->ifs[p->by_ifindex[mid]].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Find, among interfaces with ifindex `ifindex` in namespaces other than owner's, the one
+ * in the namespace that `owner` calls `nsid`.  `want_link` > 0 also requires the
+ * candidate's IFLA_LINK to equal it (a veth pointing back).  Returns the interface index,
+ * -1 when no discovered namespace has that nsid among the candidates.
+ */
+static long place_by_nsid(struct pairing *p, size_t owner, int nsid, int ifindex, int want_link)
+{
+	struct topo *t = p->t;
+	long known;
+
+	if (cache_get(&p->by_nsid, (uint64_t)owner << 32 | (uint32_t)nsid, &known)) {
+		long c = topo_find_iface(t, (size_t)known, ifindex);
+
+		if (c >= 0 && (want_link <= 0 || t->ifs[c].link == want_link))
+			return c;
+		return -1;
+	}
+	for (size_t k = first_with_ifindex(p, ifindex); k < t->nifs; k++) {
+		size_t c = p->by_ifindex[k];
+		const struct iface *cand = &t->ifs[c];
+
+		if (cand->ifindex != ifindex)
+			break;
+		if (cand->ns == owner || (want_link > 0 && cand->link != want_link))
+			continue;
+		if (ask_nsid(p, owner, cand->ns) == nsid)
+			return (long)c;
+	}
+	return -1;
+}
+
+static int is_veth(const struct iface *ifc)
+{
+	return !strcmp(ifc->kind, "veth");
+}
+
+/* Set ifs[i].peer, or record why it cannot be. */
+static void pair_veth(struct pairing *p, size_t i)
+{
+	struct topo *t = p->t;
+	struct iface *x = &t->ifs[i];
+	long c;
+
+	if (x->link <= 0) {
+		topo_add_unresolved(t, i, "kernel reports no peer ifindex (IFLA_LINK %d): peer gone?",
+				    x->link);
+		return;
+	}
+	if (!x->has_link_netnsid) {
+		c = topo_find_iface(t, x->ns, x->link);
+		if (c >= 0 && (size_t)c != i && is_veth(&t->ifs[c]) && t->ifs[c].link == x->ifindex &&
+		    !t->ifs[c].has_link_netnsid) {
+			x->peer = c;
+			return;
+		}
+		topo_add_unresolved(t, i, "no link-netnsid and no veth with ifindex %d pointing back "
+				    "in its own namespace", x->link);
+		return;
+	}
+	if (x->link_netnsid < 0) {
+		topo_add_unresolved(t, i, "peer namespace has no nsid (%d): being destroyed?",
+				    x->link_netnsid);
+		return;
+	}
+	c = place_by_nsid(p, x->ns, x->link_netnsid, x->link, x->ifindex);
+	if (c < 0 || !is_veth(&t->ifs[c])) {
+		topo_add_unresolved(t, i, "peer ifindex %d in nsid %d: no such veth in any "
+				    "discovered namespace", x->link, x->link_netnsid);
+		return;
+	}
+	x->peer = c;
+}
+
+static int is_lower_kind(const char *kind)
+{
+	static const char *const kinds[] = { "macvlan", "macvtap", "ipvlan", "ipvtap", "vlan",
+		"macsec", "vxlan", NULL };
+
+	for (int i = 0; kinds[i]; i++)
+		if (!strcmp(kind, kinds[i]))
+			return 1;
+	return 0;
+}
+
+/* Lower link of an upper device (macvlan, vlan, vxlan's underlay, ...). */
+static void link_lower(struct pairing *p, size_t i)
+{
+	struct topo *t = p->t;
+	struct iface *x = &t->ifs[i];
+	int parent = !strcmp(x->kind, "vxlan") ? x->vxlan_link : x->link;
+	long c;
+
+	if (parent <= 0 || (parent == x->ifindex && !x->has_link_netnsid))
+		return;		/* no lower device (vxlan without dev, plain devices) */
+	if (!x->has_link_netnsid)
+		c = topo_find_iface(t, x->ns, parent);
+	else if (x->link_netnsid < 0)
+		c = -1;
+	else
+		c = place_by_nsid(p, x->ns, x->link_netnsid, parent, 0);
+	if (c < 0 || (size_t)c == i) {
+		if (is_lower_kind(x->kind))
+			topo_add_unresolved(t, i, "lower device ifindex %d%s not found", parent,
+					    x->has_link_netnsid ? " in its link-netnsid" : "");
+		return;
+	}
+	topo_add_edge(t, EDGE_LOWER, i, (size_t)c);
+}
+
+const char *iface_master_kind(const struct topo *t, const struct iface *ifc)
+{
+	long m;
+
+	if (!ifc->master)
+		return NULL;
+	m = topo_find_iface(t, ifc->ns, ifc->master);
+	return m < 0 ? NULL : t->ifs[m].kind;
+}
+
+/*
+ * Build every edge.  Interfaces must be sorted (topo_sort).  Clears earlier results, so
+ * it can run again on the same interfaces.
+ */
+void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
+{
+	struct pairing p = { .t = t, .nsid = nsid, .ctx = ctx };
+
+	t->nedges = 0;
+	t->nunres = 0;
+	p.by_ifindex = xmalloc(t->nifs * sizeof(*p.by_ifindex));
+	for (size_t i = 0; i < t->nifs; i++) {
+		p.by_ifindex[i] = i;
+		t->ifs[i].peer = -1;
+	}
+	cmp_t = t;
+	qsort(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex);
+	cmp_t = NULL;
+
+	for (size_t i = 0; i < t->nifs; i++)
+		if (is_veth(&t->ifs[i]))
+			pair_veth(&p, i);
+	/* Keep a pairing only when both ends name each other. */
+	for (size_t i = 0; i < t->nifs; i++) {
+		struct iface *x = &t->ifs[i];
+
+		if (x->peer < 0)
+			continue;
+		if (t->ifs[x->peer].peer != (long)i) {
+			topo_add_unresolved(t, i, "candidate peer '%s' does not point back",
+					    t->ifs[x->peer].name);
+			x->peer = -1;
+		} else if ((size_t)x->peer > i) {
+			topo_add_edge(t, EDGE_VETH, i, (size_t)x->peer);
+		}
+	}
+
+	for (size_t i = 0; i < t->nifs; i++) {
+		struct iface *x = &t->ifs[i];
+		long m;
+
+		if (x->master) {
+			m = topo_find_iface(t, x->ns, x->master);
+			if (m < 0)
+				topo_add_unresolved(t, i, "master ifindex %d not found in its namespace",
+						    x->master);
+			else
+				topo_add_edge(t, !strcmp(t->ifs[m].kind, "bridge") ? EDGE_BRIDGE :
+					      EDGE_MASTER, i, (size_t)m);
+		}
+		if (!is_veth(x))
+			link_lower(&p, i);
+	}
+	free(p.by_ifindex);
+	free(p.by_target.keys);
+	free(p.by_target.vals);
+	free(p.by_nsid.keys);
+	free(p.by_nsid.vals);
+}
+
+/*
+ * A short label for a namespace in peer columns: "host", an `ip netns` name, another
+ * bind-mount path, or the inode.
+ */
+const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size)
+{
+	const struct netns *n = &t->ns[ns];
+
+	if (n->is_host)
+		return "host";
+	for (size_t i = 0; i < n->names.n; i++) {
+		const char *s = n->names.v[i];
+
+		if (!strncmp(s, "/run/netns/", 11) && s[11])
+			return s + 11;
+		if (!strncmp(s, "/var/run/netns/", 15) && s[15])
+			return s + 15;
+	}
+	if (n->names.n)
+		return n->names.v[0];
+	snprintf(buf, size, "%llu", (unsigned long long)n->ino);
+	return buf;
+}

@@ -1,0 +1,295 @@
+/*
+ * util.c implements messages, allocation that dies on failure, small vectors, time
+ * formatting, capability checks and text escaping shared by every command.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vethmap.h"
+
+int verbosity;
+
+/* A message that ends in ':' gets the current errno text appended (sbase habit). */
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t len = strlen(fmt);
+
+	fprintf(stderr, "vethmap: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	if (len && fmt[len - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* Make room for `need` elements of `size` bytes in p, doubling; returns the new p. */
+void *grow(void *p, size_t *alloc, size_t need, size_t size)
+{
+	size_t n = *alloc;
+
+	if (need <= n)
+		return p;
+	if (!n)
+		n = 8;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / size)
+		die("out of memory");
+	p = xrealloc(p, n * size);
+	*alloc = n;
+	return p;
+}
+
+void strv_add(struct strv *sv, const char *s)
+{
+	sv->v = grow(sv->v, &sv->alloc, sv->n + 1, sizeof(*sv->v));
+	sv->v[sv->n++] = xstrdup(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort_unique(struct strv *sv)
+{
+	size_t i, j = 0;
+
+	if (sv->n < 2)
+		return;
+	qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+	for (i = 1; i < sv->n; i++) {
+		if (!strcmp(sv->v[i], sv->v[j]))
+			free(sv->v[i]);
+		else
+			sv->v[++j] = sv->v[i];
+	}
+	sv->n = j + 1;
+}
+
+void strv_release(struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+}
+
+void intv_add(struct intv *iv, int x)
+{
+	iv->v = grow(iv->v, &iv->alloc, iv->n + 1, sizeof(*iv->v));
+	iv->v[iv->n++] = x;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+void intv_sort_unique(struct intv *iv)
+{
+	size_t i, j = 0;
+
+	if (iv->n < 2)
+		return;
+	qsort(iv->v, iv->n, sizeof(*iv->v), cmp_int);
+	for (i = 1; i < iv->n; i++)
+		if (iv->v[i] != iv->v[j])
+			iv->v[++j] = iv->v[i];
+	iv->n = j + 1;
+}
+
+void intv_release(struct intv *iv)
+{
+	free(iv->v);
+	iv->v = NULL;
+	iv->n = iv->alloc = 0;
+}
+
+/* strlcpy that always terminates and never reads past src's end. */
+void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void fmt_iso8601(char *buf, size_t size, const struct timespec *ts)
+{
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 ts->tv_nsec / 1000000);
+}
+
+double ts_diff_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* A failed write to stdout is an error, not a silent success (git's run_builtin). */
+int finish_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		error("write error on standard output:");
+		return -1;
+	}
+	return 0;
+}
+
+/* Is `cap` in our effective set?  Uses capget(2) directly: no libcap needed. */
+int has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	return !!(data[cap / 32].effective & (1u << (cap % 32)));
+}
+
+/* One line naming the missing capability; -1 if it is missing. */
+int need_cap(const char *what, int cap, const char *why)
+{
+	static const char *const names[] = {
+		[CAP_NET_ADMIN] = "CAP_NET_ADMIN", [CAP_NET_RAW] = "CAP_NET_RAW",
+		[CAP_SYS_ADMIN] = "CAP_SYS_ADMIN", [CAP_SYS_PTRACE] = "CAP_SYS_PTRACE",
+		[CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
+	};
+	const char *name = (size_t)cap < sizeof(names) / sizeof(names[0]) && names[cap] ?
+		names[cap] : "a capability";
+
+	if (has_cap(cap))
+		return 0;
+	error("'%s' needs %s (%s): run it as root", what, name, why);
+	return -1;
+}
+
+/* Write s for a terminal: printable ASCII as is, anything else as \xNN. */
+void text_escape(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (isprint(*p) && *p < 0x80)
+			fputc(*p, f);
+		else
+			fprintf(f, "\\x%02x", *p);
+	}
+}
+
+/* Decode mountinfo's octal escapes (\040 for space etc.) in place; -1 if malformed. */
+int decode_mount_escapes(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (*r == '\\') {
+			int v = 0;
+
+			for (int i = 1; i <= 3; i++) {
+				if (r[i] < '0' || r[i] > '7')
+					return -1;
+				v = v * 8 + (r[i] - '0');
+			}
+			if (v == 0 || v > 255)
+				return -1;
+			*w++ = (char)v;
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return 0;
+}

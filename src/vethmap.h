@@ -1,0 +1,201 @@
+/*
+ * vethmap.h - the one private header of vethmap.
+ *
+ * Memory rule: a struct topo owns everything hanging off it (names, addresses, edges);
+ * topo_release() frees it all.  Strings passed into topo_* functions are copied.
+ * Functions that can fail return 0 or a positive value on success and -1 on error, after
+ * printing one line with error(); fatal conditions call die().
+ */
+#ifndef VETHMAP_H
+#define VETHMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define VETHMAP_VERSION "0.1.0"
+#define DEFAULT_DB "/var/lib/vethmap/vethmap.db"
+
+/* How a namespace was found (bit mask, in this order in output). */
+enum {
+	VIA_PROC = 1 << 0,	/* /proc/P/ns/net */
+	VIA_TASK = 1 << 1,	/* /proc/P/task/T/ns/net */
+	VIA_FD = 1 << 2,	/* /proc/P/fd/N -> net:[INODE] */
+	VIA_MOUNT = 1 << 3,	/* nsfs bind mount, in any mount namespace (incl. /run/netns) */
+	VIA_SELF = 1 << 4,	/* the namespace vethmap runs in */
+};
+#define VIA_COUNT 5
+extern const char *const via_names[VIA_COUNT];
+
+struct strv {
+	char **v;
+	size_t n, alloc;
+};
+
+struct intv {
+	int *v;
+	size_t n, alloc;
+};
+
+struct netns {
+	uint64_t dev, ino;	/* identity: (st_dev, st_ino) of the nsfs file */
+	int fd;			/* held open for the whole scan; -1 when loaded from the db */
+	unsigned via;		/* VIA_* */
+	int is_host;
+	struct strv names;	/* bind-mount paths, sorted, unique */
+	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
+	void *nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
+	int dump_error;		/* errno-style code when its dump failed, else 0 */
+};
+
+struct addr {
+	int family;		/* AF_INET or AF_INET6 */
+	int prefixlen;
+	char text[64];		/* "10.1.0.1/24" */
+};
+
+#define IFNAME_MAX 64		/* kernel allows 15 bytes; headroom for hostile dumps */
+#define KIND_MAX 32
+
+struct iface {
+	size_t ns;		/* index into topo.ns */
+	int ifindex;
+	char name[IFNAME_MAX];
+	char kind[KIND_MAX];	/* veth, bridge, macvlan, tap, device, ... */
+	char slave_kind[KIND_MAX];	/* "bridge" for bridge ports, "" when none */
+	char mac[32];
+	unsigned mtu;
+	unsigned flags;		/* IFF_* */
+	unsigned promiscuity;
+	char oper[16];		/* up, down, unknown, lowerlayerdown, ... */
+	int master;		/* ifindex in the same netns, 0 = none */
+	int link;		/* IFLA_LINK, 0 = none */
+	int has_link_netnsid;
+	int link_netnsid;	/* in the owner's nsid table */
+	int vxlan_link;		/* IFLA_VXLAN_LINK for vxlan, 0 = none */
+	struct addr *addrs;
+	size_t naddrs;
+	/* filled by topo_build() */
+	long peer;		/* index into topo.ifs of the veth peer, -1 = none */
+};
+
+enum edge_type { EDGE_VETH, EDGE_BRIDGE, EDGE_MASTER, EDGE_LOWER };
+extern const char *const edge_type_names[];
+
+struct edge {
+	enum edge_type type;
+	size_t a, b;		/* indices into topo.ifs: port/upper -> bridge/parent */
+};
+
+struct unresolved {
+	size_t ifc;		/* index into topo.ifs */
+	char reason[160];
+};
+
+/*
+ * nsid lookup used by pairing: the nsid that namespace `observer` gives namespace
+ * `target`, or -1 when it has none.  Scanning asks the kernel (RTM_GETNSID); unit tests
+ * answer from a recorded table.
+ */
+typedef int (*nsid_fn)(void *ctx, size_t observer, size_t target);
+
+struct topo {
+	struct netns *ns;
+	size_t nns, nns_alloc;
+	struct iface *ifs;
+	size_t nifs, nifs_alloc;
+	struct edge *edges;
+	size_t nedges, nedges_alloc;
+	struct unresolved *unres;
+	size_t nunres, nunres_alloc;
+	/* scan metadata */
+	long long scan_id;	/* 0 = not stored */
+	char host[256];
+	char started[32];	/* ISO-8601 UTC */
+	double duration_ms;
+};
+
+/* util.c */
+void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int verbosity;
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+void *grow(void *p, size_t *alloc, size_t need, size_t size);
+void strv_add(struct strv *sv, const char *s);
+void strv_sort_unique(struct strv *sv);
+void strv_release(struct strv *sv);
+void intv_add(struct intv *iv, int x);
+void intv_sort_unique(struct intv *iv);
+void intv_release(struct intv *iv);
+void copy_str(char *dst, size_t size, const char *src);
+void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
+double ts_diff_ms(const struct timespec *a, const struct timespec *b);
+int finish_stdout(void);
+int has_cap(int cap);
+int need_cap(const char *what, int cap, const char *why);
+void text_escape(FILE *f, const char *s);
+int decode_mount_escapes(char *s);
+
+/* topo.c: pure pairing and edge building, no I/O */
+void topo_init(struct topo *t);
+void topo_release(struct topo *t);
+size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino);
+long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino);
+struct iface *topo_add_iface(struct topo *t, size_t ns);
+void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
+long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
+void topo_sort(struct topo *t);
+void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
+void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
+void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+const char *iface_master_kind(const struct topo *t, const struct iface *ifc);
+
+/* netns.c: discovery and entering */
+int netns_discover(struct topo *t);
+int netns_enter(int fd, int *saved);
+void netns_return(int saved);
+void netns_close_all(struct topo *t);
+
+/* nl.c: netlink dumps and nsid queries */
+int nl_dump_ns(struct topo *t, size_t ns, int want_addrs);
+int nl_nsid(void *ctx, size_t observer, size_t target);
+void nl_close_all(struct topo *t);
+
+/* scan.c: one whole scan */
+int scan_run(struct topo *t, int want_addrs);
+
+/* db.c */
+struct sqlite3;
+struct sqlite3 *db_open(const char *path, int writable);
+void db_close(struct sqlite3 *db);
+long long db_store(struct sqlite3 *db, struct topo *t);
+int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
+long long db_latest(struct sqlite3 *db);
+int db_list_scans(struct sqlite3 *db, int json);
+const char *db_path(const char *opt);
+
+/* json.c */
+void json_str(FILE *f, const char *s);
+void json_topo(FILE *f, const struct topo *t);
+
+/* output.c */
+void print_topo(FILE *f, const struct topo *t);
+
+/* cmd_*.c */
+int cmd_scan(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_scans(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+void usage_cmd(FILE *f, const char *cmd);
+int opt_error(const char *cmd, char **argv, int c);
+int arg_error(const char *cmd, const char *arg);
+
+#endif

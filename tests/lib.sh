@@ -1,0 +1,207 @@
+# tests/lib.sh - shared harness for vethmap's real-namespace tests.
+#
+# Sourced by every tests/t_*.sh (run from the repository root).  Provides:
+#   VETHMAP  binary under test (default ./vethmap)
+#   PFX      unique short prefix for every interface and netns name a test creates
+#            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit)
+#   TMP      private temp dir, DB=$TMP/t.db the test database
+#   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
+# Helpers: ns_add NAME, ns_ino NAME, bg_pid PID, need_root, need_vethmap,
+#          ok, not_ok, check, check_eq, skip, and jq helpers for scan output.
+# Output protocol, one line per assertion: "ok - NAME", "not ok - NAME: details",
+# "skip - NAME: reason".  The script exits 1 if any assertion failed.
+# Everything created is removed by the EXIT/INT/TERM trap, also on failure.
+
+set -u
+
+VETHMAP=${VETHMAP:-$(pwd)/vethmap}
+PFX=vt$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vethmap-test.XXXXXX")
+DB=$TMP/t.db
+HOSTNS=$(stat -L -c %i /proc/self/ns/net)
+TEST_FAILED=0
+_NETNS=()
+_PIDS=()
+
+ns_add() {	# ns_add NAME: create netns ${PFX}NAME, deleted at exit
+	ip netns add "$PFX$1" || { not_ok "fixture: ip netns add $PFX$1" "failed"; exit 1; }
+	_NETNS+=("$PFX$1")
+}
+
+ns_ino() {	# ns_ino NAME: nsfs inode of netns ${PFX}NAME
+	stat -L -c %i "/run/netns/$PFX$1"
+}
+
+pid_ns_ino() {	# pid_ns_ino PID-or-/proc/...path: nsfs inode of a process's (or task's) netns
+	local p=$1
+	[[ $p == /* ]] || p=/proc/$p/ns/net
+	local l
+	l=$(readlink "$p") || return 1
+	l=${l#net:[}
+	echo "${l%]}"
+}
+
+bg_pid() {	# bg_pid PID: kill this process at exit
+	_PIDS+=("$1")
+}
+
+wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
+	local end=$((SECONDS + $1)); shift
+	until "$@" 2>/dev/null; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.05
+	done
+}
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1: ${2:-failed}"; TEST_FAILED=1; }
+skip() { echo "skip - $1: ${2:-skipped}"; }
+
+check() {	# check NAME CMD...: ok when CMD exits 0
+	local name=$1; shift
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then ok "$name"
+	else not_ok "$name" "'$*' exited $rc${out:+: $(printf '%s' "$out" | head -c 300 | tr '\n' ' ')}"
+	fi
+}
+
+check_eq() {	# check_eq NAME EXPECTED ACTUAL
+	if [ "$2" == "$3" ]; then ok "$1"
+	else not_ok "$1" "expected [$(printf '%q' "$2")] got [$(printf '%q' "$3")]"
+	fi
+}
+
+need_root() {	# skip the whole script when not root
+	if [ "$(id -u)" != 0 ]; then
+		skip "${0##*/}" "needs root (namespaces, veth)"
+		exit 0
+	fi
+}
+
+need_vethmap() {
+	if [ ! -x "$VETHMAP" ]; then
+		not_ok "${0##*/}: vethmap binary" "$VETHMAP not found or not executable (run make)"
+		exit 1
+	fi
+}
+
+_cleanup() {
+	local rc=$? p n
+	trap - EXIT INT TERM
+	for p in "${_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	# host links first: deleting one end of a veth deletes the pair synchronously
+	# (sysfs, not "ip -j": iproute2 emits invalid JSON for names with control characters)
+	for n in /sys/class/net/"$PFX"*; do
+		[ -e "$n" ] && ip link del dev "${n#/sys/class/net/}" 2>/dev/null
+	done
+	# every netns of ours: remembered ones and any other ${PFX}* (e.g. churn loops)
+	while IFS= read -r n; do
+		[ -n "$n" ] && _NETNS+=("$n")
+	done < <(ip -j netns list 2>/dev/null | jq -r --arg p "$PFX" '.[]?.name | select(startswith($p))' 2>/dev/null)
+	for n in "${_NETNS[@]}"; do
+		[ -e "/run/netns/$n" ] || continue
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$TMP"
+	[ $rc -eq 0 ] && [ $TEST_FAILED -ne 0 ] && rc=1
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- vethmap output helpers -------------------------------------------------------
+
+# scan_json OUTFILE [extra args]: run a scan into $DB with --json; ok/not ok on exit code
+# and JSON validity.  Returns non-zero when the output is unusable.
+scan_json() {
+	local out=$1; shift
+	local rc
+	"$VETHMAP" scan --db "$DB" --json "$@" >"$out" 2>"$out.err"; rc=$?
+	if [ $rc -ne 0 ]; then
+		not_ok "scan --json exits 0" "exit $rc: $(head -c 300 "$out.err" | tr '\n' ' ')"
+		return 1
+	fi
+	if ! jq -e 'type == "object"' "$out" >/dev/null 2>&1; then
+		not_ok "scan --json output is valid JSON" "$(head -c 200 "$out" | tr '\n' ' ')"
+		return 1
+	fi
+	ok "scan --json exits 0 with valid JSON"
+}
+
+# jqv FILE FILTER [jq args...]: jq -r with raw output, errors to /dev/null
+jqv() {
+	local f=$1 flt=$2; shift 2
+	jq -r "$@" "$flt" "$f" 2>/dev/null
+}
+
+# iface FILE NSINO NAME: that interface object (compact), or nothing
+iface() {
+	jq -c --argjson ns "$2" --arg n "$3" \
+		'.interfaces[] | select(.netns == $ns and .name == $n)' "$1" 2>/dev/null
+}
+
+# iface_field FILE NSINO NAME JQPATH: one field of an interface (raw)
+iface_field() {
+	jq -r --argjson ns "$2" --arg n "$3" \
+		"[.interfaces[] | select(.netns == \$ns and .name == \$n)] | if length == 1 then .[0]$4 else \"<\(length) matches>\" end" \
+		"$1" 2>/dev/null
+}
+
+# edge_count FILE TYPE NS_A NAME_A NS_B NAME_B [any]: number of edges of TYPE from a to b;
+# with "any", b to a is also accepted (veth edges have no order).
+edge_count() {
+	jq -r --arg t "$2" --argjson na "$3" --arg a "$4" --argjson nb "$5" --arg b "$6" \
+		--arg any "${7:-}" '
+		def is($e; $n; $x): $e.netns == $n and $e.name == $x;
+		[.edges[] | select(.type == $t and
+			((is(.a; $na; $a) and is(.b; $nb; $b)) or
+			 ($any == "any" and is(.a; $nb; $b) and is(.b; $na; $a))))] | length' \
+		"$1" 2>/dev/null
+}
+
+# edges_of FILE TYPE NS NAME: number of TYPE edges touching that interface (either end)
+edges_of() {
+	jq -r --arg t "$2" --argjson ns "$3" --arg n "$4" '
+		[.edges[] | select(.type == $t and
+			((.a.netns == $ns and .a.name == $n) or (.b.netns == $ns and .b.name == $n)))]
+		| length' "$1" 2>/dev/null
+}
+
+# unresolved_of FILE NSINO NAME: reasons listed for that interface (one per line)
+unresolved_of() {
+	jq -r --argjson ns "$2" --arg n "$3" \
+		'.unresolved[]? | select(.netns == $ns and .name == $n) | .reason' "$1" 2>/dev/null
+}
+
+# netns_obj FILE NSINO: that netns object (compact) or nothing
+netns_obj() {
+	jq -c --argjson ns "$2" '.netns[] | select(.inode == $ns)' "$1" 2>/dev/null
+}
+
+# check_veth FILE LABEL NS_A NAME_A NS_B NAME_B: full pairing checks for one veth pair:
+# exactly one veth edge between them (either order), no other veth edge on either end,
+# each end's "peer" names the other, kind veth, not unresolved.
+check_veth() {
+	local f=$1 l=$2 na=$3 a=$4 nb=$5 b=$6
+	check_eq "$l: one veth edge $a<->$b" 1 "$(edge_count "$f" veth "$na" "$a" "$nb" "$b" any)"
+	check_eq "$l: no other veth edge on $a" 1 "$(edges_of "$f" veth "$na" "$a")"
+	check_eq "$l: no other veth edge on $b" 1 "$(edges_of "$f" veth "$nb" "$b")"
+	check_eq "$l: $a kind" veth "$(iface_field "$f" "$na" "$a" .kind)"
+	check_eq "$l: $b kind" veth "$(iface_field "$f" "$nb" "$b" .kind)"
+	check_eq "$l: $a peer" "{\"name\":$(jq -n --arg x "$b" '$x'),\"netns\":$nb}" \
+		"$(iface_field "$f" "$na" "$a" '.peer | {name, netns} | tojson')"
+	check_eq "$l: $b peer" "{\"name\":$(jq -n --arg x "$a" '$x'),\"netns\":$na}" \
+		"$(iface_field "$f" "$nb" "$b" '.peer | {name, netns} | tojson')"
+	check_eq "$l: $a not unresolved" "" "$(unresolved_of "$f" "$na" "$a")"
+	check_eq "$l: $b not unresolved" "" "$(unresolved_of "$f" "$nb" "$b")"
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# Namespaces kept alive by only one kind of holder, none of them under /run/netns:
+#   proc  - a process (unshare -n sleep), no bind mount
+#   task  - a non-leader thread that called unshare(CLONE_NEWNET)
+#   fd    - an open fd of another process (opened via /proc/P/ns/net, P gone)
+#   fd2   - an open fd opened via /run/netns/X, then "ip netns del X"
+#   mount - an nsfs bind mount that exists only inside a private mount namespace
+# Each gets a veth to the host; vethmap must find the netns (by inode), report the right
+# "via" and pair the veth.
+. "${BASH_SOURCE%/*}/lib.sh"
+need_root
+need_vethmap
+
+fail_fixture() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
+
+# proc
+unshare -n sleep 120 &
+PP=$!; bg_pid $PP
+in_other_ns() { local i; i=$(pid_ns_ino "$1") && [ "$i" != "$HOSTNS" ]; }
+wait_for 5 in_other_ns $PP || fail_fixture "proc holder"
+PROC_NS=$(pid_ns_ino $PP)
+ip link add "${PFX}p" type veth peer name eth0 netns "/proc/$PP/ns/net" || fail_fixture "proc veth"
+
+# task
+cat >"$TMP/thr.py" <<'PY'
+import ctypes, os, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+out = sys.argv[1]
+def run():
+    if libc.unshare(0x40000000) != 0:      # CLONE_NEWNET, this thread only
+        open(out + ".err", "w").write(os.strerror(ctypes.get_errno()))
+        return
+    with open(out + ".tmp", "w") as f:
+        f.write("%d\n" % threading.get_native_id())
+    os.rename(out + ".tmp", out)
+    time.sleep(120)
+t = threading.Thread(target=run)
+t.start()
+t.join()
+PY
+python3 "$TMP/thr.py" "$TMP/tid" &
+TP=$!; bg_pid $TP
+wait_for 5 test -s "$TMP/tid" || fail_fixture "thread holder" "$(cat "$TMP/tid.err" 2>/dev/null)"
+TT=$(cat "$TMP/tid")
+TASK_NS=$(pid_ns_ino "/proc/$TP/task/$TT/ns/net")
+[ "$(pid_ns_ino $TP)" == "$HOSTNS" ] && [ "$TASK_NS" != "$HOSTNS" ] || fail_fixture "thread netns"
+ip link add "${PFX}t" type veth peer name eth0 netns "/proc/$TP/task/$TT/ns/net" || fail_fixture "task veth"
+
+# fd: opened through /proc/P/ns/net of a process that then exits (readlink: net:[INODE])
+unshare -n sleep 120 &
+SP=$!; bg_pid $SP
+wait_for 5 in_other_ns $SP || fail_fixture "fd: short-lived holder"
+FD_NS=$(pid_ns_ino $SP)
+ip link add "${PFX}f" type veth peer name eth0 netns "/proc/$SP/ns/net" || fail_fixture "fd veth"
+sleep 120 7<"/proc/$SP/ns/net" &
+FP=$!; bg_pid $FP
+holds_fd() { [ "$(stat -L -c %i "/proc/$1/fd/7")" == "$2" ]; }
+wait_for 5 holds_fd $FP "$FD_NS" || fail_fixture "fd holder"
+kill -KILL $SP; wait $SP 2>/dev/null
+[ "$(readlink "/proc/$FP/fd/7")" == "net:[$FD_NS]" ] || fail_fixture "fd: readlink" "$(readlink "/proc/$FP/fd/7")"
+
+# fd2: opened through a /run/netns bind mount that is then deleted (ip netns del); the
+# kernel then shows the fd's link as "/", not net:[INODE]
+ip netns add "${PFX}g" || fail_fixture "fd2 netns"
+FD2_NS=$(ns_ino g)
+ip link add "${PFX}g" type veth peer name eth0 netns "${PFX}g" || fail_fixture "fd2 veth"
+sleep 120 7<"/run/netns/${PFX}g" &
+GP=$!; bg_pid $GP
+wait_for 5 holds_fd $GP "$FD2_NS" || fail_fixture "fd2 holder"
+ip netns del "${PFX}g" || fail_fixture "fd2: ip netns del"
+[ "$(stat -L -c %i "/proc/$GP/fd/7")" == "$FD2_NS" ] || fail_fixture "fd2: netns kept by fd"
+
+# mount in a private mount namespace
+touch "$TMP/nsm"
+unshare -m --propagation private sh -c \
+	"unshare --net='$TMP/nsm' true && touch '$TMP/mready'; exec sleep 120" &
+MP=$!; bg_pid $MP
+wait_for 5 test -e "$TMP/mready" || fail_fixture "mount holder"
+MNT_NS=$(stat -L -c %i "/proc/$MP/root$TMP/nsm")
+grep -q "net:\[$MNT_NS\]" /proc/self/mountinfo && fail_fixture "mount holder" "bind mount visible in our mount namespace"
+[ "$(pid_ns_ino $MP)" == "$HOSTNS" ] || fail_fixture "mount holder netns"
+ip link add "${PFX}m" type veth peer name eth0 netns "/proc/$MP/root$TMP/nsm" || fail_fixture "mount veth"
+
+J=$TMP/scan.json
+scan_json "$J" || exit 1
+
+via() { jqv "$J" --argjson n "$1" '[.netns[] | select(.inode == $n)] | if length == 1 then .[0].via | join(",") else "<\(length) matches>" end'; }
+
+# proc: the leader's task entry may or may not be reported as "task" too
+v=$(via "$PROC_NS")
+case $v in proc|proc,task) ok "proc: via $v" ;; *) not_ok "proc: via" "expected proc (or proc,task) got [$v]" ;; esac
+check_eq "proc: pids has holder" true "$(jqv "$J" --argjson n "$PROC_NS" --argjson p "$PP" '.netns[] | select(.inode == $n) | .pids | index($p) != null')"
+check_eq "proc: no names" 0 "$(jqv "$J" --argjson n "$PROC_NS" '.netns[] | select(.inode == $n) | .names | length')"
+check_veth "$J" proc "$HOSTNS" "${PFX}p" "$PROC_NS" eth0
+
+check_eq "task: via" task "$(via "$TASK_NS")"
+check_eq "task: pids has the thread or its process" true "$(jqv "$J" --argjson n "$TASK_NS" --argjson p "$TP" --argjson t "$TT" '.netns[] | select(.inode == $n) | .pids | (index($t) != null or index($p) != null)')"
+check_veth "$J" task "$HOSTNS" "${PFX}t" "$TASK_NS" eth0
+
+check_eq "fd: via" fd "$(via "$FD_NS")"
+check_eq "fd: no names" 0 "$(jqv "$J" --argjson n "$FD_NS" '.netns[] | select(.inode == $n) | .names | length')"
+check_veth "$J" fd "$HOSTNS" "${PFX}f" "$FD_NS" eth0
+
+check_eq "fd2 (deleted bind mount): via" fd "$(via "$FD2_NS")"
+check_eq "fd2: no names (bind mount deleted)" 0 "$(jqv "$J" --argjson n "$FD2_NS" '.netns[] | select(.inode == $n) | .names | length')"
+check_veth "$J" fd2 "$HOSTNS" "${PFX}g" "$FD2_NS" eth0
+
+check_eq "mount: via" mount "$(via "$MNT_NS")"
+check_eq "mount: names" "$TMP/nsm" "$(jqv "$J" --argjson n "$MNT_NS" '.netns[] | select(.inode == $n) | .names | join(",")')"
+check_veth "$J" mount "$HOSTNS" "${PFX}m" "$MNT_NS" eth0
+
+check_eq "holder netns not host" "false false false false false" "$(for n in $PROC_NS $TASK_NS $FD_NS $FD2_NS $MNT_NS; do jqv "$J" --argjson n "$n" '.netns[] | select(.inode == $n) | .host'; done | xargs)"
