@@ -33,7 +33,7 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev \
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
-LIBOBJS := $(filter-out src/vethmap.o,$(OBJS))
+LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
 UNIT    := tests/unit/topo_test
 BENCH   := tests/bench/floor
 

@@ -4,29 +4,9 @@
  * escaped (\xNN) so a hostile interface name cannot break the layout or the terminal.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <string.h>
 
 #include "vethmap.h"
-
-/* s escaped for a terminal into buf (truncated to fit). */
-static const char *esc(char *buf, size_t size, const char *s)
-{
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < size; p++) {
-		if (*p == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = '\\';
-		} else if (isprint(*p) && *p < 0x80) {
-			buf[n++] = (char)*p;
-		} else {
-			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", *p);
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 static void peer_text(const struct topo *t, const struct iface *ifc, char *buf, size_t size)
 {
@@ -34,17 +14,27 @@ static void peer_text(const struct topo *t, const struct iface *ifc, char *buf, 
 	const struct iface *p;
 
 	buf[0] = '\0';
+	if (ifc->peer < 0 && strcmp(ifc->kind, "veth")) {
+		for (size_t e = 0; e < t->nedges; e++)
+			if (t->edges[e].type == EDGE_LOWER && &t->ifs[t->edges[e].a] == ifc) {
+				p = &t->ifs[t->edges[e].b];
+				text_esc(nsl, sizeof(nsl), topo_ns_label(t, p->ns, lab, sizeof(lab)));
+				snprintf(buf, size, "@%s:%s", nsl, text_esc(name, sizeof(name), p->name));
+				return;
+			}
+		return;
+	}
 	if (ifc->peer < 0) {
 		for (size_t u = 0; u < t->nunres; u++)
-			if (&t->ifs[t->unres[u].ifc] == ifc && !strcmp(ifc->kind, "veth")) {
+			if (&t->ifs[t->unres[u].ifc] == ifc) {
 				snprintf(buf, size, "(unresolved)");
 				return;
 			}
 		return;
 	}
 	p = &t->ifs[ifc->peer];
-	esc(nsl, sizeof(nsl), topo_ns_label(t, p->ns, lab, sizeof(lab)));
-	snprintf(buf, size, "%s:%s", nsl, esc(name, sizeof(name), p->name));
+	text_esc(nsl, sizeof(nsl), topo_ns_label(t, p->ns, lab, sizeof(lab)));
+	snprintf(buf, size, "%s:%s", nsl, text_esc(name, sizeof(name), p->name));
 }
 
 struct widths {
@@ -57,17 +47,17 @@ static void measure(const struct topo *t, struct widths *w)
 
 	w->name = 5;		/* "IFACE" */
 	w->kind = 4;
-	w->peer = 4;
+	w->peer = 4;	/* "PEER" */
 	w->master = 6;
 	for (size_t i = 0; i < t->nifs; i++) {
 		const struct iface *ifc = &t->ifs[i];
 		long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
 		int n;
 
-		n = (int)strlen(esc(buf, sizeof(buf), ifc->name));
+		n = (int)strlen(text_esc(buf, sizeof(buf), ifc->name));
 		if (n > w->name)
 			w->name = n;
-		n = (int)strlen(esc(buf, sizeof(buf), ifc->kind));
+		n = (int)strlen(text_esc(buf, sizeof(buf), ifc->kind));
 		if (n > w->kind)
 			w->kind = n;
 		peer_text(t, ifc, buf, sizeof(buf));
@@ -75,7 +65,7 @@ static void measure(const struct topo *t, struct widths *w)
 		if (n > w->peer)
 			w->peer = n;
 		if (m >= 0) {
-			n = (int)strlen(esc(buf, sizeof(buf), t->ifs[m].name));
+			n = (int)strlen(text_esc(buf, sizeof(buf), t->ifs[m].name));
 			if (n > w->master)
 				w->master = n;
 		}
@@ -90,7 +80,7 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 
 	fprintf(f, "netns %llu%s", (unsigned long long)n->ino, n->is_host ? " (host)" : "");
 	for (size_t k = 0; k < n->names.n; k++)
-		fprintf(f, " %s", esc(buf, sizeof(buf), n->names.v[k]));
+		fprintf(f, " %s", text_esc(buf, sizeof(buf), n->names.v[k]));
 	fputs("  via ", f);
 	for (int k = 0; k < VIA_COUNT; k++)
 		if (n->via & (1u << k)) {
@@ -116,6 +106,8 @@ void print_topo(FILE *f, const struct topo *t)
 	size_t i = 0;
 
 	measure(t, &w);
+	fprintf(f, "  %-*s %-*s %-5s %-*s %-*s %s\n", w.name, "IFACE", w.kind, "KIND", "STATE",
+		w.peer, "PEER", w.master, "MASTER", "ADDRS");
 	for (size_t ns = 0; ns < t->nns; ns++) {
 		print_ns_header(f, t, ns);
 		if (t->ns[ns].dump_error)
@@ -124,15 +116,23 @@ void print_topo(FILE *f, const struct topo *t)
 			const struct iface *ifc = &t->ifs[i];
 			long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
 
+			char line[2048];
+			size_t n;
+
 			peer_text(t, ifc, peer, sizeof(peer));
-			fprintf(f, "  %-*s %-*s %-5s %-*s %-*s", w.name, esc(name, sizeof(name), ifc->name),
-				w.kind, esc(kind, sizeof(kind), ifc->kind),
-				ifc->flags & 1u ? (strcmp(ifc->oper, "down") ? "up" : "up/nc") : "down",
-				w.peer, peer, w.master,
-				m >= 0 ? esc(master, sizeof(master), t->ifs[m].name) : "");
-			for (size_t k = 0; k < ifc->naddrs; k++)
-				fprintf(f, " %s", ifc->addrs[k].text);
-			fputc('\n', f);
+			n = (size_t)snprintf(line, sizeof(line), "  %-*s %-*s %-5s %-*s %-*s", w.name,
+					     text_esc(name, sizeof(name), ifc->name), w.kind,
+					     text_esc(kind, sizeof(kind), ifc->kind),
+					     ifc->flags & 1u ? "up" : "down", w.peer, peer, w.master,
+					     m >= 0 ? text_esc(master, sizeof(master), t->ifs[m].name) : "");
+			for (size_t k = 0; k < ifc->naddrs && n < sizeof(line); k++)
+				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", ifc->addrs[k].text);
+			if (n >= sizeof(line))
+				n = sizeof(line) - 1;
+			while (n && line[n - 1] == ' ')
+				n--;
+			line[n] = '\0';
+			fprintf(f, "%s\n", line);
 		}
 	}
 	if (t->nunres) {
@@ -141,8 +141,8 @@ void print_topo(FILE *f, const struct topo *t)
 			const struct iface *ifc = &t->ifs[t->unres[u].ifc];
 			char lab[32], nsl[512];
 
-			esc(nsl, sizeof(nsl), topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
-			fprintf(f, "  %s:%s: %s\n", nsl, esc(name, sizeof(name), ifc->name),
+			text_esc(nsl, sizeof(nsl), topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
+			fprintf(f, "  %s:%s: %s\n", nsl, text_esc(name, sizeof(name), ifc->name),
 				t->unres[u].reason);
 		}
 	}

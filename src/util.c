@@ -255,17 +255,26 @@ int need_cap(const char *what, int cap, const char *why)
 	return -1;
 }
 
-/* Write s for a terminal: printable ASCII as is, anything else as \xNN. */
-void text_escape(FILE *f, const char *s)
+/*
+ * s escaped for a terminal into buf (truncated to fit): printable ASCII as is, a
+ * backslash doubled, anything else as \xNN, so no name can break a table or a terminal.
+ */
+const char *text_esc(char *buf, size_t size, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (isprint(*p) && *p < 0x80)
-			fputc(*p, f);
-		else
-			fprintf(f, "\\x%02x", *p);
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < size; p++) {
+		if (*p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = '\\';
+		} else if (isprint(*p) && *p < 0x80) {
+			buf[n++] = (char)*p;
+		} else {
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", *p);
+		}
 	}
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Decode mountinfo's octal escapes (\040 for space etc.) in place; -1 if malformed. */

@@ -139,7 +139,7 @@ double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
-void text_escape(FILE *f, const char *s);
+const char *text_esc(char *buf, size_t size, const char *s);
 int decode_mount_escapes(char *s);
 
 /* topo.c: pure pairing and edge building, no I/O */

@@ -68,7 +68,7 @@ check() {	# check NAME CMD...: ok when CMD exits 0
 
 check_eq() {	# check_eq NAME EXPECTED ACTUAL
 	if [ "$2" == "$3" ]; then ok "$1"
-	else not_ok "$1" "expected [$(printf '%q' "$2")] got [$(printf '%q' "$3")]"
+	else not_ok "$1" "expected [$(printf '%s' "$2" | cat -v | tr '\n' '|')] got [$(printf '%s' "$3" | cat -v | tr '\n' '|')]"
 	fi
 }
 
@@ -138,10 +138,10 @@ scan_json() {
 	ok "scan --json exits 0 with valid JSON"
 }
 
-# jqv FILE FILTER [jq args...]: jq -r with raw output, errors to /dev/null
+# jqv FILE [jq options...] FILTER: jq -r on FILE, errors to /dev/null
 jqv() {
-	local f=$1 flt=$2; shift 2
-	jq -r "$@" "$flt" "$f" 2>/dev/null
+	local f=$1; shift
+	jq -r "$@" "$f" 2>/dev/null
 }
 
 # iface FILE NSINO NAME: that interface object (compact), or nothing

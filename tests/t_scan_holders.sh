@@ -5,6 +5,7 @@
 #   fd    - an open fd of another process (opened via /proc/P/ns/net, P gone)
 #   fd2   - an open fd opened via /run/netns/X, then "ip netns del X"
 #   mount - an nsfs bind mount that exists only inside a private mount namespace
+#   socket- only a socket (not discoverable): its veth must be unresolved, not guessed
 # Each gets a veth to the host; vethmap must find the netns (by inode), report the right
 # "via" and pair the veth.
 . "${BASH_SOURCE%/*}/lib.sh"
@@ -81,6 +82,37 @@ grep -q "net:\[$MNT_NS\]" /proc/self/mountinfo && fail_fixture "mount holder" "b
 [ "$(pid_ns_ino $MP)" == "$HOSTNS" ] || fail_fixture "mount holder netns"
 ip link add "${PFX}m" type veth peer name eth0 netns "/proc/$MP/root$TMP/nsm" || fail_fixture "mount veth"
 
+# socket: held only by a socket another process created inside it (vethmap has no
+# source for this); a decoy netns has the same layout (eth0 with the same ifindex, host
+# end with the same iflink).  The host end must be unresolved, never paired with the decoy.
+ns_add decoy
+ns_add s
+ip -n "${PFX}decoy" link add eth0 type veth peer name "${PFX}d" netns $$ &&
+ip -n "${PFX}s" link add eth0 type veth peer name "${PFX}s" netns $$ || fail_fixture "socket veths"
+cat >"$TMP/sock.py" <<'PY'
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+self_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+t = os.open(sys.argv[1], os.O_RDONLY)
+if libc.setns(t, 0x40000000) != 0:
+    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if libc.setns(self_fd, 0x40000000) != 0:
+    sys.exit("setns back: " + os.strerror(ctypes.get_errno()))
+os.close(t); os.close(self_fd)
+open(sys.argv[2], "w").close()
+time.sleep(120)
+PY
+python3 "$TMP/sock.py" "/run/netns/${PFX}s" "$TMP/sready" &
+SKP=$!; bg_pid $SKP
+wait_for 5 test -e "$TMP/sready" || fail_fixture "socket holder"
+ip netns del "${PFX}s" || fail_fixture "socket: ip netns del"
+sleep 1.5	# a destroyed netns would take its veth with it about a second later
+[ -e "/sys/class/net/${PFX}s" ] || fail_fixture "socket: netns kept by the socket"
+dlink=$(ip -j link show "${PFX}d" | jq -r '.[0].link_index')
+slink=$(ip -j link show "${PFX}s" | jq -r '.[0].link_index')
+[ "$dlink" == "$slink" ] || fail_fixture "socket: decoy iflink" "$dlink != $slink"
+
 J=$TMP/scan.json
 scan_json "$J" || exit 1
 
@@ -108,5 +140,11 @@ check_veth "$J" fd2 "$HOSTNS" "${PFX}g" "$FD2_NS" eth0
 check_eq "mount: via" mount "$(via "$MNT_NS")"
 check_eq "mount: names" "$TMP/nsm" "$(jqv "$J" --argjson n "$MNT_NS" '.netns[] | select(.inode == $n) | .names | join(",")')"
 check_veth "$J" mount "$HOSTNS" "${PFX}m" "$MNT_NS" eth0
+
+DECOY_NS=$(ns_ino decoy)
+check_veth "$J" "socket decoy" "$HOSTNS" "${PFX}d" "$DECOY_NS" eth0
+check_eq "socket: host end has no veth edge" 0 "$(edges_of "$J" veth "$HOSTNS" "${PFX}s")"
+check_eq "socket: host end has no peer" null "$(iface_field "$J" "$HOSTNS" "${PFX}s" .peer)"
+check "socket: host end listed as unresolved with a reason" test -n "$(unresolved_of "$J" "$HOSTNS" "${PFX}s")"
 
 check_eq "holder netns not host" "false false false false false" "$(for n in $PROC_NS $TASK_NS $FD_NS $FD2_NS $MNT_NS; do jqv "$J" --argjson n "$n" '.netns[] | select(.inode == $n) | .host'; done | xargs)"

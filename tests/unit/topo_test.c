@@ -1,0 +1,358 @@
+/*
+ * topo_test.c: unit tests of the pure logic (pairing, edges, escaping, parsers) on
+ * recorded inputs, without root.  Each fixture is the shape of a real kernel dump: the
+ * links of each namespace as RTM_GETLINK reports them, and the nsid table each namespace
+ * keeps.  Prints one "ok - NAME" / "not ok - NAME: why" line per check.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "vethmap.h"
+
+static int failures;
+
+static void check(int cond, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond) {
+		printf("ok - %s\n", name);
+		return;
+	}
+	failures++;
+	printf("not ok - %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* The recorded nsid tables: nsids[observer][target], -1 = none. */
+#define MAXNS 2100
+static int (*nsids)[MAXNS];
+static long nsid_calls;
+
+static int table_nsid(void *ctx, size_t observer, size_t target)
+{
+	(void)ctx;
+	nsid_calls++;
+	return nsids[observer][target];
+}
+
+static void reset(struct topo *t)
+{
+	topo_release(t);
+	topo_init(t);
+	for (size_t i = 0; i < MAXNS; i++)
+		memset(nsids[i], 0xff, sizeof(nsids[i]));
+	nsid_calls = 0;
+}
+
+/* Add namespaces 0..n-1 (0 is the host), inode 1000+i. */
+static void add_ns(struct topo *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = topo_add_ns(t, 4, 1000 + i);
+
+		t->ns[k].is_host = i == 0;
+	}
+}
+
+/* One link as a dump shows it; netnsid < -1 means "no IFLA_LINK_NETNSID". */
+static struct iface *add_if(struct topo *t, size_t ns, int ifindex, const char *name,
+			    const char *kind, int link, int netnsid)
+{
+	struct iface *f = topo_add_iface(t, ns);
+
+	f->ifindex = ifindex;
+	copy_str(f->name, sizeof(f->name), name);
+	copy_str(f->kind, sizeof(f->kind), kind);
+	f->link = link;
+	if (netnsid >= -1) {
+		f->has_link_netnsid = 1;
+		f->link_netnsid = netnsid;
+	}
+	f->mtu = 1500;
+	return f;
+}
+
+#define NONE (-2)
+
+static long find(const struct topo *t, size_t ns, const char *name)
+{
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns && !strcmp(t->ifs[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+/* Is there an edge of this type between ns_a:a and ns_b:b (either order for veth)? */
+static int has_edge(const struct topo *t, enum edge_type type, size_t na, const char *a,
+		    size_t nb, const char *b)
+{
+	long x = find(t, na, a), y = find(t, nb, b);
+
+	for (size_t i = 0; i < t->nedges; i++) {
+		const struct edge *e = &t->edges[i];
+
+		if (e->type != type)
+			continue;
+		if ((long)e->a == x && (long)e->b == y)
+			return 1;
+		if (type == EDGE_VETH && (long)e->a == y && (long)e->b == x)
+			return 1;
+	}
+	return 0;
+}
+
+static int count_edges(const struct topo *t, enum edge_type type)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->nedges; i++)
+		n += t->edges[i].type == type;
+	return n;
+}
+
+static const char *unresolved_reason(const struct topo *t, size_t ns, const char *name)
+{
+	long x = find(t, ns, name);
+
+	for (size_t i = 0; i < t->nunres; i++)
+		if ((long)t->unres[i].ifc == x)
+			return t->unres[i].reason;
+	return NULL;
+}
+
+static void build(struct topo *t)
+{
+	topo_sort(t);
+	topo_build(t, table_nsid, NULL);
+}
+
+/* CNI/podman: the veth made inside each container, so every host end has iflink 2. */
+static void test_cni(struct topo *t)
+{
+	char name[16];
+
+	reset(t);
+	add_ns(t, 4);
+	for (int k = 1; k <= 3; k++) {
+		snprintf(name, sizeof(name), "veth%d", k);
+		add_if(t, 0, 10 + k, name, "veth", 2, k - 1);	/* host calls ns k "k-1" */
+		add_if(t, (size_t)k, 1, "lo", "loopback", 0, NONE);
+		add_if(t, (size_t)k, 2, "eth0", "veth", 10 + k, 0);	/* each calls host "0" */
+		nsids[0][k] = k - 1;
+		nsids[k][0] = 0;
+	}
+	build(t);
+	check(count_edges(t, EDGE_VETH) == 3, "cni: three veth edges", "got %d",
+	      count_edges(t, EDGE_VETH));
+	check(has_edge(t, EDGE_VETH, 0, "veth1", 1, "eth0") &&
+	      has_edge(t, EDGE_VETH, 0, "veth2", 2, "eth0") &&
+	      has_edge(t, EDGE_VETH, 0, "veth3", 3, "eth0"), "cni: each host end to its own eth0", "wrong pairing");
+	check(t->nunres == 0, "cni: nothing unresolved", "%zu unresolved", t->nunres);
+}
+
+/*
+ * Two unrelated pairs whose ifindexes are identical on both sides: only the nsid tells
+ * them apart.  A matcher that uses ifindex/iflink alone cannot be right here.
+ */
+static void test_ifindex_collision(struct topo *t)
+{
+	reset(t);
+	add_ns(t, 5);
+	add_if(t, 1, 10, "x", "veth", 2, 0);
+	add_if(t, 2, 10, "x", "veth", 2, 0);
+	add_if(t, 3, 2, "eth0", "veth", 10, 0);
+	add_if(t, 4, 2, "eth0", "veth", 10, 0);
+	nsids[1][3] = 0; nsids[1][4] = 1; nsids[1][2] = 2;
+	nsids[2][4] = 0; nsids[2][3] = 1; nsids[2][1] = 2;
+	nsids[3][1] = 0; nsids[3][2] = 1;
+	nsids[4][2] = 0; nsids[4][1] = 1;
+	build(t);
+	check(has_edge(t, EDGE_VETH, 1, "x", 3, "eth0") && has_edge(t, EDGE_VETH, 2, "x", 4, "eth0") &&
+	      count_edges(t, EDGE_VETH) == 2, "collision: pairs placed by nsid, not by ifindex",
+	      "edges %zu", t->nedges);
+}
+
+static void test_same_ns(struct topo *t)
+{
+	reset(t);
+	add_ns(t, 2);
+	add_if(t, 1, 5, "va", "veth", 6, NONE);
+	add_if(t, 1, 6, "vb", "veth", 5, NONE);
+	add_if(t, 1, 7, "vc", "veth", 9, NONE);	/* points at a non-veth */
+	add_if(t, 1, 9, "lo9", "device", 0, NONE);
+	build(t);
+	check(has_edge(t, EDGE_VETH, 1, "va", 1, "vb"), "same netns: pair found", "no edge");
+	check(unresolved_reason(t, 1, "vc") != NULL, "same netns: peer not a veth is unresolved",
+	      "vc was not listed");
+	check(nsid_calls == 0, "same netns: no nsid question needed", "%ld calls", nsid_calls);
+}
+
+static void test_unresolvable(struct topo *t)
+{
+	const char *r;
+
+	reset(t);
+	add_ns(t, 2);
+	add_if(t, 0, 20, "orphan", "veth", 2, 7);	/* nsid 7: a namespace we never found */
+	add_if(t, 1, 2, "eth0", "veth", 20, 0);		/* looks right by ifindex alone */
+	nsids[0][1] = 3;
+	nsids[1][0] = 0;
+	add_if(t, 0, 21, "gone", "veth", 0, NONE);	/* peer vanished: IFLA_LINK 0 */
+	add_if(t, 0, 22, "dying", "veth", 4, -1);	/* nsid -1: peer netns being destroyed */
+	build(t);
+	check(count_edges(t, EDGE_VETH) == 0, "unresolved: no guess when nsid does not match",
+	      "%d veth edges", count_edges(t, EDGE_VETH));
+	r = unresolved_reason(t, 0, "orphan");
+	check(r && strstr(r, "nsid 7"), "unresolved: reason names the nsid", "reason %s", r ? r : "none");
+	check(unresolved_reason(t, 1, "eth0") != NULL, "unresolved: other end listed too", "eth0 not listed");
+	check(unresolved_reason(t, 0, "gone") != NULL, "unresolved: IFLA_LINK 0", "gone not listed");
+	check(unresolved_reason(t, 0, "dying") != NULL, "unresolved: nsid -1", "dying not listed");
+}
+
+/* X claims C, but C (by its own nsid) belongs with D: X must not be paired. */
+static void test_no_point_back(struct topo *t)
+{
+	const char *r;
+
+	reset(t);
+	add_ns(t, 3);
+	add_if(t, 0, 5, "x", "veth", 7, 0);
+	add_if(t, 1, 7, "c", "veth", 5, 0);
+	add_if(t, 2, 5, "d", "veth", 7, 0);
+	nsids[0][1] = 0;
+	nsids[1][2] = 0; nsids[1][0] = 1;
+	nsids[2][1] = 0;
+	build(t);
+	r = unresolved_reason(t, 0, "x");
+	check(has_edge(t, EDGE_VETH, 1, "c", 2, "d") && !has_edge(t, EDGE_VETH, 0, "x", 1, "c"),
+	      "asymmetric: only the mutual pair is kept", "edges wrong");
+	check(r && strstr(r, "point back"), "asymmetric: reason given", "reason %s", r ? r : "none");
+}
+
+static void test_masters_and_lowers(struct topo *t)
+{
+	struct iface *f;
+
+	reset(t);
+	add_ns(t, 2);
+	add_if(t, 0, 2, "eth0", "device", 0, NONE);
+	add_if(t, 0, 3, "br0", "bridge", 0, NONE);
+	add_if(t, 0, 4, "bond0", "bond", 0, NONE);
+	f = add_if(t, 0, 5, "p1", "veth", 6, NONE);
+	f->master = 3;
+	f = add_if(t, 0, 6, "p2", "veth", 5, NONE);
+	f->master = 4;
+	f = add_if(t, 0, 7, "p3", "tap", 0, NONE);
+	f->master = 99;
+	add_if(t, 0, 8, "vl10", "vlan", 2, NONE);
+	f = add_if(t, 0, 9, "vx0", "vxlan", 9, NONE);
+	f->vxlan_link = 2;
+	add_if(t, 0, 10, "vx1", "vxlan", 10, NONE);	/* no underlay device */
+	add_if(t, 1, 2, "eth0", "device", 0, NONE);	/* same ifindex as the host's eth0 */
+	add_if(t, 1, 3, "mv0", "macvlan", 2, 0);	/* parent in the host */
+	add_if(t, 1, 4, "mv1", "macvlan", 2, NONE);	/* parent in its own netns */
+	nsids[1][0] = 0;
+	build(t);
+	check(has_edge(t, EDGE_BRIDGE, 0, "p1", 0, "br0"), "bridge port edge", "missing");
+	check(has_edge(t, EDGE_MASTER, 0, "p2", 0, "bond0"), "bond master edge", "missing");
+	check(unresolved_reason(t, 0, "p3") != NULL, "missing master is unresolved", "p3 not listed");
+	check(has_edge(t, EDGE_LOWER, 0, "vl10", 0, "eth0"), "vlan lower edge", "missing");
+	check(has_edge(t, EDGE_LOWER, 0, "vx0", 0, "eth0"), "vxlan underlay edge", "missing");
+	check(find(t, 0, "vx1") >= 0 && unresolved_reason(t, 0, "vx1") == NULL &&
+	      count_edges(t, EDGE_LOWER) == 4, "vxlan without device has no lower edge",
+	      "%d lower edges", count_edges(t, EDGE_LOWER));
+	check(has_edge(t, EDGE_LOWER, 1, "mv0", 0, "eth0"), "macvlan lower edge across namespaces",
+	      "missing");
+	check(has_edge(t, EDGE_LOWER, 1, "mv1", 1, "eth0"), "macvlan lower edge in its namespace",
+	      "missing");
+}
+
+/* 1000 containers on one host: each end costs about one nsid question. */
+static void test_scale(struct topo *t)
+{
+	const size_t n = 2000;
+	char name[16];
+
+	reset(t);
+	add_ns(t, n + 1);
+	for (size_t k = 1; k <= n; k++) {
+		snprintf(name, sizeof(name), "veth%zu", k);
+		add_if(t, 0, (int)(100 + k), name, "veth", 2, (int)k);
+		add_if(t, k, 2, "eth0", "veth", (int)(100 + k), 0);
+		nsids[0][k] = (int)k;
+		nsids[k][0] = 0;
+	}
+	build(t);
+	check(count_edges(t, EDGE_VETH) == (int)n && t->nunres == 0, "scale: 2000 pairs",
+	      "%d edges, %zu unresolved", count_edges(t, EDGE_VETH), t->nunres);
+	check(nsid_calls <= (long)(2 * n), "scale: at most two nsid questions per pair",
+	      "%ld questions", nsid_calls);
+}
+
+static char *capture_json(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	json_str(f, s);
+	fclose(f);
+	return buf;
+}
+
+static void test_escapes(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "veth\"<&$;'", "\"veth\\\"<&$;'\"" },
+		{ "a\\b", "\"a\\\\b\"" },
+		{ "nl\nx", "\"nl\\u000ax\"" },
+		{ "\xff\xfe", "\"\\u00ff\\u00fe\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "\xc3", "\"\\u00c3\"" },
+		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },	/* a UTF-16 surrogate */
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = capture_json(cases[i].in);
+
+		snprintf(buf, sizeof(buf), "json_str case %zu", i + 1);
+		check(!strcmp(got, cases[i].out), buf, "got %s want %s", got, cases[i].out);
+		free(got);
+	}
+	strcpy(buf, "/run/netns/a\\040b\\134c");
+	check(!decode_mount_escapes(buf) && !strcmp(buf, "/run/netns/a b\\c"),
+	      "mountinfo escapes decoded", "got %s", buf);
+	strcpy(buf, "/x\\09");
+	check(decode_mount_escapes(buf) == -1, "malformed mountinfo escape refused", "accepted");
+	strcpy(buf, "/x\\000");
+	check(decode_mount_escapes(buf) == -1, "mountinfo NUL escape refused", "accepted");
+}
+
+int main(void)
+{
+	struct topo t;
+
+	nsids = malloc(sizeof(*nsids) * MAXNS);
+	if (!nsids)
+		return 1;
+	topo_init(&t);
+	test_cni(&t);
+	test_ifindex_collision(&t);
+	test_same_ns(&t);
+	test_unresolvable(&t);
+	test_no_point_back(&t);
+	test_masters_and_lowers(&t);
+	test_scale(&t);
+	test_escapes();
+	topo_release(&t);
+	free(nsids);
+	return failures ? 1 : 0;
+}
