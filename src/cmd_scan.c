@@ -50,7 +50,7 @@ int cmd_scan(int argc, char **argv)
 			return 1;
 	}
 	topo_init(&t);
-	if (scan_run(&t, 1))
+	if (scan_run(&t, 1, 1))
 		goto out;
 	if (db && db_store(db, &t) < 0)
 		goto out;

@@ -69,8 +69,49 @@ static void json_end(FILE *f, const struct iface *ifc, const struct topo *t)
 	fputc('}', f);
 }
 
-static void json_netns(FILE *f, const struct netns *n)
+static void json_kv(FILE *f, const char *key, const char *val)
 {
+	if (!*val)
+		return;
+	fprintf(f, ", \"%s\": ", key);
+	json_str(f, val);
+}
+
+static void json_containers(FILE *f, const struct topo *t, size_t ns)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const struct container *c = &t->ctrs[i];
+
+		if (c->ns != (long)ns)
+			continue;
+		fputs(first ? "" : ", ", f);
+		first = 0;
+		fputs("{\"engine\": ", f);
+		json_str(f, c->engine);
+		fputs(", \"id\": ", f);
+		json_str(f, c->id);
+		fputs(", \"name\": ", f);
+		json_str(f, c->name);
+		fprintf(f, ", \"pid\": %d", c->pid);
+		json_kv(f, "image", c->image);
+		json_kv(f, "pod", c->pod);
+		json_kv(f, "pod_namespace", c->pod_ns);
+		json_kv(f, "compose_project", c->compose);
+		json_kv(f, "network_mode", c->netmode);
+		json_kv(f, "containerd_namespace", c->cns);
+		if (c->sandbox)
+			fputs(", \"sandbox\": true", f);
+		if (c->host_net)
+			fputs(", \"host_network\": true", f);
+		fputc('}', f);
+	}
+}
+
+static void json_netns(FILE *f, const struct topo *t, size_t ns)
+{
+	const struct netns *n = &t->ns[ns];
 	int first = 1;
 
 	fprintf(f, "{\"inode\": %llu, \"host\": %s, \"names\": [", (unsigned long long)n->ino,
@@ -89,7 +130,9 @@ static void json_netns(FILE *f, const struct netns *n)
 	fputs("], \"pids\": [", f);
 	for (size_t i = 0; i < n->pids.n; i++)
 		fprintf(f, "%s%d", i ? ", " : "", n->pids.v[i]);
-	fputs("], \"containers\": []}", f);
+	fputs("], \"containers\": [", f);
+	json_containers(f, t, ns);
+	fputs("]}", f);
 }
 
 static void json_iface(FILE *f, const struct topo *t, const struct iface *ifc)
@@ -130,6 +173,10 @@ static void json_iface(FILE *f, const struct topo *t, const struct iface *ifc)
 		fprintf(f, ", \"link\": %d", ifc->link);
 	if (ifc->has_link_netnsid)
 		fprintf(f, ", \"link_netnsid\": %d", ifc->link_netnsid);
+	if (topo_ns_container(t, ifc->ns)) {
+		fputs(", \"container\": ", f);
+		json_str(f, topo_ns_container(t, ifc->ns));
+	}
 	if (ifc->peer >= 0) {
 		fputs(", \"peer\": ", f);
 		json_end(f, &t->ifs[ifc->peer], t);
@@ -152,7 +199,7 @@ void json_topo(FILE *f, const struct topo *t)
 	fprintf(f, ", \"duration_ms\": %.3f},\n\"netns\": [", t->duration_ms);
 	for (size_t i = 0; i < t->nns; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
-		json_netns(f, &t->ns[i]);
+		json_netns(f, t, i);
 	}
 	fputs("],\n\"interfaces\": [", f);
 	for (size_t i = 0; i < t->nifs; i++) {

@@ -8,7 +8,7 @@
 
 #include "vethmap.h"
 
-int scan_run(struct topo *t, int want_addrs)
+int scan_run(struct topo *t, int want_addrs, int want_containers)
 {
 	struct timespec t0, t1, wall;
 
@@ -27,6 +27,8 @@ int scan_run(struct topo *t, int want_addrs)
 		nl_dump_ns(t, i, want_addrs);
 	topo_sort(t);
 	topo_build(t, nl_nsid, t);
+	if (want_containers)
+		engines_scan(t);
 	nl_close_all(t);
 	netns_close_all(t);
 

@@ -37,6 +37,7 @@ void topo_release(struct topo *t)
 	free(t->ifs);
 	free(t->edges);
 	free(t->unres);
+	free(t->ctrs);
 	topo_init(t);
 }
 
@@ -293,29 +294,23 @@ static size_t first_with_ifindex(const struct pairing *p, int ifindex)
 
 /*
  * Find, among interfaces with ifindex `ifindex` in namespaces other than owner's, the one
- * in the namespace that `owner` calls `nsid`.  `want_link` > 0 also requires the
- * candidate's IFLA_LINK to equal it (a veth pointing back).  Returns the interface index,
+ * in the namespace that `owner` calls `nsid`.  Returns the interface index,
  * -1 when no discovered namespace has that nsid among the candidates.
  */
-static long place_by_nsid(struct pairing *p, size_t owner, int nsid, int ifindex, int want_link)
+static long place_by_nsid(struct pairing *p, size_t owner, int nsid, int ifindex)
 {
 	struct topo *t = p->t;
 	long known;
 
-	if (cache_get(&p->by_nsid, (uint64_t)owner << 32 | (uint32_t)nsid, &known)) {
-		long c = topo_find_iface(t, (size_t)known, ifindex);
-
-		if (c >= 0 && (want_link <= 0 || t->ifs[c].link == want_link))
-			return c;
-		return -1;
-	}
+	if (cache_get(&p->by_nsid, (uint64_t)owner << 32 | (uint32_t)nsid, &known))
+		return topo_find_iface(t, (size_t)known, ifindex);
 	for (size_t k = first_with_ifindex(p, ifindex); k < t->nifs; k++) {
 		size_t c = p->by_ifindex[k];
 		const struct iface *cand = &t->ifs[c];
 
 		if (cand->ifindex != ifindex)
 			break;
-		if (cand->ns == owner || (want_link > 0 && cand->link != want_link))
+		if (cand->ns == owner)
 			continue;
 		if (ask_nsid(p, owner, cand->ns) == nsid)
 			return (long)c;
@@ -326,6 +321,39 @@ static long place_by_nsid(struct pairing *p, size_t owner, int nsid, int ifindex
 static int is_veth(const struct iface *ifc)
 {
 	return !strcmp(ifc->kind, "veth");
+}
+
+/*
+ * The peer of veth i, which has a link-netnsid: among veths whose ifindex is i's
+ * IFLA_LINK and whose IFLA_LINK is i's ifindex, the one whose namespace i's own nsid
+ * table calls link_netnsid.  Each end is placed from its own table; topo_build() keeps
+ * the pair only when both agree, so a device that changed between two dumps can make a
+ * pair unresolved, never wrong.
+ */
+static long place_veth(struct pairing *p, size_t i)
+{
+	struct topo *t = p->t;
+	const struct iface *x = &t->ifs[i];
+	long known;
+
+	if (cache_get(&p->by_nsid, (uint64_t)x->ns << 32 | (uint32_t)x->link_netnsid, &known)) {
+		long c = topo_find_iface(t, (size_t)known, x->link);
+
+		return c >= 0 && is_veth(&t->ifs[c]) && t->ifs[c].link == x->ifindex ? c : -1;
+	}
+	for (size_t k = first_with_ifindex(p, x->link); k < t->nifs; k++) {
+		size_t c = p->by_ifindex[k];
+		const struct iface *cand = &t->ifs[c];
+
+		if (cand->ifindex != x->link)
+			break;
+		if (cand->ns == x->ns || cand->link != x->ifindex || !is_veth(cand) ||
+		    !cand->has_link_netnsid)
+			continue;
+		if (ask_nsid(p, x->ns, cand->ns) == x->link_netnsid)
+			return (long)c;
+	}
+	return -1;
 }
 
 /* Set ifs[i].peer, or record why it cannot be. */
@@ -356,8 +384,8 @@ static void pair_veth(struct pairing *p, size_t i)
 				    x->link_netnsid);
 		return;
 	}
-	c = place_by_nsid(p, x->ns, x->link_netnsid, x->link, x->ifindex);
-	if (c < 0 || !is_veth(&t->ifs[c])) {
+	c = place_veth(p, i);
+	if (c < 0) {
 		topo_add_unresolved(t, i, "peer ifindex %d in nsid %d: no such veth in any "
 				    "discovered namespace", x->link, x->link_netnsid);
 		return;
@@ -391,7 +419,7 @@ static void link_lower(struct pairing *p, size_t i)
 	else if (x->link_netnsid < 0)
 		c = -1;
 	else
-		c = place_by_nsid(p, x->ns, x->link_netnsid, parent, 0);
+		c = place_by_nsid(p, x->ns, x->link_netnsid, parent);
 	if (c < 0 || (size_t)c == i) {
 		if (is_lower_kind(x->kind))
 			topo_add_unresolved(t, i, "lower device ifindex %d%s not found", parent,

@@ -93,6 +93,23 @@ struct unresolved {
 	char reason[160];
 };
 
+/* A container that lives in a namespace (engines.c). */
+struct container {
+	char engine[16];	/* docker, podman, containerd, cri-o, lxc, nspawn */
+	char id[72];		/* full id (lxc, nspawn: the name) */
+	char name[128];
+	char image[256];
+	char pod[128];		/* Kubernetes pod name, or podman pod */
+	char pod_ns[128];	/* Kubernetes namespace */
+	char compose[128];	/* docker compose project */
+	char netmode[160];	/* engine's network mode: bridge, host, none, container:ID */
+	char cns[64];		/* containerd namespace */
+	int pid;		/* main process, 0 = unknown */
+	long ns;		/* index into topo.ns, -1 = unknown */
+	int sandbox;		/* pod sandbox, or the container whose netns others join */
+	int host_net;		/* lives in the host's namespace */
+};
+
 /*
  * nsid lookup used by pairing: the nsid that namespace `observer` gives namespace
  * `target`, or -1 when it has none.  Scanning asks the kernel (RTM_GETNSID); unit tests
@@ -109,6 +126,8 @@ struct topo {
 	size_t nedges, nedges_alloc;
 	struct unresolved *unres;
 	size_t nunres, nunres_alloc;
+	struct container *ctrs;
+	size_t nctrs, nctrs_alloc;
 	/* scan metadata */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
@@ -169,11 +188,47 @@ int nl_dump_ns(struct topo *t, size_t ns, int want_addrs);
 int nl_nsid(void *ctx, size_t observer, size_t target);
 void nl_close_all(struct topo *t);
 
+/* cgroup.c */
+int cgroup_path_parse(const char *path, const char **engine, char *id, size_t idsize);
+int cgroup_file_parse(const char *text, const char **engine, char *id, size_t idsize);
+
+/* http.c: HTTP/1.0 GET over unix sockets, all requests under one deadline */
+struct http_req {
+	const char *engine;	/* for messages */
+	char sock[256];		/* unix socket path */
+	char path[256];		/* request path */
+	int fd;
+	char out[512];
+	size_t outlen, sent;
+	char *buf;		/* whole answer, NUL-terminated */
+	size_t len, cap;
+	int done, status, sys_errno;
+	char *body;		/* into buf */
+	size_t body_len;
+	const char *err;	/* static text when failed */
+};
+void http_run(struct http_req *reqs, size_t n, int timeout_ms);
+void http_release(struct http_req *r);
+
+/* engines.c: name the containers of every namespace */
+#define ENGINE_TIMEOUT_MS 2000
+struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
+struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
+int engines_scan(struct topo *t);
+int container_text_ok(const char *s);
+const char *topo_ns_container(const struct topo *t, size_t ns);
+
+/* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
+struct sqlite3;
+int engine_api_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
+char *read_small_file(const char *path, size_t max, size_t *len);
+
 /* scan.c: one whole scan */
-int scan_run(struct topo *t, int want_addrs);
+int scan_run(struct topo *t, int want_addrs, int want_containers);
 
 /* db.c */
-struct sqlite3;
 struct sqlite3 *db_open(const char *path, int writable);
 void db_close(struct sqlite3 *db);
 long long db_store(struct sqlite3 *db, struct topo *t);

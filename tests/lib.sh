@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # tests/lib.sh - shared harness for vethmap's real-namespace tests.
 #
 # Sourced by every tests/t_*.sh (run from the repository root).  Provides:
@@ -22,6 +23,7 @@ HOSTNS=$(stat -L -c %i /proc/self/ns/net)
 TEST_FAILED=0
 _NETNS=()
 _PIDS=()
+_LOOPS=()
 
 ns_add() {	# ns_add NAME: create netns ${PFX}NAME, deleted at exit
 	ip netns add "$PFX$1" || { not_ok "fixture: ip netns add $PFX$1" "failed"; exit 1; }
@@ -45,6 +47,10 @@ bg_pid() {	# bg_pid PID: kill this process at exit
 	_PIDS+=("$1")
 }
 
+bg_loop() {	# bg_loop PID: a loop that ends by itself once $TMP/stop exists; at exit it
+	_LOOPS+=("$1")	# is stopped that way (so it leaves nothing half-made), then killed
+}
+
 wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 	local end=$((SECONDS + $1)); shift
 	until "$@" 2>/dev/null; do
@@ -52,6 +58,8 @@ wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 		sleep 0.05
 	done
 }
+
+_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1: ${2:-failed}"; TEST_FAILED=1; }
@@ -89,6 +97,13 @@ need_vethmap() {
 _cleanup() {
 	local rc=$? p n
 	trap - EXIT INT TERM
+	if [ ${#_LOOPS[@]} -gt 0 ]; then
+		touch "$TMP/stop"
+		for p in "${_LOOPS[@]}"; do
+			wait_for 10 _gone "$p"
+		done
+		_PIDS+=("${_LOOPS[@]}")
+	fi
 	for p in "${_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done

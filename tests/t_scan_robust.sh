@@ -48,7 +48,7 @@ for _ in range(20):
 CHURN=()
 for k in proc proc sleepers thread named; do
 	churn $k &
-	CHURN+=($!); bg_pid $!
+	CHURN+=($!); bg_loop $!
 done
 sleep 0.3
 bad=0 first=""

@@ -1,0 +1,191 @@
+/*
+ * engine_api.c implements the Docker and Podman engines over their HTTP APIs on unix
+ * sockets: one list call each, both at once under ENGINE_TIMEOUT_MS.  JSON is parsed by
+ * SQLite's JSON functions (json_each/json_extract on an in-memory connection): the library
+ * is already ours, well kept, and rejects malformed text; nothing is parsed by hand.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "vethmap.h"
+
+/* Copy column i into dst when it is text without control characters; 1 if copied. */
+static int col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const char *s;
+
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+		return 0;
+	s = (const char *)sqlite3_column_text(st, i);
+	if (!s || !container_text_ok(s) || strlen(s) >= size)
+		return 0;
+	copy_str(dst, size, s);
+	return 1;
+}
+
+/*
+ * The list answer of Docker (/containers/json) or Podman (/libpod/containers/json): an
+ * array of objects.  Returns the number of containers taken, or -1 if the answer is not
+ * such an array.
+ */
+static int take_list(struct topo *t, sqlite3 *jdb, const char *engine, const char *body,
+		     size_t len)
+{
+	static const char sql[] =
+		"SELECT json_extract(value, '$.Id'),"
+		" CASE json_type(value, '$.Names') WHEN 'array' THEN json_extract(value, '$.Names[0]')"
+		" ELSE NULL END,"
+		" json_extract(value, '$.Image'),"
+		" json_extract(value, '$.HostConfig.NetworkMode'),"
+		" json_extract(value, '$.Labels.\"com.docker.compose.project\"'),"
+		" coalesce(json_extract(value, '$.PodName'),"
+		"          json_extract(value, '$.Labels.\"io.kubernetes.pod.name\"')),"
+		" json_extract(value, '$.Labels.\"io.kubernetes.pod.namespace\"'),"
+		" json_extract(value, '$.Pid'),"
+		" json_extract(value, '$.IsInfra')"
+		" FROM json_each(?1) WHERE json_valid(?1) AND json_type(?1) = 'array'";
+	sqlite3_stmt *st;
+	int n = 0, rc, valid = 0;
+
+	if (sqlite3_prepare_v2(jdb, "SELECT json_valid(?1) AND json_type(?1) = 'array'", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, body, (int)len, SQLITE_STATIC);
+		valid = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (!valid)
+		return -1;
+	if (sqlite3_prepare_v2(jdb, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, body, (int)len, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char id[72], name[130];
+		struct container *c;
+
+		if (!col_copy(st, 0, id, sizeof(id)) || strlen(id) < 12) {
+			verbose("%s: a container without a usable id: skipped", engine);
+			continue;
+		}
+		if (!col_copy(st, 1, name, sizeof(name)) && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			verbose("%s: container %.12s has an unusable name: skipped", engine, id);
+			continue;
+		}
+		if (topo_find_container(t, engine, id))
+			continue;
+		c = topo_add_container(t, engine, id);
+		if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
+			copy_str(c->name, sizeof(c->name), name[0] == '/' ? name + 1 : name);
+		col_copy(st, 2, c->image, sizeof(c->image));
+		col_copy(st, 3, c->netmode, sizeof(c->netmode));
+		col_copy(st, 4, c->compose, sizeof(c->compose));
+		col_copy(st, 5, c->pod, sizeof(c->pod));
+		col_copy(st, 6, c->pod_ns, sizeof(c->pod_ns));
+		if (sqlite3_column_type(st, 7) == SQLITE_INTEGER) {
+			sqlite3_int64 pid = sqlite3_column_int64(st, 7);
+
+			if (pid > 0 && pid < (1 << 30))
+				c->pid = (int)pid;
+		}
+		if (sqlite3_column_type(st, 8) == SQLITE_INTEGER && sqlite3_column_int(st, 8))
+			c->sandbox = 1;
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+/* "unix:///path" from an environment variable, or the default when it exists. */
+static int socket_for(const char *env, const char *fallback, char *out, size_t size)
+{
+	const char *v = getenv(env);
+	struct stat st;
+
+	if (v && *v) {
+		if (strncmp(v, "unix://", 7))
+			return 0;	/* tcp:// and ssh:// are not ours to follow */
+		copy_str(out, size, v + 7);
+		return 1;
+	}
+	if (stat(fallback, &st) || !S_ISSOCK(st.st_mode))
+		return 0;
+	copy_str(out, size, fallback);
+	return 1;
+}
+
+/* Docker's containerd keeps each task's main PID in its bundle. */
+static void docker_pids(struct topo *t)
+{
+	static const char *const roots[] = {
+		"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
+		"/run/containerd/io.containerd.runtime.v2.task/moby",
+	};
+
+	for (size_t i = 0; i < t->nctrs; i++) {
+		struct container *c = &t->ctrs[i];
+
+		if (strcmp(c->engine, "docker") || c->pid)
+			continue;
+		for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]) && !c->pid; r++) {
+			char path[512], *text;
+
+			snprintf(path, sizeof(path), "%s/%s/init.pid", roots[r], c->id);
+			text = read_small_file(path, 32, NULL);
+			if (text) {
+				long pid = strtol(text, NULL, 10);
+
+				if (pid > 0 && pid < (1 << 30))
+					c->pid = (int)pid;
+				free(text);
+			}
+		}
+	}
+}
+
+int engine_api_scan(struct topo *t, sqlite3 *jdb)
+{
+	struct http_req req[2];
+	int n = 0, podman_api = 0;
+
+	memset(req, 0, sizeof(req));
+	if (socket_for("DOCKER_HOST", "/var/run/docker.sock", req[n].sock, sizeof(req[n].sock))) {
+		req[n].engine = "docker";
+		copy_str(req[n].path, sizeof(req[n].path), "/v1.40/containers/json");
+		n++;
+	}
+	if (socket_for("CONTAINER_HOST", "/run/podman/podman.sock", req[n].sock,
+		       sizeof(req[n].sock))) {
+		req[n].engine = "podman";
+		copy_str(req[n].path, sizeof(req[n].path), "/v4.0.0/libpod/containers/json");
+		n++;
+	}
+	if (!n)
+		return 0;
+	http_run(req, (size_t)n, ENGINE_TIMEOUT_MS);
+	for (int i = 0; i < n; i++) {
+		struct http_req *r = &req[i];
+		int got = -1;
+
+		if (r->done && r->status == 200)
+			got = take_list(t, jdb, r->engine, r->body, r->body_len);
+		if (got >= 0) {
+			verbose("%s: %d containers from %s", r->engine, got, r->sock);
+			podman_api |= !strcmp(r->engine, "podman");
+		} else if (r->done && r->status != 200) {
+			warnx("%s: '%s' answered HTTP %d: containers named from /proc only", r->engine,
+			      r->sock, r->status);
+		} else if (r->done) {
+			warnx("%s: '%s' answered malformed JSON: containers named from /proc only",
+			      r->engine, r->sock);
+		} else {
+			warnx("%s: '%s': %s: containers named from /proc only", r->engine, r->sock,
+			      r->err);
+		}
+		http_release(r);
+	}
+	docker_pids(t);
+	return podman_api;
+}

@@ -1,0 +1,172 @@
+/*
+ * engine_state.c implements the engines read from their state on disk: containerd's task
+ * bundles (any containerd namespace: k8s.io, moby, default, ...; Kubernetes pod names from
+ * the CRI annotations in config.json) and Podman's containers.json with each container's
+ * pidfile, used when Podman's API socket is absent.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "vethmap.h"
+
+#define STATE_MAX (4u << 20)	/* larger state files are not ours to trust */
+
+static int pid_from_file(const char *path)
+{
+	char *text = read_small_file(path, 32, NULL);
+	long pid = 0;
+
+	if (text) {
+		pid = strtol(text, NULL, 10);
+		free(text);
+	}
+	return pid > 0 && pid < (1 << 30) ? (int)pid : 0;
+}
+
+/* Copy the text value at a JSON path of doc (NULL-safe, control characters refused). */
+static void json_field(sqlite3 *jdb, const char *doc, size_t len, const char *path, char *out,
+		       size_t size)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(jdb, "SELECT json_extract(?1, ?2) WHERE json_valid(?1)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, doc, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		if (s && container_text_ok(s) && strlen(s) < size)
+			copy_str(out, size, s);
+	}
+	sqlite3_finalize(st);
+}
+
+static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const char *cns,
+			    const char *id)
+{
+	char path[1024], type[32] = "";
+	struct container *c;
+	size_t len;
+	char *config;
+	int pid;
+
+	if (strlen(id) < 12 || !container_text_ok(id) || strlen(id) >= sizeof(c->id))
+		return;
+	if (topo_find_container(t, NULL, id))
+		return;		/* Docker's own, already named by its API */
+	snprintf(path, sizeof(path), "%s/%s/%s/init.pid", dir, cns, id);
+	pid = pid_from_file(path);
+	if (!pid)
+		return;
+	c = topo_add_container(t, "containerd", id);
+	c->pid = pid;
+	copy_str(c->cns, sizeof(c->cns), cns);
+	snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, cns, id);
+	config = read_small_file(path, STATE_MAX, &len);
+	if (!config)
+		return;
+	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
+		   sizeof(type));
+	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
+		   sizeof(c->pod));
+	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-namespace\"",
+		   c->pod_ns, sizeof(c->pod_ns));
+	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-name\"", c->name,
+		   sizeof(c->name));
+	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
+		   sizeof(c->image));
+	if (!strcmp(type, "sandbox")) {
+		c->sandbox = 1;
+		if (!*c->name && *c->pod)
+			copy_str(c->name, sizeof(c->name), c->pod);
+	}
+	free(config);
+}
+
+int engine_containerd_scan(struct topo *t, sqlite3 *jdb)
+{
+	static const char *const roots[] = {
+		"/run/containerd/io.containerd.runtime.v2.task",
+		"/run/docker/containerd/daemon/io.containerd.runtime.v2.task",
+	};
+
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
+		DIR *top = opendir(roots[r]);
+		struct dirent *ns;
+
+		if (!top)
+			continue;
+		while ((ns = readdir(top))) {
+			char path[1024];
+			struct dirent *task;
+			DIR *d;
+
+			if (ns->d_name[0] == '.' || !container_text_ok(ns->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", roots[r], ns->d_name);
+			d = opendir(path);
+			if (!d)
+				continue;
+			while ((task = readdir(d)))
+				if (task->d_name[0] != '.')
+					containerd_task(t, jdb, roots[r], ns->d_name, task->d_name);
+			closedir(d);
+		}
+		closedir(top);
+	}
+	return 0;
+}
+
+/* Podman without its API: containers.json for names, each pidfile for the PID. */
+int engine_podman_disk_scan(struct topo *t, sqlite3 *jdb)
+{
+	static const char sql[] =
+		"SELECT json_extract(value, '$.id'), json_extract(value, '$.names[0]'),"
+		" json_extract(value, '$.metadata')"
+		" FROM json_each(?1) WHERE json_valid(?1) AND json_type(?1) = 'array'";
+	const char *list = "/var/lib/containers/storage/overlay-containers/containers.json";
+	sqlite3_stmt *st;
+	size_t len;
+	char *text = read_small_file(list, 64u << 20, &len);
+
+	if (!text)
+		return 0;
+	if (sqlite3_prepare_v2(jdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(text);
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *meta = (const char *)sqlite3_column_text(st, 2);
+		char path[512];
+		struct container *c;
+		int pid;
+
+		if (sqlite3_column_type(st, 0) != SQLITE_TEXT || !id || strlen(id) != 64 ||
+		    !container_text_ok(id) || strchr(id, '/') || topo_find_container(t, "podman", id))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/run/containers/storage/overlay-containers/%s/userdata/pidfile", id);
+		pid = pid_from_file(path);
+		if (!pid)
+			continue;	/* not running (or a build container) */
+		c = topo_add_container(t, "podman", id);
+		c->pid = pid;
+		if (sqlite3_column_type(st, 1) == SQLITE_TEXT && name && container_text_ok(name))
+			copy_str(c->name, sizeof(c->name), name);
+		if (sqlite3_column_type(st, 2) == SQLITE_TEXT && meta)
+			json_field(jdb, meta, strlen(meta), "$.\"image-name\"", c->image,
+				   sizeof(c->image));
+	}
+	sqlite3_finalize(st);
+	free(text);
+	return 0;
+}
