@@ -103,6 +103,26 @@ CREATE TABLE unresolved (
         ON DELETE CASCADE
 );
 
+CREATE TABLE container (                  -- containers found in the namespace
+    scan_id         INTEGER NOT NULL,
+    netns           INTEGER NOT NULL,
+    engine          TEXT    NOT NULL,     -- docker, podman, containerd, cri-o, lxc, nspawn
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    pid             INTEGER NOT NULL,     -- main process
+    image           TEXT,
+    pod             TEXT,                 -- Kubernetes (or podman) pod
+    pod_namespace   TEXT,
+    compose_project TEXT,
+    network_mode    TEXT,
+    containerd_namespace TEXT,
+    sandbox         INTEGER NOT NULL,     -- pod sandbox, or the owner of a shared netns
+    host_network    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, engine, id),
+    FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX container_by_name ON container(name);
+
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS
     SELECT e.scan_id, a.netns, a.name AS ifname, b.netns AS peer_netns, b.name AS peer_ifname

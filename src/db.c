@@ -223,7 +223,7 @@ static unsigned via_parse(const char *s)
 	return via;
 }
 
-enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_COUNT };
+enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
@@ -235,7 +235,14 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
+	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
+
+/* NULL for an empty string, so absent fields stay NULL in SQL. */
+static const char *nz(const char *s)
+{
+	return *s ? s : NULL;
+}
 
 static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
 {
@@ -306,6 +313,17 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (run(db, st[S_UNRES], "iiis", id, (long long)t->ns[f->ns].ino,
 			(long long)f->ifindex, t->unres[i].reason))
+			return -1;
+	}
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const struct container *c = &t->ctrs[i];
+
+		if (c->ns < 0)
+			continue;
+		if (run(db, st[S_CTR], "iisssissssssii", id, (long long)t->ns[c->ns].ino, c->engine,
+			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
+			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
+			(long long)c->host_net))
 			return -1;
 	}
 	return 0;
@@ -405,6 +423,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network FROM container"
+		" WHERE scan_id=?1 ORDER BY name, id",
 	};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
@@ -482,6 +503,25 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 				if (a >= 0)
 					topo_add_unresolved(t, (size_t)a, "%s", col_text(st, 2));
 				break;
+			case 7: {
+				struct container *c;
+
+				if (ns < 0)
+					break;
+				c = topo_add_container(t, col_text(st, 1), col_text(st, 2));
+				c->ns = ns;
+				copy_str(c->name, sizeof(c->name), col_text(st, 3));
+				c->pid = sqlite3_column_int(st, 4);
+				copy_str(c->image, sizeof(c->image), col_text(st, 5));
+				copy_str(c->pod, sizeof(c->pod), col_text(st, 6));
+				copy_str(c->pod_ns, sizeof(c->pod_ns), col_text(st, 7));
+				copy_str(c->compose, sizeof(c->compose), col_text(st, 8));
+				copy_str(c->netmode, sizeof(c->netmode), col_text(st, 9));
+				copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
+				c->sandbox = sqlite3_column_int(st, 11);
+				c->host_net = sqlite3_column_int(st, 12);
+				break;
+			}
 			}
 		}
 		sqlite3_finalize(st);

@@ -253,8 +253,8 @@ static int cmp_container(const void *pa, const void *pb)
 }
 
 /*
- * The containers of namespace ns, for labels: the first non-sandbox container's name,
- * else the first container's, else NULL.
+ * A name for namespace ns from its containers: the sandbox's (a pod, or the container
+ * whose namespace others joined), else the first by name; NULL when it has none.
  */
 const char *topo_ns_container(const struct topo *t, size_t ns)
 {
@@ -263,7 +263,7 @@ const char *topo_ns_container(const struct topo *t, size_t ns)
 	for (size_t i = 0; i < t->nctrs; i++) {
 		if (t->ctrs[i].ns != (long)ns || !*t->ctrs[i].name)
 			continue;
-		if (!t->ctrs[i].sandbox)
+		if (t->ctrs[i].sandbox)
 			return t->ctrs[i].name;
 		if (!any)
 			any = t->ctrs[i].name;

@@ -79,6 +79,14 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 	int first = 1;
 
 	fprintf(f, "netns %llu%s", (unsigned long long)n->ino, n->is_host ? " (host)" : "");
+	for (size_t k = 0; k < t->nctrs; k++) {
+		const struct container *c = &t->ctrs[k];
+
+		if (c->ns != (long)i)
+			continue;
+		fprintf(f, " %s:%s%s", c->engine, text_esc(buf, sizeof(buf), c->name),
+			c->sandbox ? "(sandbox)" : "");
+	}
 	for (size_t k = 0; k < n->names.n; k++)
 		fprintf(f, " %s", text_esc(buf, sizeof(buf), n->names.v[k]));
 	fputs("  via ", f);

@@ -500,15 +500,19 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
 }
 
 /*
- * A short label for a namespace in peer columns: "host", an `ip netns` name, another
- * bind-mount path, or the inode.
+ * A short label for a namespace in peer columns: "host", a container's name, an
+ * `ip netns` name, another bind-mount path, or the inode.
  */
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size)
 {
 	const struct netns *n = &t->ns[ns];
+	const char *c;
 
 	if (n->is_host)
 		return "host";
+	c = topo_ns_container(t, ns);
+	if (c)
+		return c;
 	for (size_t i = 0; i < n->names.n; i++) {
 		const char *s = n->names.v[i];
 

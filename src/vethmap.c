@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	  "find every network namespace, pair every veth, store the snapshot" },
 	{ "show", cmd_show, "[--scan ID] [--db PATH] [--json]",
 	  "print a stored snapshot (the latest by default)" },
+	{ "ls", cmd_ls, "[--json] [--stored | --scan ID] [--db PATH] [-v]",
+	  "every container: its interfaces, host-side veth, bridge and addresses" },
 	{ "scans", cmd_scans, "[--db PATH] [--json]", "list the stored snapshots" },
 	{ "help", cmd_help, "[COMMAND]", "show help for vethmap or one command" },
 };

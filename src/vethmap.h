@@ -248,6 +248,7 @@ void print_topo(FILE *f, const struct topo *t);
 int cmd_scan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_scans(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 void usage_cmd(FILE *f, const char *cmd);
 int opt_error(const char *cmd, char **argv, int c);
