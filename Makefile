@@ -29,12 +29,13 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build and test (make deps installs the missing ones).
 DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev \
-           sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time
+           sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
+           docker.io podman busybox-static
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test
+UNIT    := tests/unit/topo_test tests/unit/parse_test
 BENCH   := tests/bench/floor
 
 all: vethmap

@@ -73,6 +73,49 @@ static int prepare_file(const char *path)
 	return 0;
 }
 
+/* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
+static int setup_once(sqlite3 *db, long long ntables, char **msg)
+{
+	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
+
+	if (rc != SQLITE_OK || ntables)
+		return rc;
+	/* Another scan may be setting up the same new file: lock, then look again. */
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
+	if (rc == SQLITE_OK)
+		rc = int_query(db, "SELECT count(*) FROM sqlite_master", &ntables);
+	if (rc == SQLITE_OK && !ntables)
+		rc = sqlite3_exec(db, schema_sql, NULL, NULL, msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * Switching to WAL needs a moment alone with the file, and SQLite does not wait for it
+ * when another connection holds a write lock: retry for as long as the busy timeout.
+ */
+static int setup(sqlite3 *db, const char *path, long long ntables)
+{
+	for (int tries = 0;; tries++) {
+		char *msg = NULL;
+		int rc = setup_once(db, ntables, &msg);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || tries >= 100) {
+			error("cannot set up database '%s': %s", path, msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			return -1;
+		}
+		sqlite3_free(msg);
+		usleep(50000);
+	}
+}
+
 /*
  * Open the database at path.  A file that is not SQLite, or SQLite but not vethmap's, is
  * refused with one line and left untouched.  Writable opens apply the schema to an empty
@@ -128,20 +171,8 @@ sqlite3 *db_open(const char *path, int writable)
 		error("'%s' holds no scans yet: run 'vethmap scan' first", path);
 		goto fail;
 	}
-	if (writable) {
-		char *msg = NULL;
-
-		if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				 "PRAGMA foreign_keys=ON", NULL, NULL, &msg) != SQLITE_OK ||
-		    (!ntables && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) == SQLITE_OK &&
-		     (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-		      sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK))) {
-			error("cannot set up database '%s': %s", path, msg ? msg : sqlite3_errmsg(db));
-			sqlite3_free(msg);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			goto fail;
-		}
-	}
+	if (writable && setup(db, path, ntables))
+		goto fail;
 	return db;
 fail:
 	sqlite3_close(db);

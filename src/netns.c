@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "vethmap.h"
@@ -78,6 +79,7 @@ struct discovery {
 	uint64_t *mntns;	/* mount namespaces whose mountinfo was read */
 	size_t nmntns, mntns_alloc;
 	pid_t self;
+	dev_t nsfs_dev;		/* the nsfs superblock: every netns file lives there */
 };
 
 /*
@@ -237,9 +239,20 @@ static void scan_fds(struct discovery *d, const char *pid)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, de->d_name);
 		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 6 || strncmp(target, "net:[", 5))
-			continue;
-		found(d, find_path(d, path), VIA_FD, 0, NULL);
+		if (n >= 6 && !strncmp(target, "net:[", 5)) {
+			found(d, find_path(d, path), VIA_FD, 0, NULL);
+		} else if (n >= 1 && target[0] == '/') {
+			/*
+			 * An fd opened through a bind mount reads as the mount's path, or as
+			 * "/" once the mount is gone.  Ask the file's device, from cached
+			 * attributes only, so a dead network filesystem cannot stall us.
+			 */
+			struct statx stx;
+
+			if (!statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) &&
+			    makedev(stx.stx_dev_major, stx.stx_dev_minor) == d->nsfs_dev)
+				found(d, find_path(d, path), VIA_FD, 0, NULL);
+		}
 	}
 	closedir(dir);
 }
@@ -297,6 +310,7 @@ int netns_discover(struct topo *t)
 		return -1;
 	}
 	found(&d, self, VIA_SELF, 0, NULL);
+	d.nsfs_dev = (dev_t)t->ns[self].dev;
 	/* The host is PID 1's namespace; where that is unreadable, our own. */
 	if (!stat("/proc/1/ns/net", &st1))
 		host = nsmap_get(&d.map, st1.st_dev, st1.st_ino);

@@ -8,34 +8,10 @@
  *   floor: N namespaces, M links in X ms
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "vethmap.h"
-
-/*
- * The library objects include cmd_scan.o and cmd_show.o, which call these helpers from
- * src/vethmap.c (not linked here, it has its own main()).  The floor never calls them.
- */
-void usage_cmd(FILE *f, const char *cmd)
-{
-	fprintf(f, "usage: vethmap %s\n", cmd);
-}
-
-int opt_error(const char *cmd, char **argv, int c)
-{
-	(void)argv;
-	(void)c;
-	error("%s: bad option", cmd);
-	return 2;
-}
-
-int arg_error(const char *cmd, const char *arg)
-{
-	error("%s: unexpected argument '%s'", cmd, arg);
-	return 2;
-}
 
 int main(int argc, char **argv)
 {
