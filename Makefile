@@ -11,7 +11,7 @@ BINDIR  ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libnl-3.0 libnl-route-3.0 sqlite3
+PKGS    := libnl-3.0 libnl-route-3.0 sqlite3 libpcap
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
@@ -28,9 +28,9 @@ CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build and test (make deps installs the missing ones).
-DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev \
+DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
-           docker.io podman busybox-static
+           docker.io podman busybox-static tcpdump tshark
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)

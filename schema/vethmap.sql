@@ -123,6 +123,18 @@ CREATE TABLE container (                  -- containers found in the namespace
 ) WITHOUT ROWID;
 CREATE INDEX container_by_name ON container(name);
 
+CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_id     INTEGER,                  -- the stored scan edge ids referred to
+    started     TEXT    NOT NULL,         -- ISO-8601 UTC
+    duration_ms REAL    NOT NULL,
+    target      TEXT    NOT NULL,         -- as given on the command line
+    interfaces  TEXT    NOT NULL,         -- NETNS:IFNAME ..., space separated
+    packets     INTEGER NOT NULL,
+    file        TEXT,                     -- -w FILE, '-' for stdout, NULL for text
+    uid         INTEGER NOT NULL          -- who ran it (after -Z)
+);
+
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS
     SELECT e.scan_id, a.netns, a.name AS ifname, b.netns AS peer_netns, b.name AS peer_ifname

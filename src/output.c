@@ -4,6 +4,7 @@
  * escaped (\xNN) so a hostile interface name cannot break the layout or the terminal.
  */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 
 #include "vethmap.h"
@@ -114,8 +115,17 @@ void print_topo(FILE *f, const struct topo *t)
 	size_t i = 0;
 
 	measure(t, &w);
-	fprintf(f, "  %-*s %-*s %-5s %-*s %-*s %s\n", w.name, "IFACE", w.kind, "KIND", "STATE",
-		w.peer, "PEER", w.master, "MASTER", "ADDRS");
+	size_t *edge_of = xcalloc(t->nifs ? t->nifs : 1, sizeof(*edge_of));
+
+	/* the id of each end's veth or lower edge, for 'vethmap cap eN' */
+	for (size_t e = t->nedges; e-- > 0;)
+		if (t->edges[e].type == EDGE_VETH || t->edges[e].type == EDGE_LOWER) {
+			edge_of[t->edges[e].a] = e + 1;
+			if (t->edges[e].type == EDGE_VETH)
+				edge_of[t->edges[e].b] = e + 1;
+		}
+	fprintf(f, "  %-*s %-*s %-5s %-5s %-*s %-*s %s\n", w.name, "IFACE", w.kind, "KIND", "STATE",
+		"EDGE", w.peer, "PEER", w.master, "MASTER", "ADDRS");
 	for (size_t ns = 0; ns < t->nns; ns++) {
 		print_ns_header(f, t, ns);
 		if (t->ns[ns].dump_error)
@@ -127,11 +137,15 @@ void print_topo(FILE *f, const struct topo *t)
 			char line[2048];
 			size_t n;
 
+			char eid[24] = "";
+
+			if (edge_of[i])
+				snprintf(eid, sizeof(eid), "e%zu", edge_of[i]);
 			peer_text(t, ifc, peer, sizeof(peer));
-			n = (size_t)snprintf(line, sizeof(line), "  %-*s %-*s %-5s %-*s %-*s", w.name,
+			n = (size_t)snprintf(line, sizeof(line), "  %-*s %-*s %-5s %-5s %-*s %-*s", w.name,
 					     text_esc(name, sizeof(name), ifc->name), w.kind,
 					     text_esc(kind, sizeof(kind), ifc->kind),
-					     ifc->flags & 1u ? "up" : "down", w.peer, peer, w.master,
+					     ifc->flags & 1u ? "up" : "down", eid, w.peer, peer, w.master,
 					     m >= 0 ? text_esc(master, sizeof(master), t->ifs[m].name) : "");
 			for (size_t k = 0; k < ifc->naddrs && n < sizeof(line); k++)
 				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", ifc->addrs[k].text);
@@ -143,6 +157,7 @@ void print_topo(FILE *f, const struct topo *t)
 			fprintf(f, "%s\n", line);
 		}
 	}
+	free(edge_of);
 	if (t->nunres) {
 		fprintf(f, "unresolved:\n");
 		for (size_t u = 0; u < t->nunres; u++) {

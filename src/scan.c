@@ -30,7 +30,8 @@ int scan_run(struct topo *t, int want_addrs, int want_containers)
 	if (want_containers)
 		engines_scan(t);
 	nl_close_all(t);
-	netns_close_all(t);
+	if (!t->keep_fds)
+		netns_close_all(t);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->duration_ms = ts_diff_ms(&t0, &t1);

@@ -24,6 +24,10 @@ static const struct command commands[] = {
 	  "print a stored snapshot (the latest by default)" },
 	{ "ls", cmd_ls, "[--json] [--stored | --scan ID] [--db PATH] [-v]",
 	  "every container: its interfaces, host-side veth, bridge and addresses" },
+	{ "cap", cmd_cap, "TARGET [-i IFNAME] [--host-side|--both-ends] [-d DURATION] [-c COUNT]\n"
+	  "                   [-C MAXBYTES] [-s SNAPLEN] [-w FILE|-] [-W pcapng|pcap] [-Z USER] [-p]\n"
+	  "                   [--db PATH] [--scan ID] [FILTER...]",
+	  "a short, bounded capture on a container, namespace, interface or edge" },
 	{ "scans", cmd_scans, "[--db PATH] [--json]", "list the stored snapshots" },
 	{ "help", cmd_help, "[COMMAND]", "show help for vethmap or one command" },
 };

@@ -128,6 +128,7 @@ struct topo {
 	size_t nunres, nunres_alloc;
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
+	int keep_fds;		/* scan_run leaves namespace fds open (capture) */
 	/* scan metadata */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
@@ -225,6 +226,70 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
 char *read_small_file(const char *path, size_t max, size_t *len);
 
+/*
+ * pcapng.c: capture files written block by block with write(2), so a file always ends on
+ * a whole block (a failed write is truncated back).  pcapng (several interfaces, each with
+ * its own link type and name) or classic pcap (one interface), nanosecond timestamps.
+ */
+enum capfmt { CAP_PCAPNG, CAP_PCAP };
+struct capout {
+	int fd;
+	enum capfmt fmt;
+	int is_file;		/* a regular file: truncate back on a failed write */
+	unsigned long long good;	/* bytes of whole blocks written */
+	unsigned nifaces;
+	int failed;		/* errno of the failed write, 0 while all is well */
+};
+int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
+		 size_t ncomments, int pcap_linktype, int pcap_snaplen);
+int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *name,
+		     const char *desc);
+int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
+		  uint32_t caplen, uint32_t len);
+
+/* pktline.c: one line of text for a packet, tcpdump-like, for the link types captured */
+void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uint32_t caplen,
+		  uint32_t len);
+
+/* target.c: what `vethmap cap TARGET` names */
+struct target_set {
+	struct {
+		long ns, ifc;	/* ifc -1: the whole namespace */
+		char what[300];
+	} v[16];
+	size_t n;
+};
+void target_match(const struct topo *t, const char *spec, struct target_set *m);
+int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
+
+/* capture.c: bounded libpcap capture on several interfaces in several namespaces */
+struct cap_opts {
+	double duration_s;		/* 0 = none */
+	unsigned long long count;	/* 0 = none */
+	unsigned long long max_bytes;	/* 0 = none */
+	int snaplen, promisc;
+	const char *filter;		/* NULL = everything */
+	const char *user;		/* -Z: drop to this user; NULL = keep */
+	int out_fd;			/* -1: one line per packet on stdout */
+	enum capfmt fmt;
+	const char *const *comments;
+	size_t ncomments;
+};
+struct cap_iface {
+	size_t ifc;			/* index into topo.ifs */
+	char label[160];		/* NETNS:IFNAME, the pcapng if_name */
+	char desc[160];			/* container name, the pcapng if_description */
+	void *pcap;			/* pcap_t * */
+	int linktype, out_id, done;
+	unsigned long long captured;
+	unsigned recv, drop;
+};
+int capture_open(struct topo *t, struct cap_iface *ci, size_t *n, const struct cap_opts *o);
+int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
+		unsigned long long *total, double *elapsed_ms);
+void capture_close(struct cap_iface *ci, size_t n);
+int drop_privileges(const char *user);
+
 /* scan.c: one whole scan */
 int scan_run(struct topo *t, int want_addrs, int want_containers);
 
@@ -249,6 +314,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_scans(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_cap(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 void usage_cmd(FILE *f, const char *cmd);
 int opt_error(const char *cmd, char **argv, int c);

@@ -96,7 +96,8 @@ need_vethmap() {
 
 _cleanup() {
 	local rc=$? p n
-	trap - EXIT INT TERM
+	trap - EXIT
+	trap '' INT TERM	# finish cleaning even when interrupted again
 	if [ ${#_LOOPS[@]} -gt 0 ]; then
 		touch "$TMP/stop"
 		for p in "${_LOOPS[@]}"; do

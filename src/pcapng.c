@@ -1,0 +1,334 @@
+/*
+ * pcapng.c implements the capture file writer: pcapng (a Section Header Block, one
+ * Interface Description Block per interface, one Enhanced Packet Block per packet) or
+ * classic pcap with nanosecond timestamps.
+ *
+ * Each block is built whole in one buffer and handed to write(2) until all of it is
+ * written, so a reader never meets half a block.  When a write fails or stops short (full
+ * disk, reader gone), a regular file is truncated back to its last whole block, the errno
+ * is kept in o->failed and every later call returns -1.  A call refused for a bad argument
+ * returns -1 with errno EINVAL and leaves the writer usable (except capout_begin, which
+ * then sets o->failed: without a header nothing can follow).  Nothing here prints: the
+ * caller knows the file's name and reports o->failed.
+ *
+ * Both formats are written in host byte order; readers detect it from the magic number.
+ * The caller should ignore SIGPIPE, or a write to a closed pipe kills the process before
+ * EPIPE can be reported.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vethmap.h"
+
+#define BT_SHB		0x0A0D0D0Au	/* Section Header Block */
+#define BT_IDB		0x00000001u	/* Interface Description Block */
+#define BT_EPB		0x00000006u	/* Enhanced Packet Block */
+#define BYTE_ORDER_MAGIC 0x1A2B3C4Du
+#define PCAP_MAGIC_NSEC	0xA1B23C4Du	/* classic pcap, nanosecond timestamps */
+
+#define OPT_ENDOFOPT	0
+#define OPT_COMMENT	1
+#define SHB_USERAPPL	4
+#define IF_NAME		2
+#define IF_DESCRIPTION	3
+#define IF_TSRESOL	9
+
+#define CAP_MAX_CAPLEN	(256u * 1024)	/* libpcap's largest snapshot length */
+#define OPT_MAX_LEN	65535u		/* an option's length is 16 bits */
+#define USERAPPL	"vethmap " VETHMAP_VERSION
+
+/*
+ * The link type of a classic pcap file, which capout_add_iface() must match.  struct capout
+ * has no field for it, so the last writer begun in CAP_PCAP format keeps it here; another
+ * writer's interface is not checked.
+ */
+static const struct capout *pcap_owner;
+static int pcap_owner_linktype;
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+/* Bytes an option with a value of n bytes takes (code, length, value, padding). */
+static size_t opt_size(size_t n)
+{
+	return 4 + pad4(n);
+}
+
+/* One option: code, exact length, the bytes as they are, zero padding to 32 bits. */
+static uint8_t *put_opt(uint8_t *p, uint16_t code, const void *val, size_t n)
+{
+	p = put16(p, code);
+	p = put16(p, (uint16_t)n);
+	if (n)
+		memcpy(p, val, n);
+	memset(p + n, 0, pad4(n) - n);
+	return p + pad4(n);
+}
+
+static int einval(void)
+{
+	errno = EINVAL;
+	return -1;
+}
+
+/* The write failed after `done` bytes of the current block: drop them, remember why. */
+static int write_failed(struct capout *o, size_t done)
+{
+	int saved = errno ? errno : EIO;
+
+	if (o->is_file && done) {
+		off_t end = lseek(o->fd, 0, SEEK_CUR);
+		off_t keep = end >= (off_t)done ? end - (off_t)done : (off_t)o->good;
+
+		if (ftruncate(o->fd, keep) == 0)
+			lseek(o->fd, keep, SEEK_SET);
+	}
+	o->failed = saved;
+	errno = saved;
+	return -1;
+}
+
+/* Write one whole block or fail (see the top of the file). */
+static int write_block(struct capout *o, const uint8_t *b, size_t n)
+{
+	size_t done = 0;
+
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
+	while (done < n) {
+		ssize_t w = write(o->fd, b + done, n - done);
+
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+
+			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
+		if (w == 0)
+			errno = ENOSPC;
+		return write_failed(o, done);
+	}
+	o->good += n;
+	return 0;
+}
+
+/* A buffer for one block: on the stack when small, else on the heap. */
+struct blockbuf {
+	uint8_t *p;
+	uint8_t small[2048];
+};
+
+static uint8_t *blockbuf_get(struct blockbuf *bb, size_t n)
+{
+	bb->p = n <= sizeof(bb->small) ? bb->small : xmalloc(n);
+	return bb->p;
+}
+
+static void blockbuf_release(struct blockbuf *bb)
+{
+	if (bb->p != bb->small)
+		free(bb->p);
+}
+
+static int write_pcap_header(struct capout *o, int linktype, int snaplen)
+{
+	uint8_t h[24], *p = h;
+
+	p = put32(p, PCAP_MAGIC_NSEC);
+	p = put16(p, 2);
+	p = put16(p, 4);
+	p = put32(p, 0);	/* thiszone */
+	p = put32(p, 0);	/* sigfigs */
+	p = put32(p, (uint32_t)snaplen);
+	put32(p, (uint32_t)linktype);
+	return write_block(o, h, sizeof(h));
+}
+
+static int write_shb(struct capout *o, const char *const *comments, size_t ncomments)
+{
+	struct blockbuf bb;
+	size_t len = 24 + opt_size(strlen(USERAPPL)) + 4 + 4;
+	uint8_t *b, *p;
+	int rc;
+
+	for (size_t i = 0; i < ncomments; i++) {
+		size_t n = comments[i] ? strlen(comments[i]) : 0;
+
+		if (n > OPT_MAX_LEN)
+			return einval();
+		if (n)
+			len += opt_size(n);
+	}
+	if (len > UINT32_MAX)
+		return einval();
+	b = p = blockbuf_get(&bb, len);
+	p = put32(p, BT_SHB);
+	p = put32(p, (uint32_t)len);
+	p = put32(p, BYTE_ORDER_MAGIC);
+	p = put16(p, 1);	/* version 1.0 */
+	p = put16(p, 0);
+	p = put32(p, 0xFFFFFFFFu);	/* section length -1: not given */
+	p = put32(p, 0xFFFFFFFFu);
+	for (size_t i = 0; i < ncomments; i++)
+		if (comments[i] && *comments[i])
+			p = put_opt(p, OPT_COMMENT, comments[i], strlen(comments[i]));
+	p = put_opt(p, SHB_USERAPPL, USERAPPL, strlen(USERAPPL));
+	p = put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	put32(p, (uint32_t)len);
+	rc = write_block(o, b, len);
+	blockbuf_release(&bb);
+	return rc;
+}
+
+/*
+ * Start a capture file on fd: the pcapng Section Header Block with one comment option per
+ * non-empty comment and the writing application, or for CAP_PCAP the classic header with
+ * pcap_linktype and pcap_snaplen.  Returns 0, or -1 with o->failed set.
+ */
+int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
+		 size_t ncomments, int pcap_linktype, int pcap_snaplen)
+{
+	struct stat st;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->fmt = fmt;
+	o->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fmt == CAP_PCAP) {
+		if (pcap_linktype < 0 || pcap_snaplen < 0) {
+			rc = einval();
+		} else {
+			pcap_owner = o;
+			pcap_owner_linktype = pcap_linktype;
+			rc = write_pcap_header(o, pcap_linktype, pcap_snaplen);
+		}
+	} else if (fmt == CAP_PCAPNG) {
+		rc = write_shb(o, comments, ncomments);
+	} else {
+		rc = einval();
+	}
+	if (rc && !o->failed)
+		o->failed = errno;
+	return rc;
+}
+
+/*
+ * Describe one interface: its link type, snapshot length (0: none), name and description
+ * (either may be NULL or empty: then left out).  The strings are written byte for byte.
+ * Returns the interface's id for capout_packet(), or -1.  A classic pcap file takes one
+ * interface, of the link type given to capout_begin().
+ */
+int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *name,
+		     const char *desc)
+{
+	struct blockbuf bb;
+	size_t nlen = name ? strlen(name) : 0, dlen = desc ? strlen(desc) : 0, len;
+	uint8_t *b, *p, tsresol = 9;	/* 10^-9 s */
+	int rc;
+
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
+	if (o->fmt == CAP_PCAP) {
+		if (o->nifaces || (pcap_owner == o && linktype != pcap_owner_linktype))
+			return einval();
+		return (int)o->nifaces++;
+	}
+	if (linktype < 0 || linktype > 0xFFFF || snaplen < 0 || nlen > OPT_MAX_LEN ||
+	    dlen > OPT_MAX_LEN || o->nifaces >= INT32_MAX)
+		return einval();
+	len = 16 + (nlen ? opt_size(nlen) : 0) + (dlen ? opt_size(dlen) : 0) + opt_size(1) + 4 + 4;
+	b = p = blockbuf_get(&bb, len);
+	p = put32(p, BT_IDB);
+	p = put32(p, (uint32_t)len);
+	p = put16(p, (uint16_t)linktype);
+	p = put16(p, 0);	/* reserved */
+	p = put32(p, (uint32_t)snaplen);
+	if (nlen)
+		p = put_opt(p, IF_NAME, name, nlen);
+	if (dlen)
+		p = put_opt(p, IF_DESCRIPTION, desc, dlen);
+	p = put_opt(p, IF_TSRESOL, &tsresol, 1);
+	p = put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	put32(p, (uint32_t)len);
+	rc = write_block(o, b, len);
+	blockbuf_release(&bb);
+	return rc ? -1 : (int)o->nifaces++;
+}
+
+/*
+ * One packet seen on interface `iface` at ts_ns (nanoseconds since the epoch): caplen
+ * bytes of data captured of len on the wire.  Returns 0 or -1.
+ */
+int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
+		  uint32_t caplen, uint32_t len)
+{
+	struct blockbuf bb;
+	size_t n;
+	uint8_t *b, *p;
+	int rc;
+
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
+	if (iface >= o->nifaces || caplen > CAP_MAX_CAPLEN || caplen > len || (caplen && !data))
+		return einval();
+	if (o->fmt == CAP_PCAP) {
+		n = 16 + caplen;
+		b = p = blockbuf_get(&bb, n);
+		p = put32(p, (uint32_t)(ts_ns / 1000000000u));
+		p = put32(p, (uint32_t)(ts_ns % 1000000000u));
+		p = put32(p, caplen);
+		p = put32(p, len);
+		if (caplen)
+			memcpy(p, data, caplen);
+	} else {
+		n = 28 + pad4(caplen) + 4;
+		b = p = blockbuf_get(&bb, n);
+		p = put32(p, BT_EPB);
+		p = put32(p, (uint32_t)n);
+		p = put32(p, iface);
+		p = put32(p, (uint32_t)(ts_ns >> 32));	/* units of if_tsresol: ns */
+		p = put32(p, (uint32_t)ts_ns);
+		p = put32(p, caplen);
+		p = put32(p, len);
+		if (caplen)
+			memcpy(p, data, caplen);
+		memset(p + caplen, 0, pad4(caplen) - caplen);
+		p += pad4(caplen);
+		put32(p, (uint32_t)n);
+	}
+	rc = write_block(o, b, n);
+	blockbuf_release(&bb);
+	return rc;
+}
