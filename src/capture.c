@@ -293,31 +293,3 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	free(pfd);
 	return rc;
 }
-
-/* TEMPORARY weak stand-ins until pcapng.c and pktline.c land (removed then). */
-__attribute__((weak)) int capout_begin(struct capout *o, int fd, enum capfmt fmt,
-				       const char *const *comments, size_t ncomments,
-				       int pcap_linktype, int pcap_snaplen)
-{
-	(void)o; (void)fd; (void)fmt; (void)comments; (void)ncomments; (void)pcap_linktype;
-	(void)pcap_snaplen;
-	return -1;
-}
-__attribute__((weak)) int capout_add_iface(struct capout *o, int linktype, int snaplen,
-					   const char *name, const char *desc)
-{
-	(void)o; (void)linktype; (void)snaplen; (void)name; (void)desc;
-	return -1;
-}
-__attribute__((weak)) int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns,
-					const uint8_t *data, uint32_t caplen, uint32_t len)
-{
-	(void)o; (void)iface; (void)ts_ns; (void)data; (void)caplen; (void)len;
-	return -1;
-}
-__attribute__((weak)) void pkt_describe(char *buf, size_t size, int linktype,
-					const uint8_t *data, uint32_t caplen, uint32_t len)
-{
-	(void)linktype; (void)data; (void)caplen;
-	snprintf(buf, size, "length %u", len);
-}
