@@ -215,7 +215,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 							ci[i].desc);
 			if (ci[i].out_id < 0) {
 				error("cannot write the capture file: %s", l.out.failed ?
-				      strerror(l.out.failed) : "one link type per classic pcap file");
+				      strerror(l.out.failed) : "a classic pcap file holds one interface");
 				free(ctx);
 				free(pfd);
 				return -1;
@@ -226,6 +226,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
 	for (size_t i = 0; i < n; i++) {
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];

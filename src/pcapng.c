@@ -43,12 +43,13 @@
 #define USERAPPL	"vethmap " VETHMAP_VERSION
 
 /*
- * The link type of a classic pcap file, which capout_add_iface() must match.  struct capout
- * has no field for it, so the last writer begun in CAP_PCAP format keeps it here; another
- * writer's interface is not checked.
+ * Files carry LINKTYPE_* values; libpcap's pcap_datalink() gives DLT_* values, which are
+ * the same but for DLT_RAW (tun, WireGuard): 12 on Linux, LINKTYPE_RAW (101) in a file.
  */
-static const struct capout *pcap_owner;
-static int pcap_owner_linktype;
+static int file_linktype(int dlt)
+{
+	return dlt == 12 ? 101 : dlt;
+}
 
 static size_t pad4(size_t n)
 {
@@ -222,12 +223,12 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 	o->fd = fd;
 	o->fmt = fmt;
 	o->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	pcap_linktype = file_linktype(pcap_linktype);
 	if (fmt == CAP_PCAP) {
 		if (pcap_linktype < 0 || pcap_snaplen < 0) {
 			rc = einval();
 		} else {
-			pcap_owner = o;
-			pcap_owner_linktype = pcap_linktype;
+			o->linktype = pcap_linktype;
 			rc = write_pcap_header(o, pcap_linktype, pcap_snaplen);
 		}
 	} else if (fmt == CAP_PCAPNG) {
@@ -241,7 +242,7 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 }
 
 /*
- * Describe one interface: its link type, snapshot length (0: none), name and description
+ * Describe one interface: its link type (LINKTYPE_* or DLT_*), snapshot length (0: none), name and description
  * (either may be NULL or empty: then left out).  The strings are written byte for byte.
  * Returns the interface's id for capout_packet(), or -1.  A classic pcap file takes one
  * interface, of the link type given to capout_begin().
@@ -258,8 +259,9 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 		errno = o->failed;
 		return -1;
 	}
+	linktype = file_linktype(linktype);
 	if (o->fmt == CAP_PCAP) {
-		if (o->nifaces || (pcap_owner == o && linktype != pcap_owner_linktype))
+		if (o->nifaces || linktype != o->linktype)
 			return einval();
 		return (int)o->nifaces++;
 	}

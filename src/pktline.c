@@ -6,6 +6,7 @@
  *	10.0.0.1 > 10.0.0.2: ICMP echo request, id 5, seq 1, length 64
  *	ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28
  *
+ * The link type is a LINKTYPE_* value, or pcap_datalink()'s DLT_RAW (12) for raw IP.
  * The caller prints the time and the interface.  Every line ends with ", length N": the
  * on-wire length of what the line names (the TCP or UDP payload, the ICMP message, the ARP
  * packet, whatever follows the link header).  A packet cut short by the snapshot length
@@ -20,6 +21,7 @@
 #include "vethmap.h"
 
 #define LINKTYPE_ETHERNET	1
+#define DLT_RAW_LINUX		12	/* what pcap_datalink() says for LINKTYPE_RAW */
 #define LINKTYPE_RAW		101
 #define LINKTYPE_LINUX_SLL	113
 #define LINKTYPE_IPV4		228
@@ -166,7 +168,8 @@ static void udp(struct line *l, const struct pkt *p, uint32_t off, uint32_t n,
 }
 
 /* ICMP destination unreachable: what the quoted packet was sent to, as tcpdump says it. */
-static void icmp_unreach(struct line *l, const struct pkt *p, uint32_t off, unsigned code)
+static void icmp_unreach(struct line *l, const struct pkt *p, uint32_t off, uint32_t n,
+			 unsigned code)
 {
 	uint32_t in = off + 8, ihl;
 	unsigned proto;
@@ -174,6 +177,8 @@ static void icmp_unreach(struct line *l, const struct pkt *p, uint32_t off, unsi
 
 	if (!have(p, in, 20) || p->d[in] >> 4 != 4) {
 		put(l, "unreachable, code %u", code);
+		if (n >= 28 && !have(p, in, 20))
+			put(l, " [|icmp]");
 		return;
 	}
 	addr4(dst, p, in + 16);
@@ -194,7 +199,9 @@ static void icmp_unreach(struct line *l, const struct pkt *p, uint32_t off, unsi
 			put(l, "%s %s port %u unreachable", dst, proto == 6 ? "tcp" : "udp",
 			    get16(p, in + ihl + 2));
 		else
-			put(l, "%s port unreachable", dst);
+			put(l, "%s port unreachable%s", dst,
+			    (uint64_t)in + ihl + 4 <= (uint64_t)off + n && ihl >= 20 &&
+			    (proto == 6 || proto == 17) ? " [|icmp]" : "");
 		break;
 	case 4:
 		put(l, "%s unreachable - need to frag (mtu %u)", dst, get16(p, off + 6));
@@ -226,7 +233,7 @@ static void icmp(struct line *l, const struct pkt *p, uint32_t off, uint32_t n,
 			put(l, " [|icmp]");
 		break;
 	case 3:
-		icmp_unreach(l, p, off, code);
+		icmp_unreach(l, p, off, n, code);
 		break;
 	case 5:
 		put(l, "redirect");
@@ -539,6 +546,7 @@ void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uin
 			ethertype(&l, &p, get16(&p, 12), 14, 1);
 		break;
 	case LINKTYPE_RAW:
+	case DLT_RAW_LINUX:
 		ip_any(&l, &p);
 		break;
 	case LINKTYPE_IPV4:

@@ -238,6 +238,7 @@ struct capout {
 	int is_file;		/* a regular file: truncate back on a failed write */
 	unsigned long long good;	/* bytes of whole blocks written */
 	unsigned nifaces;
+	int linktype;		/* classic pcap: the file's one link type */
 	int failed;		/* errno of the failed write, 0 while all is well */
 };
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
