@@ -9,9 +9,10 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/vethmap
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libnl-3.0 libnl-route-3.0 sqlite3 libpcap
+PKGS    := libnl-3.0 libnl-route-3.0 sqlite3 libpcap libxml-2.0 libxslt libgvc
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
@@ -29,6 +30,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build and test (make deps installs the missing ones).
 DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
+           libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
            docker.io podman busybox-static tcpdump tshark
 
@@ -83,9 +85,12 @@ install: vethmap
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 vethmap $(DESTDIR)$(BINDIR)/vethmap
 	install -m 0644 vethmap.8 $(DESTDIR)$(MANDIR)/man8/vethmap.8
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 schema/vethmap-report.xsd reports/report.xsl $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vethmap $(DESTDIR)$(MANDIR)/man8/vethmap.8
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)

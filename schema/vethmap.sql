@@ -59,6 +59,7 @@ CREATE TABLE iface (
     oper         TEXT    NOT NULL,        -- operstate
     promiscuity  INTEGER NOT NULL,        -- kernel promiscuity count
     master       INTEGER,                 -- ifindex of the master in the same namespace
+    hairpin      INTEGER NOT NULL DEFAULT 0, -- bridge port in hairpin mode
     link         INTEGER,                 -- IFLA_LINK: peer/parent ifindex
     link_netnsid INTEGER,                 -- IFLA_LINK_NETNSID, in this namespace's table
     peer_netns   INTEGER,                 -- resolved veth peer

@@ -262,7 +262,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO netns VALUES (?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
 	"INSERT INTO netns_pid VALUES (?,?,?)",
-	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
@@ -316,13 +316,14 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		sqlite3_bind_int64(s, 12, f->promiscuity);
 		if (f->master)
 			sqlite3_bind_int64(s, 13, f->master);
+		sqlite3_bind_int64(s, 14, f->hairpin);
 		if (f->link)
-			sqlite3_bind_int64(s, 14, f->link);
+			sqlite3_bind_int64(s, 15, f->link);
 		if (f->has_link_netnsid)
-			sqlite3_bind_int64(s, 15, f->link_netnsid);
+			sqlite3_bind_int64(s, 16, f->link_netnsid);
 		if (p) {
-			sqlite3_bind_int64(s, 16, (long long)t->ns[p->ns].ino);
-			sqlite3_bind_int64(s, 17, p->ifindex);
+			sqlite3_bind_int64(s, 17, (long long)t->ns[p->ns].ino);
+			sqlite3_bind_int64(s, 18, p->ifindex);
 		}
 		if (run(db, s, ""))
 			return -1;
@@ -450,7 +451,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
-		" master, link, link_netnsid FROM iface WHERE scan_id=?1",
+		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
 		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
@@ -503,6 +504,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 				f->link = sqlite3_column_int(st, 11);
 				f->has_link_netnsid = sqlite3_column_type(st, 12) != SQLITE_NULL;
 				f->link_netnsid = sqlite3_column_int(st, 12);
+				f->hairpin = sqlite3_column_int(st, 13);
 				break;
 			}
 			case 4:

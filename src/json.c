@@ -162,6 +162,8 @@ static void json_iface(FILE *f, const struct topo *t, const struct iface *ifc)
 		fputs(", \"slave_kind\": ", f);
 		json_str(f, ifc->slave_kind);
 	}
+	if (ifc->hairpin)
+		fputs(", \"hairpin\": true", f);
 	fputs(", \"addrs\": [", f);
 	for (size_t i = 0; i < ifc->naddrs; i++) {
 		if (i)

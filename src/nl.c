@@ -17,6 +17,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/vxlan.h>
 
 #include "vethmap.h"
@@ -104,6 +105,36 @@ static void take_addr(struct topo *t, size_t first, struct rtnl_addr *a)
 		}
 }
 
+/*
+ * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
+ * namespace that has bridge ports.  A failure here loses the flags, nothing else.
+ */
+static void bridge_ports(struct topo *t, struct nl_sock *sk, size_t first)
+{
+	struct nl_cache *ports = NULL;
+	struct nl_object *o;
+	size_t i;
+
+	for (i = first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
+		;
+	if (i == t->nifs || rtnl_link_alloc_cache(sk, AF_BRIDGE, &ports) < 0)
+		return;
+	for (o = nl_cache_get_first(ports); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		int idx = rtnl_link_get_ifindex(l);
+
+		if (!rtnl_link_bridge_has_ext_info(l))
+			continue;
+		for (i = first; i < t->nifs; i++)
+			if (t->ifs[i].ifindex == idx) {
+				t->ifs[i].hairpin = !!(rtnl_link_bridge_get_flags(l) &
+						       RTNL_BRIDGE_HAIRPIN_MODE);
+				break;
+			}
+	}
+	nl_cache_free(ports);
+}
+
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
 int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
 {
@@ -129,6 +160,7 @@ int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
 	for (o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
 		take_link(t, ns, (struct rtnl_link *)o);
 	nl_cache_free(links);
+	bridge_ports(t, sk, first);
 	if (!want_addrs)
 		return 0;
 	for (tries = 0; tries < 5; tries++) {

@@ -28,6 +28,12 @@ static const struct command commands[] = {
 	  "                   [-C MAXBYTES] [-s SNAPLEN] [-w FILE|-] [-W pcapng|pcap] [-Z USER] [-p]\n"
 	  "                   [--db PATH] [--scan ID] [FILTER...]",
 	  "a short, bounded capture on a container, namespace, interface or edge" },
+	{ "graph", cmd_graph, "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--db PATH]",
+	  "draw a stored snapshot with GraphViz" },
+	{ "report", cmd_report, "[--scan ID] [-o FILE] [--format xml|html] [--db PATH]",
+	  "the audit report of a stored snapshot (XML, or HTML)" },
+	{ "diff", cmd_diff, "[A [B]] [--json] [--db PATH]",
+	  "what changed between two stored snapshots (default: the last two)" },
 	{ "scans", cmd_scans, "[--db PATH] [--json]", "list the stored snapshots" },
 	{ "help", cmd_help, "[COMMAND]", "show help for vethmap or one command" },
 };

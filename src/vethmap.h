@@ -70,6 +70,7 @@ struct iface {
 	unsigned promiscuity;
 	char oper[16];		/* up, down, unknown, lowerlayerdown, ... */
 	int master;		/* ifindex in the same netns, 0 = none */
+	int hairpin;		/* bridge port in hairpin mode */
 	int link;		/* IFLA_LINK, 0 = none */
 	int has_link_netnsid;
 	int link_netnsid;	/* in the owner's nsid table */
@@ -290,6 +291,51 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 		unsigned long long *total, double *elapsed_ms);
 void capture_close(struct cap_iface *ci, size_t n);
 int drop_privileges(const char *user);
+
+/*
+ * diff.c: what changed between two snapshots.  An object is named the same way in both:
+ * a namespace by its containers or bind-mount names when it has them (so a container
+ * that restarted in a new namespace is the same object with a new inode), else by inode;
+ * an interface by its namespace's name and its own; an edge by its two ends.
+ */
+struct change {
+	char op;		/* '+' added, '-' removed, '~' changed */
+	char kind[16];		/* netns, container, interface, edge */
+	char object[256];	/* what, e.g. "web:eth0" or "veth host:vethab <-> web:eth0" */
+	char detail[256];	/* for '~': "mtu 1500 -> 9000"; may be empty */
+};
+struct changes {
+	struct change *v;
+	size_t n, alloc;
+};
+void diff_topos(const struct topo *a, const struct topo *b, struct changes *out);
+void changes_release(struct changes *c);
+
+/*
+ * audit.c: the audit rules over one snapshot, for 'vethmap report'.  Each finding has a
+ * stable rule id (documented in the README), a severity, the objects it concerns, a
+ * one-line message and the evidence (attribute=value strings that triggered it).
+ */
+enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR };
+extern const char *const severity_names[];
+struct finding {
+	const char *rule;	/* static: "veth-peer-unresolved", ... */
+	enum severity sev;
+	char message[256];
+	struct strv objects;	/* "NETNS:IFNAME", "netns:INODE", "container:NAME" */
+	struct strv evidence;	/* "mtu=1500", ... */
+};
+struct findings {
+	struct finding *v;
+	size_t n, alloc;
+};
+void audit_run(const struct topo *t, struct findings *out);
+void findings_release(struct findings *f);
+
+/* cmd_graph.c, cmd_report.c, cmd_diff.c */
+int cmd_graph(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* scan.c: one whole scan */
 int scan_run(struct topo *t, int want_addrs, int want_containers);

@@ -1,0 +1,10 @@
+/* cmd_diff.c: 'vethmap diff' (being written). */
+#include "vethmap.h"
+
+int cmd_diff(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	error("'diff' is not implemented yet");
+	return 1;
+}
