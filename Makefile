@@ -25,7 +25,7 @@ endif
 ifdef WERROR
 CFLAGS  += -Werror
 endif
-CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc
+CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc -DDATADIR='"$(DATADIR)"'
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build and test (make deps installs the missing ones).
