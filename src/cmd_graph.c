@@ -1,10 +1,304 @@
-/* cmd_graph.c: 'vethmap graph' (being written). */
-#include "vethmap.h"
+/*
+ * cmd_graph.c implements 'vethmap graph': a stored snapshot drawn with Graphviz.  It
+ * reads only the database, so it needs no privilege beyond reading that file.
+ *
+ * graph_dot.c writes the DOT text; SVG and PNG are rendered in-process by libgvc, not by
+ * running `dot`: no shell, no PATH lookup, and Graphviz's messages come back here (they
+ * are printed as ours).  A file is written as FILE.tmp, mode 0600 (a topology is
+ * sensitive), and renamed over FILE only when complete, so a failure leaves no half file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gvc.h>
+#include <sqlite3.h>
+
+#include "graph.h"
+
+/* ---- Graphviz messages ------------------------------------------------------------------ */
+
+static char gv_line[512];
+static size_t gv_len;
+
+static void gv_flush(void)
+{
+	char esc[sizeof(gv_line) * 4];
+
+	if (!gv_len)
+		return;
+	gv_line[gv_len] = '\0';
+	gv_len = 0;
+	error("graph: graphviz: %s", text_esc(esc, sizeof(esc), gv_line));
+}
+
+/* agseterrf() callback: Graphviz hands over a message in pieces; print whole lines. */
+static int gv_msg(char *piece)
+{
+	for (; *piece; piece++) {
+		if (*piece == '\n') {
+			gv_flush();
+			continue;
+		}
+		if (gv_len == sizeof(gv_line) - 1)
+			gv_flush();
+		gv_line[gv_len++] = *piece;
+	}
+	return 0;
+}
+
+/*
+ * A PNG bigger than Cairo's 32767-pixel limit would be scaled down by Graphviz with a
+ * message on stderr that does not come through agerr; scale it here instead, and keep
+ * the bitmap under BITMAP_MAX_PIXELS (a tall graph of hundreds of containers).
+ */
+#define BITMAP_MAX_SIDE 32000.0
+#define BITMAP_MAX_PIXELS 64e6
+
+static void fit_bitmap(Agraph_t *g)
+{
+	double dpi = GD_drawing(g)->dpi > 0 ? GD_drawing(g)->dpi : 96;
+	double w = (GD_bb(g).UR.x - GD_bb(g).LL.x + 8) * dpi / 72;
+	double h = (GD_bb(g).UR.y - GD_bb(g).LL.y + 8) * dpi / 72;
+	double scale = 1;
+
+	if (w > BITMAP_MAX_SIDE || h > BITMAP_MAX_SIDE)
+		scale = BITMAP_MAX_SIDE / (w > h ? w : h);
+	while (w * h * scale * scale > BITMAP_MAX_PIXELS)
+		scale *= 0.95;
+	if (scale < 1)
+		GD_drawing(g)->dpi = dpi * scale;
+}
+
+/* Lay out the DOT text and render it as fmt (svg, png) into *out (gvFreeRenderData). */
+static int render(const char *dot, const char *fmt, char **out, unsigned *len)
+{
+	agusererrf old = agseterrf(gv_msg);
+	GVC_t *gvc = gvContext();
+	Agraph_t *g = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (!gvc) {
+		error("graph: cannot start Graphviz");
+		goto out;
+	}
+	g = agmemread(dot);
+	if (!g) {
+		gv_flush();
+		error("graph: Graphviz refused the DOT text (a bug in vethmap)");
+		goto out;
+	}
+	if (gvLayout(gvc, g, "dot")) {
+		gv_flush();
+		error("graph: Graphviz layout failed");
+		goto out;
+	}
+	if (!strcmp(fmt, "png"))
+		fit_bitmap(g);
+	if (gvRenderData(gvc, g, fmt, out, len) || !*out) {
+		gv_flush();
+		error("graph: Graphviz could not render %s", fmt);
+		if (*out)
+			gvFreeRenderData(*out);
+		*out = NULL;
+	} else {
+		rc = 0;
+	}
+	gvFreeLayout(gvc, g);
+out:
+	if (g)
+		agclose(g);
+	if (gvc)
+		gvFreeContext(gvc);
+	gv_flush();
+	agseterrf(old);
+	return rc;
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* data to file ("-": standard output), through file.tmp renamed when complete. */
+static int write_output(const char *file, const char *data, size_t len)
+{
+	char *tmp;
+	int fd, rc = -1;
+
+	if (!strcmp(file, "-")) {
+		fwrite(data, 1, len, stdout);
+		return finish_stdout();
+	}
+	if (asprintf(&tmp, "%s.tmp", file) < 0)
+		die("out of memory");
+	if (unlink(tmp) && errno != ENOENT) {
+		error("graph: cannot replace '%s':", tmp);
+		free(tmp);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		error("graph: cannot create '%s':", tmp);
+		free(tmp);
+		return -1;
+	}
+	if (write_all(fd, data, len) || fsync(fd)) {
+		error("graph: cannot write '%s':", tmp);
+		close(fd);
+	} else if (close(fd)) {
+		error("graph: cannot write '%s':", tmp);
+	} else if (rename(tmp, file)) {
+		error("graph: cannot rename '%s' to '%s':", tmp, file);
+	} else {
+		rc = 0;
+	}
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static const char *suffix_format(const char *file)
+{
+	size_t n = file ? strlen(file) : 0;
+
+	if (n > 4 && !strcmp(file + n - 4, ".svg"))
+		return "svg";
+	if (n > 4 && !strcmp(file + n - 4, ".png"))
+		return "png";
+	return "dot";
+}
+
+/* The DOT text of the snapshot, or of --focus TARGET; 2 for a bad target. */
+static int make_dot(const struct topo *t, const char *focus, char **dot, size_t *len)
+{
+	struct graph_sel sel;
+	char what[sizeof(sel.focus)];
+	FILE *f;
+
+	if (focus) {
+		struct target_set *m = xcalloc(1, sizeof(*m));
+
+		target_match(t, focus, m);
+		if (m->n != 1) {
+			int rc = target_explain(t, focus, m);
+
+			free(m);
+			return rc;
+		}
+		snprintf(what, sizeof(what), "%s (%s)", focus, m->v[0].what);
+		graph_sel_focus(&sel, t, m->v[0].ns, m->v[0].ifc, what);
+		free(m);
+	} else {
+		graph_sel_all(&sel, t);
+	}
+	f = open_memstream(dot, len);
+	if (!f)
+		die("out of memory");
+	graph_dot(f, t, &sel);
+	if (fclose(f))
+		die("out of memory");
+	graph_sel_release(&sel);
+	return 0;
+}
 
 int cmd_graph(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'graph' is not implemented yet");
-	return 1;
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "scan", required_argument, NULL, 's' },
+		{ "focus", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *dbopt = NULL, *fmt = NULL, *out = NULL, *focus = NULL;
+	long long id = 0;
+	struct sqlite3 *db;
+	struct topo t;
+	char *dot = NULL, *img = NULL, *end;
+	size_t dotlen = 0;
+	unsigned imglen = 0;
+	int c, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:T:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbopt = optarg; break;
+		case 'f': focus = optarg; break;
+		case 'o': out = optarg; break;
+		case 'T':
+			if (strcmp(optarg, "dot") && strcmp(optarg, "svg") && strcmp(optarg, "png")) {
+				error("graph: unknown format '%s': use dot, svg or png", optarg);
+				usage_cmd(stderr, "graph");
+				return 2;
+			}
+			fmt = optarg;
+			break;
+		case 's':
+			errno = 0;
+			id = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || id <= 0) {
+				error("graph: invalid scan id '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage_cmd(stdout, "graph"); return finish_stdout() ? 1 : 0;
+		default: return opt_error("graph", argv, c);
+		}
+	}
+	if (optind < argc)
+		return arg_error("graph", argv[optind]);
+	if (!out || !*out)
+		out = "-";
+	if (!fmt)
+		fmt = suffix_format(out);
+	if (!strcmp(fmt, "png") && !strcmp(out, "-") && isatty(STDOUT_FILENO)) {
+		error("graph: not writing PNG to a terminal: use -o FILE");
+		return 2;
+	}
+
+	db = db_open(db_path(dbopt), 0);
+	if (!db)
+		return 1;
+	topo_init(&t);
+	rc = 1;
+	if (db_load(db, id, &t))
+		goto done;
+	rc = make_dot(&t, focus, &dot, &dotlen);
+	if (rc)
+		goto done;
+	rc = 1;
+	if (!strcmp(fmt, "dot"))
+		rc = write_output(out, dot, dotlen) ? 1 : 0;
+	else if (!render(dot, fmt, &img, &imglen))
+		rc = write_output(out, img, imglen) ? 1 : 0;
+	if (img)
+		gvFreeRenderData(img);
+done:
+	free(dot);
+	topo_release(&t);
+	db_close(db);
+	return rc;
 }

@@ -1,10 +1,311 @@
-/* cmd_report.c: 'vethmap report' (being written). */
-#include "vethmap.h"
+/*
+ * cmd_report.c implements 'vethmap report': the audit report of a stored snapshot, as
+ * XML (report_xml.c, valid against schema/vethmap-report.xsd) or as an HTML page made
+ * from that XML by reports/report.xsl with libxslt.  It reads only the database.
+ *
+ * With -o FILE the report is written to FILE.tmp (mode 0600) and renamed over FILE, so
+ * FILE is either the old one or the whole new one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxslt/security.h>
+#include <libxslt/transform.h>
+#include <libxslt/xslt.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/xsltutils.h>
+#include <sqlite3.h>
+
+#include "report.h"
+
+#define XC (const xmlChar *)
+
+#ifndef DATADIR
+#define DATADIR "/usr/local/share/vethmap"
+#endif
+
+enum format { FMT_XML, FMT_HTML };
+
+struct report_opts {
+	const char *db, *out;
+	long long id;
+	enum format fmt;
+};
+
+static int parse(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "scan", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 's':
+			errno = 0;
+			o->id = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || o->id <= 0) {
+				error("report: invalid scan id '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (!strcmp(optarg, "xml")) {
+				o->fmt = FMT_XML;
+			} else if (!strcmp(optarg, "html")) {
+				o->fmt = FMT_HTML;
+			} else {
+				error("report: unknown format '%s' (xml or html)", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage_cmd(stdout, "report"); return finish_stdout() ? 1 : 0;
+		default: return opt_error("report", argv, c);
+		}
+	}
+	if (optind < argc)
+		return arg_error("report", argv[optind]);
+	if (o->out && !*o->out) {
+		error("report: empty output file name");
+		return 2;
+	}
+	return -1;
+}
+
+/* The id of the snapshot before id, 0 when there is none, -1 on error. */
+static long long previous_id(sqlite3 *db, long long id)
+{
+	sqlite3_stmt *st;
+	long long prev = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM scan WHERE id < ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			prev = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (prev < 0)
+		error("cannot read the scan before %lld: %s", id, sqlite3_errmsg(db));
+	return prev;
+}
+
+/* Load snapshot o->id (0 = latest), the one before it, and what changed in between. */
+static int load(const struct report_opts *o, struct topo *t, struct changes *ch,
+		long long *prev_id)
+{
+	struct sqlite3 *db = db_open(db_path(o->db), 0);
+	struct topo prev;
+	int rc = -1;
+
+	if (!db)
+		return -1;
+	topo_init(&prev);
+	if (db_load(db, o->id, t))
+		goto out;
+	*prev_id = previous_id(db, t->scan_id);
+	if (*prev_id < 0)
+		goto out;
+	if (*prev_id > 0 && db_load(db, *prev_id, &prev))
+		goto out;
+	if (*prev_id > 0)
+		diff_topos(&prev, t, ch);
+	rc = 0;
+out:
+	topo_release(&prev);
+	db_close(db);
+	return rc;
+}
+
+/* The stylesheet: $VETHMAP_DATADIR, the installed copy, or the source tree's. */
+static const char *find_stylesheet(char *buf, size_t size)
+{
+	const char *env = getenv("VETHMAP_DATADIR");
+
+	if (env && *env) {
+		snprintf(buf, size, "%s/report.xsl", env);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	snprintf(buf, size, "%s/report.xsl", DATADIR);
+	if (!access(buf, R_OK))
+		return buf;
+	if (!access("reports/report.xsl", R_OK))
+		return "reports/report.xsl";
+	error("report: cannot find report.xsl in %s%s%s or ./reports (set VETHMAP_DATADIR)",
+	      env && *env ? env : "", env && *env ? ", " : "", DATADIR);
+	return NULL;
+}
+
+/* The stylesheet may read only the report: no files written, no network. */
+static xsltSecurityPrefsPtr lock_down(void)
+{
+	xsltSecurityPrefsPtr sec = xsltNewSecurityPrefs();
+
+	if (!sec)
+		return NULL;
+	xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid);
+	xsltSetSecurityPrefs(sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid);
+	xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid);
+	xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid);
+	return sec;
+}
+
+/* The HTML page into f. */
+static int write_html(FILE *f, xmlDocPtr doc)
+{
+	char path[4096];
+	const char *xsl = find_stylesheet(path, sizeof(path));
+	xsltSecurityPrefsPtr sec;
+	xsltStylesheetPtr style;
+	xsltTransformContextPtr ctx = NULL;
+	xmlDocPtr res = NULL;
+	int rc = -1;
+
+	if (!xsl)
+		return -1;
+	style = xsltParseStylesheetFile(XC xsl);
+	if (!style) {
+		error("report: cannot load stylesheet '%s'", xsl);
+		return -1;
+	}
+	sec = lock_down();
+	ctx = xsltNewTransformContext(style, doc);
+	if (!sec || !ctx || xsltSetCtxtSecurityPrefs(sec, ctx)) {
+		error("report: cannot set up the transformation");
+		goto out;
+	}
+	res = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, ctx);
+	if (!res || ctx->state != XSLT_STATE_OK) {
+		error("report: stylesheet '%s' failed", xsl);
+		goto out;
+	}
+	if (xsltSaveResultToFile(f, res, style) < 0) {
+		error("report: cannot write the page");
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(res);
+	if (ctx)
+		xsltFreeTransformContext(ctx);
+	if (sec)
+		xsltFreeSecurityPrefs(sec);
+	xsltFreeStylesheet(style);
+	return rc;
+}
+
+static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt)
+{
+	if (fmt == FMT_HTML)
+		return write_html(f, doc);
+	if (xmlDocFormatDump(f, doc, 1) < 0) {
+		error("report: cannot write the XML");
+		return -1;
+	}
+	return 0;
+}
+
+/* Write to path.tmp (0600), then rename over path. */
+static int write_file(const char *path, xmlDocPtr doc, enum format fmt)
+{
+	size_t len = strlen(path);
+	char *tmp = xmalloc(len + 5);
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp", 5);
+	if (unlink(tmp) && errno != ENOENT) {
+		error("cannot remove stale '%s':", tmp);
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		error("cannot create '%s':", tmp);
+		goto out;
+	}
+	if (fchmod(fd, 0600) || !(f = fdopen(fd, "w"))) {
+		error("cannot write '%s':", tmp);
+		close(fd);
+		goto fail;
+	}
+	if (write_doc(f, doc, fmt))
+		goto fail;
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		error("cannot write '%s':", tmp);
+		goto fail;
+	}
+	rc = fclose(f);
+	f = NULL;
+	if (rc) {
+		error("cannot write '%s':", tmp);
+		goto fail;
+	}
+	if (rename(tmp, path)) {
+		error("cannot rename '%s' to '%s':", tmp, path);
+		rc = -1;
+		goto fail;
+	}
+	goto out;
+fail:
+	if (f)
+		fclose(f);
+	unlink(tmp);
+	rc = -1;
+out:
+	free(tmp);
+	return rc;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'report' is not implemented yet");
-	return 1;
+	struct report_opts o = { .fmt = FMT_XML };
+	struct changes ch = { 0 };
+	struct findings fs = { 0 };
+	long long prev_id = 0;
+	xmlDocPtr doc;
+	struct topo t;
+	int rc;
+
+	rc = parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	topo_init(&t);
+	if (load(&o, &t, &ch, &prev_id)) {
+		topo_release(&t);
+		changes_release(&ch);
+		return 1;
+	}
+	LIBXML_TEST_VERSION
+	audit_run(&t, &fs);
+	doc = report_build(&t, &fs, &ch, prev_id);
+	if (o.out)
+		rc = write_file(o.out, doc, o.fmt) ? 1 : 0;
+	else
+		rc = write_doc(stdout, doc, o.fmt) || finish_stdout() ? 1 : 0;
+	xmlFreeDoc(doc);
+	findings_release(&fs);
+	changes_release(&ch);
+	topo_release(&t);
+	xsltCleanupGlobals();
+	xmlCleanupParser();
+	return rc;
 }

@@ -37,8 +37,7 @@ struct nsmap {
 
 static size_t nsmap_pos(const struct nsmap *m, uint64_t dev, uint64_t ino)
 {
-	uint64_t h = (ino ^ dev << 40) * 0x9E3779B97F4A7C15ull;
-	size_t i = (size_t)(h >> 20) & (m->cap - 1);
+	size_t i = (size_t)mix64(ino ^ dev << 40) & (m->cap - 1);
 
 	while (m->slot[i] >= 0) {
 		const struct netns *n = &m->t->ns[m->slot[i]];

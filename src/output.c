@@ -9,40 +9,57 @@
 
 #include "vethmap.h"
 
-static void peer_text(const struct topo *t, const struct iface *ifc, char *buf, size_t size)
+/* Per interface, computed once: its lower edge's parent and whether it is unresolved. */
+struct ifinfo {
+	long *lower;		/* index of the parent, -1 = none */
+	char *unresolved;
+};
+
+static void ifinfo_init(struct ifinfo *x, const struct topo *t)
 {
+	size_t n = t->nifs ? t->nifs : 1;
+
+	x->lower = xmalloc(n * sizeof(*x->lower));
+	x->unresolved = xcalloc(n, 1);
+	for (size_t i = 0; i < t->nifs; i++)
+		x->lower[i] = -1;
+	for (size_t e = 0; e < t->nedges; e++)
+		if (t->edges[e].type == EDGE_LOWER && x->lower[t->edges[e].a] < 0)
+			x->lower[t->edges[e].a] = (long)t->edges[e].b;
+	for (size_t u = 0; u < t->nunres; u++)
+		x->unresolved[t->unres[u].ifc] = 1;
+}
+
+static void ifinfo_release(struct ifinfo *x)
+{
+	free(x->lower);
+	free(x->unresolved);
+}
+
+/* NETNS:IFNAME of a veth peer, @NETNS:IFNAME of a lower device, or (unresolved). */
+static void peer_text(const struct topo *t, const struct ifinfo *x, size_t i, char *buf,
+		      size_t size)
+{
+	const struct iface *ifc = &t->ifs[i];
 	char lab[32], name[IFNAME_MAX * 4], nsl[512];
-	const struct iface *p;
+	long p = ifc->peer >= 0 ? ifc->peer : x->lower[i];
 
 	buf[0] = '\0';
-	if (ifc->peer < 0 && strcmp(ifc->kind, "veth")) {
-		for (size_t e = 0; e < t->nedges; e++)
-			if (t->edges[e].type == EDGE_LOWER && &t->ifs[t->edges[e].a] == ifc) {
-				p = &t->ifs[t->edges[e].b];
-				text_esc(nsl, sizeof(nsl), topo_ns_label(t, p->ns, lab, sizeof(lab)));
-				snprintf(buf, size, "@%s:%s", nsl, text_esc(name, sizeof(name), p->name));
-				return;
-			}
+	if (p < 0) {
+		if (x->unresolved[i] && !strcmp(ifc->kind, "veth"))
+			snprintf(buf, size, "(unresolved)");
 		return;
 	}
-	if (ifc->peer < 0) {
-		for (size_t u = 0; u < t->nunres; u++)
-			if (&t->ifs[t->unres[u].ifc] == ifc) {
-				snprintf(buf, size, "(unresolved)");
-				return;
-			}
-		return;
-	}
-	p = &t->ifs[ifc->peer];
-	text_esc(nsl, sizeof(nsl), topo_ns_label(t, p->ns, lab, sizeof(lab)));
-	snprintf(buf, size, "%s:%s", nsl, text_esc(name, sizeof(name), p->name));
+	text_esc(nsl, sizeof(nsl), topo_ns_label(t, t->ifs[p].ns, lab, sizeof(lab)));
+	snprintf(buf, size, "%s%s:%s", ifc->peer >= 0 ? "" : "@", nsl,
+		 text_esc(name, sizeof(name), t->ifs[p].name));
 }
 
 struct widths {
 	int name, kind, peer, master;
 };
 
-static void measure(const struct topo *t, struct widths *w)
+static void measure(const struct topo *t, const struct ifinfo *x, struct widths *w)
 {
 	char buf[1024];
 
@@ -61,7 +78,7 @@ static void measure(const struct topo *t, struct widths *w)
 		n = (int)strlen(text_esc(buf, sizeof(buf), ifc->kind));
 		if (n > w->kind)
 			w->kind = n;
-		peer_text(t, ifc, buf, sizeof(buf));
+		peer_text(t, x, i, buf, sizeof(buf));
 		n = (int)strlen(buf);
 		if (n > w->peer)
 			w->peer = n;
@@ -111,10 +128,12 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 void print_topo(FILE *f, const struct topo *t)
 {
 	struct widths w;
+	struct ifinfo x;
 	char name[IFNAME_MAX * 4], kind[KIND_MAX * 4], peer[1024], master[IFNAME_MAX * 4];
 	size_t i = 0;
 
-	measure(t, &w);
+	ifinfo_init(&x, t);
+	measure(t, &x, &w);
 	size_t *edge_of = xcalloc(t->nifs ? t->nifs : 1, sizeof(*edge_of));
 
 	/* the id of each end's veth or lower edge, for 'vethmap cap eN' */
@@ -141,7 +160,7 @@ void print_topo(FILE *f, const struct topo *t)
 
 			if (edge_of[i])
 				snprintf(eid, sizeof(eid), "e%zu", edge_of[i]);
-			peer_text(t, ifc, peer, sizeof(peer));
+			peer_text(t, &x, i, peer, sizeof(peer));
 			n = (size_t)snprintf(line, sizeof(line), "  %-*s %-*s %-5s %-5s %-*s %-*s", w.name,
 					     text_esc(name, sizeof(name), ifc->name), w.kind,
 					     text_esc(kind, sizeof(kind), ifc->kind),
@@ -158,6 +177,7 @@ void print_topo(FILE *f, const struct topo *t)
 		}
 	}
 	free(edge_of);
+	ifinfo_release(&x);
 	if (t->nunres) {
 		fprintf(f, "unresolved:\n");
 		for (size_t u = 0; u < t->nunres; u++) {

@@ -191,8 +191,7 @@ struct cache {
 
 static size_t cache_slot(const struct cache *c, uint64_t key)
 {
-	uint64_t h = key * 0x9E3779B97F4A7C15ull;
-	size_t i = (size_t)(h >> 17) & (c->cap - 1);
+	size_t i = (size_t)mix64(key) & (c->cap - 1);
 
 	while (c->keys[i] && c->keys[i] != key)
 		i = (i + 1) & (c->cap - 1);

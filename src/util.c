@@ -192,6 +192,17 @@ void intv_release(struct intv *iv)
 	iv->n = iv->alloc = 0;
 }
 
+/* splitmix64's finalizer: every input bit moves every output bit, for hash tables. */
+uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
 /* strlcpy that always terminates and never reads past src's end. */
 void copy_str(char *dst, size_t size, const char *src)
 {

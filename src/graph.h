@@ -1,0 +1,31 @@
+/*
+ * graph.h - 'vethmap graph': what to draw and its DOT text (graph_dot.c).
+ *
+ * graph_dot.c does no I/O beyond the FILE it is given; cmd_graph.c reads the database,
+ * renders with libgvc and writes the file.
+ */
+#ifndef VETHMAP_GRAPH_H
+#define VETHMAP_GRAPH_H
+
+#include "vethmap.h"
+
+/*
+ * What to draw.  on[i]: interface topo.ifs[i] is a node.  whole[ns]: namespace ns was
+ * chosen whole (its cluster is drawn even when it has nothing but lo).  An edge is drawn
+ * when both its ends are.  Owned by the struct: graph_sel_release() frees it.
+ */
+struct graph_sel {
+	unsigned char *on;
+	unsigned char *whole;
+	char focus[320];	/* what --focus named, shown in the title; "" = everything */
+};
+
+/* graph_dot.c */
+void graph_sel_all(struct graph_sel *s, const struct topo *t);
+void graph_sel_focus(struct graph_sel *s, const struct topo *t, long ns, long ifc,
+		     const char *what);
+void graph_sel_release(struct graph_sel *s);
+void dot_html(FILE *f, const char *s);
+void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s);
+
+#endif

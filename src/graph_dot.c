@@ -1,0 +1,751 @@
+/*
+ * graph_dot.c implements the DOT text of 'vethmap graph' and the choice of what it
+ * draws (everything, or one --focus target and its neighbours).
+ *
+ * The drawing: one cluster per namespace, the host's first and styled apart; interfaces
+ * as nodes shaped by kind; veth edges bold, bridge membership plain, other masters
+ * labelled with their kind, lower links dashed, unresolved ends red.  Edges carry the
+ * ids 'vethmap show' prints (e1, e2, ...).  Left to right, each edge points away from
+ * the host (bridge -> port -> container), and clusters are written grouped by the bridge
+ * their uplink hangs off, so a host with hundreds of containers draws as a column of
+ * containers beside the bridges they share.
+ *
+ * Safety: node and cluster IDs are synthetic (n<i>, c<ns>, u<k>, z<ns>).  Every string
+ * read from a snapshot reaches the text through dot_html(), inside an HTML-like label;
+ * quoted attribute strings hold only text made here (numbers, fixed words, and kernel
+ * words passed through qsafe()).  No name can end a string, add an attribute or a node.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "graph.h"
+
+#define IFF_UP_ 0x1u
+#define IFF_LOOPBACK_ 0x8u
+#define MAX_NAMES 3		/* container names in a cluster label */
+#define MAX_ADDRS 4		/* addresses in an interface label */
+
+/*
+ * Length of the UTF-8 sequence at s when it is valid and drawable, else 0.  C1 controls
+ * and the invisible format characters (bidirectional overrides, zero-width, BOM) are
+ * refused so a name cannot hide or reorder what is drawn next to it.
+ */
+static int utf8_ok(const unsigned char *s)
+{
+	unsigned cp;
+	int n;
+
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0 ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp & 0xfffe) == 0xfffe)
+		return 0;
+	return n;
+}
+
+/*
+ * Write s as text of an HTML-like label.  & < > " become entities; a backslash is
+ * doubled (Graphviz reads \N, \G, \l ... in labels, HTML ones included); every other
+ * byte that is not printable ASCII or drawable UTF-8 is written \xNN, as text_esc()
+ * writes it in the text outputs.
+ */
+void dot_html(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p >= 0x80 ? utf8_ok(p) : 0;
+
+		if (n) {
+			fwrite(p, 1, (size_t)n, f);
+			p += n;
+			continue;
+		}
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\\': fputs("\\\\", f); break;
+		default:
+			if (*p >= 0x20 && *p < 0x7f)
+				fputc(*p, f);
+			else
+				fprintf(f, "\\\\x%02x", *p);
+		}
+		p++;
+	}
+}
+
+/* dot_html(s), or the fallback when s is empty: Graphviz refuses an empty <B></B>. */
+static void html_or(FILE *f, const char *s, const char *fallback)
+{
+	dot_html(f, *s ? s : fallback);
+}
+
+/* s for a quoted attribute (tooltips): only [A-Za-z0-9.:/_+-], anything else '?'. */
+static void qsafe(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:/_+-",
+			     *s) ? *s : '?', f);
+}
+
+static int is_lo(const struct iface *x)
+{
+	return !strcmp(x->kind, "loopback") || (x->flags & IFF_LOOPBACK_);
+}
+
+static long master_of(const struct topo *t, size_t i)
+{
+	const struct iface *x = &t->ifs[i];
+
+	return x->master ? topo_find_iface(t, x->ns, x->master) : -1;
+}
+
+/* ---- what to draw -------------------------------------------------------------------- */
+
+static void sel_alloc(struct graph_sel *s, const struct topo *t)
+{
+	s->on = xcalloc(t->nifs ? t->nifs : 1, 1);
+	s->whole = xcalloc(t->nns ? t->nns : 1, 1);
+	s->focus[0] = '\0';
+}
+
+/* Namespace ns whole: its cluster and every interface in it but lo. */
+static void sel_ns(struct graph_sel *s, const struct topo *t, size_t ns)
+{
+	s->whole[ns] = 1;
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns && !is_lo(&t->ifs[i]))
+			s->on[i] = 1;
+}
+
+/*
+ * The neighbours of interface i: the other end of each of its edges and, for a veth
+ * peer, the peer's bridge (or other master).  With `whole`, the peer's namespace is taken
+ * whole, unless it is the host's (that would be everything).
+ */
+static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, int whole)
+{
+	for (size_t e = 0; e < t->nedges; e++) {
+		const struct edge *g = &t->edges[e];
+		size_t o;
+		long m;
+
+		if (g->a == i)
+			o = g->b;
+		else if (g->b == i)
+			o = g->a;
+		else
+			continue;
+		s->on[o] = 1;
+		if (g->type != EDGE_VETH)
+			continue;
+		m = master_of(t, o);
+		if (m >= 0)
+			s->on[m] = 1;
+		if (whole && !t->ns[t->ifs[o].ns].is_host)
+			sel_ns(s, t, t->ifs[o].ns);
+	}
+}
+
+void graph_sel_all(struct graph_sel *s, const struct topo *t)
+{
+	sel_alloc(s, t);
+	for (size_t ns = 0; ns < t->nns; ns++)
+		sel_ns(s, t, ns);
+}
+
+/*
+ * One target and its neighbours (ifc -1: namespace ns).
+ *   bridge:    the bridge, its ports, and the namespaces at the other end of the ports'
+ *              veths (whole, unless that is the host);
+ *   namespace: the namespace whole, its veth peers with their bridges, the other ends of
+ *              its lower links;
+ *   other interface: it, its edges' other ends, and a veth peer's namespace whole.
+ */
+void graph_sel_focus(struct graph_sel *s, const struct topo *t, long ns, long ifc,
+		     const char *what)
+{
+	sel_alloc(s, t);
+	copy_str(s->focus, sizeof(s->focus), what);
+	if (ifc >= 0 && !strcmp(t->ifs[ifc].kind, "bridge")) {
+		s->on[ifc] = 1;
+		for (size_t e = 0; e < t->nedges; e++) {
+			const struct edge *g = &t->edges[e];
+			long p;
+
+			if (g->type != EDGE_BRIDGE || g->b != (size_t)ifc)
+				continue;
+			s->on[g->a] = 1;
+			p = t->ifs[g->a].peer;
+			if (p < 0)
+				continue;
+			s->on[p] = 1;
+			if (!t->ns[t->ifs[p].ns].is_host)
+				sel_ns(s, t, t->ifs[p].ns);
+		}
+	} else if (ifc >= 0) {
+		s->on[ifc] = 1;
+		sel_neighbours(s, t, (size_t)ifc, 1);
+	} else if (ns >= 0 && (size_t)ns < t->nns) {
+		sel_ns(s, t, (size_t)ns);
+		for (size_t i = 0; i < t->nifs; i++)
+			if (t->ifs[i].ns == (size_t)ns)
+				sel_neighbours(s, t, i, 0);
+	}
+}
+
+void graph_sel_release(struct graph_sel *s)
+{
+	free(s->on);
+	free(s->whole);
+	s->on = s->whole = NULL;
+}
+
+/* ---- order: namespaces by their uplink, interfaces by bridge ------------------------- */
+
+struct plan {
+	const struct topo *t;
+	const struct graph_sel *s;
+	unsigned *depth;	/* per namespace: veth/lower hops from the host */
+	long *uplink;		/* per namespace: bridge (or lower device) it hangs off, or -1 */
+	const char **label;	/* per namespace: topo_ns_label() */
+	char (*labbuf)[32];
+	size_t *order;		/* namespaces in drawing order */
+	size_t *pos;		/* per namespace: its place in order */
+	size_t *drawn;		/* per namespace: interfaces drawn */
+};
+
+static size_t ns_of(const struct plan *p, size_t i)
+{
+	return p->t->ifs[i].ns;
+}
+
+/* Hops from the host over veth and lower edges (Bellman-Ford: the graphs are shallow). */
+static void plan_depth(struct plan *p)
+{
+	const struct topo *t = p->t;
+	int changed = 1;
+
+	for (size_t ns = 0; ns < t->nns; ns++)
+		p->depth[ns] = t->ns[ns].is_host ? 0 : UINT_MAX;
+	for (size_t round = 0; changed && round < t->nns; round++) {
+		changed = 0;
+		for (size_t e = 0; e < t->nedges; e++) {
+			const struct edge *g = &t->edges[e];
+			size_t a = ns_of(p, g->a), b = ns_of(p, g->b);
+
+			if (g->type != EDGE_VETH && g->type != EDGE_LOWER)
+				continue;
+			if (p->depth[a] != UINT_MAX && p->depth[a] + 1 < p->depth[b]) {
+				p->depth[b] = p->depth[a] + 1;
+				changed = 1;
+			}
+			if (p->depth[b] != UINT_MAX && p->depth[b] + 1 < p->depth[a]) {
+				p->depth[a] = p->depth[b] + 1;
+				changed = 1;
+			}
+		}
+	}
+}
+
+/* The uplink of each namespace: its upstream veth end's bridge, or its lower device. */
+static void plan_uplinks(struct plan *p)
+{
+	const struct topo *t = p->t;
+
+	for (size_t ns = 0; ns < t->nns; ns++)
+		p->uplink[ns] = -1;
+	for (size_t e = 0; e < t->nedges; e++) {
+		const struct edge *g = &t->edges[e];
+		size_t a = ns_of(p, g->a), b = ns_of(p, g->b);
+
+		if (g->type == EDGE_LOWER) {
+			if (a != b && p->uplink[a] < 0)
+				p->uplink[a] = (long)g->b;
+		} else if (g->type == EDGE_VETH && p->depth[a] != p->depth[b]) {
+			size_t up = p->depth[a] < p->depth[b] ? g->a : g->b;
+			size_t down = up == g->a ? b : a;
+			long m = master_of(t, up);
+
+			if (m >= 0 && p->uplink[down] < 0)
+				p->uplink[down] = m;
+		}
+	}
+}
+
+static int cmp_ns(const void *x, const void *y, void *ctx)
+{
+	const struct plan *p = ctx;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	long ua = p->uplink[a] < 0 ? LONG_MAX : p->uplink[a];
+	long ub = p->uplink[b] < 0 ? LONG_MAX : p->uplink[b];
+	int c;
+
+	if (p->t->ns[a].is_host != p->t->ns[b].is_host)
+		return p->t->ns[a].is_host ? -1 : 1;
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	if (p->depth[a] != p->depth[b])
+		return p->depth[a] < p->depth[b] ? -1 : 1;
+	c = strcmp(p->label[a], p->label[b]);
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Interfaces within a cluster: each bridge followed by its uplinks and then its ports in
+ * the order of the clusters they lead to; unattached interfaces last.
+ */
+static void iface_key(const struct plan *p, size_t i, size_t key[3])
+{
+	const struct topo *t = p->t;
+	const struct iface *x = &t->ifs[i];
+	long m = master_of(t, i);
+
+	if (!strcmp(x->kind, "bridge") || m < 0) {
+		key[0] = m < 0 && strcmp(x->kind, "bridge") ? t->nifs + i : i;
+		key[1] = 0;
+		key[2] = 0;
+		return;
+	}
+	key[0] = (size_t)m;
+	key[1] = x->peer < 0 ? 1 : 2;
+	key[2] = x->peer < 0 ? i : p->pos[t->ifs[x->peer].ns];
+}
+
+static int cmp_iface(const void *x, const void *y, void *ctx)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y, ka[3], kb[3];
+
+	iface_key(ctx, a, ka);
+	iface_key(ctx, b, kb);
+	for (int k = 0; k < 3; k++)
+		if (ka[k] != kb[k])
+			return ka[k] < kb[k] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static void plan_init(struct plan *p, const struct topo *t, const struct graph_sel *s)
+{
+	size_t n = t->nns ? t->nns : 1;
+
+	p->t = t;
+	p->s = s;
+	p->depth = xcalloc(n, sizeof(*p->depth));
+	p->uplink = xcalloc(n, sizeof(*p->uplink));
+	p->label = xcalloc(n, sizeof(*p->label));
+	p->labbuf = xcalloc(n, sizeof(*p->labbuf));
+	p->order = xcalloc(n, sizeof(*p->order));
+	p->pos = xcalloc(n, sizeof(*p->pos));
+	p->drawn = xcalloc(n, sizeof(*p->drawn));
+	for (size_t ns = 0; ns < t->nns; ns++) {
+		p->label[ns] = topo_ns_label(t, ns, p->labbuf[ns], sizeof(p->labbuf[ns]));
+		p->order[ns] = ns;
+	}
+	for (size_t i = 0; i < t->nifs; i++)
+		p->drawn[t->ifs[i].ns] += s->on[i];
+	plan_depth(p);
+	plan_uplinks(p);
+	qsort_r(p->order, t->nns, sizeof(*p->order), cmp_ns, p);
+	for (size_t k = 0; k < t->nns; k++)
+		p->pos[p->order[k]] = k;
+}
+
+static void plan_release(struct plan *p)
+{
+	free(p->depth);
+	free(p->uplink);
+	free(p->label);
+	free(p->labbuf);
+	free(p->order);
+	free(p->pos);
+	free(p->drawn);
+}
+
+/* ---- the text ------------------------------------------------------------------------- */
+
+struct kind_style {
+	const char *kinds;	/* space-separated */
+	const char *attrs;
+};
+
+static const struct kind_style kind_styles[] = {
+	{ "bridge openvswitch", "shape=box, style=\"filled,bold\", fillcolor=\"#ffd27f\"" },
+	{ "veth", "shape=ellipse, fillcolor=\"#ffffff\"" },
+	{ "macvlan macvtap ipvlan ipvtap", "shape=hexagon, fillcolor=\"#d5f0d5\"" },
+	{ "vlan macsec", "shape=hexagon, fillcolor=\"#eef5d0\"" },
+	{ "vxlan geneve gre gretap ip6gre ip6gretap ipip ip6tnl sit wireguard bareudp",
+	  "shape=cds, fillcolor=\"#e3d7f2\"" },
+	{ "tun tap", "shape=note, fillcolor=\"#f2f2f2\"" },
+	{ "bond team", "shape=box, style=\"rounded,filled\", fillcolor=\"#cfe0ff\"" },
+	{ "vrf", "shape=box, style=\"rounded,filled,dashed\", fillcolor=\"#ffffff\"" },
+	{ "device", "shape=box3d, fillcolor=\"#dddddd\"" },
+	{ "loopback", "shape=plaintext" },
+};
+
+static const char *kind_attrs(const char *kind)
+{
+	size_t len = strlen(kind);
+
+	for (size_t k = 0; len && k < sizeof(kind_styles) / sizeof(kind_styles[0]); k++)
+		for (const char *w = kind_styles[k].kinds; (w = strstr(w, kind)); w += len)
+			if ((w == kind_styles[k].kinds || w[-1] == ' ') && (!w[len] || w[len] == ' '))
+				return kind_styles[k].attrs;
+	return "shape=ellipse, fillcolor=\"#f4f4f4\"";
+}
+
+static int is_unresolved(const struct topo *t, size_t i)
+{
+	for (size_t u = 0; u < t->nunres; u++)
+		if (t->unres[u].ifc == i)
+			return 1;
+	return 0;
+}
+
+static int link_local6(const struct addr *a)
+{
+	return a->family == AF_INET6 && !strncasecmp(a->text, "fe80:", 5);
+}
+
+static void iface_node(FILE *f, const struct topo *t, size_t i)
+{
+	const struct iface *x = &t->ifs[i];
+	size_t shown = 0, skipped = 0;
+	int down = !(x->flags & IFF_UP_), bad = is_unresolved(t, i);
+
+	fprintf(f, "\t\tn%zu [label=<<B>", i + 1);
+	html_or(f, x->name, "?");
+	fputs("</B><BR/><FONT POINT-SIZE=\"8\">", f);
+	html_or(f, x->kind, "?");
+	if (down)
+		fputs(" &#183; down", f);
+	if (x->hairpin)
+		fputs(" &#183; hairpin", f);
+	if (bad)
+		fputs(" &#183; unresolved", f);
+	fputs("</FONT>", f);
+	for (size_t k = 0; k < x->naddrs; k++) {
+		if (!*x->addrs[k].text || link_local6(&x->addrs[k]))
+			continue;
+		if (shown == MAX_ADDRS) {
+			skipped++;
+			continue;
+		}
+		fputs("<BR/><FONT POINT-SIZE=\"8\">", f);
+		dot_html(f, x->addrs[k].text);
+		fputs("</FONT>", f);
+		shown++;
+	}
+	if (skipped)
+		fprintf(f, "<BR/><FONT POINT-SIZE=\"8\">+%zu more</FONT>", skipped);
+	fprintf(f, ">, tooltip=\"ifindex %d, mtu %u, ", x->ifindex, x->mtu);
+	qsafe(f, *x->mac ? x->mac : "no mac");
+	fprintf(f, "\", %s", kind_attrs(x->kind));
+	if (bad)
+		fputs(", color=\"#d00000\", fontcolor=\"#d00000\", penwidth=2", f);
+	else if (down)
+		fputs(", color=\"#888888\", fontcolor=\"#666666\"", f);
+	fputs("];\n", f);
+}
+
+static int named(const struct container *c, size_t ns)
+{
+	return c->ns == (long)ns && (*c->name || *c->id);
+}
+
+static size_t count_containers(const struct topo *t, size_t ns)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < t->nctrs; k++)
+		n += named(&t->ctrs[k], ns);
+	return n;
+}
+
+/* The names of the containers of namespace ns (sandboxes first), into a label. */
+static void containers_text(FILE *f, const struct topo *t, size_t ns)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < t->nctrs; k++) {
+			const struct container *c = &t->ctrs[k];
+
+			if (!named(c, ns) || (pass == 0) != !!c->sandbox)
+				continue;
+			if (n < MAX_NAMES) {
+				fputs(n ? ", " : "", f);
+				dot_html(f, *c->name ? c->name : c->id);
+			}
+			n++;
+		}
+	if (n > MAX_NAMES)
+		fprintf(f, " +%zu", n - MAX_NAMES);
+}
+
+static void engines_text(FILE *f, const struct topo *t, size_t ns)
+{
+	const char *seen[8];
+	size_t nseen = 0;
+	const struct container *pod = NULL;
+
+	for (size_t k = 0; k < t->nctrs; k++) {
+		const struct container *c = &t->ctrs[k];
+		size_t j;
+
+		if (c->ns != (long)ns)
+			continue;
+		if (!pod && *c->pod)
+			pod = c;
+		for (j = 0; j < nseen && strcmp(seen[j], c->engine); j++)
+			;
+		if (j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
+			continue;
+		seen[nseen++] = c->engine;
+		dot_html(f, c->engine);
+		fputs(" &#183; ", f);
+	}
+	if (pod) {
+		fputs("pod ", f);
+		if (*pod->pod_ns) {
+			dot_html(f, pod->pod_ns);
+			fputs("/", f);
+		}
+		dot_html(f, pod->pod);
+		fputs(" &#183; ", f);
+	}
+}
+
+static void cluster_label(FILE *f, const struct plan *p, size_t ns)
+{
+	const struct topo *t = p->t;
+	const struct netns *n = &t->ns[ns];
+	size_t total = 0, nctrs = count_containers(t, ns);
+
+	fputs("<B>", f);
+	if (n->is_host) {
+		fputs("host", f);
+		if (*t->host) {
+			fputs(" ", f);
+			dot_html(f, t->host);
+		}
+		fputs("</B>", f);
+	} else {
+		if (nctrs)
+			containers_text(f, t, ns);
+		else
+			html_or(f, p->label[ns], "?");
+		fputs("</B>", f);
+	}
+	fputs("<BR/><FONT POINT-SIZE=\"8\">", f);
+	if (!n->is_host)
+		engines_text(f, t, ns);
+	fprintf(f, "netns %llu", (unsigned long long)n->ino);
+	for (size_t i = 0; i < t->nifs; i++)
+		total += t->ifs[i].ns == ns && !is_lo(&t->ifs[i]);
+	if (p->drawn[ns] < total)
+		fprintf(f, " &#183; %zu of %zu interfaces", p->drawn[ns], total);
+	fputs("</FONT>", f);
+	if (n->is_host && nctrs) {
+		fputs("<BR/><FONT POINT-SIZE=\"8\">", f);
+		containers_text(f, t, ns);
+		fputs(" (host network)</FONT>", f);
+	}
+}
+
+/* The "?" beside an unresolved end, with the reason, in its namespace's cluster. */
+static void unresolved_nodes(FILE *f, const struct plan *p, size_t ns)
+{
+	const struct topo *t = p->t;
+
+	for (size_t u = 0; u < t->nunres; u++) {
+		char r[sizeof(t->unres[u].reason)];
+		size_t i = t->unres[u].ifc, col = 0;
+
+		if (t->ifs[i].ns != ns || !p->s->on[i])
+			continue;
+		copy_str(r, sizeof(r), t->unres[u].reason);
+		for (char *c = r; *c; c++, col++)	/* wrap at a space after 40 columns */
+			if (*c == ' ' && col >= 40) {
+				*c = '\n';
+				col = 0;
+			}
+		fprintf(f, "\t\tu%zu [shape=plaintext, fontcolor=\"#d00000\", tooltip=\"unresolved\", "
+			"label=<<B>?</B>", u + 1);
+		for (char *line = r, *nl; line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			if (!*line)
+				continue;
+			fputs("<BR/><FONT POINT-SIZE=\"7\">", f);
+			dot_html(f, line);
+			fputs("</FONT>", f);
+		}
+		fputs(">];\n", f);
+	}
+}
+
+static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
+{
+	const struct topo *t = p->t;
+	const struct netns *n = &t->ns[ns];
+	size_t k = 0, all = 0;
+
+	fprintf(f, "\tsubgraph cluster_c%zu {\n\t\tid=\"c%zu\";\n\t\tlabel=<", ns + 1, ns + 1);
+	cluster_label(f, p, ns);
+	fprintf(f, ">;\n\t\ttooltip=\"netns %llu%s\";\n", (unsigned long long)n->ino,
+		n->is_host ? " (host)" : "");
+	if (n->is_host)
+		fputs("\t\tstyle=\"filled,bold\"; fillcolor=\"#e9e9e9\"; color=\"#303030\"; "
+		      "penwidth=2;\n", f);
+	else if (t->nctrs && topo_ns_container(t, ns))
+		fputs("\t\tstyle=\"rounded,filled\"; fillcolor=\"#eef4fb\"; color=\"#5b7fb0\";\n",
+		      f);
+	else
+		fputs("\t\tstyle=\"rounded,filled,dashed\"; fillcolor=\"#f7f7ef\"; "
+		      "color=\"#8a8a70\";\n", f);
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns) {
+			all++;
+			if (p->s->on[i])
+				scratch[k++] = i;
+		}
+	qsort_r(scratch, k, sizeof(*scratch), cmp_iface, p);
+	for (size_t j = 0; j < k; j++)
+		iface_node(f, t, scratch[j]);
+	if (!k)
+		fprintf(f, "\t\tz%zu [shape=plaintext, label=<<I>%s</I>>];\n", ns + 1,
+			all ? "lo only" : "no interfaces");
+	unresolved_nodes(f, p, ns);
+	fputs("\t}\n", f);
+}
+
+/*
+ * The direction of an edge, for ranking only (edges are drawn without arrows): away
+ * from the host.  A bridge or master before its veth and tap ports, uplink ports before
+ * their bridge, a lower device before its upper, and a veth's bridge-port end (else the
+ * end nearer the host) first.
+ */
+static void edge_ends(const struct plan *p, const struct edge *g, size_t *tail, size_t *head)
+{
+	const struct topo *t = p->t;
+	const struct iface *a = &t->ifs[g->a], *b = &t->ifs[g->b];
+	int flip = 0;
+
+	switch (g->type) {
+	case EDGE_BRIDGE:
+	case EDGE_MASTER:
+		flip = !strcmp(a->kind, "veth") || !strcmp(a->kind, "tun") || !strcmp(a->kind, "tap");
+		break;
+	case EDGE_LOWER:
+		flip = 1;
+		break;
+	case EDGE_VETH:
+		if (!a->master != !b->master)
+			flip = !a->master;
+		else
+			flip = p->depth[b->ns] < p->depth[a->ns];
+		break;
+	}
+	*tail = flip ? g->b : g->a;
+	*head = flip ? g->a : g->b;
+}
+
+static void edges(FILE *f, const struct plan *p)
+{
+	const struct topo *t = p->t;
+
+	for (size_t e = 0; e < t->nedges; e++) {
+		const struct edge *g = &t->edges[e];
+		size_t tail, head;
+
+		if (!p->s->on[g->a] || !p->s->on[g->b])
+			continue;
+		edge_ends(p, g, &tail, &head);
+		fprintf(f, "\tn%zu -> n%zu [id=\"e%zu\", tooltip=\"e%zu %s\"", tail + 1, head + 1,
+			e + 1, e + 1, edge_type_names[g->type]);
+		switch (g->type) {
+		case EDGE_VETH:
+			fprintf(f, ", style=bold, penwidth=2, color=\"#1f4e8c\", label=<e%zu>", e + 1);
+			break;
+		case EDGE_BRIDGE:
+			break;
+		case EDGE_MASTER:
+			fputs(", label=<", f);
+			html_or(f, t->ifs[g->b].kind, "master");
+			fputs(">", f);
+			break;
+		case EDGE_LOWER:
+			fprintf(f, ", style=dashed, label=<e%zu>", e + 1);
+			break;
+		}
+		fputs("];\n", f);
+	}
+	for (size_t u = 0; u < t->nunres; u++)
+		if (p->s->on[t->unres[u].ifc])
+			fprintf(f, "\tn%zu -> u%zu [style=dashed, color=\"#d00000\", "
+				"tooltip=\"unresolved\"];\n", t->unres[u].ifc + 1, u + 1);
+}
+
+/* The whole DOT text of the selection s of t. */
+void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
+{
+	size_t *scratch = xcalloc(t->nifs ? t->nifs : 1, sizeof(*scratch));
+	struct plan p;
+
+	plan_init(&p, t, s);
+	fputs("digraph vethmap {\n\tgraph [rankdir=LR, newrank=true, nodesep=0.15, ranksep=0.5, "
+	      "fontname=\"Helvetica\", fontsize=11, labelloc=t, tooltip=\"vethmap\", label=<<B>", f);
+	if (t->scan_id)
+		fprintf(f, "vethmap scan %lld", t->scan_id);
+	else
+		fputs("vethmap", f);
+	fputs("</B>", f);
+	if (*t->host) {
+		fputs(" &#183; ", f);
+		dot_html(f, t->host);
+	}
+	if (*t->started) {
+		fputs(" &#183; ", f);
+		dot_html(f, t->started);
+	}
+	if (*s->focus) {
+		fputs("<BR/>focus: ", f);
+		dot_html(f, s->focus);
+	}
+	fputs(">];\n\tnode [fontname=\"Helvetica\", fontsize=10, style=filled, "
+	      "margin=\"0.08,0.03\"];\n\tedge [dir=none, fontname=\"Helvetica\", fontsize=8, "
+	      "fontcolor=\"#555555\", color=\"#555555\"];\n", f);
+	for (size_t k = 0; k < t->nns; k++) {
+		size_t ns = p.order[k];
+
+		if (s->whole[ns] || p.drawn[ns])
+			cluster(f, &p, ns, scratch);
+	}
+	edges(f, &p);
+	fputs("}\n", f);
+	plan_release(&p);
+	free(scratch);
+}
