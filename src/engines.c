@@ -254,12 +254,15 @@ static int cmp_container(const void *pa, const void *pb)
 
 /*
  * A name for namespace ns from its containers: the sandbox's (a pod, or the container
- * whose namespace others joined), else the first by name; NULL when it has none.
+ * whose namespace others joined), else the first by name; NULL when it has none, and
+ * always for the host's namespace.
  */
 const char *topo_ns_container(const struct topo *t, size_t ns)
 {
 	const char *any = NULL;
 
+	if (t->ns[ns].is_host)
+		return NULL;	/* host-network containers do not own the host */
 	for (size_t i = 0; i < t->nctrs; i++) {
 		if (t->ctrs[i].ns != (long)ns || !*t->ctrs[i].name)
 			continue;

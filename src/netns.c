@@ -221,8 +221,32 @@ static void scan_tasks(struct discovery *d, const char *pid, long proc_ns)
 	closedir(dir);
 }
 
+/*
+ * Is P another vethmap?  A scan holds an fd on every namespace while it runs; counting
+ * those as holders would make every namespace look fd-held while two scans overlap.
+ */
+static int is_vethmap(const char *pid)
+{
+	char path[64], comm[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	comm[n] = '\0';
+	return !strcmp(comm, "vethmap\n");
+}
+
 static void scan_fds(struct discovery *d, const char *pid)
 {
+	int other_scan = -1;	/* unknown until an nsfs fd is seen */
+
 	char path[PATH_MAX], target[64];
 	struct dirent *de;
 	DIR *dir;
@@ -239,6 +263,10 @@ static void scan_fds(struct discovery *d, const char *pid)
 		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, de->d_name);
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n >= 6 && !strncmp(target, "net:[", 5)) {
+			if (other_scan < 0)
+				other_scan = is_vethmap(pid);
+			if (other_scan)
+				break;
 			found(d, find_path(d, path), VIA_FD, 0, NULL);
 		} else if (n >= 1 && target[0] == '/') {
 			/*

@@ -64,6 +64,7 @@ _gone() { ! kill -0 "$1" 2>/dev/null; }
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1: ${2:-failed}"; TEST_FAILED=1; }
 skip() { echo "skip - $1: ${2:-skipped}"; }
+note() { echo "# $*"; }	# a comment line: ignored by tests/run's counting
 
 check() {	# check NAME CMD...: ok when CMD exits 0
 	local name=$1; shift

@@ -51,14 +51,16 @@ docker_up() {
 	_ENG_USED_DOCKER=1
 	_eng_docker_alive && return 0
 	# one test at a time decides whether to start dockerd
-	local lock=/run/lock/vethmap-tests-dockerd.lock fd
+	local lock=/run/lock fd
+	[ -d "$lock" ] && [ -w "$lock" ] || lock=/tmp
+	lock=$lock/vethmap-tests-dockerd.lock
 	exec {fd}>"$lock"
 	flock -w 60 "$fd"
 	if _eng_docker_alive; then
 		exec {fd}>&-
 		return 0
 	fi
-	[ -e /sys/class/net/docker0 ] || _ENG_DOCKER0_BEFORE=0
+	ip link show dev docker0 >/dev/null 2>&1 || _ENG_DOCKER0_BEFORE=0
 	setsid dockerd --iptables=false --ip-forward=false >"$TMP/dockerd.log" 2>&1 </dev/null &
 	_ENG_DOCKERD_PID=$!
 	local end=$((SECONDS + 30))
@@ -202,10 +204,14 @@ _eng_cleanup() {
 			kill -TERM "$_ENG_DOCKERD_PID" 2>/dev/null
 			wait_for 20 _gone "$_ENG_DOCKERD_PID" || kill -KILL "$_ENG_DOCKERD_PID" 2>/dev/null
 			wait "$_ENG_DOCKERD_PID" 2>/dev/null
-			if ! pgrep -x dockerd >/dev/null; then
-				# a clean stop removes these; a killed dockerd leaves them behind
+			# a clean stop removes socket and pidfile, a killed dockerd leaves them behind;
+			# docker0 stays after any stop: remove it if it was not there before us
+			if ! _eng_docker_alive; then
 				[ -S /var/run/docker.sock ] && rm -f /var/run/docker.sock
-				rm -f /var/run/docker.pid
+				x=$(cat /var/run/docker.pid 2>/dev/null)
+				if [ -n "$x" ] && { [ "$x" = "$_ENG_DOCKERD_PID" ] || ! kill -0 "$x" 2>/dev/null; }; then
+					rm -f /var/run/docker.pid
+				fi
 				[ "$_ENG_DOCKER0_BEFORE" = 0 ] && ip link del docker0 2>/dev/null
 			fi
 		fi

@@ -56,7 +56,7 @@ host_end_of() {
 	eidx=$(sed -n 's/^\([0-9]*\): eth0@if\([0-9]*\):.*/\1/p' <<<"$l")
 	n=$(sed -n 's/^\([0-9]*\): eth0@if\([0-9]*\):.*/\2/p' <<<"$l")
 	[ -n "$n" ] || return 1
-	ip -o link show | awk -F': ' -v n="$n" -v e="$eidx" '
+	ip -o link show 2>/dev/null | awk -F': ' -v n="$n" -v e="$eidx" '
 		$1 == n { k = index($2, "@if"); if (k && substr($2, k + 3) == e) print substr($2, 1, k - 1) }'
 }
 
