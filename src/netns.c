@@ -227,7 +227,7 @@ static void scan_tasks(struct discovery *d, const char *pid, long proc_ns)
  */
 static int is_vethmap(const char *pid)
 {
-	char path[64], comm[32];
+	char path[PATH_MAX], comm[32];
 	ssize_t n;
 	int fd;
 
