@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	  "draw a stored snapshot with GraphViz" },
 	{ "report", cmd_report, "[--scan ID] [-o FILE] [--format xml|html] [--db PATH]",
 	  "the audit report of a stored snapshot (XML, or HTML)" },
-	{ "diff", cmd_diff, "[A [B]] [--json] [--db PATH]",
+	{ "diff", cmd_diff, "[A [B]] [--json] [--exit-code] [--db PATH]",
 	  "what changed between two stored snapshots (default: the last two)" },
 	{ "scans", cmd_scans, "[--db PATH] [--json]", "list the stored snapshots" },
 	{ "help", cmd_help, "[COMMAND]", "show help for vethmap or one command" },
