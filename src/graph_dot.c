@@ -228,6 +228,8 @@ struct plan {
 	const struct graph_sel *s;
 	unsigned *depth;	/* per namespace: veth/lower hops from the host */
 	long *uplink;		/* per namespace: bridge (or lower device) it hangs off, or -1 */
+	long *upif;		/* per namespace: its own end of that veth, or -1 */
+	size_t *edge_of;	/* per interface: id of its veth or lower edge, 0 = none */
 	const char **label;	/* per namespace: topo_ns_label() */
 	char (*labbuf)[32];
 	size_t *order;		/* namespaces in drawing order */
@@ -274,7 +276,7 @@ static void plan_uplinks(struct plan *p)
 	const struct topo *t = p->t;
 
 	for (size_t ns = 0; ns < t->nns; ns++)
-		p->uplink[ns] = -1;
+		p->uplink[ns] = p->upif[ns] = -1;
 	for (size_t e = 0; e < t->nedges; e++) {
 		const struct edge *g = &t->edges[e];
 		size_t a = ns_of(p, g->a), b = ns_of(p, g->b);
@@ -289,6 +291,8 @@ static void plan_uplinks(struct plan *p)
 
 			if (m >= 0 && p->uplink[down] < 0)
 				p->uplink[down] = m;
+			if (p->upif[down] < 0)
+				p->upif[down] = (long)(up == g->a ? g->b : g->a);
 		}
 	}
 }
@@ -354,6 +358,8 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	p->s = s;
 	p->depth = xcalloc(n, sizeof(*p->depth));
 	p->uplink = xcalloc(n, sizeof(*p->uplink));
+	p->upif = xcalloc(n, sizeof(*p->upif));
+	p->edge_of = xcalloc(t->nifs ? t->nifs : 1, sizeof(*p->edge_of));
 	p->label = xcalloc(n, sizeof(*p->label));
 	p->labbuf = xcalloc(n, sizeof(*p->labbuf));
 	p->order = xcalloc(n, sizeof(*p->order));
@@ -365,6 +371,12 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	}
 	for (size_t i = 0; i < t->nifs; i++)
 		p->drawn[t->ifs[i].ns] += s->on[i];
+	for (size_t e = t->nedges; e-- > 0;)	/* as 'vethmap show' numbers them */
+		if (t->edges[e].type == EDGE_VETH || t->edges[e].type == EDGE_LOWER) {
+			p->edge_of[t->edges[e].a] = e + 1;
+			if (t->edges[e].type == EDGE_VETH)
+				p->edge_of[t->edges[e].b] = e + 1;
+		}
 	plan_depth(p);
 	plan_uplinks(p);
 	qsort_r(p->order, t->nns, sizeof(*p->order), cmp_ns, p);
@@ -376,6 +388,8 @@ static void plan_release(struct plan *p)
 {
 	free(p->depth);
 	free(p->uplink);
+	free(p->upif);
+	free(p->edge_of);
 	free(p->label);
 	free(p->labbuf);
 	free(p->order);
@@ -428,8 +442,9 @@ static int link_local6(const struct addr *a)
 	return a->family == AF_INET6 && !strncasecmp(a->text, "fe80:", 5);
 }
 
-static void iface_node(FILE *f, const struct topo *t, size_t i)
+static void iface_node(FILE *f, const struct plan *p, size_t i)
 {
+	const struct topo *t = p->t;
 	const struct iface *x = &t->ifs[i];
 	size_t shown = 0, skipped = 0;
 	int down = !(x->flags & IFF_UP_), bad = is_unresolved(t, i);
@@ -438,6 +453,8 @@ static void iface_node(FILE *f, const struct topo *t, size_t i)
 	html_or(f, x->name, "?");
 	fputs("</B><BR/><FONT POINT-SIZE=\"8\">", f);
 	html_or(f, x->kind, "?");
+	if (p->edge_of[i])
+		fprintf(f, " &#183; e%zu", p->edge_of[i]);
 	if (down)
 		fputs(" &#183; down", f);
 	if (x->hairpin)
@@ -634,7 +651,7 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 		}
 	qsort_r(scratch, k, sizeof(*scratch), cmp_iface, p);
 	for (size_t j = 0; j < k; j++)
-		iface_node(f, t, scratch[j]);
+		iface_node(f, p, scratch[j]);
 	if (!k)
 		fprintf(f, "\t\tz%zu [shape=plaintext, label=<<I>%s</I>>];\n", ns + 1,
 			all ? "lo only" : "no interfaces");
@@ -688,7 +705,7 @@ static void edges(FILE *f, const struct plan *p)
 			e + 1, e + 1, edge_type_names[g->type]);
 		switch (g->type) {
 		case EDGE_VETH:
-			fprintf(f, ", style=bold, penwidth=2, color=\"#1f4e8c\", label=<e%zu>", e + 1);
+			fputs(", style=bold, penwidth=2, color=\"#1f4e8c\"", f);
 			break;
 		case EDGE_BRIDGE:
 			break;
@@ -698,10 +715,17 @@ static void edges(FILE *f, const struct plan *p)
 			fputs(">", f);
 			break;
 		case EDGE_LOWER:
-			fprintf(f, ", style=dashed, label=<e%zu>", e + 1);
+			fputs(", style=dashed", f);
 			break;
 		}
 		fputs("];\n", f);
+	}
+	/* a namespace's bridges to the right of its own uplink */
+	for (size_t i = 0; i < t->nifs; i++) {
+		long up = p->upif[t->ifs[i].ns];
+
+		if (up >= 0 && p->s->on[up] && p->s->on[i] && !strcmp(t->ifs[i].kind, "bridge"))
+			fprintf(f, "\tn%ld -> n%zu [style=invis];\n", up + 1, i + 1);
 	}
 	for (size_t u = 0; u < t->nunres; u++)
 		if (p->s->on[t->unres[u].ifc])

@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <netlink/netlink.h>
@@ -41,6 +42,12 @@ static struct nl_sock *socket_in(struct topo *t, size_t ns)
 	}
 	nl_socket_disable_auto_ack(sk);
 	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	{
+		/* the kernel answers at once or never: never wait forever */
+		struct timeval tv = { .tv_sec = 5 };
+
+		setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	return sk;
 }
 
