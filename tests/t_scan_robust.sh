@@ -88,12 +88,12 @@ if ip -n "${PFX}big" -batch "$TMP/big.batch" >/dev/null 2>&1; then
 		LC+=($!); bg_pid $!
 	done
 	sleep 0.3
-	timeout 20 "$VETHMAP" scan --no-store --json >"$TMP/big.json" 2>"$TMP/big.err"; rc=$?
+	timeout 15 "$VETHMAP" scan --no-store --json >"$TMP/big.json" 2>"$TMP/big.err"; rc=$?
 	alive=$(kill -0 "${LC[@]}" 2>/dev/null && echo yes)
 	kill "${LC[@]}" 2>/dev/null; wait "${LC[@]}" 2>/dev/null
 	[ "$alive" == yes ] || not_ok "fixture: link churn still running during the scan" "it ended early"
 	if [ $rc -eq 124 ]; then
-		not_ok "scan ends while links churn in a 4000-link netns" "no result after 20 s"
+		not_ok "scan ends while links churn in a 4000-link netns" "no result after 15 s"
 	else
 		check_eq "scan ends while links churn in a 4000-link netns: exit 0" 0 "$rc"
 		check_eq "churning netns listed with its links" yes "$(jqv "$TMP/big.json" --argjson n "$(ns_ino big)" '[.interfaces[] | select(.netns == $n)] | if length >= 4000 then "yes" else "only \(length)" end')"
