@@ -52,10 +52,11 @@ static void start(struct http_req *r)
 		fail(r, strerror(errno));
 		return;
 	}
-	if (connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS &&
-	    errno != EAGAIN) {
+	if (connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
 		r->sys_errno = errno;
-		fail(r, strerror(errno));
+		/* a unix socket says EAGAIN when its listen backlog is full: it is not serving */
+		fail(r, errno == EAGAIN ? "not accepting connections (backlog full)" :
+		     strerror(errno));
 		return;
 	}
 	n = snprintf(r->out, sizeof(r->out), "GET %s HTTP/1.0\r\nHost: localhost\r\n"
