@@ -4,7 +4,8 @@
  * from that XML by reports/report.xsl with libxslt.  It reads only the database.
  *
  * With -o FILE the report is written to FILE.tmp (mode 0600) and renamed over FILE, so
- * FILE is either the old one or the whole new one.
+ * FILE is either the old one or the whole new one.  Without -o, or with -o -, it goes to
+ * standard output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -297,7 +298,7 @@ int cmd_report(int argc, char **argv)
 	LIBXML_TEST_VERSION
 	audit_run(&t, &fs);
 	doc = report_build(&t, &fs, &ch, prev_id);
-	if (o.out)
+	if (o.out && strcmp(o.out, "-"))
 		rc = write_file(o.out, doc, o.fmt) ? 1 : 0;
 	else
 		rc = write_doc(stdout, doc, o.fmt) || finish_stdout() ? 1 : 0;

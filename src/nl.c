@@ -15,8 +15,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/rtnl.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/vxlan.h>
@@ -113,10 +115,51 @@ static void take_addr(struct topo *t, size_t first, struct rtnl_addr *a)
 }
 
 /*
+ * One dump into a new cache of `kind` ("route/link", "route/addr").  libnl's own
+ * rtnl_*_alloc_cache() restarts an interrupted dump (NLM_F_DUMP_INTR) forever, which
+ * never ends while links keep changing; here a dump is tried a few times, then the last
+ * one is kept as it is, with a warning, as iproute2 does.  Pairing is checked from both
+ * ends, so a dump that moved under us can leave a pair unresolved, never wrong.
+ */
+static int dump_cache(struct topo *t, size_t ns, struct nl_sock *sk, const char *kind,
+		      int type, int family, struct nl_cache **out)
+{
+	struct nl_cache *c = NULL;
+	int err = 0;
+
+	for (int tries = 0; tries < 4; tries++) {
+		err = nl_cache_alloc_name(kind, &c);
+		if (err < 0)
+			return err;
+		if (family)
+			nl_cache_set_arg1(c, family);
+		err = nl_rtgen_request(sk, type, family, NLM_F_DUMP);
+		if (err >= 0)
+			err = nl_cache_pickup(sk, c);
+		if (err != -NLE_DUMP_INTR)
+			break;
+		if (tries == 3) {
+			warnx("namespace %llu: its %s dump kept changing: kept as dumped",
+			      (unsigned long long)t->ns[ns].ino, kind + 6);
+			err = 0;
+			break;
+		}
+		nl_cache_free(c);
+		c = NULL;
+	}
+	if (err < 0) {
+		nl_cache_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
  * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
  * namespace that has bridge ports.  A failure here loses the flags, nothing else.
  */
-static void bridge_ports(struct topo *t, struct nl_sock *sk, size_t first)
+static void bridge_ports(struct topo *t, size_t ns, struct nl_sock *sk, size_t first)
 {
 	struct nl_cache *ports = NULL;
 	struct nl_object *o;
@@ -124,7 +167,7 @@ static void bridge_ports(struct topo *t, struct nl_sock *sk, size_t first)
 
 	for (i = first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
 		;
-	if (i == t->nifs || rtnl_link_alloc_cache(sk, AF_BRIDGE, &ports) < 0)
+	if (i == t->nifs || dump_cache(t, ns, sk, "route/link", RTM_GETLINK, AF_BRIDGE, &ports) < 0)
 		return;
 	for (o = nl_cache_get_first(ports); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
@@ -149,7 +192,7 @@ int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
 	struct nl_object *o;
 	struct nl_sock *sk;
 	size_t first = t->nifs;
-	int err = 0, tries;
+	int err = 0;
 
 	sk = socket_in(t, ns);
 	if (!sk) {
@@ -157,24 +200,16 @@ int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
 		return -1;
 	}
 	t->ns[ns].nl = sk;
-	for (tries = 0; tries < 5; tries++) {
-		err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
-		if (err != -NLE_DUMP_INTR)
-			break;
-	}
+	err = dump_cache(t, ns, sk, "route/link", RTM_GETLINK, AF_UNSPEC, &links);
 	if (err < 0)
 		goto fail;
 	for (o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
 		take_link(t, ns, (struct rtnl_link *)o);
 	nl_cache_free(links);
-	bridge_ports(t, sk, first);
+	bridge_ports(t, ns, sk, first);
 	if (!want_addrs)
 		return 0;
-	for (tries = 0; tries < 5; tries++) {
-		err = rtnl_addr_alloc_cache(sk, &addrs);
-		if (err != -NLE_DUMP_INTR)
-			break;
-	}
+	err = dump_cache(t, ns, sk, "route/addr", RTM_GETADDR, AF_UNSPEC, &addrs);
 	if (err < 0)
 		goto fail;
 	for (o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o))

@@ -7,8 +7,10 @@
 #            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit)
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
-# Helpers: ns_add NAME, ns_ino NAME, bg_pid PID, need_root, need_vethmap,
-#          ok, not_ok, check, check_eq, skip, and jq helpers for scan output.
+# Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID,
+#          wait_for SECS CMD, need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
+#          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
+#          edge_count, edges_of, unresolved_of, netns_obj, check_veth).
 # Output protocol, one line per assertion: "ok - NAME", "not ok - NAME: details",
 # "skip - NAME: reason".  The script exits 1 if any assertion failed.
 # Everything created is removed by the EXIT/INT/TERM trap, also on failure.
@@ -16,7 +18,11 @@
 set -u
 
 VETHMAP=${VETHMAP:-$(pwd)/vethmap}
-PFX=vt$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+while :; do	# not in use by a concurrent test (all prefixes have the same length)
+	PFX=vt$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+	compgen -G "/sys/class/net/$PFX*" >/dev/null || compgen -G "/run/netns/$PFX*" >/dev/null ||
+		break
+done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vethmap-test.XXXXXX")
 DB=$TMP/t.db
 HOSTNS=$(stat -L -c %i /proc/self/ns/net)
@@ -143,8 +149,11 @@ trap 'exit 143' TERM
 scan_json() {
 	local out=$1; shift
 	local rc
-	"$VETHMAP" scan --db "$DB" --json "$@" >"$out" 2>"$out.err"; rc=$?
-	if [ $rc -ne 0 ]; then
+	timeout 120 "$VETHMAP" scan --db "$DB" --json "$@" >"$out" 2>"$out.err"; rc=$?
+	if [ $rc -eq 124 ]; then
+		not_ok "scan --json exits 0" "no result after 120 s"
+		return 1
+	elif [ $rc -ne 0 ]; then
 		not_ok "scan --json exits 0" "exit $rc: $(head -c 300 "$out.err" | tr '\n' ' ')"
 		return 1
 	fi
