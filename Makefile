@@ -37,7 +37,7 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libp
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test
+UNIT    := tests/unit/topo_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test
 BENCH   := tests/bench/floor
 
 all: vethmap
@@ -45,7 +45,7 @@ all: vethmap
 vethmap: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJS): src/vethmap.h
+$(OBJS): $(wildcard src/*.h)
 src/db.o: src/schema.inc
 
 # The schema is compiled in from schema/vethmap.sql as a list of byte values.

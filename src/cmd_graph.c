@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gvc.h>
@@ -95,7 +96,11 @@ static void fit_bitmap(Agraph_t *g)
 		GD_drawing(g)->dpi = dpi * scale;
 }
 
-/* Lay out the DOT text and render it as fmt (svg, png) into *out (gvFreeRenderData). */
+/*
+ * Lay out the DOT text and render it as fmt (svg, png) into *out (gvFreeRenderData).
+ * Once per process: Graphviz 2.43's Pango plugin reads freed memory when a second
+ * context follows one that was freed (tests/unit/graph_test.c keeps one context).
+ */
 static int render(const char *dot, const char *fmt, char **out, unsigned *len)
 {
 	agusererrf old = agseterrf(gv_msg);
@@ -159,9 +164,14 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* data to file ("-": standard output), through file.tmp renamed when complete. */
+/*
+ * data to file: "-" is standard output; a character device or FIFO (/dev/stdout,
+ * /dev/null) is written in place; anything else goes through file.tmp (0600, O_EXCL)
+ * renamed over file when complete (a symlink there is replaced, never written through).
+ */
 static int write_output(const char *file, const char *data, size_t len)
 {
+	struct stat st;
 	char *tmp;
 	int fd, rc = -1;
 
@@ -169,18 +179,30 @@ static int write_output(const char *file, const char *data, size_t len)
 		fwrite(data, 1, len, stdout);
 		return finish_stdout();
 	}
+	if (!stat(file, &st) && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		fd = open(file, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, data, len)) {
+			error("graph: cannot write '%s':", file);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (close(fd)) {
+			error("graph: cannot write '%s':", file);
+			return -1;
+		}
+		return 0;
+	}
 	if (asprintf(&tmp, "%s.tmp", file) < 0)
 		die("out of memory");
 	if (unlink(tmp) && errno != ENOENT) {
 		error("graph: cannot replace '%s':", tmp);
-		free(tmp);
-		return -1;
+		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		error("graph: cannot create '%s':", tmp);
-		free(tmp);
-		return -1;
+		goto out;
 	}
 	if (write_all(fd, data, len) || fsync(fd)) {
 		error("graph: cannot write '%s':", tmp);
@@ -194,6 +216,7 @@ static int write_output(const char *file, const char *data, size_t len)
 	}
 	if (rc)
 		unlink(tmp);
+out:
 	free(tmp);
 	return rc;
 }

@@ -339,7 +339,8 @@ int engines_scan(struct topo *t)
 			i++;
 		}
 	}
-	qsort(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
+	if (t->nctrs)
+		qsort(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
 	free(m.pid);
 	free(m.ns);
 	return 0;

@@ -134,14 +134,20 @@ static int cmp_ns_index(const void *pa, const void *pb)
  */
 void topo_sort(struct topo *t)
 {
-	size_t *order = xmalloc(t->nns * sizeof(*order));
-	size_t *where = xmalloc(t->nns * sizeof(*where));
-	struct netns *ns = xmalloc(t->nns * sizeof(*ns));
+	size_t *order, *where;
+	struct netns *ns;
+
+	if (!t->nns)
+		return;
+	order = xmalloc(t->nns * sizeof(*order));
+	where = xmalloc(t->nns * sizeof(*where));
+	ns = xmalloc(t->nns * sizeof(*ns));
 
 	for (size_t i = 0; i < t->nns; i++)
 		order[i] = i;
 	sort_topo = t;
-	qsort(order, t->nns, sizeof(*order), cmp_ns_index);
+	if (t->nns)
+		qsort(order, t->nns, sizeof(*order), cmp_ns_index);
 	sort_topo = NULL;
 	for (size_t i = 0; i < t->nns; i++) {
 		ns[i] = t->ns[order[i]];
@@ -150,7 +156,8 @@ void topo_sort(struct topo *t)
 	memcpy(t->ns, ns, t->nns * sizeof(*ns));
 	for (size_t i = 0; i < t->nifs; i++)
 		t->ifs[i].ns = where[t->ifs[i].ns];
-	qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
+	if (t->nifs)
+		qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
 	free(order);
 	free(where);
 	free(ns);
@@ -454,7 +461,8 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
 		t->ifs[i].peer = -1;
 	}
 	cmp_t = t;
-	qsort(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex);
+	if (t->nifs)
+		qsort(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex);
 	cmp_t = NULL;
 
 	for (size_t i = 0; i < t->nifs; i++)

@@ -1,0 +1,273 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  report.xsl: the HTML page of 'vethmap report' in the html format, made from the report's XML
+  (schema/vethmap-report.xsd) by libxslt inside vethmap.  Installed in DATADIR; vethmap
+  looks in $VETHMAP_DATADIR, then DATADIR, then ./reports.  Plain HTML 4 and inline CSS:
+  the page is one self-contained file.
+-->
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="html" encoding="UTF-8" indent="yes"
+              doctype-public="-//W3C//DTD HTML 4.01//EN"
+              doctype-system="http://www.w3.org/TR/html4/strict.dtd"/>
+
+  <xsl:key name="ns" match="netns" use="@id"/>
+  <xsl:key name="iface" match="interface" use="@id"/>
+  <xsl:key name="by-ref" match="interface|netns|container" use="@ref"/>
+  <xsl:key name="finding-by-object" match="finding" use="object"/>
+
+  <xsl:variable name="r" select="/vethmap-report"/>
+
+  <xsl:template match="/vethmap-report">
+    <html>
+      <head>
+        <title>vethmap report: <xsl:value-of select="scan/@host"/>, scan <xsl:value-of select="scan/@id"/></title>
+        <style type="text/css">
+          body { font-family: sans-serif; margin: 1.5em; color: #222; }
+          h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+          table { border-collapse: collapse; margin: 0.5em 0; }
+          th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+          th { background: #eee; }
+          td.num { text-align: right; }
+          code, .mono { font-family: monospace; }
+          .error { background: #fdd; } .warning { background: #ffd; } .info { background: #eef4ff; }
+          .sev { font-weight: bold; text-transform: uppercase; font-size: 0.85em; }
+          .muted { color: #777; }
+          ul.ev { margin: 0; padding-left: 1.2em; }
+        </style>
+      </head>
+      <body>
+        <h1>vethmap report</h1>
+        <xsl:apply-templates select="scan"/>
+        <xsl:apply-templates select="summary"/>
+
+        <h2>Findings</h2>
+        <xsl:choose>
+          <xsl:when test="findings/finding">
+            <table>
+              <tr><th>Severity</th><th>Rule</th><th>Message</th><th>Objects</th><th>Evidence</th></tr>
+              <xsl:apply-templates select="findings/finding[@severity='error']"/>
+              <xsl:apply-templates select="findings/finding[@severity='warning']"/>
+              <xsl:apply-templates select="findings/finding[@severity='info']"/>
+            </table>
+          </xsl:when>
+          <xsl:otherwise><p>No findings.</p></xsl:otherwise>
+        </xsl:choose>
+
+        <xsl:apply-templates select="changes"/>
+
+        <h2>Namespaces</h2>
+        <table>
+          <tr><th>Namespace</th><th>Inode</th><th>Found via</th><th>Bind mounts</th><th>Processes</th><th>Containers</th><th>Findings</th></tr>
+          <xsl:apply-templates select="inventory/netns"/>
+        </table>
+        <xsl:if test="inventory/container">
+          <p>Containers whose namespace is unknown:
+            <xsl:for-each select="inventory/container">
+              <xsl:if test="position() &gt; 1">, </xsl:if>
+              <xsl:apply-templates select="."/>
+            </xsl:for-each>
+          </p>
+        </xsl:if>
+
+        <h2>Interfaces</h2>
+        <table>
+          <tr><th>Interface</th><th>Namespace</th><th>Kind</th><th>MTU</th><th>State</th><th>MAC</th>
+            <th>Master</th><th>Peer</th><th>Addresses</th><th>Findings</th></tr>
+          <xsl:apply-templates select="inventory/interface"/>
+        </table>
+
+        <h2>Edges</h2>
+        <xsl:choose>
+          <xsl:when test="inventory/edge">
+            <table>
+              <tr><th>Type</th><th>From</th><th>To</th></tr>
+              <xsl:for-each select="inventory/edge">
+                <tr>
+                  <td><xsl:value-of select="@type"/></td>
+                  <td class="mono"><a href="#{@a}"><xsl:value-of select="@a-ref"/></a></td>
+                  <td class="mono"><a href="#{@b}"><xsl:value-of select="@b-ref"/></a></td>
+                </tr>
+              </xsl:for-each>
+            </table>
+          </xsl:when>
+          <xsl:otherwise><p>No edges.</p></xsl:otherwise>
+        </xsl:choose>
+
+        <xsl:if test="inventory/unresolved">
+          <h2>Unresolved</h2>
+          <table>
+            <tr><th>Interface</th><th>Reason</th></tr>
+            <xsl:for-each select="inventory/unresolved">
+              <tr>
+                <td class="mono"><a href="#{@if}"><xsl:value-of select="@ref"/></a></td>
+                <td><xsl:value-of select="."/></td>
+              </tr>
+            </xsl:for-each>
+          </table>
+        </xsl:if>
+
+        <p class="muted">Written by <xsl:value-of select="scan/@tool"/>
+          <xsl:text> </xsl:text><xsl:value-of select="scan/@version"/>.
+          Rule ids are explained in vethmap's README.</p>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="scan">
+    <table>
+      <tr><th>Host</th><td><xsl:value-of select="@host"/></td></tr>
+      <tr><th>Scan</th><td><xsl:value-of select="@id"/>, started <xsl:value-of select="@started"/>
+        (<xsl:value-of select="@duration-ms"/> ms)</td></tr>
+      <tr><th>Inventory</th><td>
+        <xsl:value-of select="count($r/inventory/netns)"/> namespaces,
+        <xsl:value-of select="count($r/inventory/interface)"/> interfaces,
+        <xsl:value-of select="count($r/inventory/edge)"/> edges,
+        <xsl:value-of select="count($r/inventory/unresolved)"/> unresolved</td></tr>
+    </table>
+  </xsl:template>
+
+  <xsl:template match="summary">
+    <h2>Summary</h2>
+    <table>
+      <tr>
+        <xsl:for-each select="count">
+          <th class="{@severity}"><xsl:value-of select="@severity"/></th>
+        </xsl:for-each>
+      </tr>
+      <tr>
+        <xsl:for-each select="count">
+          <td class="num {@severity}"><xsl:value-of select="."/></td>
+        </xsl:for-each>
+      </tr>
+    </table>
+  </xsl:template>
+
+  <xsl:template match="finding">
+    <tr class="{@severity}">
+      <td class="sev"><xsl:value-of select="@severity"/></td>
+      <td class="mono"><xsl:value-of select="@rule"/></td>
+      <td><xsl:value-of select="message"/></td>
+      <td class="mono">
+        <xsl:for-each select="object">
+          <xsl:if test="position() &gt; 1"><br/></xsl:if>
+          <xsl:variable name="target" select="key('by-ref', .)[1]"/>
+          <xsl:choose>
+            <xsl:when test="$target/@id and local-name($target) != 'container'">
+              <a href="#{$target/@id}"><xsl:value-of select="."/></a>
+            </xsl:when>
+            <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+          </xsl:choose>
+        </xsl:for-each>
+      </td>
+      <td>
+        <xsl:if test="evidence">
+          <ul class="ev">
+            <xsl:for-each select="evidence"><li class="mono"><xsl:value-of select="."/></li></xsl:for-each>
+          </ul>
+        </xsl:if>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <xsl:template match="changes">
+    <h2>Changes since the previous scan</h2>
+    <xsl:choose>
+      <xsl:when test="not(@previous-scan)"><p>This is the first scan: nothing to compare with.</p></xsl:when>
+      <xsl:when test="not(change)"><p>No changes since scan <xsl:value-of select="@previous-scan"/>.</p></xsl:when>
+      <xsl:otherwise>
+        <p>Since scan <xsl:value-of select="@previous-scan"/>:</p>
+        <table>
+          <tr><th>Op</th><th>Kind</th><th>Object</th><th>Detail</th></tr>
+          <xsl:for-each select="change">
+            <tr>
+              <td class="mono"><xsl:value-of select="@op"/></td>
+              <td><xsl:value-of select="@kind"/></td>
+              <td class="mono"><xsl:value-of select="@object"/></td>
+              <td><xsl:value-of select="."/></td>
+            </tr>
+          </xsl:for-each>
+        </table>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="findings-of">
+    <xsl:param name="ref"/>
+    <xsl:for-each select="key('finding-by-object', $ref)">
+      <xsl:if test="position() &gt; 1">, </xsl:if>
+      <span class="{@severity} mono"><xsl:value-of select="@rule"/></span>
+    </xsl:for-each>
+  </xsl:template>
+
+  <xsl:template match="netns">
+    <tr id="{@id}">
+      <td class="mono"><xsl:value-of select="@label"/></td>
+      <td class="num"><xsl:value-of select="@inode"/></td>
+      <td><xsl:value-of select="@via"/></td>
+      <td class="mono">
+        <xsl:for-each select="name">
+          <xsl:if test="position() &gt; 1"><br/></xsl:if>
+          <xsl:value-of select="."/>
+        </xsl:for-each>
+      </td>
+      <td class="num"><xsl:value-of select="sum(pids/@count)"/></td>
+      <td>
+        <xsl:for-each select="container">
+          <xsl:if test="position() &gt; 1"><br/></xsl:if>
+          <xsl:apply-templates select="."/>
+        </xsl:for-each>
+      </td>
+      <td>
+        <xsl:call-template name="findings-of"><xsl:with-param name="ref" select="@ref"/></xsl:call-template>
+      </td>
+    </tr>
+  </xsl:template>
+
+  <xsl:template match="container">
+    <span class="mono"><xsl:value-of select="@name"/></span>
+    <span class="muted">
+      (<xsl:value-of select="@engine"/>
+      <xsl:if test="@image">, <xsl:value-of select="@image"/></xsl:if>
+      <xsl:if test="@pod">, pod <xsl:value-of select="@pod"/></xsl:if>
+      <xsl:if test="@host-network = 'true'">, host network</xsl:if>)</span>
+    <xsl:text> </xsl:text>
+    <xsl:call-template name="findings-of"><xsl:with-param name="ref" select="@ref"/></xsl:call-template>
+  </xsl:template>
+
+  <xsl:template match="interface">
+    <tr id="{@id}">
+      <td class="mono"><xsl:value-of select="@name"/></td>
+      <td class="mono"><a href="#{@netns}"><xsl:value-of select="key('ns', @netns)/@label"/></a></td>
+      <td><xsl:value-of select="@kind"/></td>
+      <td class="num"><xsl:value-of select="@mtu"/></td>
+      <td>
+        <xsl:choose>
+          <xsl:when test="@up = 'true'">up</xsl:when>
+          <xsl:otherwise>down</xsl:otherwise>
+        </xsl:choose>
+        <span class="muted"> (<xsl:value-of select="@oper"/>)</span>
+        <xsl:if test="@promisc = 'true'"> promisc</xsl:if>
+        <xsl:if test="@hairpin = 'true'"> hairpin</xsl:if>
+      </td>
+      <td class="mono"><xsl:value-of select="@mac"/></td>
+      <td class="mono">
+        <xsl:choose>
+          <xsl:when test="@master-if"><a href="#{@master-if}"><xsl:value-of select="@master-name"/></a></xsl:when>
+          <xsl:when test="@master"><span class="muted">ifindex <xsl:value-of select="@master"/></span></xsl:when>
+        </xsl:choose>
+      </td>
+      <td class="mono">
+        <xsl:if test="@peer"><a href="#{@peer}"><xsl:value-of select="@peer-ref"/></a></xsl:if>
+      </td>
+      <td class="mono">
+        <xsl:for-each select="address">
+          <xsl:if test="position() &gt; 1"><br/></xsl:if>
+          <xsl:value-of select="."/>
+        </xsl:for-each>
+      </td>
+      <td>
+        <xsl:call-template name="findings-of"><xsl:with-param name="ref" select="@ref"/></xsl:call-template>
+      </td>
+    </tr>
+  </xsl:template>
+</xsl:stylesheet>
