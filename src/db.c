@@ -116,6 +116,43 @@ static int setup(sqlite3 *db, const char *path, long long ntables)
 	}
 }
 
+static int validate(sqlite3 *db, long long *ntables, long long *app, long long *ver)
+{
+	int rc;
+
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_extended_result_codes(db, 1);
+	rc = int_query(db, "SELECT count(*) FROM sqlite_master", ntables);
+	if (rc == SQLITE_OK)
+		rc = int_query(db, "PRAGMA application_id", app);
+	if (rc == SQLITE_OK)
+		rc = int_query(db, "PRAGMA user_version", ver);
+	return rc;
+}
+
+/* path as a URI ("file:...?immutable=1"), its reserved characters %-escaped. */
+static sqlite3 *open_immutable(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = xmalloc(n * 3 + 32), *w = uri;
+	sqlite3 *db = NULL;
+
+	w += sprintf(w, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f)
+			w += sprintf(w, "%%%02X", *p);
+		else
+			*w++ = (char)*p;
+	}
+	strcpy(w, "?immutable=1");
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		db = NULL;
+	}
+	free(uri);
+	return db;
+}
+
 /*
  * Open the database at path.  A file that is not SQLite, or SQLite but not vethmap's, is
  * refused with one line and left untouched.  Writable opens apply the schema to an empty
@@ -143,13 +180,21 @@ sqlite3 *db_open(const char *path, int writable)
 		      sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_extended_result_codes(db, 1);
-	rc = int_query(db, "SELECT count(*) FROM sqlite_master", &ntables);
-	if (rc == SQLITE_OK)
-		rc = int_query(db, "PRAGMA application_id", &app);
-	if (rc == SQLITE_OK)
-		rc = int_query(db, "PRAGMA user_version", &ver);
+	rc = validate(db, &ntables, &app, &ver);
+	if (!writable && ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)) {
+		/*
+		 * A reader who may not create the WAL's shared-memory file next to the
+		 * database (a copy in a read-only place, another user's directory) reads
+		 * it as an immutable file instead.
+		 */
+		sqlite3_close(db);
+		db = open_immutable(path);
+		rc = db ? validate(db, &ntables, &app, &ver) : SQLITE_CANTOPEN;
+		if (!db) {
+			error("cannot open database '%s' read-only", path);
+			return NULL;
+		}
+	}
 	if ((rc & 0xff) == SQLITE_NOTADB) {
 		error("'%s' is not a vethmap database (not SQLite)", path);
 		goto fail;
