@@ -4,11 +4,13 @@
  *
  * The drawing: one cluster per namespace, the host's first and styled apart; interfaces
  * as nodes shaped by kind; veth edges bold, bridge membership plain, other masters
- * labelled with their kind, lower links dashed, unresolved ends red.  Edges carry the
- * ids 'vethmap show' prints (e1, e2, ...).  Left to right, each edge points away from
- * the host (bridge -> port -> container), and clusters are written grouped by the bridge
- * their uplink hangs off, so a host with hundreds of containers draws as a column of
- * containers beside the bridges they share.
+ * labelled with their kind, lower links dashed, unresolved ends red.  The edge ids
+ * 'vethmap show' prints (e1, e2, ...) are each edge's id and tooltip, and are written
+ * in its ends' labels as show writes them in its EDGE column (no edge labels to collide
+ * with clusters).  Loopback devices are left out.  Left to right, each edge points away
+ * from the host (bridge -> port -> container), and clusters are written grouped by the
+ * bridge their uplink hangs off, so a host with hundreds of containers draws as a column
+ * of containers beside the bridges they share.
  *
  * Safety: node and cluster IDs are synthetic (n<i>, c<ns>, u<k>, z<ns>).  Every string
  * read from a snapshot reaches the text through dot_html(), inside an HTML-like label;

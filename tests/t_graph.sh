@@ -109,7 +109,7 @@ G=$TMP/g.dot
 check_eq "graph -T dot exit" 0 "$?"
 check_eq "graph -T dot stderr empty" "" "$(cat "$TMP/g.err")"
 check_eq "output mode 0600" 600 "$(stat -c %a "$G" 2>/dev/null)"
-check_eq "no temp file left" "" "$(ls "$TMP" | grep '\.tmp$')"
+check_eq "no temp file left" "" "$(find "$TMP" -maxdepth 1 -name '*.tmp')"
 dot_clean "full graph" "$G"
 check_eq "DOT is ASCII or UTF-8 only, no control bytes" 0 \
 	"$(tr -d '\t\n' <"$G" | LC_ALL=C grep -c '[[:cntrl:]]')"
@@ -220,7 +220,7 @@ err_case "bad scan id" 2 - --db "$DB" --scan x
 err_case "stray argument" 2 - --db "$DB" extra
 mkdir "$TMP/adir"
 err_case "-o names a directory" 1 1 --db "$DB" -o "$TMP/adir"
-check_eq "-o directory: no temp file left" "" "$(ls "$TMP" | grep '\.tmp$')"
+check_eq "-o directory: no temp file left" "" "$(find "$TMP" -maxdepth 1 -name '*.tmp')"
 err_case "-o in a missing directory" 1 1 --db "$DB" -o "$TMP/no/g.dot"
 "$VETHMAP" graph --db "$DB" -T svg -o /dev/null 2>"$TMP/e.err"
 check_eq "-o /dev/null: exit 0, nothing on stderr" "0:" "$?:$(cat "$TMP/e.err")"
