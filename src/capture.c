@@ -202,6 +202,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
 	int rc = 0;
 
+	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
 	if (o->out_fd >= 0) {
 		if (capout_begin(&l.out, o->out_fd, o->fmt, o->comments, o->ncomments,
 				 ci[0].linktype, o->snaplen)) {
@@ -226,7 +227,6 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
 	for (size_t i = 0; i < n; i++) {
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];

@@ -508,7 +508,8 @@ out:
 		close(fd);
 	if (rc && created && a.outpath && total == 0)
 		unlink(a.outpath);
-	capture_close(ci, pts.n);
+	if (ci)
+		capture_close(ci, pts.n);
 	free(ci);
 	netns_close_all(&t);
 	topo_release(&t);

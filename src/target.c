@@ -185,7 +185,7 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 
 	text_esc(esc, sizeof(esc), spec);
 	if (m->n > 1) {
-		error("ambiguous target '%s': it names %zu things:", esc, m->n);
+		error("ambiguous target '%s': it names %zu things", esc, m->n);
 		for (size_t i = 0; i < m->n; i++)
 			fprintf(stderr, "  %s\n", text_esc(buf, sizeof(buf), m->v[i].what));
 		fprintf(stderr, "  (use NETNS:IFNAME, pid:N or netns:INODE to say which)\n");
