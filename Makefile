@@ -32,7 +32,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
            libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
-           docker.io podman busybox-static tcpdump tshark
+           docker.io podman busybox-static tcpdump tshark clang libclang-rt-14-dev
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
@@ -57,6 +57,26 @@ tests/unit/%: tests/unit/%.c $(LIBOBJS)
 
 tests/bench/%: tests/bench/%.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang into build/fuzz/ with every
+# library source instrumented; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_SRCS    := $(filter-out src/vethmap.c src/cmd_%.c,$(SRCS))
+FUZZ_OBJS    := $(FUZZ_SRCS:src/%.c=build/fuzz/src/%.o)
+FUZZERS      := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/src/%.o: src/%.c $(wildcard src/*.h) src/schema.inc
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: deps
+	$(MAKE) $(FUZZERS)
+	tests/fuzz/run $(FUZZ_SECONDS)
 
 deps:
 	@missing=""; for p in $(DEPS); do \
@@ -94,5 +114,6 @@ uninstall:
 
 clean:
 	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)
+	rm -rf build
 
-.PHONY: all deps run check bench install uninstall clean
+.PHONY: all deps run check bench fuzz install uninstall clean

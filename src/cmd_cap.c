@@ -404,15 +404,26 @@ int cmd_cap(int argc, char **argv)
 	struct timespec wall;
 	struct topo t;
 
+	{
+		size_t len = 0;
+		FILE *f = open_memstream(&cmdline, &len);
+
+		for (int i = 0; f && i <= argc; i++)	/* before getopt reorders argv */
+			fprintf(f, "%s%s", i ? " " : "", i ? argv[i - 1] : "vethmap");
+		if (f)
+			fclose(f);
+	}
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0) {
 		free(a.filter);
+		free(cmdline);
 		return rc;
 	}
 	if (need_cap("vethmap cap", CAP_SYS_ADMIN, "to enter network namespaces") ||
 	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets") ||
 	    need_cap("vethmap cap", CAP_SYS_PTRACE, "to read other processes' namespaces")) {
 		free(a.filter);
+		free(cmdline);
 		return 1;
 	}
 	topo_init(&t);
@@ -457,6 +468,8 @@ int cmd_cap(int argc, char **argv)
 			goto out;
 		}
 		a.o.out_fd = fd;
+	} else {
+		setvbuf(stdout, NULL, _IOLBF, 0);	/* one line per packet, as it comes */
 	}
 	if (drop_privileges(a.o.user)) {
 		rc = 1;
@@ -466,15 +479,6 @@ int cmd_cap(int argc, char **argv)
 	host[sizeof(host) - 1] = '\0';
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
-	{
-		size_t len = 0;
-		FILE *f = open_memstream(&cmdline, &len);
-
-		for (int i = 0; f && i <= argc; i++)
-			fprintf(f, "%s%s", i ? " " : "", i ? argv[i - 1] : "vethmap");
-		if (f)
-			fclose(f);
-	}
 	if (asprintf(&comments[0], "host: %s", host) < 0 ||
 	    asprintf(&comments[1], "target: %s", a.target) < 0 ||
 	    asprintf(&comments[2], "command: %s", cmdline ? cmdline : "") < 0 ||
@@ -494,7 +498,6 @@ int cmd_cap(int argc, char **argv)
 		record(db, scan, started, ms, a.target, ci, pts.n, total, a.outpath);
 	for (int i = 0; i < 4; i++)
 		free(comments[i]);
-	free(cmdline);
 	if (fd == STDOUT_FILENO || fd < 0) {
 		if (finish_stdout())
 			rc = 1;
@@ -515,5 +518,6 @@ out:
 	topo_release(&t);
 	db_close(db);
 	free(a.filter);
+	free(cmdline);
 	return rc;
 }

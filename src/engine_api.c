@@ -32,7 +32,7 @@ static int col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
  * array of objects.  Returns the number of containers taken, or -1 if the answer is not
  * such an array.
  */
-static int take_list(struct topo *t, sqlite3 *jdb, const char *engine, const char *body,
+int engine_take_list(struct topo *t, sqlite3 *jdb, const char *engine, const char *body,
 		     size_t len)
 {
 	static const char sql[] =
@@ -170,7 +170,7 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb)
 		int got = -1;
 
 		if (r->done && r->status == 200)
-			got = take_list(t, jdb, r->engine, r->body, r->body_len);
+			got = engine_take_list(t, jdb, r->engine, r->body, r->body_len);
 		if (got >= 0) {
 			verbose("%s: %d containers from %s", r->engine, got, r->sock);
 			podman_api |= !strcmp(r->engine, "podman");

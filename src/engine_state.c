@@ -28,8 +28,8 @@ static int pid_from_file(const char *path)
 }
 
 /* Copy the text value at a JSON path of doc (NULL-safe, control characters refused). */
-static void json_field(sqlite3 *jdb, const char *doc, size_t len, const char *path, char *out,
-		       size_t size)
+void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *path, char *out,
+		      size_t size)
 {
 	sqlite3_stmt *st;
 
@@ -71,15 +71,15 @@ static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const
 	config = read_small_file(path, STATE_MAX, &len);
 	if (!config)
 		return;
-	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
+	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
 		   sizeof(type));
-	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
+	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
 		   sizeof(c->pod));
-	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-namespace\"",
+	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-namespace\"",
 		   c->pod_ns, sizeof(c->pod_ns));
-	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-name\"", c->name,
+	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-name\"", c->name,
 		   sizeof(c->name));
-	json_field(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
+	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
 		   sizeof(c->image));
 	if (!strcmp(type, "sandbox")) {
 		c->sandbox = 1;
@@ -163,7 +163,7 @@ int engine_podman_disk_scan(struct topo *t, sqlite3 *jdb)
 		if (sqlite3_column_type(st, 1) == SQLITE_TEXT && name && container_text_ok(name))
 			copy_str(c->name, sizeof(c->name), name);
 		if (sqlite3_column_type(st, 2) == SQLITE_TEXT && meta)
-			json_field(jdb, meta, strlen(meta), "$.\"image-name\"", c->image,
+			engine_json_text(jdb, meta, strlen(meta), "$.\"image-name\"", c->image,
 				   sizeof(c->image));
 	}
 	sqlite3_finalize(st);

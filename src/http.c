@@ -104,8 +104,11 @@ static long dechunk(char *b, size_t len)
 	}
 }
 
-/* Split a complete answer into status and body (NUL-terminated, in r->buf). */
-static void finish(struct http_req *r)
+/*
+ * Split a complete answer (r->buf, r->len bytes, NUL-terminated) into status and body
+ * (NUL-terminated, in r->buf).  Sets r->done, or r->err when it is not a usable answer.
+ */
+void http_parse_answer(struct http_req *r)
 {
 	char *hdr_end, *p;
 	long clen = -1;
@@ -164,7 +167,7 @@ static void on_readable(struct http_req *r)
 	if (n == 0) {
 		close(r->fd);
 		r->fd = -1;
-		finish(r);
+		http_parse_answer(r);
 		return;
 	}
 	if (r->len + (size_t)n > HTTP_MAX_ANSWER) {

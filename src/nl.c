@@ -264,34 +264,66 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	for (;;) {
+		int id, rc;
+
 		n = recv(fd, &resp, sizeof(resp), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < (ssize_t)sizeof(struct nlmsghdr))
+		if (n < 0)
 			return -1;
-		for (struct nlmsghdr *nh = &resp.nh; NLMSG_OK(nh, (size_t)n); nh = NLMSG_NEXT(nh, n)) {
-			struct nlattr *a;
-			int len;
-
-			if (nh->nlmsg_seq != seq)
-				continue;
-			if (nh->nlmsg_type != RTM_NEWNSID)
-				return -1;	/* NLMSG_ERROR or unexpected */
-			a = (struct nlattr *)((char *)NLMSG_DATA(nh) + NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-			len = (int)nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg)));
-			for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
-			     len -= NLA_ALIGN(a->nla_len),
-			     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-				if ((a->nla_type & NLA_TYPE_MASK) == NETNSA_NSID &&
-				    a->nla_len >= NLA_HDRLEN + sizeof(int32_t)) {
-					int32_t id;
-
-					memcpy(&id, (char *)a + NLA_HDRLEN, sizeof(id));
-					return id;
-				}
-			return -1;
-		}
+		rc = nsid_parse_reply(resp.buf, (size_t)n, seq, &id);
+		if (rc)
+			return rc > 0 ? id : -1;
 	}
+}
+
+/*
+ * Read the answer to RTM_GETNSID number `seq` out of one recv()'s bytes.  Returns 1 with
+ * *id set (-1 when the kernel has none), 0 when no message here carries seq (read on),
+ * -1 for an error answer or malformed bytes.  Trusts no length: every header and
+ * attribute is bounds-checked and copied out, never cast in place.
+ */
+int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
+{
+	const unsigned char *p = buf;
+	size_t off = 0;
+
+	*id = -1;
+	while (n - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr nh;
+		size_t body, a;
+
+		memcpy(&nh, p + off, sizeof(nh));
+		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > n - off)
+			return -1;
+		if (nh.nlmsg_seq != seq) {
+			off += NLMSG_ALIGN(nh.nlmsg_len);
+			if (off > n)
+				break;
+			continue;
+		}
+		if (nh.nlmsg_type != RTM_NEWNSID)
+			return -1;	/* NLMSG_ERROR or unexpected */
+		body = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct rtgenmsg));
+		for (a = body; a + NLA_HDRLEN <= off + nh.nlmsg_len;) {
+			struct nlattr at;
+
+			memcpy(&at, p + a, sizeof(at));
+			if (at.nla_len < NLA_HDRLEN || at.nla_len > off + nh.nlmsg_len - a)
+				return -1;
+			if ((at.nla_type & NLA_TYPE_MASK) == NETNSA_NSID &&
+			    at.nla_len >= NLA_HDRLEN + sizeof(int32_t)) {
+				int32_t v;
+
+				memcpy(&v, p + a + NLA_HDRLEN, sizeof(v));
+				*id = v;
+				return 1;
+			}
+			a += NLA_ALIGN(at.nla_len);
+		}
+		return 1;	/* an answer without NETNSA_NSID: none */
+	}
+	return 0;
 }
 
 void nl_close_all(struct topo *t)

@@ -189,6 +189,7 @@ void netns_close_all(struct topo *t);
 /* nl.c: netlink dumps and nsid queries */
 int nl_dump_ns(struct topo *t, size_t ns, int want_addrs);
 int nl_nsid(void *ctx, size_t observer, size_t target);
+int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
 void nl_close_all(struct topo *t);
 
 /* cgroup.c */
@@ -212,6 +213,7 @@ struct http_req {
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
 void http_release(struct http_req *r);
+void http_parse_answer(struct http_req *r);
 
 /* engines.c: name the containers of every namespace */
 #define ENGINE_TIMEOUT_MS 2000
@@ -224,6 +226,10 @@ const char *topo_ns_container(const struct topo *t, size_t ns);
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
 int engine_api_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, const char *body,
+		     size_t len);
+void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,
+		      char *out, size_t size);
 int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
 char *read_small_file(const char *path, size_t max, size_t *len);
