@@ -52,8 +52,8 @@ src/db.o: src/schema.inc
 src/schema.inc: schema/vethmap.sql
 	od -An -v -tu1 $< | sed 's/[0-9][0-9]*/&,/g; $$s/,[[:space:]]*$$//' > $@.tmp && mv $@.tmp $@
 
-tests/unit/%: tests/unit/%.c $(LIBOBJS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 tests/bench/%: tests/bench/%.c $(LIBOBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

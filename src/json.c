@@ -8,33 +8,6 @@
 
 #include "vethmap.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * Write s as a JSON string.  Bytes that are not UTF-8 become the code point of the same
  * value (\u00XX), so the output always parses.
@@ -45,7 +18,7 @@ void json_str(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		int n = utf8_len(p);
+		int n = utf8_seq_len(p, NULL);
 
 		if (*p == '"' || *p == '\\') {
 			fputc('\\', f);

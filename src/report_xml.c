@@ -24,28 +24,13 @@
 static int xml_char_len(const unsigned char *s)
 {
 	unsigned cp;
-	int n, i;
+	int n;
 
 	if (s[0] < 0x80)
 		return s[0] >= 0x20 && s[0] != 0x7f ? 1 : 0;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;	/* overlong, out of range, surrogate */
-	if (cp <= 0x9f || cp == 0xfffe || cp == 0xffff)
-		return 0;	/* C1 controls, non-characters */
+	n = utf8_seq_len(s, &cp);
+	if (!n || cp <= 0x9f || cp == 0xfffe || cp == 0xffff)
+		return 0;	/* not UTF-8, C1 controls, non-characters */
 	return n;
 }
 

@@ -203,6 +203,41 @@ uint64_t mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not one: overlong
+ * forms, surrogates and code points past U+10FFFF are not.  *cp gets the code point.
+ */
+int utf8_seq_len(const unsigned char *s, unsigned *cp)
+{
+	unsigned c;
+	int n;
+
+	if (s[0] < 0x80) {
+		if (cp)
+			*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp)
+		*cp = c;
+	return n;
+}
+
 /* strlcpy that always terminates and never reads past src's end. */
 void copy_str(char *dst, size_t size, const char *src)
 {

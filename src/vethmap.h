@@ -156,6 +156,7 @@ void intv_sort_unique(struct intv *iv);
 void intv_release(struct intv *iv);
 void copy_str(char *dst, size_t size, const char *src);
 uint64_t mix64(uint64_t x);
+int utf8_seq_len(const unsigned char *s, unsigned *cp);
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 int finish_stdout(void);

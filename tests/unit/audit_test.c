@@ -21,31 +21,16 @@
 
 #include "report.h"
 #include "vethmap.h"
+#include "unit.h"
 
 #define F_UP 0x1u
 #define F_LOOPBACK 0x8u
 #define F_PROMISC 0x100u
 
-static int failures;
 
 static void check(int cond, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* The faults a case can set in the clean snapshot. */
 enum fault {
@@ -483,5 +468,5 @@ int main(void)
 	test_report_valid(&t);
 	topo_release(&t);
 	xmlCleanupParser();
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }

@@ -19,27 +19,12 @@
 #include <unistd.h>
 
 #include "vethmap.h"
+#include "unit.h"
 
-static int failures;
 
 static void check(int cond, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* ---- reading back ----------------------------------------------------------------- */
 
@@ -412,7 +397,7 @@ static void test_pcap(void)
 	close(fd);
 }
 
-/* ---- failures --------------------------------------------------------------------- */
+/* ---- unit_failures --------------------------------------------------------------------- */
 
 static void test_pipe(void)
 {
@@ -954,5 +939,5 @@ int main(void)
 	test_fsize(7);
 	test_describe();
 	test_fuzz();
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }

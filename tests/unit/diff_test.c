@@ -12,24 +12,9 @@
 #include <sys/socket.h>
 
 #include "vethmap.h"
+#include "unit.h"
 
-static int failures;
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* ---- building snapshots: namespaces and interfaces first, then fin(), then the rest -- */
 
@@ -456,5 +441,5 @@ int main(void)
 	test_attributes();
 	test_ns_identity();
 	test_hostile();
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }

@@ -13,24 +13,9 @@
 #include <gvc.h>
 
 #include "graph.h"
+#include "unit.h"
 
-static int failures;
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* Graphviz and its font libraries keep caches: see cmd_graph.c. */
 const char *__lsan_default_suppressions(void);
@@ -428,5 +413,5 @@ int main(void)
 	topo_release(&t);
 	test_scale();
 	gvFreeContext(gvc);
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }

@@ -9,24 +9,9 @@
 #include <string.h>
 
 #include "vethmap.h"
+#include "unit.h"
 
-static int failures;
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 #define ID64 "322a046f04df4a1597f44604d1ea34bbaa3b7a4935c1443f00b7635619987e4a"
 
@@ -109,5 +94,5 @@ int main(void)
 {
 	test_cgroup();
 	test_cgroup_hostile();
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }

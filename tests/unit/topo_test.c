@@ -11,24 +11,9 @@
 #include <sys/socket.h>
 
 #include "vethmap.h"
+#include "unit.h"
 
-static int failures;
 
-static void check(int cond, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 /* The recorded nsid tables: nsids[observer][target], -1 = none. */
 #define MAXNS 2100
@@ -354,5 +339,5 @@ int main(void)
 	test_escapes();
 	topo_release(&t);
 	free(nsids);
-	return failures ? 1 : 0;
+	return unit_failures ? 1 : 0;
 }
