@@ -4,6 +4,8 @@
 #   sudo make run   install dependencies, build, scan this host into the default database
 #   sudo make check install dependencies, build, run every test
 #   make bench      speed and memory figures (root)
+#   make stress     60 s of namespace churn under repeated scans (root)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang)
 #   make SANITIZE=address,undefined check   the same under sanitizers
 
 PREFIX  ?= /usr/local
@@ -101,6 +103,10 @@ bench: deps
 	$(MAKE) vethmap $(BENCH)
 	tests/bench/run
 
+stress: deps
+	$(MAKE) vethmap
+	tests/stress/run
+
 install: vethmap
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 vethmap $(DESTDIR)$(BINDIR)/vethmap
@@ -116,4 +122,4 @@ clean:
 	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)
 	rm -rf build
 
-.PHONY: all deps run check bench fuzz install uninstall clean
+.PHONY: all deps run check bench stress fuzz install uninstall clean
