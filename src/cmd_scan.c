@@ -18,12 +18,13 @@ int cmd_scan(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-store", no_argument, NULL, 'n' },
+		{ "no-containers", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *dbopt = NULL;
-	int json = 0, store = 1, c, rc = 1;
+	int json = 0, store = 1, containers = 1, c, rc = 1;
 	struct sqlite3 *db = NULL;
 	struct topo t;
 
@@ -34,6 +35,7 @@ int cmd_scan(int argc, char **argv)
 		case 'd': dbopt = optarg; break;
 		case 'j': json = 1; break;
 		case 'n': store = 0; break;
+		case 'C': containers = 0; break;
 		case 'v': verbosity++; break;
 		case 'h': usage_cmd(stdout, "scan"); return finish_stdout() ? 1 : 0;
 		default: return opt_error("scan", argv, c);
@@ -50,7 +52,7 @@ int cmd_scan(int argc, char **argv)
 			return 1;
 	}
 	topo_init(&t);
-	if (scan_run(&t, 1, 1))
+	if (scan_run(&t, 1, containers))
 		goto out;
 	if (db && db_store(db, &t) < 0)
 		goto out;

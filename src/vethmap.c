@@ -18,7 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "scan", cmd_scan, "[--db PATH] [--json] [--no-store] [-v]",
+	{ "scan", cmd_scan, "[--db PATH] [--json] [--no-store] [--no-containers] [-v]",
 	  "find every network namespace, pair every veth, store the snapshot" },
 	{ "show", cmd_show, "[--scan ID] [--db PATH] [--json]",
 	  "print a stored snapshot (the latest by default)" },
