@@ -76,6 +76,8 @@ build/fuzz/src/%.o: src/%.c $(wildcard src/*.h) src/schema.inc
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+.SECONDARY: $(FUZZ_OBJS)
+
 fuzz: deps
 	$(MAKE) $(FUZZERS)
 	tests/fuzz/run $(FUZZ_SECONDS)
