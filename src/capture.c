@@ -136,7 +136,7 @@ int drop_privileges(const char *user)
 struct loop {
 	struct cap_iface *ci;
 	const struct cap_opts *o;
-	struct capout out;
+	struct capout *out;
 	unsigned long long total;
 	int stop;		/* a bound was reached or output failed */
 };
@@ -155,7 +155,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	if (l->stop)
 		return;
 	if (l->o->out_fd >= 0) {
-		if (capout_packet(&l->out, (unsigned)c->ci->out_id, ts, data, h->caplen, h->len)) {
+		if (capout_packet(l->out, (unsigned)c->ci->out_id, ts, data, h->caplen, h->len)) {
 			l->stop = 1;
 			return;
 		}
@@ -176,7 +176,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	c->ci->captured++;
 	l->total++;
 	if ((l->o->count && l->total >= l->o->count) ||
-	    (l->o->max_bytes && l->o->out_fd >= 0 && l->out.good >= l->o->max_bytes))
+	    (l->o->max_bytes && l->o->out_fd >= 0 && l->out->good >= l->o->max_bytes))
 		l->stop = 1;
 }
 
@@ -189,40 +189,46 @@ static double now_s(void)
 }
 
 /*
- * Write the file header, then capture until a bound.  Returns 0, or -1 when the output
- * failed (the file then holds whole blocks only).
+ * Write the file's header: the section (or classic pcap) header and one interface block
+ * per interface.  Done before privileges are dropped, so a file that cannot even take its
+ * header can still be removed.  Returns 0, or -1 after one line naming the file.
  */
-int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
+int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
+		       struct capout *out)
+{
+	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
+	if (capout_begin(out, o->out_fd, o->fmt, o->comments, o->ncomments, ci[0].linktype,
+			 o->snaplen)) {
+		error("cannot write '%s': %s", o->out_name, strerror(out->failed));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ci[i].out_id = capout_add_iface(out, ci[i].linktype, o->snaplen, ci[i].label,
+						ci[i].desc);
+		if (ci[i].out_id < 0) {
+			error("cannot write '%s': %s", o->out_name, out->failed ?
+			      strerror(out->failed) : "a classic pcap file holds one interface");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Capture until a bound, into `out` (begun with capture_begin_file) or as text lines.
+ * Returns 0, or -1 when the output failed (the file then holds whole blocks only).
+ */
+int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms)
 {
-	struct loop l = { .ci = ci, .o = o };
+	struct loop l = { .ci = ci, .o = o, .out = out };
 	struct cb_ctx *ctx = xcalloc(n, sizeof(*ctx));
 	struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
 	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
 	int rc = 0;
 
-	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
-	if (o->out_fd >= 0) {
-		if (capout_begin(&l.out, o->out_fd, o->fmt, o->comments, o->ncomments,
-				 ci[0].linktype, o->snaplen)) {
-			error("cannot write the capture file: %s", strerror(l.out.failed));
-			free(ctx);
-			free(pfd);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			ci[i].out_id = capout_add_iface(&l.out, ci[i].linktype, o->snaplen, ci[i].label,
-							ci[i].desc);
-			if (ci[i].out_id < 0) {
-				error("cannot write the capture file: %s", l.out.failed ?
-				      strerror(l.out.failed) : "a classic pcap file holds one interface");
-				free(ctx);
-				free(pfd);
-				return -1;
-			}
-		}
-	}
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -275,9 +281,9 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	}
 	if (stop_signal)
 		verbose("capture stopped by signal %d", (int)stop_signal);
-	if (l.out.failed) {
-		error("capture file write failed: %s: the file holds whole packets only",
-		      strerror(l.out.failed));
+	if (o->out_fd >= 0 && out->failed) {
+		error("writing '%s' failed: %s: capture stopped; the file holds whole packets only",
+		      o->out_name, strerror(out->failed));
 		rc = -1;
 	}
 	for (size_t i = 0; i < n; i++) {

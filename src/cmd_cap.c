@@ -400,7 +400,8 @@ int cmd_cap(int argc, char **argv)
 	unsigned long long total = 0;
 	double ms = 0;
 	int rc, created = 0, fd = -1;
-	char host[256], started[32], *cmdline = NULL, *comments[4];
+	char host[256], started[32], *cmdline = NULL, *comments[4] = { NULL };
+	struct capout out = { .fd = -1 };
 	struct timespec wall;
 	struct topo t;
 
@@ -461,20 +462,6 @@ int cmd_cap(int argc, char **argv)
 		goto out;
 	}
 	netns_close_all(&t);
-	if (a.outpath) {
-		fd = open_output(a.outpath, &created);
-		if (fd < 0) {
-			rc = 1;
-			goto out;
-		}
-		a.o.out_fd = fd;
-	} else {
-		setvbuf(stdout, NULL, _IOLBF, 0);	/* one line per packet, as it comes */
-	}
-	if (drop_privileges(a.o.user)) {
-		rc = 1;
-		goto out;
-	}
 	gethostname(host, sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -486,7 +473,27 @@ int cmd_cap(int argc, char **argv)
 		die("out of memory");
 	a.o.comments = (const char *const *)comments;
 	a.o.ncomments = 4;
-	rc = capture_run(ci, pts.n, &a.o, &total, &ms) ? 1 : 0;
+	if (a.outpath) {
+		fd = open_output(a.outpath, &created);
+		if (fd < 0) {
+			rc = 1;
+			goto out;
+		}
+		a.o.out_fd = fd;
+		a.o.out_name = a.outpath;
+		/* the header is written while we may still remove a file that cannot take it */
+		if (capture_begin_file(ci, pts.n, &a.o, &out)) {
+			rc = 1;
+			goto out;
+		}
+	} else {
+		setvbuf(stdout, NULL, _IOLBF, 0);	/* one line per packet, as it comes */
+	}
+	if (drop_privileges(a.o.user)) {
+		rc = 1;
+		goto out;
+	}
+	rc = capture_run(ci, pts.n, &a.o, &out, &total, &ms) ? 1 : 0;
 	for (size_t i = 0; i < pts.n; i++) {
 		char esc[512];
 
@@ -496,8 +503,6 @@ int cmd_cap(int argc, char **argv)
 	}
 	if (db)
 		record(db, scan, started, ms, a.target, ci, pts.n, total, a.outpath);
-	for (int i = 0; i < 4; i++)
-		free(comments[i]);
 	if (fd == STDOUT_FILENO || fd < 0) {
 		if (finish_stdout())
 			rc = 1;
@@ -519,5 +524,7 @@ out:
 	db_close(db);
 	free(a.filter);
 	free(cmdline);
+	for (int i = 0; i < 4; i++)
+		free(comments[i]);
 	return rc;
 }

@@ -6,11 +6,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -116,6 +118,34 @@ static int setup(sqlite3 *db, const char *path, long long ntables)
 	}
 }
 
+/* Does PATH-wal exist with something in it? */
+static int wal_has_data(const char *path)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
+		return 0;
+	return !stat(wal, &st) && st.st_size > 0;
+}
+
+/* Is the filesystem holding path out of space (for a clearer message than "I/O error")? */
+static int disk_full(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	struct statvfs sv;
+
+	copy_str(dir, sizeof(dir), path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return !statvfs(dir, &sv) && sv.f_bavail == 0;
+}
+
 static int validate(sqlite3 *db, long long *ntables, long long *app, long long *ver)
 {
 	int rc;
@@ -181,12 +211,20 @@ sqlite3 *db_open(const char *path, int writable)
 		goto fail;
 	}
 	rc = validate(db, &ntables, &app, &ver);
-	if (!writable && ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)) {
+	if (!writable && ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY ||
+			  (rc & 0xff) == SQLITE_IOERR)) {
 		/*
 		 * A reader who may not create the WAL's shared-memory file next to the
-		 * database (a copy in a read-only place, another user's directory) reads
-		 * it as an immutable file instead.
+		 * database (a copy in a read-only place, another user's directory, a full
+		 * disk) reads it as an immutable file instead, unless a write-ahead log
+		 * holds data that such a reader would silently miss.
 		 */
+		if (wal_has_data(path)) {
+			error("cannot read database '%s': its write-ahead log needs write access "
+			      "to the directory (or checkpoint it: sqlite3 FILE 'PRAGMA "
+			      "wal_checkpoint(TRUNCATE)')", path);
+			goto fail;
+		}
 		sqlite3_close(db);
 		db = open_immutable(path);
 		rc = db ? validate(db, &ntables, &app, &ver) : SQLITE_CANTOPEN;
@@ -194,6 +232,10 @@ sqlite3 *db_open(const char *path, int writable)
 			error("cannot open database '%s' read-only", path);
 			return NULL;
 		}
+	}
+	if ((rc & 0xff) == SQLITE_IOERR && disk_full(path)) {
+		error("cannot use database '%s': no space left on its filesystem", path);
+		goto fail;
 	}
 	if ((rc & 0xff) == SQLITE_NOTADB) {
 		error("'%s' is not a vethmap database (not SQLite)", path);

@@ -382,6 +382,12 @@ int netns_discover(struct topo *t)
 /* Enter the namespace behind fd on this thread; *saved is where to come back to. */
 int netns_enter(int fd, int *saved)
 {
+	if (self_fd < 0)
+		self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0) {
+		error("cannot open '/proc/thread-self/ns/net':");
+		return -1;
+	}
 	*saved = self_fd;
 	if (setns(fd, CLONE_NEWNET)) {
 		error("setns:");
@@ -399,6 +405,7 @@ void netns_return(int saved)
 	}
 }
 
+/* Close every namespace fd of t, and our own: nothing of a namespace stays open. */
 void netns_close_all(struct topo *t)
 {
 	for (size_t i = 0; i < t->nns; i++)
@@ -406,4 +413,8 @@ void netns_close_all(struct topo *t)
 			close(t->ns[i].fd);
 			t->ns[i].fd = -1;
 		}
+	if (self_fd >= 0) {
+		close(self_fd);
+		self_fd = -1;
+	}
 }

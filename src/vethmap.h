@@ -281,6 +281,7 @@ struct cap_opts {
 	const char *filter;		/* NULL = everything */
 	const char *user;		/* -Z: drop to this user; NULL = keep */
 	int out_fd;			/* -1: one line per packet on stdout */
+	const char *out_name;		/* for messages: the -w path ("-" for stdout) */
 	enum capfmt fmt;
 	const char *const *comments;
 	size_t ncomments;
@@ -295,7 +296,9 @@ struct cap_iface {
 	unsigned recv, drop;
 };
 int capture_open(struct topo *t, struct cap_iface *ci, size_t *n, const struct cap_opts *o);
-int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o,
+int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
+		       struct capout *out);
+int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms);
 void capture_close(struct cap_iface *ci, size_t n);
 int drop_privileges(const char *user);
