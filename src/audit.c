@@ -29,7 +29,7 @@ struct audit {
 	const struct topo *t;
 	struct findings *out;
 	struct intv *ports;	/* per interface: the ports of the bridge (EDGE_BRIDGE) */
-	char lbuf[2][1024];	/* two labels at a time, for messages */
+	char lbuf[2][PATH_MAX + 200];	/* two labels at a time, for messages */
 };
 
 static struct finding *add(struct audit *a, const char *rule, enum severity sev,

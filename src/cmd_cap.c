@@ -451,10 +451,13 @@ int cmd_cap(int argc, char **argv)
 		char lab[32];
 		const char *cn = topo_ns_container(&t, x->ns);
 
+		char raw[PATH_MAX + 80];
+
 		ci[i].ifc = pts.v[i];
-		snprintf(ci[i].label, sizeof(ci[i].label), "%s:%s",
-			 topo_ns_label(&t, x->ns, lab, sizeof(lab)), x->name);
-		copy_str(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
+		snprintf(raw, sizeof(raw), "%s:%s", topo_ns_label(&t, x->ns, lab, sizeof(lab)),
+			 x->name);
+		utf8_esc(ci[i].label, sizeof(ci[i].label), raw);	/* pcapng wants UTF-8 */
+		utf8_esc(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
 	}
 	rc = capture_open(&t, ci, &pts.n, &a.o);
 	if (rc) {
@@ -466,11 +469,22 @@ int cmd_cap(int argc, char **argv)
 	host[sizeof(host) - 1] = '\0';
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
-	if (asprintf(&comments[0], "host: %s", host) < 0 ||
-	    asprintf(&comments[1], "target: %s", a.target) < 0 ||
-	    asprintf(&comments[2], "command: %s", cmdline ? cmdline : "") < 0 ||
-	    asprintf(&comments[3], "scan: %lld", scan) < 0)
-		die("out of memory");
+	{
+		/* comments are UTF-8 in pcapng, whatever bytes the user typed */
+		size_t cl = cmdline ? strlen(cmdline) * 2 + 1 : 1, tl = strlen(a.target) * 2 + 1;
+		char *ct = xmalloc(cl), *tt = xmalloc(tl), hh[1024];
+
+		utf8_esc(ct, cl, cmdline ? cmdline : "");
+		utf8_esc(tt, tl, a.target);
+		utf8_esc(hh, sizeof(hh), host);
+		if (asprintf(&comments[0], "host: %s", hh) < 0 ||
+		    asprintf(&comments[1], "target: %s", tt) < 0 ||
+		    asprintf(&comments[2], "command: %s", ct) < 0 ||
+		    asprintf(&comments[3], "scan: %lld", scan) < 0)
+			die("out of memory");
+		free(ct);
+		free(tt);
+	}
 	a.o.comments = (const char *const *)comments;
 	a.o.ncomments = 4;
 	if (a.outpath) {

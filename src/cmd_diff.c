@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -51,15 +52,17 @@ static int last_two(sqlite3 *db, long long id[2])
 
 static void print_text(const struct changes *c)
 {
-	char obj[4 * sizeof(c->v->object) + 8], det[4 * sizeof(c->v->detail) + 8];
-
 	for (size_t i = 0; i < c->n; i++) {
 		const struct change *x = &c->v[i];
+		size_t no = strlen(x->object) * 4 + 1, nd = strlen(x->detail) * 4 + 1;
+		char *obj = xmalloc(no), *det = xmalloc(nd);
 
-		printf("%c %-9s  %s", x->op, x->kind, text_esc(obj, sizeof(obj), x->object));
+		printf("%c %-9s  %s", x->op, x->kind, text_esc(obj, no, x->object));
 		if (*x->detail)
-			printf("  %s", text_esc(det, sizeof(det), x->detail));
+			printf("  %s", text_esc(det, nd, x->detail));
 		putchar('\n');
+		free(obj);
+		free(det);
 	}
 }
 

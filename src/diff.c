@@ -23,6 +23,9 @@
 
 #include "vethmap.h"
 
+/* an object's name: a namespace label (a bind-mount path at most) and an interface */
+#define OBJ_MAX (PATH_MAX + 128)
+
 /* One snapshot's side of the comparison: what matches what, and display labels. */
 struct side {
 	const struct topo *t;
@@ -95,9 +98,10 @@ static void add(struct changes *out, char op, const char *kind, const char *obje
 	c = &out->v[out->n++];
 	c->op = op;
 	copy_str(c->kind, sizeof(c->kind), kind);
-	copy_str(c->object, sizeof(c->object), object);
+	c->object = xstrdup(object);
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	if (vasprintf(&c->detail, fmt, ap) < 0)
+		die("out of memory");
 	va_end(ap);
 }
 
@@ -122,7 +126,7 @@ static const char *if_obj(const struct side *s, size_t i, char *buf, size_t size
 static const char *edge_obj(const struct side *s, const struct edge *e, char *buf,
 			    size_t size)
 {
-	char x[200], y[200];
+	char x[OBJ_MAX], y[OBJ_MAX];
 
 	if_obj(s, e->a, x, sizeof(x));
 	if_obj(s, e->b, y, sizeof(y));
@@ -216,7 +220,7 @@ static const char *outside_veths(const struct side *s, long ns, char *buf, size_
 	const struct topo *t = s->t;
 	struct strv ends = { 0 };
 	const char **v;
-	char obj[200];
+	char obj[2 * OBJ_MAX + 32];
 
 	for (size_t i = 0; i < t->nedges && ns >= 0; i++) {
 		const struct edge *e = &t->edges[i];
@@ -441,7 +445,7 @@ static void match_ifaces(struct side *a, struct side *b)
 
 static void diff_netns(const struct side *a, const struct side *b, struct changes *out)
 {
-	char obj[300], x[120], y[120];
+	char obj[OBJ_MAX], x[OBJ_MAX], y[OBJ_MAX];
 
 	for (size_t i = 0; i < a->t->nns; i++)
 		if (a->ns_match[i] < 0)
@@ -477,7 +481,7 @@ static unsigned long long ctr_ino(const struct topo *t, const struct container *
 
 static void diff_containers(const struct side *a, const struct side *b, struct changes *out)
 {
-	char obj[512], ns[300], x[120], y[120], d[64];
+	char obj[OBJ_MAX], ns[OBJ_MAX], x[120], y[120], d[64];
 
 	for (size_t i = 0; i < a->t->nctrs; i++) {
 		const struct container *c = &a->t->ctrs[i];
@@ -517,7 +521,7 @@ static void diff_iface(const struct side *a, const struct side *b, size_t i, siz
 		       struct changes *out)
 {
 	const struct iface *o = &a->t->ifs[i], *n = &b->t->ifs[j];
-	char obj[200], x[120], y[120];
+	char obj[2 * OBJ_MAX + 32], x[OBJ_MAX], y[OBJ_MAX];
 	const char *mx, *my;
 
 	if_obj(b, j, obj, sizeof(obj));
@@ -547,7 +551,7 @@ static void diff_iface(const struct side *a, const struct side *b, size_t i, siz
 static void iface_added(const struct side *s, size_t i, char op, struct changes *out)
 {
 	const struct iface *f = &s->t->ifs[i];
-	char obj[200], m[120], ad[120];
+	char obj[2 * OBJ_MAX + 32], m[OBJ_MAX], ad[OBJ_MAX];
 	const char *master = master_name(s->t, f, m, sizeof(m));
 
 	add(out, op, "interface", if_obj(s, i, obj, sizeof(obj)), "%s, mtu %u%s%s%s%s",
@@ -603,7 +607,7 @@ static void diff_edges(const struct side *a, const struct side *b, struct change
 	struct ekey *va = xmalloc((a->t->nedges ? a->t->nedges : 1) * sizeof(*va));
 	struct ekey *vb = xmalloc((b->t->nedges ? b->t->nedges : 1) * sizeof(*vb));
 	size_t na = 0, nb = b->t->nedges, i = 0, j = 0;
-	char obj[500];
+	char obj[2 * OBJ_MAX + 32];
 
 	for (size_t e = 0; e < a->t->nedges; e++) {
 		const struct edge *x = &a->t->edges[e];
@@ -697,6 +701,10 @@ void diff_topos(const struct topo *a, const struct topo *b, struct changes *out)
 
 void changes_release(struct changes *c)
 {
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].object);
+		free(c->v[i].detail);
+	}
 	free(c->v);
 	c->v = NULL;
 	c->n = c->alloc = 0;

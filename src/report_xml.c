@@ -201,7 +201,7 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 	xmlNodePtr n = elem(inv, "interface");
 	const char *ctr = topo_ns_container(t, x->ns);
 	long m = x->master ? topo_find_iface(t, x->ns, x->master) : -1;
-	char ref[1024];
+	char ref[PATH_MAX + 200];
 
 	propf(n, "id", "if%zu", i);
 	propf(n, "netns", "ns%zu", x->ns);
@@ -245,7 +245,7 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 static void add_inventory(xmlNodePtr root, const struct topo *t)
 {
 	xmlNodePtr inv = elem(root, "inventory");
-	char ref[1024];
+	char ref[PATH_MAX + 200];
 
 	for (size_t i = 0; i < t->nns; i++)
 		add_netns(inv, t, i);

@@ -238,6 +238,36 @@ int utf8_seq_len(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
+/*
+ * src as UTF-8 into dst (truncated to fit, never mid-character): valid UTF-8 as is, and
+ * each byte that is not UTF-8 as the code point of the same value (0xff becomes U+00FF),
+ * as the JSON output does.  For formats that require UTF-8 (pcapng options).
+ */
+const char *utf8_esc(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p;) {
+		int len = utf8_seq_len(p, NULL);
+
+		if (!len) {
+			if (n + 3 > size)
+				break;
+			dst[n++] = (char)(0xc0 | *p >> 6);
+			dst[n++] = (char)(0x80 | (*p & 0x3f));
+			p++;
+		} else {
+			if (n + (size_t)len + 1 > size)
+				break;
+			memcpy(dst + n, p, (size_t)len);
+			n += (size_t)len;
+			p += len;
+		}
+	}
+	dst[n] = '\0';
+	return dst;
+}
+
 /* strlcpy that always terminates and never reads past src's end. */
 void copy_str(char *dst, size_t size, const char *src)
 {

@@ -9,6 +9,7 @@
 #ifndef VETHMAP_H
 #define VETHMAP_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,6 +158,7 @@ void intv_release(struct intv *iv);
 void copy_str(char *dst, size_t size, const char *src);
 uint64_t mix64(uint64_t x);
 int utf8_seq_len(const unsigned char *s, unsigned *cp);
+const char *utf8_esc(char *dst, size_t size, const char *src);
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 int finish_stdout(void);
@@ -288,8 +290,8 @@ struct cap_opts {
 };
 struct cap_iface {
 	size_t ifc;			/* index into topo.ifs */
-	char label[160];		/* NETNS:IFNAME, the pcapng if_name */
-	char desc[160];			/* container name, the pcapng if_description */
+	char label[PATH_MAX + 80];	/* NETNS:IFNAME as UTF-8, the pcapng if_name */
+	char desc[520];			/* container name as UTF-8, the if_description */
 	void *pcap;			/* pcap_t * */
 	int linktype, out_id, done;
 	unsigned long long captured;
@@ -312,8 +314,8 @@ int drop_privileges(const char *user);
 struct change {
 	char op;		/* '+' added, '-' removed, '~' changed */
 	char kind[16];		/* netns, container, interface, edge */
-	char object[256];	/* what, e.g. "web:eth0" or "veth host:vethab <-> web:eth0" */
-	char detail[256];	/* for '~': "mtu 1500 -> 9000"; may be empty */
+	char *object;		/* what, e.g. "web:eth0" or "veth host:vethab <-> web:eth0" */
+	char *detail;		/* for '~': "mtu 1500 -> 9000"; may be empty */
 };
 struct changes {
 	struct change *v;
