@@ -408,11 +408,12 @@ static void test_report_valid(struct topo *t)
 	ch.n = ch.alloc = 2;
 	ch.v[0].op = '+';
 	copy_str(ch.v[0].kind, sizeof(ch.v[0].kind), "interface");
-	copy_str(ch.v[0].object, sizeof(ch.v[0].object), "web:eth\x02");
+	ch.v[0].object = xstrdup("web:eth\x02");
+	ch.v[0].detail = xstrdup("");
 	ch.v[1].op = '~';
 	copy_str(ch.v[1].kind, sizeof(ch.v[1].kind), "interface");
-	copy_str(ch.v[1].object, sizeof(ch.v[1].object), "host:eth0");
-	copy_str(ch.v[1].detail, sizeof(ch.v[1].detail), "mtu 1500 -> 9000 & <more>");
+	ch.v[1].object = xstrdup("host:eth0");
+	ch.v[1].detail = xstrdup("mtu 1500 -> 9000 & <more>");
 
 	doc = report_build(t, &fs, &ch, 6);
 	xmlDocDumpMemory(doc, &mem, &len);
