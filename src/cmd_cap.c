@@ -420,9 +420,8 @@ int cmd_cap(int argc, char **argv)
 		free(cmdline);
 		return rc;
 	}
-	if (need_cap("vethmap cap", CAP_SYS_ADMIN, "to enter network namespaces") ||
-	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets") ||
-	    need_cap("vethmap cap", CAP_SYS_PTRACE, "to read other processes' namespaces")) {
+	if (scan_need_caps("vethmap cap") ||
+	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets")) {
 		free(a.filter);
 		free(cmdline);
 		return 1;

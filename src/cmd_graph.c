@@ -21,27 +21,6 @@
 
 #include "graph.h"
 
-/*
- * Graphviz 2.x, Pango and fontconfig keep caches they never free (gvContext's plugin
- * configuration, font maps).  In a LeakSanitizer build (make SANITIZE=address) every SVG
- * or PNG would report them and exit non-zero; LeakSanitizer calls this hook for the
- * leaks not to report.  Only stacks that pass through those libraries are silenced.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libgvc.so\nleak:libgvplugin_\nleak:libcgraph.so\nleak:libcdt.so\n"
-	       "leak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\nleak:libglib-2.0.so\n"
-	       "leak:libgobject-2.0.so\nleak:libharfbuzz.so\nleak:libfreetype.so\n";
-}
-
-/* ... and not to print the list of what it silenced (LSAN_OPTIONS can still ask). */
-const char *__lsan_default_options(void);
-const char *__lsan_default_options(void)
-{
-	return "print_suppressions=0";
-}
-
 /* ---- Graphviz messages ------------------------------------------------------------------ */
 
 static char gv_line[512];

@@ -253,8 +253,7 @@ int cmd_ls(int argc, char **argv)
 		if (!db || db_load(db, id, &t))
 			goto out;
 	} else {
-		if (need_cap("vethmap ls", CAP_SYS_ADMIN, "to enter network namespaces") ||
-		    need_cap("vethmap ls", CAP_SYS_PTRACE, "to read other processes' namespaces") ||
+		if (scan_need_caps("vethmap ls") ||
 		    scan_run(&t, 1, 1))
 			goto out;
 	}

@@ -43,8 +43,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (optind < argc)
 		return arg_error("scan", argv[optind]);
-	if (need_cap("vethmap scan", CAP_SYS_ADMIN, "to enter network namespaces") ||
-	    need_cap("vethmap scan", CAP_SYS_PTRACE, "to read other processes' namespaces"))
+	if (scan_need_caps("vethmap scan"))
 		return 1;
 	if (store) {
 		db = db_open(db_path(dbopt), 1);

@@ -53,7 +53,6 @@ static void start(struct http_req *r)
 		return;
 	}
 	if (connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
-		r->sys_errno = errno;
 		/* a unix socket says EAGAIN when its listen backlog is full: it is not serving */
 		fail(r, errno == EAGAIN ? "not accepting connections (backlog full)" :
 		     strerror(errno));
@@ -226,8 +225,7 @@ void http_run(struct http_req *reqs, size_t n, int timeout_ms)
 						 MSG_NOSIGNAL);
 
 				if (w < 0 && errno != EAGAIN && errno != EINTR) {
-					r->sys_errno = errno;
-					fail(r, strerror(errno));
+								fail(r, strerror(errno));
 				} else if (w > 0) {
 					r->sent += (size_t)w;
 				}

@@ -3,10 +3,18 @@
  * pair and link, and time it.  The result is a struct topo with no fds left open.
  */
 #define _GNU_SOURCE
+#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vethmap.h"
+
+/* The capabilities a scan needs, each missing one named in one line; -1 if any lacks. */
+int scan_need_caps(const char *what)
+{
+	return need_cap(what, CAP_SYS_ADMIN, "to enter network namespaces") ||
+	       need_cap(what, CAP_SYS_PTRACE, "to read other processes' namespaces") ? -1 : 0;
+}
 
 int scan_run(struct topo *t, int want_addrs, int want_containers)
 {

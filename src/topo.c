@@ -435,16 +435,6 @@ static void link_lower(struct pairing *p, size_t i)
 	topo_add_edge(t, EDGE_LOWER, i, (size_t)c);
 }
 
-const char *iface_master_kind(const struct topo *t, const struct iface *ifc)
-{
-	long m;
-
-	if (!ifc->master)
-		return NULL;
-	m = topo_find_iface(t, ifc->ns, ifc->master);
-	return m < 0 ? NULL : t->ifs[m].kind;
-}
-
 /*
  * Build every edge.  Interfaces must be sorted (topo_sort).  Clears earlier results, so
  * it can run again on the same interfaces.

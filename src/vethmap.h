@@ -181,7 +181,6 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
-const char *iface_master_kind(const struct topo *t, const struct iface *ifc);
 
 /* netns.c: discovery and entering */
 int netns_discover(struct topo *t);
@@ -209,7 +208,7 @@ struct http_req {
 	size_t outlen, sent;
 	char *buf;		/* whole answer, NUL-terminated */
 	size_t len, cap;
-	int done, status, sys_errno;
+	int done, status;
 	char *body;		/* into buf */
 	size_t body_len;
 	const char *err;	/* static text when failed */
@@ -352,6 +351,7 @@ int cmd_diff(int argc, char **argv);
 
 /* scan.c: one whole scan */
 int scan_run(struct topo *t, int want_addrs, int want_containers);
+int scan_need_caps(const char *what);
 
 /* db.c */
 struct sqlite3 *db_open(const char *path, int writable);

@@ -15,22 +15,6 @@
 #include "graph.h"
 #include "unit.h"
 
-
-
-/* Graphviz and its font libraries keep caches: see cmd_graph.c. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libgvc.so\nleak:libgvplugin_\nleak:libcgraph.so\nleak:libcdt.so\n"
-	       "leak:libfontconfig.so\nleak:libpango\nleak:libcairo.so\nleak:libglib-2.0.so\n"
-	       "leak:libgobject-2.0.so\nleak:libharfbuzz.so\nleak:libfreetype.so\n";
-}
-const char *__lsan_default_options(void);
-const char *__lsan_default_options(void)
-{
-	return "print_suppressions=0";
-}
-
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
 static struct iface *add_if(struct topo *t, size_t ns, int ifindex, const char *name,
