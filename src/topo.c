@@ -330,11 +330,23 @@ static int is_veth(const struct iface *ifc)
 }
 
 /*
+ * Could cand be the far end of veth x (which has a link-netnsid)?  A veth in another
+ * namespace whose own IFLA_LINK is x's ifindex and which has a link-netnsid itself (its
+ * peer is elsewhere too).  The nsid decides among the candidates that pass.
+ */
+static int veth_candidate(const struct iface *x, const struct iface *cand)
+{
+	return cand->ns != x->ns && cand->link == x->ifindex && is_veth(cand) &&
+	       cand->has_link_netnsid;
+}
+
+/*
  * The peer of veth i, which has a link-netnsid: among veths whose ifindex is i's
  * IFLA_LINK and whose IFLA_LINK is i's ifindex, the one whose namespace i's own nsid
  * table calls link_netnsid.  Each end is placed from its own table; topo_build() keeps
  * the pair only when both agree, so a device that changed between two dumps can make a
- * pair unresolved, never wrong.
+ * pair unresolved, never wrong.  Once the namespace behind an nsid is known (the cache),
+ * the same candidate test applies there.
  */
 static long place_veth(struct pairing *p, size_t i)
 {
@@ -345,7 +357,7 @@ static long place_veth(struct pairing *p, size_t i)
 	if (cache_get(&p->by_nsid, (uint64_t)x->ns << 32 | (uint32_t)x->link_netnsid, &known)) {
 		long c = topo_find_iface(t, (size_t)known, x->link);
 
-		return c >= 0 && is_veth(&t->ifs[c]) && t->ifs[c].link == x->ifindex ? c : -1;
+		return c >= 0 && veth_candidate(x, &t->ifs[c]) ? c : -1;
 	}
 	for (size_t k = first_with_ifindex(p, x->link); k < t->nifs; k++) {
 		size_t c = p->by_ifindex[k];
@@ -353,8 +365,7 @@ static long place_veth(struct pairing *p, size_t i)
 
 		if (cand->ifindex != x->link)
 			break;
-		if (cand->ns == x->ns || cand->link != x->ifindex || !is_veth(cand) ||
-		    !cand->has_link_netnsid)
+		if (!veth_candidate(x, cand))
 			continue;
 		if (ask_nsid(p, x->ns, cand->ns) == x->link_netnsid)
 			return (long)c;

@@ -259,6 +259,101 @@ static void test_masters_and_lowers(struct topo *t)
 	      "missing");
 }
 
+
+/* After topo_sort: the host (index 0) calls inode 1003 (index 3) "5", and back "9". */
+static void reset_nsids_sorted(const struct topo *t)
+{
+	(void)t;
+	for (size_t i = 0; i < 4; i++)
+		memset(nsids[i], 0xff, sizeof(nsids[i]));
+	nsids[0][3] = 5;
+	nsids[3][0] = 9;
+}
+
+/*
+ * docker network connect: two veths into one container namespace, both with the host as
+ * peer namespace.  The first end asks the nsid question; the second is placed through
+ * the cached answer.  A third end of the container claims a host veth whose peer is in
+ * the host itself (no link-netnsid): the cached path must refuse it as the loop would.
+ */
+static void test_nsid_cache(struct topo *t)
+{
+	const char *r;
+
+	reset(t);
+	add_ns(t, 2);
+	add_if(t, 0, 11, "vh0", "veth", 2, 0);
+	add_if(t, 0, 12, "vh1", "veth", 3, 0);
+	add_if(t, 0, 13, "va", "veth", 14, NONE);	/* va <-> vb, both in the host */
+	add_if(t, 0, 14, "vb", "veth", 13, NONE);
+	add_if(t, 1, 2, "eth0", "veth", 11, 0);
+	add_if(t, 1, 3, "eth1", "veth", 12, 0);
+	add_if(t, 1, 13, "eth2", "veth", 14, 0);	/* claims host ifindex 14 (vb) */
+	nsids[0][1] = 0;
+	nsids[1][0] = 0;
+	build(t);
+	check(has_edge(t, EDGE_VETH, 0, "vh0", 1, "eth0") && has_edge(t, EDGE_VETH, 0, "vh1", 1, "eth1"),
+	      "nsid cache: both veths into one namespace paired", "edges wrong");
+	check(has_edge(t, EDGE_VETH, 0, "va", 0, "vb") && count_edges(t, EDGE_VETH) == 3,
+	      "nsid cache: host pair kept, nothing else", "%d veth edges", count_edges(t, EDGE_VETH));
+	r = unresolved_reason(t, 1, "eth2");
+	check(r && strstr(r, "no such veth"),
+	      "nsid cache: candidate without link-netnsid refused on the cached path",
+	      "reason %s", r ? r : "none");
+	check(nsid_calls == 2, "nsid cache: one question per direction", "%ld questions", nsid_calls);
+}
+
+/*
+ * Namespaces and interfaces added out of order (as discovery finds them): topo_sort puts
+ * the host first, then by inode, and every interface must follow its own namespace.  The
+ * order is a 4-cycle, so a remap through the permutation instead of its inverse fails.
+ */
+static void test_sort_remap(struct topo *t)
+{
+	static const uint64_t inos[] = { 1003, 1001, 1000, 1002 };	/* 1000 is the host */
+	char want[16];
+	int ok = 1;
+
+	reset(t);
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = topo_add_ns(t, 4, inos[i]);
+
+		t->ns[k].is_host = inos[i] == 1000;
+	}
+	for (size_t i = 4; i-- > 0;) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "in%llu", (unsigned long long)inos[i]);
+		add_if(t, i, 7, name, "device", 0, NONE);
+		add_if(t, i, 1, "lo", "loopback", 0, NONE);
+	}
+	/* the veth pair: host (added third) <-> inode 1003 (added first) */
+	add_if(t, 2, 20, "vhost", "veth", 2, 5);
+	add_if(t, 0, 2, "vcont", "veth", 20, 9);
+	topo_sort(t);
+	for (size_t i = 0; i < 4; i++)
+		ok &= t->ns[i].ino == 1000 + i && t->ns[i].is_host == (i == 0);
+	check(ok, "sort: host first, then by inode", "order wrong");
+	ok = 1;
+	for (size_t i = 0; i < t->nifs; i++) {
+		const struct iface *f = &t->ifs[i];
+
+		if (i && (f->ns < t->ifs[i - 1].ns ||
+			  (f->ns == t->ifs[i - 1].ns && f->ifindex <= t->ifs[i - 1].ifindex)))
+			ok = 0;
+		if (!strncmp(f->name, "in", 2)) {
+			snprintf(want, sizeof(want), "in%llu", (unsigned long long)t->ns[f->ns].ino);
+			ok &= !strcmp(f->name, want);
+		}
+	}
+	check(ok, "sort: every interface stays in its own namespace, by (ns, ifindex)", "remap wrong");
+	/* the nsid table was recorded in the old indices: answer through the new order */
+	reset_nsids_sorted(t);
+	topo_build(t, table_nsid, NULL);
+	check(has_edge(t, EDGE_VETH, 0, "vhost", 3, "vcont") && t->nunres == 0,
+	      "sort: pairing after a reorder", "%zu edges, %zu unresolved", t->nedges, t->nunres);
+}
+
 /* 1000 containers on one host: each end costs about one nsid question. */
 static void test_scale(struct topo *t)
 {
@@ -335,6 +430,8 @@ int main(void)
 	test_unresolvable(&t);
 	test_no_point_back(&t);
 	test_masters_and_lowers(&t);
+	test_nsid_cache(&t);
+	test_sort_remap(&t);
 	test_scale(&t);
 	test_escapes();
 	topo_release(&t);
