@@ -3,6 +3,7 @@
 #   make            build ./vethmap
 #   sudo make run   install dependencies, build, scan this host into the default database
 #   sudo make check install dependencies, build, run every test
+#   make unit       the tests that need no root (pure logic on recorded inputs), in seconds
 #   make bench      speed and memory figures (root)
 #   make stress     60 s of namespace churn under repeated scans (root)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (clang)
@@ -101,6 +102,9 @@ check: deps
 	$(MAKE) vethmap $(UNIT)
 	tests/run
 
+unit: $(UNIT)
+	tests/run $(filter %_test,$(UNIT))
+
 bench: deps
 	$(MAKE) vethmap $(BENCH)
 	tests/bench/run
@@ -124,4 +128,4 @@ clean:
 	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)
 	rm -rf build
 
-.PHONY: all deps run check bench stress fuzz install uninstall clean
+.PHONY: all deps run check unit bench stress fuzz install uninstall clean
