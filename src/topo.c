@@ -114,12 +114,11 @@ long topo_find_iface(const struct topo *t, size_t ns, int ifindex)
 	return -1;
 }
 
-static const struct topo *sort_topo;
-
-static int cmp_ns_index(const void *pa, const void *pb)
+static int cmp_ns_index(const void *pa, const void *pb, void *ctx)
 {
-	const struct netns *a = &sort_topo->ns[*(const size_t *)pa];
-	const struct netns *b = &sort_topo->ns[*(const size_t *)pb];
+	const struct topo *t = ctx;
+	const struct netns *a = &t->ns[*(const size_t *)pa];
+	const struct netns *b = &t->ns[*(const size_t *)pb];
 
 	if (a->is_host != b->is_host)
 		return a->is_host ? -1 : 1;
@@ -145,10 +144,7 @@ void topo_sort(struct topo *t)
 
 	for (size_t i = 0; i < t->nns; i++)
 		order[i] = i;
-	sort_topo = t;
-	if (t->nns)
-		qsort(order, t->nns, sizeof(*order), cmp_ns_index);
-	sort_topo = NULL;
+	qsort_r(order, t->nns, sizeof(*order), cmp_ns_index, t);
 	for (size_t i = 0; i < t->nns; i++) {
 		ns[i] = t->ns[order[i]];
 		where[order[i]] = i;
@@ -270,12 +266,11 @@ static long ask_nsid(struct pairing *p, size_t observer, size_t target)
 	return id;
 }
 
-static const struct topo *cmp_t;
-
-static int cmp_by_ifindex(const void *pa, const void *pb)
+static int cmp_by_ifindex(const void *pa, const void *pb, void *ctx)
 {
-	const struct iface *a = &cmp_t->ifs[*(const size_t *)pa];
-	const struct iface *b = &cmp_t->ifs[*(const size_t *)pb];
+	const struct topo *t = ctx;
+	const struct iface *a = &t->ifs[*(const size_t *)pa];
+	const struct iface *b = &t->ifs[*(const size_t *)pb];
 
 	if (a->ifindex != b->ifindex)
 		return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
@@ -461,10 +456,8 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
 		p.by_ifindex[i] = i;
 		t->ifs[i].peer = -1;
 	}
-	cmp_t = t;
 	if (t->nifs)
-		qsort(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex);
-	cmp_t = NULL;
+		qsort_r(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex, t);
 
 	for (size_t i = 0; i < t->nifs; i++)
 		if (is_veth(&t->ifs[i]))
