@@ -596,9 +596,12 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 			}
 			case 4:
 				a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
-				if (a >= 0)
+				if (a >= 0) {
+					const char *text = col_text(st, 3), *slash = strrchr(text, '/');
+
 					iface_add_addr(&t->ifs[a], sqlite3_column_int(st, 2) == 6 ?
-						       AF_INET6 : AF_INET, 0, col_text(st, 3));
+						       AF_INET6 : AF_INET, slash ? atoi(slash + 1) : 0, text);
+				}
 				break;
 			case 5: {
 				const char *type = col_text(st, 0);
