@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "vethmap.h"
 
 static int parse_id(const char *s, long long *id)
@@ -29,63 +27,29 @@ static int parse_id(const char *s, long long *id)
 	return 0;
 }
 
-/* The ids of the last two scans, newest first; how many there are (0..2), -1 on error. */
-static int last_two(sqlite3 *db, long long id[2])
-{
-	sqlite3_stmt *st;
-	int rc, n = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT id FROM scan ORDER BY id DESC LIMIT 2", -1, &st,
-			       NULL) != SQLITE_OK) {
-		error("diff: cannot read the list of scans: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 2)
-		id[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		error("diff: cannot read the list of scans: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	return n;
-}
-
-static void print_text(const struct changes *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		const struct change *x = &c->v[i];
-		size_t no = strlen(x->object) * 4 + 1, nd = strlen(x->detail) * 4 + 1;
-		char *obj = xmalloc(no), *det = xmalloc(nd);
-
-		printf("%c %-9s  %s", x->op, x->kind, text_esc(obj, no, x->object));
-		if (*x->detail)
-			printf("  %s", text_esc(det, nd, x->detail));
-		putchar('\n');
-		free(obj);
-		free(det);
-	}
-}
-
-static void print_json(const struct changes *c, long long from, long long to)
+/* The changes as lines ("+ kind  object  detail"), or the JSON of the README. */
+static void print_changes(struct pr *p, const struct changes *c, long long from, long long to)
 {
 	char op[2] = "";
 
-	printf("{\"from\": %lld, \"to\": %lld, \"changes\": [", from, to);
+	pr_open_object(p, NULL);
+	pr_int(p, PR_JSON, "from", NULL, from);
+	pr_int(p, PR_JSON, "to", NULL, to);
+	pr_open_array(p, "changes", 1);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct change *x = &c->v[i];
 
 		op[0] = x->op;
-		fputs(i ? ",\n  {\"op\": " : "\n  {\"op\": ", stdout);
-		json_str(stdout, op);
-		fputs(", \"kind\": ", stdout);
-		json_str(stdout, x->kind);
-		fputs(", \"object\": ", stdout);
-		json_str(stdout, x->object);
-		fputs(", \"detail\": ", stdout);
-		json_str(stdout, x->detail);
-		fputc('}', stdout);
+		pr_open_object(p, NULL);
+		pr_str(p, PR_ANY, "op", "%s ", op);
+		pr_str(p, PR_ANY, "kind", "%-9s  ", x->kind);
+		pr_str(p, PR_ANY, "object", "%s", x->object);
+		pr_str(p, *x->detail ? PR_ANY : PR_JSON, "detail", "  %s", x->detail);
+		pr_close_object(p);
+		pr_text(p, "\n");
 	}
-	fputs(c->n ? "\n]}\n" : "]}\n", stdout);
+	pr_close_array(p);
+	pr_close_object(p);
 }
 
 int cmd_diff(int argc, char **argv)
@@ -103,6 +67,7 @@ int cmd_diff(int argc, char **argv)
 	struct sqlite3 *db;
 	struct topo a, b;
 	struct changes ch = { 0 };
+	struct pr p;
 
 	optind = 0;
 	opterr = 0;
@@ -125,7 +90,7 @@ int cmd_diff(int argc, char **argv)
 	db = db_open(db_path(dbopt), 0);
 	if (!db)
 		return 1;
-	c = last_two(db, last);
+	c = db_last_scans(db, last, 2);
 	if (c >= 0 && c < 2)
 		error("need two scans to compare");
 	if (c < 2) {
@@ -142,10 +107,8 @@ int cmd_diff(int argc, char **argv)
 	topo_init(&b);
 	if (!db_load(db, id[0], &a) && !db_load(db, id[1], &b)) {
 		diff_topos(&a, &b, &ch);
-		if (json)
-			print_json(&ch, id[0], id[1]);
-		else
-			print_text(&ch);
+		pr_init(&p, stdout, json);
+		print_changes(&p, &ch, id[0], id[1]);
 		rc = finish_stdout() ? 1 : exit_code && ch.n ? 1 : 0;
 	}
 	changes_release(&ch);

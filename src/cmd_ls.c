@@ -55,52 +55,6 @@ struct row {
 	const struct iface *ifc;	/* NULL: host network, or no interface at all */
 };
 
-static void row_text(const struct topo *t, const struct row *r, char cols[7][512])
-{
-	char a[128], b[128], l[200], lab[32];
-	const struct iface *via, *hp, *br;
-
-	text_esc(cols[0], 512, r->c->name);
-	text_esc(cols[1], 512, r->c->engine);
-	if (r->c->host_net)
-		snprintf(cols[2], 512, "host");
-	else
-		text_esc(cols[2], 512, topo_ns_label(t, (size_t)r->c->ns, lab, sizeof(lab)));
-	for (int k = 3; k < 7; k++)
-		snprintf(cols[k], 512, "-");
-	if (!r->ifc) {
-		if (r->c->host_net)
-			snprintf(cols[3], 512, "(host network)");
-		return;
-	}
-	text_esc(cols[3], 512, r->ifc->name);
-	hp = host_peer(t, r->ifc, &via);
-	if (hp && via) {
-		text_esc(a, sizeof(a), via->name);
-		text_esc(b, sizeof(b), hp->name);
-		text_esc(l, sizeof(l), topo_ns_label(t, via->ns, lab, sizeof(lab)));
-		snprintf(cols[4], 512, "%s:%s>%s", l, a, b);
-	} else if (hp) {
-		text_esc(a, sizeof(a), hp->name);
-		if (t->ns[hp->ns].is_host)
-			snprintf(cols[4], 512, "%s", a);
-		else
-			snprintf(cols[4], 512, "%s:%s", text_esc(l, sizeof(l),
-				 topo_ns_label(t, hp->ns, lab, sizeof(lab))), a);
-	}
-	br = hp ? master_of(t, hp) : NULL;
-	if (br)
-		text_esc(cols[5], 512, br->name);
-	cols[6][0] = '\0';
-	for (size_t k = 0; k < r->ifc->naddrs; k++) {
-		size_t n = strlen(cols[6]);
-
-		snprintf(cols[6] + n, 512 - n, "%s%s", k ? "," : "", r->ifc->addrs[k].text);
-	}
-	if (!cols[6][0])
-		snprintf(cols[6], 512, "-");
-}
-
 static struct row *make_rows(const struct topo *t, size_t *nrows)
 {
 	struct row *rows = NULL;
@@ -136,72 +90,81 @@ static struct row *make_rows(const struct topo *t, size_t *nrows)
 	return rows;
 }
 
-static void print_json(const struct topo *t, const struct row *rows, size_t n)
+/* An interface end as JSON {"netns": INODE, "name": NAME} under key, or null. */
+static void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
 {
-	fputs("[", stdout);
-	for (size_t i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-		const struct iface *via, *hp = r->ifc ? host_peer(t, r->ifc, &via) : NULL;
-		const struct iface *br = hp ? master_of(t, hp) : NULL;
-
-		fputs(i ? ",\n  {\"container\": " : "\n  {\"container\": ", stdout);
-		json_str(stdout, r->c->name);
-		fputs(", \"engine\": ", stdout);
-		json_str(stdout, r->c->engine);
-		fputs(", \"id\": ", stdout);
-		json_str(stdout, r->c->id);
-		fprintf(stdout, ", \"pid\": %d, \"netns\": %llu, \"host_network\": %s, \"iface\": ",
-			r->c->pid, (unsigned long long)t->ns[r->c->ns].ino,
-			r->c->host_net ? "true" : "false");
-		if (r->ifc)
-			json_str(stdout, r->ifc->name);
-		else
-			fputs("null", stdout);
-		fputs(", \"host_peer\": ", stdout);
-		if (hp) {
-			printf("{\"netns\": %llu, \"name\": ", (unsigned long long)t->ns[hp->ns].ino);
-			json_str(stdout, hp->name);
-			fputs("}", stdout);
-		} else {
-			fputs("null", stdout);
-		}
-		fputs(", \"bridge\": ", stdout);
-		if (br)
-			json_str(stdout, br->name);
-		else
-			fputs("null", stdout);
-		fputs(", \"addrs\": [", stdout);
-		for (size_t k = 0; r->ifc && k < r->ifc->naddrs; k++) {
-			fputs(k ? ", " : "", stdout);
-			json_str(stdout, r->ifc->addrs[k].text);
-		}
-		fputs("]}", stdout);
+	if (!x) {
+		pr_null(p, PR_JSON, key, NULL);
+		return;
 	}
-	fputs(n ? "\n]\n" : "]\n", stdout);
+	pr_open_object(p, key);
+	pr_uint(p, PR_JSON, "netns", NULL, t->ns[x->ns].ino);
+	pr_str(p, PR_JSON, "name", NULL, x->name);
+	pr_close_object(p);
 }
 
-static void print_table(const struct topo *t, const struct row *rows, size_t n)
+/* One row per container interface: the table, or the JSON array of the README. */
+static void print_rows(struct pr *p, const struct topo *t, const struct row *rows, size_t n)
 {
-	static const char *const head[7] = { "CONTAINER", "ENGINE", "NETNS", "IFACE", "HOST-PEER",
+	static const char *const head[] = { "CONTAINER", "ENGINE", "NETNS", "IFACE", "HOST-PEER",
 		"BRIDGE", "ADDRS" };
-	char (*cols)[7][512] = xcalloc(n ? n : 1, sizeof(*cols));
-	int w[7];
+	char lab[32], *hop = NULL, *addrs = NULL;
 
-	for (int k = 0; k < 7; k++)
-		w[k] = (int)strlen(head[k]);
+	pr_table_begin(p, NULL, head, sizeof(head) / sizeof(head[0]));
 	for (size_t i = 0; i < n; i++) {
-		row_text(t, &rows[i], cols[i]);
-		for (int k = 0; k < 6; k++)
-			if ((int)strlen(cols[i][k]) > w[k])
-				w[k] = (int)strlen(cols[i][k]);
+		const struct row *r = &rows[i];
+		const struct iface *via = NULL, *hp = r->ifc ? host_peer(t, r->ifc, &via) : NULL;
+		const struct iface *br = hp ? master_of(t, hp) : NULL;
+		size_t len = 0;
+		FILE *f;
+
+		pr_row_begin(p);
+		pr_str(p, PR_ANY, "container", "%s", r->c->name);
+		pr_str(p, PR_ANY, "engine", "%s", r->c->engine);
+		pr_str(p, PR_JSON, "id", NULL, r->c->id);
+		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
+		pr_uint(p, PR_JSON, "netns", NULL, t->ns[r->c->ns].ino);
+		pr_str(p, PR_TEXT, NULL, "%s", r->c->host_net ? "host" :
+		       topo_ns_label(t, (size_t)r->c->ns, lab, sizeof(lab)));
+		pr_bool(p, PR_JSON, "host_network", NULL, r->c->host_net);
+		if (r->ifc || !r->c->host_net)
+			pr_str(p, PR_ANY, "iface", "%s", r->ifc ? r->ifc->name : NULL);
+		else {
+			pr_null(p, PR_JSON, "iface", NULL);
+			pr_str(p, PR_TEXT, NULL, "%s", "(host network)");
+		}
+		pr_end(p, "host_peer", t, hp);
+		pr_end(p, "via", t, via);
+		/* text: HOST-PEER as NETNS:VIA>PEER, NETNS:PEER, or PEER in the host */
+		f = open_memstream(&hop, &len);
+		if (!f)
+			die("out of memory");
+		if (hp && via)
+			fprintf(f, "%s:%s>%s", topo_ns_label(t, via->ns, lab, sizeof(lab)), via->name,
+				hp->name);
+		else if (hp && !t->ns[hp->ns].is_host)
+			fprintf(f, "%s:%s", topo_ns_label(t, hp->ns, lab, sizeof(lab)), hp->name);
+		else if (hp)
+			fputs(hp->name, f);
+		fclose(f);
+		pr_str(p, PR_TEXT, NULL, "%s", *hop ? hop : NULL);
+		free(hop);
+		pr_str(p, PR_ANY, "bridge", "%s", br ? br->name : NULL);
+		pr_open_array(p, "addrs", 0);
+		for (size_t k = 0; r->ifc && k < r->ifc->naddrs; k++)
+			pr_str(p, PR_JSON, NULL, NULL, r->ifc->addrs[k].text);
+		pr_close_array(p);
+		f = open_memstream(&addrs, &len);
+		if (!f)
+			die("out of memory");
+		for (size_t k = 0; r->ifc && k < r->ifc->naddrs; k++)
+			fprintf(f, "%s%s", k ? "," : "", r->ifc->addrs[k].text);
+		fclose(f);
+		pr_str(p, PR_TEXT, NULL, "%s", *addrs ? addrs : NULL);
+		free(addrs);
+		pr_row_end(p);
 	}
-	printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], head[0], w[1], head[1], w[2],
-	       head[2], w[3], head[3], w[4], head[4], w[5], head[5], head[6]);
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], cols[i][0], w[1], cols[i][1],
-		       w[2], cols[i][2], w[3], cols[i][3], w[4], cols[i][4], w[5], cols[i][5],
-		       cols[i][6]);
-	free(cols);
+	pr_table_end(p);
 }
 
 int cmd_ls(int argc, char **argv)
@@ -222,6 +185,7 @@ int cmd_ls(int argc, char **argv)
 	struct row *rows;
 	size_t nrows;
 	struct topo t;
+	struct pr p;
 	char *end;
 
 	optind = 0;
@@ -258,10 +222,8 @@ int cmd_ls(int argc, char **argv)
 			goto out;
 	}
 	rows = make_rows(&t, &nrows);
-	if (json)
-		print_json(&t, rows, nrows);
-	else
-		print_table(&t, rows, nrows);
+	pr_init(&p, stdout, json);
+	print_rows(&p, &t, rows, nrows);
 	free(rows);
 	rc = finish_stdout() ? 1 : 0;
 out:

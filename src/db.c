@@ -497,6 +497,26 @@ long long db_latest(sqlite3 *db)
 	return id;
 }
 
+/* The ids of the last n scans, newest first, into ids; how many there are, -1 on error. */
+int db_last_scans(sqlite3 *db, long long *ids, int n)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE, k = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM scan ORDER BY id DESC LIMIT ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int(st, 1, n);
+	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	if (k < n && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(db, "read");
+	}
+	sqlite3_finalize(st);
+	return k;
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);

@@ -378,3 +378,17 @@ int decode_mount_escapes(char *s)
 	*w = '\0';
 	return 0;
 }
+
+/* A broken invariant: say where, and abort so a core or a sanitizer shows the rest. */
+_Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "vethmap: BUG at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

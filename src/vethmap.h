@@ -143,6 +143,10 @@ void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* BUG(): a broken invariant of ours, never bad input; names the place and aborts */
+_Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
 extern int verbosity;
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -359,12 +363,49 @@ void db_close(struct sqlite3 *db);
 long long db_store(struct sqlite3 *db, struct topo *t);
 int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
+int db_last_scans(struct sqlite3 *db, long long *ids, int n);
 int db_list_scans(struct sqlite3 *db, int json);
 const char *db_path(const char *opt);
 
 /* json.c */
 void json_str(FILE *f, const char *s);
 void json_topo(FILE *f, const struct topo *t);
+
+/*
+ * print.c: one call per field for the text output and the JSON (see print.c).  Modes:
+ * PR_TEXT, PR_JSON, PR_ANY.  fmt is the text form (a printf format with one %s, the
+ * value escaped), NULL for no text; key the JSON key, NULL inside an array.
+ */
+enum { PR_TEXT = 1, PR_JSON = 2, PR_ANY = 3 };
+#define PR_MAX_DEPTH 16
+struct pr {
+	FILE *f;
+	int json;
+	int depth;
+	char first[PR_MAX_DEPTH];	/* nothing written yet at this depth */
+	char lines[PR_MAX_DEPTH];	/* an array with one element per line */
+	int in_table;			/* text: collecting cells */
+	const char *const *head;
+	size_t ncols, col;
+	char **cells;
+	size_t ncells, cells_alloc;
+};
+void pr_init(struct pr *p, FILE *f, int json);
+void pr_open_object(struct pr *p, const char *key);
+void pr_close_object(struct pr *p);
+void pr_open_array(struct pr *p, const char *key, int lines);
+void pr_close_array(struct pr *p);
+void pr_str(struct pr *p, int mode, const char *key, const char *fmt, const char *val);
+void pr_int(struct pr *p, int mode, const char *key, const char *fmt, long long v);
+void pr_uint(struct pr *p, int mode, const char *key, const char *fmt, unsigned long long v);
+void pr_double(struct pr *p, int mode, const char *key, const char *fmt, double v);
+void pr_bool(struct pr *p, int mode, const char *key, const char *fmt, int v);
+void pr_null(struct pr *p, int mode, const char *key, const char *fmt);
+void pr_text(struct pr *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pr_table_begin(struct pr *p, const char *key, const char *const *head, size_t ncols);
+void pr_row_begin(struct pr *p);
+void pr_row_end(struct pr *p);
+void pr_table_end(struct pr *p);
 
 /* output.c */
 void print_topo(FILE *f, const struct topo *t);
