@@ -89,11 +89,36 @@ int cmd_show(int argc, char **argv)
 	return rc;
 }
 
+/* One line per snapshot, or the JSON array of the README. */
+static void print_scans(struct pr *p, const struct scan_info *v, size_t n)
+{
+	pr_text(p, "%-6s %-24s %-20s %10s %6s %6s %6s %10s\n", "ID", "STARTED", "HOST",
+		"DURATION", "NETNS", "IFACES", "EDGES", "UNRESOLVED");
+	pr_open_array(p, NULL, 1);
+	for (size_t i = 0; i < n; i++) {
+		pr_open_object(p, NULL);
+		pr_int(p, PR_ANY, "id", "%-6s ", v[i].id);
+		pr_str(p, PR_ANY, "started", "%-24s ", v[i].started);
+		pr_str(p, PR_ANY, "host", "%-20s", v[i].host);
+		pr_double(p, PR_ANY, "duration_ms", " %8.1fms", v[i].duration_ms);
+		pr_int(p, PR_ANY, "netns", " %6s", v[i].n_netns);
+		pr_int(p, PR_ANY, "interfaces", " %6s", v[i].n_ifaces);
+		pr_int(p, PR_ANY, "edges", " %6s", v[i].n_edges);
+		pr_int(p, PR_ANY, "unresolved", " %10s", v[i].n_unresolved);
+		pr_close_object(p);
+		pr_text(p, "\n");
+	}
+	pr_close_array(p);
+}
+
 int cmd_scans(int argc, char **argv)
 {
 	const char *dbopt = NULL;
 	int json = 0, rc;
 	struct sqlite3 *db;
+	struct scan_info *v = NULL;
+	size_t n = 0;
+	struct pr p;
 
 	rc = parse("scans", argc, argv, &dbopt, &json, NULL);
 	if (rc >= 0)
@@ -101,9 +126,13 @@ int cmd_scans(int argc, char **argv)
 	db = db_open(db_path(dbopt), 0);
 	if (!db)
 		return 1;
-	rc = db_list_scans(db, json) ? 1 : 0;
-	if (!rc && finish_stdout())
-		rc = 1;
+	rc = db_scans(db, &v, &n) ? 1 : 0;
+	if (!rc) {
+		pr_init(&p, stdout, json);
+		print_scans(&p, v, n);
+		rc = finish_stdout() ? 1 : 0;
+	}
+	free(v);
 	db_close(db);
 	return rc;
 }

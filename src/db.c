@@ -715,44 +715,38 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	return rc;
 }
 
-/* 'vethmap scans': one line per snapshot, or a JSON array. */
-int db_list_scans(sqlite3 *db, int json)
+/* Every snapshot's summary, oldest first, into *out (the caller frees it); -1 on error. */
+int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 {
 	sqlite3_stmt *st;
-	int rc, n = 0;
+	size_t alloc = 0;
+	int rc;
 
+	*out = NULL;
+	*n = 0;
 	if (sqlite3_prepare_v2(db, "SELECT id, started, host, duration_ms, n_netns, n_ifaces,"
 			       " n_edges, n_unresolved FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
-	if (json)
-		fputs("[", stdout);
-	else
-		printf("%-6s %-24s %-20s %10s %6s %6s %6s %10s\n", "ID", "STARTED", "HOST",
-		       "DURATION", "NETNS", "IFACES", "EDGES", "UNRESOLVED");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (json) {
-			printf("%s\n  {\"id\": %lld, \"started\": ", n ? "," : "",
-			       sqlite3_column_int64(st, 0));
-			json_str(stdout, col_text(st, 1));
-			fputs(", \"host\": ", stdout);
-			json_str(stdout, col_text(st, 2));
-			printf(", \"duration_ms\": %.3f, \"netns\": %lld, \"interfaces\": %lld,"
-			       " \"edges\": %lld, \"unresolved\": %lld}", sqlite3_column_double(st, 3),
-			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
-		} else {
-			char host[256];
+		struct scan_info *s;
 
-			printf("%-6lld %-24s %-20s", sqlite3_column_int64(st, 0), col_text(st, 1),
-			       text_esc(host, sizeof(host), col_text(st, 2)));
-			printf(" %8.1fms %6lld %6lld %6lld %10lld\n", sqlite3_column_double(st, 3),
-			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
-		}
-		n++;
+		*out = grow(*out, &alloc, *n + 1, sizeof(**out));
+		s = &(*out)[(*n)++];
+		s->id = sqlite3_column_int64(st, 0);
+		copy_str(s->started, sizeof(s->started), col_text(st, 1));
+		copy_str(s->host, sizeof(s->host), col_text(st, 2));
+		s->duration_ms = sqlite3_column_double(st, 3);
+		s->n_netns = sqlite3_column_int64(st, 4);
+		s->n_ifaces = sqlite3_column_int64(st, 5);
+		s->n_edges = sqlite3_column_int64(st, 6);
+		s->n_unresolved = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_finalize(st);
-	if (json)
-		fputs(n ? "\n]\n" : "]\n", stdout);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return db_fail(db, "read");
+	}
+	return 0;
 }

@@ -159,12 +159,19 @@ void pr_uint(struct pr *p, int mode, const char *key, const char *fmt, unsigned 
 	pr_scalar(p, mode, key, fmt, buf, buf);
 }
 
+/* fmt here is a double's format ("%8.1fms"); JSON always has three decimals. */
 void pr_double(struct pr *p, int mode, const char *key, const char *fmt, double v)
 {
-	char buf[64];
+	char buf[64], text[64] = "";
 
 	snprintf(buf, sizeof(buf), "%.3f", v);
-	pr_scalar(p, mode, key, fmt, buf, buf);
+	if (fmt) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(text, sizeof(text), fmt, v);
+#pragma GCC diagnostic pop
+	}
+	pr_scalar(p, mode, key, fmt ? "%s" : NULL, buf, text);
 }
 
 /* Text shows yes or no through fmt (a flag column); JSON true or false. */

@@ -364,7 +364,13 @@ long long db_store(struct sqlite3 *db, struct topo *t);
 int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
 int db_last_scans(struct sqlite3 *db, long long *ids, int n);
-int db_list_scans(struct sqlite3 *db, int json);
+struct scan_info {		/* one row of the scan table */
+	long long id;
+	char started[32], host[256];
+	double duration_ms;
+	long long n_netns, n_ifaces, n_edges, n_unresolved;
+};
+int db_scans(struct sqlite3 *db, struct scan_info **out, size_t *n);
 const char *db_path(const char *opt);
 
 /* json.c */
