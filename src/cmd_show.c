@@ -17,10 +17,8 @@ static int parse_id(const char *s, long long *id)
 
 	errno = 0;
 	*id = strtoll(s, &end, 10);
-	if (errno || end == s || *end || *id <= 0) {
-		error("show: invalid scan id '%s'", s);
-		return -1;
-	}
+	if (errno || end == s || *end || *id <= 0)
+		return error("show: invalid scan id '%s'", s);
 	return 0;
 }
 

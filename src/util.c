@@ -31,13 +31,15 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-void error(const char *fmt, ...)
+/* One line on stderr; returns -1, so that 'return error(...)' reads well (git's habit). */
+int error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 void warnx(const char *fmt, ...)
@@ -295,10 +297,8 @@ double ts_diff_ms(const struct timespec *a, const struct timespec *b)
 /* A failed write to stdout is an error, not a silent success (git's run_builtin). */
 int finish_stdout(void)
 {
-	if (fflush(stdout) || ferror(stdout)) {
-		error("write error on standard output:");
-		return -1;
-	}
+	if (fflush(stdout) || ferror(stdout))
+		return error("write error on standard output:");
 	return 0;
 }
 
@@ -327,8 +327,7 @@ int need_cap(const char *what, int cap, const char *why)
 
 	if (has_cap(cap))
 		return 0;
-	error("'%s' needs %s (%s): run it as root", what, name, why);
-	return -1;
+	return error("'%s' needs %s (%s): run it as root", what, name, why);
 }
 
 /*
