@@ -1,0 +1,133 @@
+/*
+ * target_test.c: what target_match() makes of each kind of `vethmap cap TARGET` on a
+ * recorded topology, without root: the namespace and interface each reading gives, and
+ * how many readings (one is a target; none or several are errors).
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "vethmap.h"
+#include "unit.h"
+
+static struct topo t;
+
+static struct iface *add_if(size_t ns, int ifindex, const char *name, const char *kind)
+{
+	struct iface *f = topo_add_iface(&t, ns);
+
+	f->ifindex = ifindex;
+	copy_str(f->name, sizeof(f->name), name);
+	copy_str(f->kind, sizeof(f->kind), kind);
+	return f;
+}
+
+static struct container *add_ctr(const char *engine, const char *id, const char *name, long ns)
+{
+	struct container *c = topo_add_container(&t, engine, id);
+
+	copy_str(c->name, sizeof(c->name), name);
+	c->ns = ns;
+	return c;
+}
+
+/*
+ * ns 0 host: lo, eth0, web (a host interface named like a container)
+ * ns 1: docker web (id 0123456789abcdef...), eth0; bind-mounted at /run/netns/blue
+ * ns 2: podman db and podman db2 (pod), eth0, eth1
+ * ns 3: /run/netns/green and /var/run/netns/teal; lxc "db" (same name as podman's)
+ */
+static void fixture(void)
+{
+	topo_init(&t);
+	for (size_t i = 0; i < 4; i++)
+		t.ns[topo_add_ns(&t, 4, 4026532000 + i)].is_host = i == 0;
+	add_if(0, 1, "lo", "loopback");
+	add_if(0, 2, "eth0", "device");
+	add_if(0, 3, "web", "veth");
+	add_if(1, 1, "lo", "loopback");
+	add_if(1, 2, "eth0", "veth");
+	add_if(2, 2, "eth0", "veth");
+	add_if(2, 3, "eth1", "veth");
+	add_if(3, 2, "eth0", "veth");
+	strv_add(&t.ns[1].names, "/run/netns/blue");
+	strv_add(&t.ns[3].names, "/run/netns/green");
+	strv_add(&t.ns[3].names, "/var/run/netns/teal");
+	add_ctr("docker", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "webapp", 1);
+	add_ctr("podman", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", "db", 2);
+	add_ctr("podman", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd", "db2", 2);
+	add_ctr("lxc", "db", "db", 3);
+	topo_sort(&t);
+}
+
+struct want {
+	const char *spec;
+	size_t n;		/* readings */
+	long ns, ifc_ns;	/* the one reading's namespace; its interface's namespace or -1 */
+	const char *ifname;	/* its interface, NULL for the whole namespace */
+};
+
+static void run(const struct want *w)
+{
+	struct target_set *m = xcalloc(1, sizeof(*m));
+	char name[128];
+	int ok;
+
+	target_match(&t, w->spec, m);
+	ok = m->n == w->n;
+	if (ok && w->n == 1) {
+		ok = m->v[0].ns == w->ns;
+		if (w->ifname)
+			ok = ok && m->v[0].ifc >= 0 && t.ifs[m->v[0].ifc].ns == (size_t)w->ifc_ns &&
+			     !strcmp(t.ifs[m->v[0].ifc].name, w->ifname);
+		else
+			ok = ok && m->v[0].ifc == -1;
+	}
+	snprintf(name, sizeof(name), "target '%s': %zu reading(s)%s", w->spec, w->n,
+		 w->n == 1 ? (w->ifname ? ", that interface" : ", that namespace") : "");
+	check(ok, name, "got %zu, first ns %ld ifc %ld", m->n, m->n ? m->v[0].ns : -9,
+	      m->n ? m->v[0].ifc : -9);
+	free(m);
+}
+
+int main(void)
+{
+	static const struct want cases[] = {
+		{ "webapp", 1, 1, -1, NULL },			/* container name */
+		{ "0123456789ab", 1, 1, -1, NULL },		/* id prefix, 12 */
+		{ "012", 1, 1, -1, NULL },			/* id prefix, 3 (no name matches) */
+		{ "01", 0, 0, 0, NULL },			/* too short for a prefix */
+		{ "db", 2, 0, 0, NULL },			/* podman db and lxc db */
+		{ "db2", 1, 2, -1, NULL },
+		{ "host", 1, 0, -1, NULL },
+		{ "netns:4026532003", 1, 3, -1, NULL },
+		{ "netns:4026532099", 0, 0, 0, NULL },
+		{ "netns:-1", 0, 0, 0, NULL },
+		{ "netns:12x", 0, 0, 0, NULL },
+		{ "blue", 1, 1, -1, NULL },			/* ip netns name */
+		{ "/run/netns/blue", 1, 1, -1, NULL },		/* the path */
+		{ "green", 1, 3, -1, NULL },
+		{ "teal", 1, 3, -1, NULL },			/* /var/run/netns */
+		{ "netns", 0, 0, 0, NULL },			/* a path component is no name */
+		{ "eth0", 1, 0, 0, "eth0" },			/* a host interface */
+		{ "web", 1, 0, 0, "web" },			/* host interface, not "webapp" */
+		{ "webapp:eth0", 1, 1, 1, "eth0" },
+		{ "blue:eth0", 1, 1, 1, "eth0" },
+		{ "db2:eth1", 1, 2, 2, "eth1" },
+		{ "db:eth0", 2, 0, 0, NULL },			/* both "db" namespaces have one */
+		{ "db:eth1", 1, 2, 2, "eth1" },			/* only podman's has eth1 */
+		{ "host:eth0", 1, 0, 0, "eth0" },
+		{ "netns:4026532002:eth1", 1, 2, 2, "eth1" },
+		{ "webapp:nosuch", 0, 0, 0, NULL },
+		{ "nosuch", 0, 0, 0, NULL },
+		{ ":eth0", 0, 0, 0, NULL },
+		{ "webapp:", 0, 0, 0, NULL },
+		{ "", 0, 0, 0, NULL },
+	};
+
+	fixture();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run(&cases[i]);
+	topo_release(&t);
+	return unit_failures ? 1 : 0;
+}
