@@ -239,8 +239,12 @@ static void add_name(struct discovery *d, long i, const char *path, uint64_t mnt
 		return;
 	n = &d->t->ns[i];
 	n->via |= VIA_MOUNT;
+	/*
+	 * The same mount again, or a foreign mount namespace's copy of a host mount (every
+	 * mount namespace made after `ip netns add` has one): nothing new.
+	 */
 	for (size_t k = 0; k < n->nmounts; k++)
-		if (n->mounts[k].host == host && n->mounts[k].mntns == mntns &&
+		if ((n->mounts[k].host || (n->mounts[k].mntns == mntns && !host)) &&
 		    !strcmp(n->mounts[k].path, path))
 			return;
 	if (n->nmounts >= NS_NAMES_MAX || d->names_total >= NAMES_MAX) {
@@ -260,7 +264,7 @@ static long ms_since(const struct timespec *t0)
 	return (long)ts_diff_ms(t0, &now);
 }
 
-/* In the child: one O_PATH fd and the index of its path, over the socket. */
+/* In the child: the result for path idx (an O_PATH fd, or none: -1), over the socket. */
 static void send_fd(int sock, uint32_t idx, int fd)
 {
 	union {
@@ -268,25 +272,31 @@ static void send_fd(int sock, uint32_t idx, int fd)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { &idx, sizeof(idx) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(u.buf, 0, sizeof(u.buf));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
 	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
 }
 
 /*
  * The child's whole life: walk each path inside P's root (never out of it, never through
- * a magic link, never following a final symlink) to an O_PATH fd, and pass it back.  It
- * holds nothing of ours: every other descriptor is closed first.
+ * a magic link, never following a final symlink) to an O_PATH fd, and pass each result
+ * back in order.  It holds nothing of ours: every other descriptor is closed first.
  */
-static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t n)
+static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t from,
+				   size_t n)
 {
 	char root_path[64];
 	int root;
@@ -298,37 +308,37 @@ static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t
 	root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		_exit(2);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = from; i < n; i++) {
 		struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
 					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 		int fd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how));
 
-		if (fd >= 0) {
-			send_fd(3, (uint32_t)i, fd);
+		send_fd(3, (uint32_t)i, fd);
+		if (fd >= 0)
 			close(fd);
-		}
 	}
 	_exit(0);
 }
 
 /*
- * Look paths up inside P's root in a child, under a deadline: fds[i] gets the O_PATH fd
- * of paths[i], or stays -1.  A child that does not finish in time (a lookup blocked on a
- * filesystem that never answers) is killed and abandoned, never waited for.  Returns 0,
- * or -1 when the deadline (or the whole scan's budget) ran out.
+ * One child for paths[from..n): results into fds.  Returns the index of the path whose
+ * lookup did not finish before the deadline (the child is then killed and abandoned,
+ * never waited for), or n when the child finished.
  */
-static int lookup_in_root(struct discovery *d, int pid, char *const *paths, size_t n, int *fds)
+static size_t lookup_run(struct discovery *d, int pid, char *const *paths, size_t from,
+			 size_t n, int *fds)
 {
 	long limit = d->budget_ms < LOOKUP_TIMEOUT_MS ? d->budget_ms : LOOKUP_TIMEOUT_MS;
+	size_t next = from;	/* the first path without an answer */
 	struct timespec t0;
-	int sv[2], rc = 0, status;
+	int sv[2], status, timed_out = 0;
 	pid_t child;
 
 	if (limit <= 0)
-		return -1;
+		return from;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		open_failed(d, errno, 0);
-		return 0;
+		return n;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	child = fork();
@@ -338,14 +348,14 @@ static int lookup_in_root(struct discovery *d, int pid, char *const *paths, size
 		if (!d->t->incomplete_reason[0])
 			copy_str(d->t->incomplete_reason, sizeof(d->t->incomplete_reason),
 				 "cannot fork for lookups");
-		return 0;
+		return n;
 	}
 	if (!child) {
 		close(sv[0]);
-		lookup_child(sv[1], pid, paths, n);
+		lookup_child(sv[1], pid, paths, from, n);
 	}
 	close(sv[1]);
-	for (;;) {
+	while (next < n) {
 		union {
 			char buf[CMSG_SPACE(sizeof(int))];
 			struct cmsghdr align;
@@ -361,37 +371,70 @@ static int lookup_in_root(struct discovery *d, int pid, char *const *paths, size
 		int fd = -1;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-			rc = -1;
+			timed_out = 1;
 			break;
 		}
 		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (got <= 0)
-			break;		/* the child is done */
+			break;		/* the child is done (or died) */
 		c = CMSG_FIRSTHDR(&mh);
 		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-		if (got != sizeof(idx) || idx >= n || fds[idx] >= 0) {
+		if (got != sizeof(idx) || idx < next || idx >= n) {
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
-		if (fd < 0 && (mh.msg_flags & MSG_CTRUNC))
-			fds[idx] = -2;	/* no room for it here: out of descriptors */
-		else
-			fds[idx] = fd;
+		fds[idx] = fd >= 0 ? fd : (mh.msg_flags & MSG_CTRUNC) ? -2 : -1;
+		next = (size_t)idx + 1;
 	}
 	close(sv[0]);
-	if (rc) {
+	if (timed_out) {
 		kill(child, SIGKILL);
 		waitpid(child, &status, WNOHANG);	/* a stuck one is left to init */
 	} else {
 		waitpid(child, &status, 0);
+		next = n;
 	}
 	d->budget_ms -= ms_since(&t0);
-	return rc;
+	return next;
+}
+
+/*
+ * Look paths up inside P's root, in children under a deadline: fds[i] gets the O_PATH fd
+ * of paths[i], -1 when there is none, -2 when it could not be received (out of
+ * descriptors), -3 when its lookup was abandoned or never tried (deadline, budget).  A
+ * lookup that hangs costs one LOOKUP_TIMEOUT_MS, and the paths after it are tried in a
+ * new child, while the whole scan's LOOKUP_BUDGET_MS lasts.
+ */
+static void lookup_in_root(struct discovery *d, int pid, char *const *paths, size_t n, int *fds)
+{
+	size_t from = 0;
+
+	while (from < n) {
+		size_t hung;
+		char esc[512];
+
+		if (d->budget_ms <= 0) {
+			for (size_t k = from; k < n; k++)
+				fds[k] = -3;
+			warnx("no time left for %zu lookups in the mount namespace of pid %d",
+			      n - from, pid);
+			d->t->lookup_timeouts++;
+			break;
+		}
+		hung = lookup_run(d, pid, paths, from, n, fds);
+		if (hung >= n)
+			break;
+		fds[hung] = -3;
+		d->t->lookup_timeouts++;
+		warnx("lookup of '%s' in the mount namespace of pid %d did not finish in time: "
+		      "abandoned", text_esc(esc, sizeof(esc), paths[hung]), pid);
+		from = hung + 1;
+	}
 }
 
 /*
@@ -469,23 +512,24 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 	fds = xmalloc((npend ? npend : 1) * sizeof(*fds));
 	for (size_t k = 0; k < npend; k++)
 		fds[k] = -1;
-	if (npend && lookup_in_root(d, pid, pend, npend, fds)) {
-		d->t->lookup_timeouts++;
-		warnx("lookups in the mount namespace of pid %d did not finish in time: abandoned",
-		      pid);
-	}
+	if (npend)
+		lookup_in_root(d, pid, pend, npend, fds);
 	for (size_t k = 0; k < npend; k++) {
 		long i = -1;
 
 		if (fds[k] >= 0)
 			i = adopt_path_fd(d, fds[k], pend_ino[k]);
-		else if (fds[k] == -2)
-			open_failed(d, EMFILE, pend_ino[k]);
-		if (i >= 0)
+		if (i >= 0) {
 			add_name(d, i, pend[k], mntns, pid, host);
-		else if (nsmap_get(&d->map, d->nsfs_dev, pend_ino[k]) < 0 && fds[k] == -1 &&
-			 d->t->lookup_timeouts)
+			continue;
+		}
+		/* the mount table names a namespace that we could not hold */
+		if (fds[k] == -2)
+			open_failed(d, EMFILE, pend_ino[k]);
+		else if (fds[k] == -3)
 			missed(d, pend_ino[k], "lookup deadline");
+		else
+			missed(d, pend_ino[k], "mount not reachable inside its root");
 	}
 	free(fds);
 	free(pend);
@@ -765,8 +809,6 @@ int netns_discover(struct topo *t)
 	for (size_t k = 0; k < d.nmissed; k++)
 		if (nsmap_get(&d.map, d.nsfs_dev, d.missed[k]) < 0)
 			t->missed++;
-	if (!t->missed && !t->lookup_timeouts && !strcmp(t->incomplete_reason, "lookup deadline"))
-		t->incomplete_reason[0] = '\0';
 	if (t->names_dropped)
 		verbose("%lu namespace names not kept (at most %d per namespace, %d in all)",
 			t->names_dropped, NS_NAMES_MAX, NAMES_MAX);
