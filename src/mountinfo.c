@@ -83,6 +83,18 @@ int path_below(const char *mountpoint, const char *path)
 }
 
 /*
+ * The mountpoint among unsafe (mountpoints of filesystems fstype_unsafe() refuses) that
+ * path lies on or below, or NULL: a lookup of path would enter that filesystem.
+ */
+const char *mount_unsafe_parent(const struct strv *unsafe, const char *path)
+{
+	for (size_t i = 0; i < unsafe->n; i++)
+		if (path_below(unsafe->v[i], path))
+			return unsafe->v[i];
+	return NULL;
+}
+
+/*
  * The display name of a namespace's bind mount: the path itself when it is in the host's
  * mount namespace, else "pid P:PATH" with P a process of the mount namespace that holds
  * it.  Returns a new string.

@@ -488,23 +488,21 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 	pend_ino = xcalloc(cand.n ? cand.n : 1, sizeof(*pend_ino));
 	for (size_t k = 0; k < cand.n; k++) {
 		long i = nsmap_get(&d->map, d->nsfs_dev, ino[k]);
-		size_t u = 0;
+		const char *below = mount_unsafe_parent(&unsafe, cand.v[k]);
 
-		while (u < unsafe.n && !path_below(unsafe.v[u], cand.v[k]))
-			u++;
-		if (u < unsafe.n) {
-			char esc[512];
+		if (below) {
+			char esc[512], esc2[512];
 
 			d->t->mounts_skipped++;
-			verbose("not looking up '%s' in the mount namespace of pid %d: below a %s",
-				text_esc(esc, sizeof(esc), cand.v[k]), pid,
-				"network or user filesystem");
+			verbose("not looking up '%s' in the mount namespace of pid %d: below '%s', "
+				"a network or user filesystem", text_esc(esc, sizeof(esc), cand.v[k]),
+				pid, text_esc(esc2, sizeof(esc2), below));
 			if (i < 0)
 				missed(d, ino[k], "below a network or user filesystem");
 		}
 		if (i >= 0)
 			add_name(d, i, cand.v[k], mntns, pid, host);
-		else if (u == unsafe.n) {
+		else if (!below) {
 			pend[npend] = cand.v[k];
 			pend_ino[npend++] = ino[k];
 		}

@@ -214,6 +214,7 @@ struct mnt_entry {
 int mountinfo_parse(char *line, struct mnt_entry *e);
 int fstype_unsafe(const char *fstype);
 int path_below(const char *mountpoint, const char *path);
+const char *mount_unsafe_parent(const struct strv *unsafe, const char *path);
 char *ns_name_make(const char *path, int host, int pid);
 int ns_name_is_host(const char *name);
 int topo_incomplete(const struct topo *t);
