@@ -193,6 +193,18 @@ static long adopt_path_fd(struct discovery *d, int pfd, uint64_t expect)
 	return adopt_fd(d, fd);
 }
 
+/* adopt_fd() for a file opened elsewhere: only when it has the inode expected. */
+static long adopt_checked(struct discovery *d, int fd, uint64_t expect)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || st.st_dev != d->nsfs_dev || st.st_ino != expect) {
+		close(fd);
+		return -1;
+	}
+	return adopt_fd(d, fd);
+}
+
 /*
  * The namespace behind path, a file of the kernel's (/proc/P/ns/net) or root's own
  * (/run/netns): looked up by stat() first, opened only when new and on nsfs.  Returns its
@@ -292,11 +304,14 @@ static void send_fd(int sock, uint32_t idx, int fd)
 
 /*
  * The child's whole life: walk each path inside P's root (never out of it, never through
- * a magic link, never following a final symlink) to an O_PATH fd, and pass each result
- * back in order.  It holds nothing of ours: every other descriptor is closed first.
+ * a magic link, never following a final symlink) to an O_PATH fd; only a file on nsfs
+ * with the inode the mount table named is then really opened (reopening our own
+ * /proc/self/fd/N), from cached attributes so that nothing can stall the check; each
+ * result goes back in order.  It holds nothing of ours: every other descriptor is closed
+ * first.
  */
-static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t from,
-				   size_t n)
+static _Noreturn void lookup_child(int sock, int pid, char *const *paths, const uint64_t *inos,
+				   dev_t nsfs_dev, size_t from, size_t n)
 {
 	char root_path[64];
 	int root;
@@ -311,8 +326,20 @@ static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t
 	for (size_t i = from; i < n; i++) {
 		struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
 					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		int fd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how));
+		int pfd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how)), fd = -1;
+		struct statx stx;
 
+		if (pfd >= 0 &&
+		    !statx(pfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) &&
+		    makedev(stx.stx_dev_major, stx.stx_dev_minor) == nsfs_dev &&
+		    stx.stx_ino == inos[i]) {
+			char self[64];
+
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+			fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		}
+		if (pfd >= 0)
+			close(pfd);
 		send_fd(3, (uint32_t)i, fd);
 		if (fd >= 0)
 			close(fd);
@@ -325,8 +352,8 @@ static _Noreturn void lookup_child(int sock, int pid, char *const *paths, size_t
  * lookup did not finish before the deadline (the child is then killed and abandoned,
  * never waited for), or n when the child finished.
  */
-static size_t lookup_run(struct discovery *d, int pid, char *const *paths, size_t from,
-			 size_t n, int *fds)
+static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const uint64_t *inos,
+			 size_t from, size_t n, int *fds)
 {
 	long limit = d->budget_ms < LOOKUP_TIMEOUT_MS ? d->budget_ms : LOOKUP_TIMEOUT_MS;
 	size_t next = from;	/* the first path without an answer */
@@ -352,7 +379,7 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, size_
 	}
 	if (!child) {
 		close(sv[0]);
-		lookup_child(sv[1], pid, paths, from, n);
+		lookup_child(sv[1], pid, paths, inos, d->nsfs_dev, from, n);
 	}
 	close(sv[1]);
 	while (next < n) {
@@ -370,13 +397,14 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, size_
 		ssize_t got;
 		int fd = -1;
 
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-			timed_out = 1;
-			break;
-		}
 		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+				timed_out = 1;
+				break;
+			}
 			continue;
+		}
 		if (got <= 0)
 			break;		/* the child is done (or died) */
 		c = CMSG_FIRSTHDR(&mh);
@@ -404,13 +432,14 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, size_
 }
 
 /*
- * Look paths up inside P's root, in children under a deadline: fds[i] gets the O_PATH fd
- * of paths[i], -1 when there is none, -2 when it could not be received (out of
+ * Look paths up inside P's root, in children under a deadline: fds[i] gets the opened
+ * nsfs file of paths[i] (checked in the child: see lookup_child), -1 when there is none, -2 when it could not be received (out of
  * descriptors), -3 when its lookup was abandoned or never tried (deadline, budget).  A
  * lookup that hangs costs one LOOKUP_TIMEOUT_MS, and the paths after it are tried in a
  * new child, while the whole scan's LOOKUP_BUDGET_MS lasts.
  */
-static void lookup_in_root(struct discovery *d, int pid, char *const *paths, size_t n, int *fds)
+static void lookup_in_root(struct discovery *d, int pid, char *const *paths, const uint64_t *inos,
+			   size_t n, int *fds)
 {
 	size_t from = 0;
 
@@ -426,7 +455,7 @@ static void lookup_in_root(struct discovery *d, int pid, char *const *paths, siz
 			d->t->lookup_timeouts++;
 			break;
 		}
-		hung = lookup_run(d, pid, paths, from, n, fds);
+		hung = lookup_run(d, pid, paths, inos, from, n, fds);
 		if (hung >= n)
 			break;
 		fds[hung] = -3;
@@ -511,12 +540,12 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 	for (size_t k = 0; k < npend; k++)
 		fds[k] = -1;
 	if (npend)
-		lookup_in_root(d, pid, pend, npend, fds);
+		lookup_in_root(d, pid, pend, pend_ino, npend, fds);
 	for (size_t k = 0; k < npend; k++) {
 		long i = -1;
 
 		if (fds[k] >= 0)
-			i = adopt_path_fd(d, fds[k], pend_ino[k]);
+			i = adopt_checked(d, fds[k], pend_ino[k]);
 		if (i >= 0) {
 			add_name(d, i, pend[k], mntns, pid, host);
 			continue;
