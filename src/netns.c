@@ -27,6 +27,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -276,27 +277,32 @@ static long ms_since(const struct timespec *t0)
 	return (long)ts_diff_ms(t0, &now);
 }
 
-/* In the child: the result for path idx (an O_PATH fd, or none: -1), over the socket. */
-static void send_fd(int sock, uint32_t idx, int fd)
+#define LOOKUP_BATCH 64	/* results per message (SCM_RIGHTS takes up to 253 fds) */
+#define HAS_FD 0x80000000u	/* in a result's index: an fd comes with it */
+
+/* In the child: n results (index, HAS_FD when an fd comes along) and their fds. */
+static void send_batch(int sock, uint32_t *idx, size_t n, const int *fds, size_t nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(LOOKUP_BATCH * sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { &idx, sizeof(idx) };
+	struct iovec iov = { idx, n * sizeof(*idx) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (fd >= 0) {
+	if (!n)
+		return;
+	if (nfds) {
 		struct cmsghdr *c;
 
 		memset(u.buf, 0, sizeof(u.buf));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
@@ -306,13 +312,18 @@ static void send_fd(int sock, uint32_t idx, int fd)
  * The child's whole life: walk each path inside P's root (never out of it, never through
  * a magic link, never following a final symlink) to an O_PATH fd; only a file on nsfs
  * with the inode the mount table named is then really opened (reopening our own
- * /proc/self/fd/N), from cached attributes so that nothing can stall the check; each
- * result goes back in order.  It holds nothing of ours: every other descriptor is closed
- * first.
+ * /proc/self/fd/N), from cached attributes so that nothing can stall the check.  Results
+ * go back in batches; *cur always holds the index being looked up, so that the parent
+ * knows which lookup hung.  Paths marked -3 in fds (abandoned before) are not tried
+ * again.  It holds nothing of ours: every other descriptor is closed first.
  */
 static _Noreturn void lookup_child(int sock, int pid, char *const *paths, const uint64_t *inos,
-				   dev_t nsfs_dev, size_t from, size_t n)
+				   const int *marks, volatile uint32_t *cur, dev_t nsfs_dev,
+				   size_t from, size_t n)
 {
+	uint32_t idx[LOOKUP_BATCH];
+	int fds[LOOKUP_BATCH];
+	size_t nidx = 0, nfds = 0;
 	char root_path[64];
 	int root;
 
@@ -326,9 +337,13 @@ static _Noreturn void lookup_child(int sock, int pid, char *const *paths, const 
 	for (size_t i = from; i < n; i++) {
 		struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
 					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		int pfd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how)), fd = -1;
 		struct statx stx;
+		int pfd, fd = -1;
 
+		if (marks[i] == -3)
+			continue;
+		*cur = (uint32_t)i;
+		pfd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how));
 		if (pfd >= 0 &&
 		    !statx(pfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) &&
 		    makedev(stx.stx_dev_major, stx.stx_dev_minor) == nsfs_dev &&
@@ -340,31 +355,48 @@ static _Noreturn void lookup_child(int sock, int pid, char *const *paths, const 
 		}
 		if (pfd >= 0)
 			close(pfd);
-		send_fd(3, (uint32_t)i, fd);
+		idx[nidx++] = (uint32_t)i | (fd >= 0 ? HAS_FD : 0);
 		if (fd >= 0)
-			close(fd);
+			fds[nfds++] = fd;
+		if (nidx == LOOKUP_BATCH) {
+			send_batch(3, idx, nidx, fds, nfds);
+			while (nfds)
+				close(fds[--nfds]);
+			nidx = 0;
+		}
 	}
+	send_batch(3, idx, nidx, fds, nfds);
 	_exit(0);
 }
 
 /*
- * One child for paths[from..n): results into fds.  Returns the index of the path whose
- * lookup did not finish before the deadline (the child is then killed and abandoned,
- * never waited for), or n when the child finished.
+ * One child for paths[from..n): results into fds.  Returns the first index without an
+ * answer: n when the child finished; else the child did not finish before the deadline
+ * (it is then killed and abandoned, never waited for) and *hung is the index of the
+ * lookup it was stuck in, or n when that is unknown.
  */
 static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const uint64_t *inos,
-			 size_t from, size_t n, int *fds)
+			 size_t from, size_t n, int *fds, size_t *hung)
 {
 	long limit = d->budget_ms < LOOKUP_TIMEOUT_MS ? d->budget_ms : LOOKUP_TIMEOUT_MS;
 	size_t next = from;	/* the first path without an answer */
+	volatile uint32_t *cur;
+	void *shm;
 	struct timespec t0;
 	int sv[2], status, timed_out = 0;
 	pid_t child;
 
-	if (limit <= 0)
-		return from;
+	*hung = n;
+	shm = mmap(NULL, sizeof(*cur), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED) {
+		open_failed(d, ENOMEM, 0);
+		return n;
+	}
+	cur = shm;
+	*cur = UINT32_MAX;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
 		open_failed(d, errno, 0);
+		munmap(shm, sizeof(*cur));
 		return n;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -372,6 +404,7 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const
 	if (child < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		munmap(shm, sizeof(*cur));
 		if (!d->t->incomplete_reason[0])
 			copy_str(d->t->incomplete_reason, sizeof(d->t->incomplete_reason),
 				 "cannot fork for lookups");
@@ -379,23 +412,24 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const
 	}
 	if (!child) {
 		close(sv[0]);
-		lookup_child(sv[1], pid, paths, inos, d->nsfs_dev, from, n);
+		lookup_child(sv[1], pid, paths, inos, fds, cur, d->nsfs_dev, from, n);
 	}
 	close(sv[1]);
-	while (next < n) {
+	for (;;) {
 		union {
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(LOOKUP_BATCH * sizeof(int))];
 			struct cmsghdr align;
 		} u;
-		uint32_t idx;
-		struct iovec iov = { &idx, sizeof(idx) };
+		uint32_t idx[LOOKUP_BATCH];
+		struct iovec iov = { idx, sizeof(idx) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 				     .msg_controllen = sizeof(u.buf) };
 		struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
 		long left = limit - ms_since(&t0);
+		int got_fds[LOOKUP_BATCH];
+		size_t ngot = 0, used = 0;
 		struct cmsghdr *c;
 		ssize_t got;
-		int fd = -1;
 
 		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
@@ -407,26 +441,42 @@ static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const
 		}
 		if (got <= 0)
 			break;		/* the child is done (or died) */
-		c = CMSG_FIRSTHDR(&mh);
-		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-		if (got != sizeof(idx) || idx < next || idx >= n) {
-			if (fd >= 0)
-				close(fd);
-			continue;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+				for (size_t j = 0; j < k && ngot < LOOKUP_BATCH; j++)
+					memcpy(&got_fds[ngot++], CMSG_DATA(c) + j * sizeof(int),
+					       sizeof(int));
+			}
+		for (size_t j = 0; j < (size_t)got / sizeof(*idx); j++) {
+			size_t i = idx[j] & ~HAS_FD;
+			int fd = -1;
+
+			if (idx[j] & HAS_FD)
+				fd = used < ngot ? got_fds[used++] : -2;	/* -2: MSG_CTRUNC */
+			if (i < next || i >= n || fds[i] == -3) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			fds[i] = fd;
+			next = i + 1;
 		}
-		fds[idx] = fd >= 0 ? fd : (mh.msg_flags & MSG_CTRUNC) ? -2 : -1;
-		next = (size_t)idx + 1;
+		while (used < ngot)
+			close(got_fds[used++]);
 	}
 	close(sv[0]);
 	if (timed_out) {
 		kill(child, SIGKILL);
 		waitpid(child, &status, WNOHANG);	/* a stuck one is left to init */
+		if (*cur >= next && *cur < n)
+			*hung = *cur;
 	} else {
 		waitpid(child, &status, 0);
 		next = n;
 	}
+	munmap(shm, sizeof(*cur));
 	d->budget_ms -= ms_since(&t0);
 	return next;
 }
@@ -455,14 +505,17 @@ static void lookup_in_root(struct discovery *d, int pid, char *const *paths, con
 			d->t->lookup_timeouts++;
 			break;
 		}
-		hung = lookup_run(d, pid, paths, inos, from, n, fds);
-		if (hung >= n)
+		from = lookup_run(d, pid, paths, inos, from, n, fds, &hung);
+		if (from >= n)
 			break;
+		if (hung >= n)
+			hung = from;	/* not known: give up the first unanswered one */
 		fds[hung] = -3;
 		d->t->lookup_timeouts++;
 		warnx("lookup of '%s' in the mount namespace of pid %d did not finish in time: "
 		      "abandoned", text_esc(esc, sizeof(esc), paths[hung]), pid);
-		from = hung + 1;
+		while (from < n && fds[from] == -3)
+			from++;
 	}
 }
 
