@@ -814,6 +814,7 @@ int netns_discover(struct topo *t)
 	struct stat st1;
 	struct dirent *de;
 	long self, host = -1;
+	uint64_t own_mntns = 0;
 	DIR *proc;
 
 	raise_nofile();
@@ -835,14 +836,22 @@ int netns_discover(struct topo *t)
 		d.exe_ino = st1.st_ino;
 	}
 	/* The host's mount namespace is PID 1's; where that is unreadable, ours. */
-	if (!stat("/proc/1/ns/mnt", &st1) || !stat("/proc/self/ns/mnt", &st1))
-		d.host_mntns = st1.st_ino;
+	if (!stat("/proc/self/ns/mnt", &st1))
+		own_mntns = st1.st_ino;
+	d.host_mntns = !stat("/proc/1/ns/mnt", &st1) ? st1.st_ino : own_mntns;
 	/* The host is PID 1's namespace; where that is unreadable, our own. */
 	if (!stat("/proc/1/ns/net", &st1))
 		host = nsmap_get(&d.map, st1.st_dev, st1.st_ino);
-	scan_run_netns(&d, "/run/netns");
-	if (var_run_differs())
-		scan_run_netns(&d, "/var/run/netns");
+	if (own_mntns == d.host_mntns) {	/* else PID 1's mountinfo names them */
+		scan_run_netns(&d, "/run/netns");
+		if (var_run_differs())
+			scan_run_netns(&d, "/var/run/netns");
+	} else {
+		char self_pid[16];
+
+		snprintf(self_pid, sizeof(self_pid), "%d", (int)d.self);
+		note_mntns(&d, self_pid);
+	}
 
 	proc = opendir("/proc");
 	if (!proc) {
@@ -865,12 +874,7 @@ int netns_discover(struct topo *t)
 	closedir(proc);
 
 	/* bind mounts: the host's mount namespace (through our own root) first, then the rest */
-	{
-		struct stat own;
-
-		if (!stat("/proc/self/ns/mnt", &own) && own.st_ino == d.host_mntns)
-			scan_mountinfo(&d, d.self, d.host_mntns, 1);
-	}
+	scan_mountinfo(&d, own_mntns == d.host_mntns ? d.self : 1, d.host_mntns, 1);
 	for (size_t k = 0; k < d.nmntns; k++)
 		scan_mountinfo(&d, d.mntns[k].pid, d.mntns[k].ino, 0);
 
