@@ -23,18 +23,10 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vethmap.h"
@@ -269,260 +261,10 @@ static void add_name(struct discovery *d, long i, const char *path, uint64_t mnt
 	d->names_total++;
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)ts_diff_ms(t0, &now);
-}
-
-#define LOOKUP_BATCH 64	/* results per message (SCM_RIGHTS takes up to 253 fds) */
-#define HAS_FD 0x80000000u	/* in a result's index: an fd comes with it */
-
-/* In the child: n results (index, HAS_FD when an fd comes along) and their fds. */
-static void send_batch(int sock, uint32_t *idx, size_t n, const int *fds, size_t nfds)
-{
-	union {
-		char buf[CMSG_SPACE(LOOKUP_BATCH * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { idx, n * sizeof(*idx) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (!n)
-		return;
-	if (nfds) {
-		struct cmsghdr *c;
-
-		memset(u.buf, 0, sizeof(u.buf));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
-}
-
-/*
- * The child's whole life: walk each path inside P's root (never out of it, never through
- * a magic link, never following a final symlink) to an O_PATH fd; only a file on nsfs
- * with the inode the mount table named is then really opened (reopening our own
- * /proc/self/fd/N), from cached attributes so that nothing can stall the check.  Results
- * go back in batches; *cur always holds the index being looked up, so that the parent
- * knows which lookup hung.  Paths marked -3 in fds (abandoned before) are not tried
- * again.  It holds nothing of ours: every other descriptor is closed first.
- */
-static _Noreturn void lookup_child(int sock, int pid, char *const *paths, const uint64_t *inos,
-				   const int *marks, volatile uint32_t *cur, dev_t nsfs_dev,
-				   size_t from, size_t n)
-{
-	uint32_t idx[LOOKUP_BATCH];
-	int fds[LOOKUP_BATCH];
-	size_t nidx = 0, nfds = 0;
-	char root_path[64];
-	int root;
-
-	if (sock != 3 && dup2(sock, 3) < 0)
-		_exit(1);
-	close_range(4, ~0U, 0);
-	snprintf(root_path, sizeof(root_path), "/proc/%d/root", pid);
-	root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		_exit(2);
-	for (size_t i = from; i < n; i++) {
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
-					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		struct statx stx;
-		int pfd, fd = -1;
-
-		if (marks[i] == -3)
-			continue;
-		*cur = (uint32_t)i;
-		pfd = (int)syscall(SYS_openat2, root, paths[i], &how, sizeof(how));
-		if (pfd >= 0 &&
-		    !statx(pfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) &&
-		    makedev(stx.stx_dev_major, stx.stx_dev_minor) == nsfs_dev &&
-		    stx.stx_ino == inos[i]) {
-			char self[64];
-
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-			fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		}
-		if (pfd >= 0)
-			close(pfd);
-		idx[nidx++] = (uint32_t)i | (fd >= 0 ? HAS_FD : 0);
-		if (fd >= 0)
-			fds[nfds++] = fd;
-		if (nidx == LOOKUP_BATCH) {
-			send_batch(3, idx, nidx, fds, nfds);
-			while (nfds)
-				close(fds[--nfds]);
-			nidx = 0;
-		}
-	}
-	send_batch(3, idx, nidx, fds, nfds);
-	_exit(0);
-}
-
-/*
- * One child for paths[from..n): results into fds.  Returns the first index without an
- * answer: n when the child finished; else the child did not finish before the deadline
- * (it is then killed and abandoned, never waited for) and *hung is the index of the
- * lookup it was stuck in, or n when that is unknown.
- */
-static size_t lookup_run(struct discovery *d, int pid, char *const *paths, const uint64_t *inos,
-			 size_t from, size_t n, int *fds, size_t *hung)
-{
-	long limit = d->budget_ms < LOOKUP_TIMEOUT_MS ? d->budget_ms : LOOKUP_TIMEOUT_MS;
-	size_t next = from;	/* the first path without an answer */
-	volatile uint32_t *cur;
-	void *shm;
-	struct timespec t0;
-	int sv[2], status, timed_out = 0;
-	pid_t child;
-
-	*hung = n;
-	shm = mmap(NULL, sizeof(*cur), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shm == MAP_FAILED) {
-		open_failed(d, ENOMEM, 0);
-		return n;
-	}
-	cur = shm;
-	*cur = UINT32_MAX;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		open_failed(d, errno, 0);
-		munmap(shm, sizeof(*cur));
-		return n;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	child = fork();
-	if (child < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		munmap(shm, sizeof(*cur));
-		if (!d->t->incomplete_reason[0])
-			copy_str(d->t->incomplete_reason, sizeof(d->t->incomplete_reason),
-				 "cannot fork for lookups");
-		return n;
-	}
-	if (!child) {
-		close(sv[0]);
-		lookup_child(sv[1], pid, paths, inos, fds, cur, d->nsfs_dev, from, n);
-	}
-	close(sv[1]);
-	for (;;) {
-		union {
-			char buf[CMSG_SPACE(LOOKUP_BATCH * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		uint32_t idx[LOOKUP_BATCH];
-		struct iovec iov = { idx, sizeof(idx) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-				     .msg_controllen = sizeof(u.buf) };
-		struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
-		long left = limit - ms_since(&t0);
-		int got_fds[LOOKUP_BATCH];
-		size_t ngot = 0, used = 0;
-		struct cmsghdr *c;
-		ssize_t got;
-
-		got = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
-			if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-				timed_out = 1;
-				break;
-			}
-			continue;
-		}
-		if (got <= 0)
-			break;		/* the child is done (or died) */
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-				for (size_t j = 0; j < k && ngot < LOOKUP_BATCH; j++)
-					memcpy(&got_fds[ngot++], CMSG_DATA(c) + j * sizeof(int),
-					       sizeof(int));
-			}
-		for (size_t j = 0; j < (size_t)got / sizeof(*idx); j++) {
-			size_t i = idx[j] & ~HAS_FD;
-			int fd = -1;
-
-			if (idx[j] & HAS_FD)
-				fd = used < ngot ? got_fds[used++] : -2;	/* -2: MSG_CTRUNC */
-			if (i < next || i >= n || fds[i] == -3) {
-				if (fd >= 0)
-					close(fd);
-				continue;
-			}
-			fds[i] = fd;
-			next = i + 1;
-		}
-		while (used < ngot)
-			close(got_fds[used++]);
-	}
-	close(sv[0]);
-	if (timed_out) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, WNOHANG);	/* a stuck one is left to init */
-		if (*cur >= next && *cur < n)
-			*hung = *cur;
-	} else {
-		waitpid(child, &status, 0);
-		next = n;
-	}
-	munmap(shm, sizeof(*cur));
-	d->budget_ms -= ms_since(&t0);
-	return next;
-}
-
-/*
- * Look paths up inside P's root, in children under a deadline: fds[i] gets the opened
- * nsfs file of paths[i] (checked in the child: see lookup_child), -1 when there is none, -2 when it could not be received (out of
- * descriptors), -3 when its lookup was abandoned or never tried (deadline, budget).  A
- * lookup that hangs costs one LOOKUP_TIMEOUT_MS, and the paths after it are tried in a
- * new child, while the whole scan's LOOKUP_BUDGET_MS lasts.
- */
-static void lookup_in_root(struct discovery *d, int pid, char *const *paths, const uint64_t *inos,
-			   size_t n, int *fds)
-{
-	size_t from = 0;
-
-	while (from < n) {
-		size_t hung;
-		char esc[512];
-
-		if (d->budget_ms <= 0) {
-			for (size_t k = from; k < n; k++)
-				fds[k] = -3;
-			warnx("no time left for %zu lookups in the mount namespace of pid %d",
-			      n - from, pid);
-			d->t->lookup_timeouts++;
-			break;
-		}
-		from = lookup_run(d, pid, paths, inos, from, n, fds, &hung);
-		if (from >= n)
-			break;
-		if (hung >= n)
-			hung = from;	/* not known: give up the first unanswered one */
-		fds[hung] = -3;
-		d->t->lookup_timeouts++;
-		warnx("lookup of '%s' in the mount namespace of pid %d did not finish in time: "
-		      "abandoned", text_esc(esc, sizeof(esc), paths[hung]), pid);
-		while (from < n && fds[from] == -3)
-			from++;
-	}
-}
-
 /*
  * nsfs bind mounts of network namespaces in one mount namespace, read from P's mountinfo.
  * A mount whose namespace is already known needs no lookup at all (the line names its
- * inode); the others are looked up inside P's root (lookup_in_root), unless they sit
+ * inode); the others are looked up inside P's root (ns_lookup), unless they sit
  * below a filesystem a lookup must not enter.
  */
 static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int host)
@@ -592,8 +334,18 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 	fds = xmalloc((npend ? npend : 1) * sizeof(*fds));
 	for (size_t k = 0; k < npend; k++)
 		fds[k] = -1;
-	if (npend)
-		lookup_in_root(d, pid, pend, pend_ino, npend, fds);
+	if (npend) {
+		struct ns_lookup l = { .pid = pid, .paths = pend, .inos = pend_ino, .n = npend,
+				       .nsfs_dev = d->nsfs_dev, .fds = fds, .budget_ms = &d->budget_ms };
+
+		ns_lookup(&l);
+		d->t->lookup_timeouts += l.timeouts;
+		if (l.err)
+			open_failed(d, l.err, 0);
+		if (l.err && !d->t->incomplete_reason[0])
+			copy_str(d->t->incomplete_reason, sizeof(d->t->incomplete_reason),
+				 "cannot start lookups");
+	}
 	for (size_t k = 0; k < npend; k++) {
 		long i = -1;
 

@@ -221,6 +221,20 @@ int topo_incomplete(const struct topo *t);
 void ns_add_mount(struct topo *t, size_t ns, const char *path, uint64_t mntns, int pid,
 		  int host);
 
+/* nslookup.c: nsfs files looked up inside another process's root, under a deadline */
+struct ns_lookup {
+	int pid;			/* whose root */
+	char *const *paths;		/* mountpoints, as its mount table names them */
+	const uint64_t *inos;		/* the nsfs inode each must have */
+	size_t n;
+	dev_t nsfs_dev;
+	int *fds;			/* out: file, -1 none, -2 lost (descriptors), -3 abandoned */
+	long *budget_ms;		/* in/out: time left for all lookups of the scan */
+	unsigned long timeouts;		/* out: lookups abandoned */
+	int err;			/* out: errno when a child could not be started */
+};
+void ns_lookup(struct ns_lookup *l);
+
 /* netns.c: discovery and entering */
 int netns_discover(struct topo *t);
 int netns_enter(int fd, int *saved);
