@@ -262,6 +262,33 @@ static void add_name(struct discovery *d, long i, const char *path, uint64_t mnt
 }
 
 /*
+ * Is namespace ino still mounted at path in P's mount table?  Asked only after its
+ * lookup failed: a mount that went away meanwhile (or a process that exited) was not
+ * missed, it is gone.
+ */
+static int still_mounted(int pid, const char *path, uint64_t ino)
+{
+	char file[64], *line = NULL;
+	size_t cap = 0, lines = 0;
+	int found_it = 0;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/mountinfo", pid);
+	f = fopen(file, "re");
+	if (!f)
+		return 0;
+	while (!found_it && getline(&line, &cap, f) > 0 && ++lines <= MOUNTINFO_LINES_MAX) {
+		struct mnt_entry e;
+
+		found_it = !mountinfo_parse(line, &e) && e.net_ino == ino &&
+			   !strcmp(e.mountpoint, path);
+	}
+	free(line);
+	fclose(f);
+	return found_it;
+}
+
+/*
  * nsfs bind mounts of network namespaces in one mount namespace, read from P's mountinfo.
  * A mount whose namespace is already known needs no lookup at all (the line names its
  * inode); the others are looked up inside P's root (ns_lookup), unless they sit
@@ -360,7 +387,7 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 			open_failed(d, EMFILE, pend_ino[k]);
 		else if (fds[k] == -3)
 			missed(d, pend_ino[k], "lookup deadline");
-		else
+		else if (still_mounted(pid, pend[k], pend_ino[k]))
 			missed(d, pend_ino[k], "mount not reachable inside its root");
 	}
 	free(fds);
