@@ -808,9 +808,12 @@ int db_list_scans(sqlite3 *db, int json)
 
 			printf("%-6lld %-24s %-20s", sqlite3_column_int64(st, 0), col_text(st, 1),
 			       text_esc(host, sizeof(host), col_text(st, 2)));
-			printf(" %8.1fms %6lld %6lld %6lld %10lld\n", sqlite3_column_double(st, 3),
+			printf(" %8.1fms %6lld %6lld %6lld %10lld", sqlite3_column_double(st, 3),
 			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
 			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
+			if (sqlite3_column_int(st, 8))
+				printf("  incomplete (%lld missed)", sqlite3_column_int64(st, 9));
+			putchar('\n');
 		}
 		n++;
 	}

@@ -272,6 +272,8 @@ check_eq "fds: stored, marked incomplete" "1|$(jqv "$TMP/low.json" .scan.missed)
 	"$(sqlite3 "$DB" 'SELECT incomplete, missed FROM scan ORDER BY id DESC LIMIT 1')"
 check_eq "fds: vethmap scans --json says incomplete" true \
 	"$("$VETHMAP" scans --db "$DB" --json | jq -r '.[-1].incomplete')"
+check "fds: vethmap scans says incomplete" \
+	bash -c "'$VETHMAP' scans --db '$DB' | tail -n 1 | grep -qE 'incomplete \([0-9]+ missed\)$'"
 # the dumps that failed for want of descriptors
 DE=$(jqv "$TMP/low.json" '[.netns[] | select(.dump_error)] | length')
 if [ "${DE:-0}" -ge 1 ]; then
