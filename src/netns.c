@@ -128,27 +128,35 @@ static void open_failed(struct discovery *d, int err, uint64_t ino)
  * Take ownership of fd (an open nsfs file) if it is a network namespace we have not
  * seen; return the namespace's index, or -1 (fd closed) if it is not a netns.
  */
-static long adopt_fd(struct discovery *d, int fd)
+static long adopt_stat(struct discovery *d, int fd, const struct stat *st0)
 {
-	struct stat st;
+	struct stat st1;
+	const struct stat *st = st0 ? st0 : &st1;
 	long i;
 
-	if (fstat(fd, &st) || (d->nsfs_dev && st.st_dev != d->nsfs_dev) || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+	if ((!st0 && fstat(fd, &st1)) || (d->nsfs_dev && st->st_dev != d->nsfs_dev) ||
+	    ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
 		close(fd);
 		return -1;
 	}
-	i = nsmap_get(&d->map, st.st_dev, st.st_ino);
+	i = nsmap_get(&d->map, st->st_dev, st->st_ino);
 	if (i >= 0) {
 		close(fd);
 		return i;
 	}
 	if ((d->map.used + 1) * 2 > d->map.cap)
 		nsmap_grow(&d->map);
-	i = (long)topo_add_ns(d->t, st.st_dev, st.st_ino);
+	i = (long)topo_add_ns(d->t, st->st_dev, st->st_ino);
 	d->t->ns[i].fd = fd;
-	d->map.slot[nsmap_pos(&d->map, st.st_dev, st.st_ino)] = i;
+	d->map.slot[nsmap_pos(&d->map, st->st_dev, st->st_ino)] = i;
 	d->map.used++;
 	return i;
+}
+
+static long adopt_fd(struct discovery *d, int fd)
+{
+	return adopt_stat(d, fd, NULL);
+
 }
 
 /*
@@ -195,7 +203,7 @@ static long adopt_checked(struct discovery *d, int fd, uint64_t expect)
 		close(fd);
 		return -1;
 	}
-	return adopt_fd(d, fd);
+	return adopt_stat(d, fd, &st);
 }
 
 /*
@@ -288,6 +296,24 @@ static int still_mounted(int pid, const char *path, uint64_t ino)
 	return found_it;
 }
 
+/* The mount being looked up, for mount_got. */
+struct mount_ctx {
+	struct discovery *d;
+	char **paths;
+	const uint64_t *inos;
+	uint64_t mntns;
+	int pid, host;
+};
+
+/* A looked-up nsfs file of mount k, adopted as it arrives. */
+static void mount_got(void *ctx, size_t k, int fd)
+{
+	struct mount_ctx *m = ctx;
+
+	add_name(m->d, adopt_checked(m->d, fd, m->inos[k]), m->paths[k], m->mntns, m->pid,
+		 m->host);
+}
+
 /*
  * nsfs bind mounts of network namespaces in one mount namespace, read from P's mountinfo.
  * A mount whose namespace is already known needs no lookup at all (the line names its
@@ -362,8 +388,10 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 	for (size_t k = 0; k < npend; k++)
 		fds[k] = -1;
 	if (npend) {
+		struct mount_ctx mc = { d, pend, pend_ino, mntns, pid, host };
 		struct ns_lookup l = { .pid = pid, .paths = pend, .inos = pend_ino, .n = npend,
-				       .nsfs_dev = d->nsfs_dev, .fds = fds, .budget_ms = &d->budget_ms };
+				       .nsfs_dev = d->nsfs_dev, .fds = fds, .budget_ms = &d->budget_ms,
+				       .got = mount_got, .ctx = &mc };
 
 		ns_lookup(&l);
 		d->t->lookup_timeouts += l.timeouts;
@@ -374,15 +402,9 @@ static void scan_mountinfo(struct discovery *d, int pid, uint64_t mntns, int hos
 				 "cannot start lookups");
 	}
 	for (size_t k = 0; k < npend; k++) {
-		long i = -1;
-
-		if (fds[k] >= 0)
-			i = adopt_checked(d, fds[k], pend_ino[k]);
-		if (i >= 0) {
-			add_name(d, i, pend[k], mntns, pid, host);
-			continue;
-		}
 		/* the mount table names a namespace that we could not hold */
+		if (fds[k] == -4 && nsmap_get(&d->map, d->nsfs_dev, pend_ino[k]) >= 0)
+			continue;
 		if (fds[k] == -2)
 			open_failed(d, EMFILE, pend_ino[k]);
 		else if (fds[k] == -3)

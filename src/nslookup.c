@@ -217,6 +217,10 @@ static size_t lookup_run(struct ns_lookup *l, size_t from, size_t *hung)
 					close(fd);
 				continue;
 			}
+			if (fd >= 0 && l->got) {
+				l->got(l->ctx, i, fd);	/* while the child goes on */
+				fd = -4;
+			}
 			fds[i] = fd;
 			next = i + 1;
 		}
@@ -242,7 +246,8 @@ static size_t lookup_run(struct ns_lookup *l, size_t from, size_t *hung)
  * Look l->paths up inside the root of process l->pid, in children under a deadline:
  * fds[i] gets the opened nsfs file of paths[i] (checked in the child: see lookup_child),
  * -1 when there is none, -2 when it could not be received (out of descriptors), -3 when
- * its lookup was abandoned or never tried (deadline, budget).  A lookup that hangs costs
+ * its lookup was abandoned or never tried (deadline, budget), -4 when it was handed to
+ * l->got (if set) as soon as it arrived.  A lookup that hangs costs
  * one LOOKUP_TIMEOUT_MS, is counted in l->timeouts and told in one warning line, and the
  * paths after it are tried in a new child, while *l->budget_ms lasts.  fds must hold -1.
  */

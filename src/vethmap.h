@@ -228,7 +228,10 @@ struct ns_lookup {
 	const uint64_t *inos;		/* the nsfs inode each must have */
 	size_t n;
 	dev_t nsfs_dev;
-	int *fds;			/* out: file, -1 none, -2 lost (descriptors), -3 abandoned */
+	int *fds;			/* out: file, -1 none, -2 lost (descriptors), -3 abandoned,
+					   -4 given to got */
+	void (*got)(void *ctx, size_t i, int fd);	/* each file as it comes, or NULL */
+	void *ctx;
 	long *budget_ms;		/* in/out: time left for all lookups of the scan */
 	unsigned long timeouts;		/* out: lookups abandoned */
 	int err;			/* out: errno when a child could not be started */
