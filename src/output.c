@@ -184,6 +184,9 @@ void print_topo(FILE *f, const struct topo *t)
 	if (topo_incomplete(t))
 		fprintf(f, "incomplete: %lu namespaces seen but not held (%s)\n", t->missed,
 			t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
+	if (t->names_dropped || t->mount_lines_dropped)
+		fprintf(f, "dropped: %lu names, %lu mount table lines (bounds)\n", t->names_dropped,
+			t->mount_lines_dropped);
 	if (t->nunres) {
 		fprintf(f, "unresolved:\n");
 		for (size_t u = 0; u < t->nunres; u++) {

@@ -45,9 +45,12 @@ int scan_run(struct topo *t, int want_addrs, int want_containers)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->duration_ms = ts_diff_ms(&t0, &t1);
-	if (topo_incomplete(t))
+	if (topo_incomplete(t) && t->missed)
 		warnx("scan incomplete: %lu namespaces seen but not held (%s)", t->missed,
 		      t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
+	else if (topo_incomplete(t))
+		warnx("scan incomplete: %s", t->incomplete_reason[0] ? t->incomplete_reason :
+		      "lookup deadline");
 	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
 		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
 	return 0;
