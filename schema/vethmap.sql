@@ -1,4 +1,4 @@
--- vethmap database schema, version 1.
+-- vethmap database schema, version 2 (db.c upgrades version 1 files when it first writes).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 1;              -- schema version, for migrations
+PRAGMA user_version = 2;              -- schema version, for migrations
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -17,7 +17,15 @@ CREATE TABLE scan (
     n_ifaces     INTEGER NOT NULL,
     n_edges      INTEGER NOT NULL,
     n_unresolved INTEGER NOT NULL,
-    version      TEXT    NOT NULL         -- vethmap version that wrote it
+    version      TEXT    NOT NULL,        -- vethmap version that wrote it
+    -- since version 2: a scan that could not hold everything it saw is stored, marked
+    incomplete   INTEGER NOT NULL DEFAULT 0,  -- 1: not the whole host (see reason)
+    missed       INTEGER NOT NULL DEFAULT 0,  -- namespaces seen but not held
+    incomplete_reason TEXT,               -- 'out of file descriptors', 'lookup deadline', ...
+    names_dropped INTEGER NOT NULL DEFAULT 0, -- names beyond the bounds (64 per netns, 4096)
+    mount_lines_dropped INTEGER NOT NULL DEFAULT 0, -- mountinfo lines beyond 10000 per mntns
+    mounts_skipped INTEGER NOT NULL DEFAULT 0, -- nsfs mounts below FUSE/NFS/...: not looked up
+    lookup_timeouts INTEGER NOT NULL DEFAULT 0 -- mount namespaces whose lookups were abandoned
 );
 
 CREATE TABLE netns (
@@ -26,16 +34,31 @@ CREATE TABLE netns (
     dev      INTEGER NOT NULL,
     is_host  INTEGER NOT NULL,            -- 1 for the host's namespace
     via      TEXT    NOT NULL,            -- how found: proc,task,fd,mount,self
+    dump_error INTEGER NOT NULL DEFAULT 0, -- errno of its failed link dump, 0 = none (v2)
+    names_dropped INTEGER NOT NULL DEFAULT 0, -- its names not kept (v2)
     PRIMARY KEY (scan_id, inode)
 ) WITHOUT ROWID;
 
-CREATE TABLE netns_name (                 -- nsfs bind-mount paths (/run/netns/x, ...)
+CREATE TABLE netns_name (                 -- display names: host paths (/run/netns/x), and
+                                          -- 'pid P:PATH' for a mount seen only in P's mount
+                                          -- namespace (never an identity)
     scan_id  INTEGER NOT NULL,
     inode    INTEGER NOT NULL,
     name     TEXT    NOT NULL,
     FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 );
 CREATE INDEX netns_name_by_name ON netns_name(name);
+
+CREATE TABLE netns_mount (                -- where each name comes from (v2)
+    scan_id  INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,
+    path     TEXT    NOT NULL,            -- mountpoint inside that mount namespace
+    mntns    INTEGER NOT NULL,            -- inode of the mount namespace
+    pid      INTEGER NOT NULL,            -- a process of it (0 for the host's)
+    host     INTEGER NOT NULL,            -- 1: the host's mount namespace
+    FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+);
+CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);
 
 CREATE TABLE netns_pid (                  -- processes and threads in the namespace
     scan_id  INTEGER NOT NULL,

@@ -359,6 +359,77 @@ static void rule_netns_leaked(struct audit *a)
 	}
 }
 
+/* netns-dump-failed: a namespace whose interfaces are unknown because its dump failed. */
+static void rule_netns_dump_failed(struct audit *a)
+{
+	const struct topo *t = a->t;
+
+	for (size_t n = 0; n < t->nns; n++) {
+		const struct netns *ns = &t->ns[n];
+		struct finding *f;
+		char nb[32];
+
+		if (!ns->dump_error)
+			continue;
+		f = add(a, "netns-dump-failed", SEV_ERROR,
+			"the interfaces of namespace %s are unknown: its dump failed (%s)",
+			topo_ns_label(t, n, nb, sizeof(nb)), strerror(ns->dump_error));
+		addf(&f->objects, "netns:%llu", (unsigned long long)ns->ino);
+		addf(&f->evidence, "errno=%d", ns->dump_error);
+		addf(&f->evidence, "error=%s", strerror(ns->dump_error));
+	}
+}
+
+/*
+ * netns-name-foreign: a name that looks like an ip netns name (/run/netns/NAME) but was
+ * seen only in another mount namespace: anyone can make one, to pass for NAME.
+ */
+static void rule_netns_name_foreign(struct audit *a)
+{
+	const struct topo *t = a->t;
+
+	for (size_t n = 0; n < t->nns; n++) {
+		const struct netns *ns = &t->ns[n];
+
+		for (size_t k = 0; k < ns->nmounts; k++) {
+			const struct nsmount *m = &ns->mounts[k];
+			struct finding *f;
+			char nb[32];
+
+			if (m->host || (strncmp(m->path, "/run/netns/", 11) &&
+					strncmp(m->path, "/var/run/netns/", 15)))
+				continue;
+			f = add(a, "netns-name-foreign", SEV_WARNING,
+				"namespace %s is mounted at %s in the mount namespace of pid %d, not "
+				"the host's: not an ip netns name", topo_ns_label(t, n, nb, sizeof(nb)),
+				m->path, m->pid);
+			addf(&f->objects, "netns:%llu", (unsigned long long)ns->ino);
+			addf(&f->evidence, "path=%s", m->path);
+			addf(&f->evidence, "mntns=%llu", (unsigned long long)m->mntns);
+			addf(&f->evidence, "pid=%d", m->pid);
+		}
+	}
+}
+
+/* scan-incomplete: the snapshot is not the whole host. */
+static void rule_scan_incomplete(struct audit *a)
+{
+	const struct topo *t = a->t;
+	struct finding *f;
+
+	if (!topo_incomplete(t))
+		return;
+	f = add(a, "scan-incomplete", SEV_ERROR,
+		"the scan is incomplete: %lu namespaces seen but not held (%s)", t->missed,
+		t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
+	addf(&f->objects, "scan:%lld", t->scan_id);
+	addf(&f->evidence, "missed=%lu", t->missed);
+	addf(&f->evidence, "reason=%s", t->incomplete_reason[0] ? t->incomplete_reason :
+	     "lookup deadline");
+	addf(&f->evidence, "lookup_timeouts=%lu", t->lookup_timeouts);
+	addf(&f->evidence, "mount_lines_dropped=%lu", t->mount_lines_dropped);
+}
+
 /*
  * A bridge domain: the bridge, its ports and the veth peers of its ports, the interfaces
  * that talk over it.  Each member is one key (a MAC or an address) of one interface.
@@ -585,6 +656,8 @@ void audit_run(const struct topo *t, struct findings *out)
 		if (t->edges[e].type == EDGE_BRIDGE)
 			intv_add(&a.ports[t->edges[e].b], (int)t->edges[e].a);
 
+	rule_scan_incomplete(&a);
+	rule_netns_dump_failed(&a);
 	rule_veth_unresolved(&a);
 	rule_link_unresolved(&a);
 	rule_veth_pairs(&a, 1);
@@ -594,6 +667,7 @@ void audit_run(const struct topo *t, struct findings *out)
 	rule_host_veth(&a);
 	rule_bridge_empty(&a);
 	rule_netns_leaked(&a);
+	rule_netns_name_foreign(&a);
 	rule_duplicates(&a, 0);
 	rule_duplicates(&a, 1);
 	rule_host_net(&a);

@@ -107,6 +107,13 @@ int cmd_diff(int argc, char **argv)
 	topo_init(&b);
 	if (!db_load(db, id[0], &a) && !db_load(db, id[1], &b)) {
 		diff_topos(&a, &b, &ch);
+		/* what an incomplete scan lacks is not gone: say so once per side */
+		if (topo_incomplete(&a))
+			warnx("scan %lld is incomplete (%s): its namespaces may be missing", a.scan_id,
+			      a.incomplete_reason[0] ? a.incomplete_reason : "lookup deadline");
+		if (topo_incomplete(&b))
+			warnx("scan %lld is incomplete (%s): namespaces missing from it may still exist",
+			      b.scan_id, b.incomplete_reason[0] ? b.incomplete_reason : "lookup deadline");
 		pr_init(&p, stdout, json);
 		print_changes(&p, &ch, id[0], id[1]);
 		rc = finish_stdout() ? 1 : exit_code && ch.n ? 1 : 0;

@@ -1,7 +1,8 @@
 /*
  * cmd_scan.c implements 'vethmap scan': scan the host, store the snapshot, print it.
  * The snapshot is stored before anything is printed, so a reader that goes away
- * ('vethmap scan | head') never costs the snapshot.
+ * ('vethmap scan | head') never costs the snapshot.  An incomplete scan (see scan.c) is
+ * still stored and printed, marked incomplete, and the exit status is 1.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -59,7 +60,7 @@ int cmd_scan(int argc, char **argv)
 		json_topo(stdout, &t);
 	else
 		print_topo(stdout, &t);
-	rc = finish_stdout() ? 1 : 0;
+	rc = finish_stdout() || topo_incomplete(&t) ? 1 : 0;
 out:
 	topo_release(&t);
 	db_close(db);

@@ -103,6 +103,10 @@ static void print_scans(struct pr *p, const struct scan_info *v, size_t n)
 		pr_int(p, PR_ANY, "interfaces", " %6s", v[i].n_ifaces);
 		pr_int(p, PR_ANY, "edges", " %6s", v[i].n_edges);
 		pr_int(p, PR_ANY, "unresolved", " %10s", v[i].n_unresolved);
+		pr_bool(p, PR_JSON, "incomplete", NULL, v[i].incomplete);
+		pr_int(p, PR_JSON, "missed", NULL, v[i].missed);
+		if (v[i].incomplete)
+			pr_int(p, PR_TEXT, NULL, "  incomplete (%s missed)", v[i].missed);
 		pr_close_object(p);
 		pr_text(p, "\n");
 	}

@@ -20,7 +20,7 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema_sql[] = {
 #include "schema.inc"
@@ -341,12 +341,14 @@ static unsigned via_parse(const char *s)
 	return via;
 }
 
-enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_COUNT };
+enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
-	" version) VALUES (?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns VALUES (?,?,?,?,?)",
+	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
+	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped)"
+	" VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
 	"INSERT INTO netns_pid VALUES (?,?,?)",
 	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -354,7 +356,36 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
 	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 };
+
+/*
+ * Version 1 files get version 2's columns and table when first written to (in the
+ * writer's transaction).  Mirrors schema/vethmap.sql; readers of a version 1 file use
+ * the old columns (schema_version).
+ */
+static const char migrate_v2[] =
+	"ALTER TABLE scan ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scan ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scan ADD COLUMN incomplete_reason TEXT;"
+	"ALTER TABLE scan ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scan ADD COLUMN mount_lines_dropped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scan ADD COLUMN mounts_skipped INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE scan ADD COLUMN lookup_timeouts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE netns ADD COLUMN dump_error INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE netns ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE netns_mount (scan_id INTEGER NOT NULL, inode INTEGER NOT NULL,"
+	" path TEXT NOT NULL, mntns INTEGER NOT NULL, pid INTEGER NOT NULL, host INTEGER NOT NULL,"
+	" FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE);"
+	"CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);"
+	"PRAGMA user_version = 2;";
+
+static long long schema_version(sqlite3 *db)
+{
+	long long v = 0;
+
+	return int_query(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
+}
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
 static const char *nz(const char *s)
@@ -371,8 +402,14 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		long long ino = (long long)n->ino;
 
 		via_text(n->via, via, sizeof(via));
-		if (run(db, st[S_NS], "iiiis", id, ino, (long long)n->dev, (long long)n->is_host, via))
+		if (run(db, st[S_NS], "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
+			(long long)n->dump_error, (long long)n->names_dropped))
 			return -1;
+		for (size_t k = 0; k < n->nmounts; k++)
+			if (run(db, st[S_MOUNT], "iisiii", id, ino, n->mounts[k].path,
+				(long long)n->mounts[k].mntns, (long long)n->mounts[k].pid,
+				(long long)n->mounts[k].host))
+				return -1;
 		for (size_t k = 0; k < n->names.n; k++)
 			if (run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
 				return -1;
@@ -462,12 +499,19 @@ long long db_store(sqlite3 *db, struct topo *t)
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
+	if (schema_version(db) < 2 && sqlite3_exec(db, migrate_v2, NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "upgrade to schema version 2");
+		goto out;
+	}
 	for (int i = 0; i < S_COUNT; i++)
 		if (prep(db, &st[i], insert_sql[i]))
 			goto out;
-	if (run(db, st[S_SCAN], "ssdiiiis", t->host, t->started, t->duration_ms,
+	if (run(db, st[S_SCAN], "ssdiiiisiisiiii", t->host, t->started, t->duration_ms,
 		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
-		VETHMAP_VERSION))
+		VETHMAP_VERSION, (long long)topo_incomplete(t), (long long)t->missed,
+		t->incomplete_reason[0] ? t->incomplete_reason : NULL, (long long)t->names_dropped,
+		(long long)t->mount_lines_dropped, (long long)t->mounts_skipped,
+		(long long)t->lookup_timeouts))
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
 	if (store_rows(db, st, t, id))
@@ -551,10 +595,13 @@ static long if_by_key(const struct topo *t, long long ino, long long ifindex)
 	return ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, (int)ifindex);
 }
 
-static int load_rows(sqlite3 *db, long long id, struct topo *t)
+static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 {
-	static const char *const sql[] = {
-		"SELECT inode, dev, is_host, via FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode",
+	const char *sql[] = {
+		v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped FROM netns"
+		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : "SELECT inode, dev, is_host, via, 0, 0 FROM netns WHERE scan_id=?1"
+		     " ORDER BY is_host DESC, inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
@@ -565,6 +612,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
 		" network_mode, containerd_namespace, sandbox, host_network FROM container"
 		" WHERE scan_id=?1 ORDER BY name, id",
+		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
+		     " ORDER BY rowid"
+		   : "SELECT 0 WHERE 0",
 	};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
@@ -583,6 +633,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 				ns = (long)topo_add_ns(t, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)ino);
 				t->ns[ns].is_host = sqlite3_column_int(st, 2);
 				t->ns[ns].via = via_parse(col_text(st, 3));
+				t->ns[ns].dump_error = sqlite3_column_int(st, 4);
+				t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
 				break;
 			case 1:
 				if (ns >= 0)
@@ -665,6 +717,23 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 				c->host_net = sqlite3_column_int(st, 12);
 				break;
 			}
+			case 8: {
+				struct netns *n;
+				struct nsmount *m;
+
+				if (ns < 0)
+					break;
+				/* the names were loaded from netns_name: only where they come from */
+				n = &t->ns[ns];
+				n->mounts = grow(n->mounts, &n->mounts_alloc, n->nmounts + 1,
+						 sizeof(*n->mounts));
+				m = &n->mounts[n->nmounts++];
+				m->path = xstrdup(col_text(st, 1));
+				m->mntns = (uint64_t)sqlite3_column_int64(st, 2);
+				m->pid = sqlite3_column_int(st, 3);
+				m->host = sqlite3_column_int(st, 4);
+				break;
+			}
 			}
 		}
 		sqlite3_finalize(st);
@@ -679,7 +748,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 int db_load(sqlite3 *db, long long id, struct topo *t)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, v2;
 
 	if (!id) {
 		id = db_latest(db);
@@ -690,8 +759,12 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 			return -1;
 		}
 	}
-	if (sqlite3_prepare_v2(db, "SELECT host, started, duration_ms FROM scan WHERE id=?", -1,
-			       &st, NULL) != SQLITE_OK)
+	v2 = schema_version(db) >= 2;
+	if (sqlite3_prepare_v2(db, v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
+			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
+			       " incomplete FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0 FROM scan"
+			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -699,6 +772,14 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		copy_str(t->host, sizeof(t->host), col_text(st, 0));
 		copy_str(t->started, sizeof(t->started), col_text(st, 1));
 		t->duration_ms = sqlite3_column_double(st, 2);
+		t->missed = (unsigned long)sqlite3_column_int64(st, 3);
+		copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), col_text(st, 4));
+		t->names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
+		t->mount_lines_dropped = (unsigned long)sqlite3_column_int64(st, 6);
+		t->mounts_skipped = (unsigned long)sqlite3_column_int64(st, 7);
+		t->lookup_timeouts = (unsigned long)sqlite3_column_int64(st, 8);
+		if (sqlite3_column_int(st, 9) && !topo_incomplete(t))
+			copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "incomplete");
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);
@@ -710,7 +791,7 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		return db_fail(db, "read");
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
-	rc = load_rows(db, id, t);
+	rc = load_rows(db, id, t, v2);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }
@@ -724,8 +805,11 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT id, started, host, duration_ms, n_netns, n_ifaces,"
-			       " n_edges, n_unresolved FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, schema_version(db) >= 2 ?
+			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
+			       " n_unresolved, incomplete, missed FROM scan ORDER BY id" :
+			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
+			       " n_unresolved, 0, 0 FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct scan_info *s;
@@ -740,6 +824,8 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 		s->n_ifaces = sqlite3_column_int64(st, 5);
 		s->n_edges = sqlite3_column_int64(st, 6);
 		s->n_unresolved = sqlite3_column_int64(st, 7);
+		s->incomplete = sqlite3_column_int(st, 8);
+		s->missed = sqlite3_column_int64(st, 9);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

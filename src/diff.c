@@ -5,7 +5,8 @@
  * names.  Namespaces are matched in tiers, each over what is still unmatched: the host's
  * namespace with the host's; then namespaces sharing a container (engine, pod, name), so
  * a container that restarted in a new namespace keeps its namespace object; then
- * namespaces sharing a bind-mount name; last, namespaces that have neither, by inode (so
+ * namespaces sharing a bind-mount name of the host's mount namespace (a name seen only in
+ * another mount namespace, "pid P:PATH", is no identity); last, the others by inode (so
  * those can only appear or vanish).  Interfaces are matched by (matched namespace, name),
  * edges by type and matched ends (a veth's ends in either order), containers by (engine,
  * pod namespace, pod, name).
@@ -346,6 +347,8 @@ static struct ns_name *free_names(const struct side *s, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < t->nns; i++)
 		for (size_t k = 0; k < t->ns[i].names.n && ns_free(s, (long)i); k++) {
+			if (!ns_name_is_host(t->ns[i].names.v[k]))
+				continue;	/* seen in another mount namespace: no identity */
 			v = grow(v, &alloc, *n + 1, sizeof(*v));
 			v[*n].name = t->ns[i].names.v[k];
 			v[(*n)++].ns = i;
@@ -379,16 +382,25 @@ static void match_names(struct side *a, struct side *b)
 	free(vb);
 }
 
-/* Namespaces with neither containers nor names: the same only when the inode is. */
+static size_t host_names(const struct netns *n)
+{
+	size_t c = 0;
+
+	for (size_t k = 0; k < n->names.n; k++)
+		c += (size_t)ns_name_is_host(n->names.v[k]);
+	return c;
+}
+
+/* Namespaces with neither containers nor host names: the same only when the inode is. */
 static void match_inodes(struct side *a, struct side *b)
 {
 	for (size_t i = 0; i < a->t->nns; i++) {
 		long y;
 
-		if (!ns_free(a, (long)i) || a->nctrs[i] || a->t->ns[i].names.n)
+		if (!ns_free(a, (long)i) || a->nctrs[i] || host_names(&a->t->ns[i]))
 			continue;
 		y = topo_find_ns(b->t, 0, a->t->ns[i].ino);
-		if (ns_free(b, y) && !b->nctrs[y] && !b->t->ns[y].names.n)
+		if (ns_free(b, y) && !b->nctrs[y] && !host_names(&b->t->ns[y]))
 			pair_ns(a, b, i, (size_t)y);
 	}
 }
@@ -455,8 +467,9 @@ static void diff_netns(const struct side *a, const struct side *b, struct change
 		const struct netns *n = &b->t->ns[j], *o;
 
 		if (b->ns_match[j] < 0) {
-			add(out, '+', "netns", ns_obj(b, j, obj, sizeof(obj)), "inode %llu",
-			    (unsigned long long)n->ino);
+			add(out, '+', "netns", ns_obj(b, j, obj, sizeof(obj)), "inode %llu%s%s",
+			    (unsigned long long)n->ino, n->dump_error ? ", dump failed: " : "",
+			    n->dump_error ? strerror(n->dump_error) : "");
 			continue;
 		}
 		o = &a->t->ns[b->ns_match[j]];
@@ -471,6 +484,10 @@ static void diff_netns(const struct side *a, const struct side *b, struct change
 		name_set(n, y, sizeof(y));
 		if (strcmp(x, y))
 			add(out, '~', "netns", obj, "names %s -> %s", x, y);
+		if (o->dump_error != n->dump_error)
+			add(out, '~', "netns", obj, "dump %s -> %s",
+			    o->dump_error ? strerror(o->dump_error) : "ok",
+			    n->dump_error ? strerror(n->dump_error) : "ok");
 	}
 }
 

@@ -105,7 +105,23 @@ static void json_netns(FILE *f, const struct topo *t, size_t ns)
 		fprintf(f, "%s%d", i ? ", " : "", n->pids.v[i]);
 	fputs("], \"containers\": [", f);
 	json_containers(f, t, ns);
-	fputs("]}", f);
+	fputs("], \"mounts\": [", f);
+	for (size_t i = 0; i < n->nmounts; i++) {
+		const struct nsmount *m = &n->mounts[i];
+
+		fputs(i ? ", {\"path\": " : "{\"path\": ", f);
+		json_str(f, m->path);
+		fprintf(f, ", \"mntns\": %llu, \"pid\": %d, \"host\": %s}",
+			(unsigned long long)m->mntns, m->pid, m->host ? "true" : "false");
+	}
+	fputc(']', f);
+	if (n->names_dropped)
+		fprintf(f, ", \"names_dropped\": %lu", n->names_dropped);
+	if (n->dump_error) {
+		fputs(", \"dump_error\": ", f);
+		json_str(f, strerror(n->dump_error));
+	}
+	fputc('}', f);
 }
 
 static void json_iface(FILE *f, const struct topo *t, const struct iface *ifc)
@@ -171,7 +187,16 @@ void json_topo(FILE *f, const struct topo *t)
 	json_str(f, t->host);
 	fputs(", \"started\": ", f);
 	json_str(f, t->started);
-	fprintf(f, ", \"duration_ms\": %.3f},\n\"netns\": [", t->duration_ms);
+	fprintf(f, ", \"duration_ms\": %.3f, \"incomplete\": %s, \"missed\": %lu, "
+		"\"incomplete_reason\": ", t->duration_ms, topo_incomplete(t) ? "true" : "false",
+		t->missed);
+	if (t->incomplete_reason[0])
+		json_str(f, t->incomplete_reason);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"names_dropped\": %lu, \"mount_lines_dropped\": %lu, \"mounts_skipped\": %lu,"
+		" \"lookup_timeouts\": %lu},\n\"netns\": [", t->names_dropped, t->mount_lines_dropped,
+		t->mounts_skipped, t->lookup_timeouts);
 	for (size_t i = 0; i < t->nns; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
 		json_netns(f, t, i);

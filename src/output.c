@@ -122,6 +122,8 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 	} else {
 		fputs("  no process", f);
 	}
+	if (n->names_dropped)
+		fprintf(f, "  (+%lu names not kept)", n->names_dropped);
 	fputc('\n', f);
 }
 
@@ -148,7 +150,8 @@ void print_topo(FILE *f, const struct topo *t)
 	for (size_t ns = 0; ns < t->nns; ns++) {
 		print_ns_header(f, t, ns);
 		if (t->ns[ns].dump_error)
-			fprintf(f, "  (interfaces unknown: dump failed)\n");
+			fprintf(f, "  (interfaces unknown: dump failed: %s)\n",
+				strerror(t->ns[ns].dump_error));
 		for (; i < t->nifs && t->ifs[i].ns == ns; i++) {
 			const struct iface *ifc = &t->ifs[i];
 			long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
@@ -178,6 +181,12 @@ void print_topo(FILE *f, const struct topo *t)
 	}
 	free(edge_of);
 	ifinfo_release(&x);
+	if (topo_incomplete(t))
+		fprintf(f, "incomplete: %lu namespaces seen but not held (%s)\n", t->missed,
+			t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
+	if (t->names_dropped || t->mount_lines_dropped)
+		fprintf(f, "dropped: %lu names, %lu mount table lines (bounds)\n", t->names_dropped,
+			t->mount_lines_dropped);
 	if (t->nunres) {
 		fprintf(f, "unresolved:\n");
 		for (size_t u = 0; u < t->nunres; u++) {

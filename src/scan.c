@@ -1,6 +1,8 @@
 /*
  * scan.c implements one whole scan of the host: discover namespaces, dump each one,
- * pair and link, and time it.  The result is a struct topo with no fds left open.
+ * pair and link, and time it.  The result is a struct topo with no fds left open.  A scan
+ * that saw namespaces it could not hold (out of descriptors, a lookup deadline, a mount
+ * table beyond its bound) says so in one warning line and is marked incomplete in t.
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -43,6 +45,12 @@ int scan_run(struct topo *t, int want_addrs, int want_containers)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->duration_ms = ts_diff_ms(&t0, &t1);
+	if (topo_incomplete(t) && t->missed)
+		warnx("scan incomplete: %lu namespaces seen but not held (%s)", t->missed,
+		      t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
+	else if (topo_incomplete(t))
+		warnx("scan incomplete: %s", t->incomplete_reason[0] ? t->incomplete_reason :
+		      "lookup deadline");
 	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
 		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
 	return 0;

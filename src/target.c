@@ -1,7 +1,8 @@
 /*
  * target.c implements the parser of capture targets: what `vethmap cap TARGET` means in a
  * scanned topology.  A target is a container name or id prefix (any engine), an `ip netns`
- * name or other bind-mount path, `host`, `pid:N`, `netns:INODE`, `NETNS:IFNAME` (NETNS any
+ * name or other bind-mount path of the host's mount namespace (never one seen only in
+ * another mount namespace), `host`, `pid:N`, `netns:INODE`, `NETNS:IFNAME` (NETNS any
  * of those), a host interface name, or an edge id `eN` (resolved by the caller from the
  * database into an edge of this topology).  Every reading that fits is collected: one
  * is a match, none or several are errors that list what comes close.
@@ -124,11 +125,17 @@ static void match_ns(const struct topo *t, const char *spec, struct target_set *
 				add_match(m, c->ns, -1, what);
 			}
 		}
+	/*
+	 * Only names of the host's mount namespace name a namespace: anyone can mount
+	 * anything at /run/netns/NAME in a mount namespace of their own ("pid P:PATH").
+	 */
 	for (size_t i = 0; i < t->nns; i++)
 		for (size_t k = 0; k < t->ns[i].names.n; k++) {
 			const char *n = t->ns[i].names.v[k];
 			const char *base = strrchr(n, '/');
 
+			if (!ns_name_is_host(n))
+				continue;
 			if (!strcmp(n, spec) || (base && !strcmp(base + 1, spec) &&
 			    (!strncmp(n, "/run/netns/", 11) || !strncmp(n, "/var/run/netns/", 15)))) {
 				snprintf(what, sizeof(what), "namespace %s", n);
@@ -202,7 +209,7 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 		for (size_t k = 0; k < t->ns[i].names.n && shown < 8; k++) {
 			const char *base = strrchr(t->ns[i].names.v[k], '/');
 
-			if (base && (distance(base + 1, spec) <= 2 ||
+			if (base && ns_name_is_host(t->ns[i].names.v[k]) && (distance(base + 1, spec) <= 2 ||
 				     (strlen(spec) >= 2 && strstr(base + 1, spec))))
 				fprintf(stderr, "%s  netns %s", shown++ ? "\n" : "did you mean:\n",
 					text_esc(buf, sizeof(buf), topo_ns_label(t, i, lab, sizeof(lab))));

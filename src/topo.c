@@ -30,6 +30,9 @@ void topo_release(struct topo *t)
 	for (size_t i = 0; i < t->nns; i++) {
 		strv_release(&t->ns[i].names);
 		intv_release(&t->ns[i].pids);
+		for (size_t k = 0; k < t->ns[i].nmounts; k++)
+			free(t->ns[i].mounts[k].path);
+		free(t->ns[i].mounts);
 	}
 	for (size_t i = 0; i < t->nifs; i++)
 		free(t->ifs[i].addrs);
@@ -39,6 +42,40 @@ void topo_release(struct topo *t)
 	free(t->unres);
 	free(t->ctrs);
 	topo_init(t);
+}
+
+/*
+ * Record a bind mount of namespace ns and its display name (see ns_name_make); a mount
+ * already recorded (same mount namespace and path) is not added twice.
+ */
+void ns_add_mount(struct topo *t, size_t ns, const char *path, uint64_t mntns, int pid,
+		  int host)
+{
+	struct netns *n = &t->ns[ns];
+	struct nsmount *m;
+
+	for (size_t i = 0; i < n->nmounts; i++)
+		if (n->mounts[i].host == host && n->mounts[i].mntns == mntns &&
+		    !strcmp(n->mounts[i].path, path))
+			return;
+	n->mounts = grow(n->mounts, &n->mounts_alloc, n->nmounts + 1, sizeof(*n->mounts));
+	m = &n->mounts[n->nmounts++];
+	m->path = xstrdup(path);
+	m->mntns = mntns;
+	m->pid = host ? 0 : pid;
+	m->host = host;
+	{
+		char *name = ns_name_make(path, host, pid);
+
+		strv_add(&n->names, name);
+		free(name);
+	}
+}
+
+/* Did the scan that made t miss something it saw (so t is not the whole host)? */
+int topo_incomplete(const struct topo *t)
+{
+	return t->missed || t->lookup_timeouts || t->incomplete_reason[0];
 }
 
 size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)

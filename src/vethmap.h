@@ -39,12 +39,23 @@ struct intv {
 	size_t n, alloc;
 };
 
+/* One nsfs bind mount of a namespace: where, in which mount namespace, seen through whom. */
+struct nsmount {
+	char *path;		/* mountpoint inside that mount namespace (and its holder's root) */
+	uint64_t mntns;		/* inode of the mount namespace; 0 = unknown (old database) */
+	int pid;		/* a process of that mount namespace; 0 for the host's */
+	int host;		/* in the host's mount namespace: the only names that identify */
+};
+
 struct netns {
 	uint64_t dev, ino;	/* identity: (st_dev, st_ino) of the nsfs file */
 	int fd;			/* held open for the whole scan; -1 when loaded from the db */
 	unsigned via;		/* VIA_* */
 	int is_host;
-	struct strv names;	/* bind-mount paths, sorted, unique */
+	struct strv names;	/* display names, sorted, unique: host paths, "pid P:PATH" */
+	struct nsmount *mounts;	/* where those names come from (same count or fewer) */
+	size_t nmounts, mounts_alloc;
+	unsigned long names_dropped;	/* names beyond NS_NAMES_MAX / NAMES_MAX, not kept */
 	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
 	void *nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
 	int dump_error;		/* errno-style code when its dump failed, else 0 */
@@ -136,7 +147,19 @@ struct topo {
 	char host[256];
 	char started[32];	/* ISO-8601 UTC */
 	double duration_ms;
+	/* completeness (netns.c): a scan that could not hold everything it saw says so */
+	unsigned long missed;		/* namespaces seen but not held */
+	char incomplete_reason[160];	/* "" = complete */
+	unsigned long names_dropped;	/* names beyond the bounds, all namespaces */
+	unsigned long mount_lines_dropped;	/* mountinfo lines beyond MOUNTINFO_LINES_MAX */
+	unsigned long mounts_skipped;	/* nsfs mounts below network/user filesystems */
+	unsigned long lookup_timeouts;	/* mount namespaces whose lookups hit the deadline */
 };
+#define NS_NAMES_MAX 64		/* names kept per namespace */
+#define NAMES_MAX 4096		/* names kept per scan */
+#define MOUNTINFO_LINES_MAX 10000	/* lines read per mount namespace */
+#define LOOKUP_TIMEOUT_MS 1000	/* lookups in one mount namespace */
+#define LOOKUP_BUDGET_MS 4000	/* lookups in all mount namespaces */
 
 /* util.c */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -185,6 +208,39 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+
+/* mountinfo.c: pure rules for mount tables read from others; netns.c applies them */
+struct mnt_entry {
+	const char *mountpoint;	/* unescaped */
+	const char *fstype;
+	uint64_t net_ino;	/* nsfs "net:[N]" root: N, else 0 */
+};
+int mountinfo_parse(char *line, struct mnt_entry *e);
+int fstype_unsafe(const char *fstype);
+int path_below(const char *mountpoint, const char *path);
+const char *mount_unsafe_parent(const struct strv *unsafe, const char *path);
+char *ns_name_make(const char *path, int host, int pid);
+int ns_name_is_host(const char *name);
+int topo_incomplete(const struct topo *t);
+void ns_add_mount(struct topo *t, size_t ns, const char *path, uint64_t mntns, int pid,
+		  int host);
+
+/* nslookup.c: nsfs files looked up inside another process's root, under a deadline */
+struct ns_lookup {
+	int pid;			/* whose root */
+	char *const *paths;		/* mountpoints, as its mount table names them */
+	const uint64_t *inos;		/* the nsfs inode each must have */
+	size_t n;
+	dev_t nsfs_dev;
+	int *fds;			/* out: file, -1 none, -2 lost (descriptors), -3 abandoned,
+					   -4 given to got */
+	void (*got)(void *ctx, size_t i, int fd);	/* each file as it comes, or NULL */
+	void *ctx;
+	long *budget_ms;		/* in/out: time left for all lookups of the scan */
+	unsigned long timeouts;		/* out: lookups abandoned */
+	int err;			/* out: errno when a child could not be started */
+};
+void ns_lookup(struct ns_lookup *l);
 
 /* netns.c: discovery and entering */
 int netns_discover(struct topo *t);
@@ -369,6 +425,8 @@ struct scan_info {		/* one row of the scan table */
 	char started[32], host[256];
 	double duration_ms;
 	long long n_netns, n_ifaces, n_edges, n_unresolved;
+	int incomplete;		/* could not hold everything it saw (schema 2) */
+	long long missed;	/* namespaces seen but not held */
 };
 int db_scans(struct sqlite3 *db, struct scan_info **out, size_t *n);
 const char *db_path(const char *opt);

@@ -154,7 +154,9 @@ check_eq "fd: no names" 0 "$(nsq "$FD_NS" ".names | length")"
 holder "fd2 (fd from a deleted bind mount)" "$FD2_NS" "${PFX}g" fd
 
 holder mount "$MNT_NS" "${PFX}m" mount
-check_eq "mount: names" "$TMP/nsm" "$(nsq "$MNT_NS" '.names | join(",")')"
+# seen only in another mount namespace: named with a process of it, never as a bare path
+check_eq "mount: names" "pid $MP:$TMP/nsm" "$(nsq "$MNT_NS" '.names | join(",")')"
+check_eq "mount: mounts" "$TMP/nsm $MP false" "$(nsq "$MNT_NS" '.mounts[] | "\(.path) \(.pid) \(.host)"')"
 
 DECOY_NS=$(ns_ino decoy)
 check_veth "$J" "socket decoy" "$HOSTNS" "${PFX}d" "$DECOY_NS" eth0

@@ -37,7 +37,7 @@ enum fault {
 	CLEAN, UNRESOLVED, LINK_UNRESOLVED, VETH_MTU, BRIDGE_MTU, DOWN, PROMISC,
 	PROMISC_COUNT, PROMISC_PORT, UNATTACHED, EMPTY_BRIDGE, LEAKED, LEAKED_FD, MAC_DUP,
 	MAC_DUP_BRIDGE, MAC_OTHER_DOMAIN, MAC_ZERO, IP_DUP, IP_LINKLOCAL, HOST_NET, SHARED,
-	HAIRPIN,
+	HAIRPIN, DUMP_FAILED, FOREIGN_NAME, FOREIGN_OTHER, INCOMPLETE,
 };
 
 /* Namespaces in topo_sort order (host first, then by inode): indices stay as added. */
@@ -203,6 +203,16 @@ static void build(struct topo *t, enum fault f)
 		ifc(t, NS_HOST, "vethA")->promiscuity = 1;
 	if (f == HAIRPIN)
 		ifc(t, NS_HOST, "vethA")->hairpin = 1;
+	if (f == DUMP_FAILED)
+		t->ns[NS_C2].dump_error = 24;	/* EMFILE */
+	if (f == FOREIGN_NAME || f == FOREIGN_OTHER)
+		ns_add_mount(t, NS_C2, f == FOREIGN_NAME ? "/run/netns/prod" : "/run/docker/netns/x",
+			     4026532300ULL, 4242, 0);
+	if (f == INCOMPLETE) {
+		t->missed = 3;
+		copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "out of file descriptors");
+		t->scan_id = 7;
+	}
 
 	container(t, "web", NS_C1, 0);
 	container(t, "db", NS_C2, 0);
@@ -283,6 +293,10 @@ static const struct rule_case cases[] = {
 	{ SHARED, "netns-shared", "info|netns:2000,container:web,container:sidecar",
 	  "container:sidecar engine=docker sandbox=false network_mode=bridge" },
 	{ HAIRPIN, "bridge-hairpin", "info|host:vethA,host:br0", "hairpin=true" },
+	{ DUMP_FAILED, "netns-dump-failed", "error|netns:3000", "errno=24" },
+	{ FOREIGN_NAME, "netns-name-foreign", "warning|netns:3000", "pid=4242" },
+	{ FOREIGN_OTHER, "netns-name-foreign", "", NULL },
+	{ INCOMPLETE, "scan-incomplete", "error|scan:7", "reason=out of file descriptors" },
 };
 
 static void test_rules(struct topo *t)

@@ -36,12 +36,16 @@ static struct container *add_ctr(const char *engine, const char *id, const char 
  * ns 1: docker web (id 0123456789abcdef...), eth0; bind-mounted at /run/netns/blue
  * ns 2: podman db and podman db2 (pod), eth0, eth1
  * ns 3: /run/netns/green and /var/run/netns/teal; lxc "db" (same name as podman's)
+ * ns 2 also has names seen only in another mount namespace (pid 42's): never targets
  */
 static void fixture(void)
 {
 	topo_init(&t);
-	for (size_t i = 0; i < 4; i++)
-		t.ns[topo_add_ns(&t, 4, 4026532000 + i)].is_host = i == 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = topo_add_ns(&t, 4, 4026532000 + i);
+
+		t.ns[k].is_host = i == 0;
+	}
 	add_if(0, 1, "lo", "loopback");
 	add_if(0, 2, "eth0", "device");
 	add_if(0, 3, "web", "veth");
@@ -53,6 +57,8 @@ static void fixture(void)
 	strv_add(&t.ns[1].names, "/run/netns/blue");
 	strv_add(&t.ns[3].names, "/run/netns/green");
 	strv_add(&t.ns[3].names, "/var/run/netns/teal");
+	strv_add(&t.ns[2].names, "pid 42:/run/netns/red");	/* seen in another mount ns */
+	strv_add(&t.ns[2].names, "pid 42:/run/netns/blue");	/* a planted duplicate */
 	add_ctr("docker", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "webapp", 1);
 	add_ctr("podman", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", "db", 2);
 	add_ctr("podman", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd", "db2", 2);
@@ -108,7 +114,10 @@ int main(void)
 		{ "/run/netns/blue", 1, 1, -1, NULL },		/* the path */
 		{ "green", 1, 3, -1, NULL },
 		{ "teal", 1, 3, -1, NULL },			/* /var/run/netns */
-		{ "netns", 0, 0, 0, NULL },			/* a path component is no name */
+		{ "netns", 0, 0, 0, NULL },
+		{ "red", 0, 0, 0, NULL },			/* foreign name: not a target */
+		{ "pid 42:/run/netns/red", 0, 0, 0, NULL },
+		{ "red:eth0", 0, 0, 0, NULL },			/* a path component is no name */
 		{ "eth0", 1, 0, 0, "eth0" },			/* a host interface */
 		{ "web", 1, 0, 0, "web" },			/* host interface, not "webapp" */
 		{ "webapp:eth0", 1, 1, 1, "eth0" },

@@ -1,0 +1,159 @@
+-- vethmap database schema, version 1.
+--
+-- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
+-- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
+-- the inode of its nsfs file, an interface by (namespace inode, ifindex).
+-- Compiled into the binary from this file: edit here, never in C.
+
+PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
+PRAGMA user_version = 1;              -- schema version, for migrations
+
+CREATE TABLE scan (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    host         TEXT    NOT NULL,
+    started      TEXT    NOT NULL,        -- ISO-8601 UTC
+    duration_ms  REAL    NOT NULL,
+    n_netns      INTEGER NOT NULL,
+    n_ifaces     INTEGER NOT NULL,
+    n_edges      INTEGER NOT NULL,
+    n_unresolved INTEGER NOT NULL,
+    version      TEXT    NOT NULL         -- vethmap version that wrote it
+);
+
+CREATE TABLE netns (
+    scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    inode    INTEGER NOT NULL,
+    dev      INTEGER NOT NULL,
+    is_host  INTEGER NOT NULL,            -- 1 for the host's namespace
+    via      TEXT    NOT NULL,            -- how found: proc,task,fd,mount,self
+    PRIMARY KEY (scan_id, inode)
+) WITHOUT ROWID;
+
+CREATE TABLE netns_name (                 -- nsfs bind-mount paths (/run/netns/x, ...)
+    scan_id  INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,
+    name     TEXT    NOT NULL,
+    FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+);
+CREATE INDEX netns_name_by_name ON netns_name(name);
+
+CREATE TABLE netns_pid (                  -- processes and threads in the namespace
+    scan_id  INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,
+    pid      INTEGER NOT NULL,
+    FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+);
+CREATE INDEX netns_pid_by_ns ON netns_pid(scan_id, inode);
+
+CREATE TABLE iface (
+    scan_id      INTEGER NOT NULL,
+    netns        INTEGER NOT NULL,        -- inode of its namespace
+    ifindex      INTEGER NOT NULL,
+    name         TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,        -- veth, bridge, macvlan, tap, device, ...
+    slave_kind   TEXT,                    -- 'bridge' for a bridge port, ...
+    mac          TEXT,
+    mtu          INTEGER NOT NULL,
+    up           INTEGER NOT NULL,        -- IFF_UP
+    flags        INTEGER NOT NULL,        -- all IFF_* flags
+    oper         TEXT    NOT NULL,        -- operstate
+    promiscuity  INTEGER NOT NULL,        -- kernel promiscuity count
+    master       INTEGER,                 -- ifindex of the master in the same namespace
+    hairpin      INTEGER NOT NULL DEFAULT 0, -- bridge port in hairpin mode
+    link         INTEGER,                 -- IFLA_LINK: peer/parent ifindex
+    link_netnsid INTEGER,                 -- IFLA_LINK_NETNSID, in this namespace's table
+    peer_netns   INTEGER,                 -- resolved veth peer
+    peer_ifindex INTEGER,
+    PRIMARY KEY (scan_id, netns, ifindex),
+    FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX iface_by_name ON iface(scan_id, name);
+
+CREATE TABLE addr (
+    scan_id   INTEGER NOT NULL,
+    netns     INTEGER NOT NULL,
+    ifindex   INTEGER NOT NULL,
+    family    INTEGER NOT NULL,           -- 4 or 6
+    address   TEXT    NOT NULL,           -- '10.1.0.1/24'
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES iface(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+CREATE INDEX addr_by_iface ON addr(scan_id, netns, ifindex);
+
+CREATE TABLE edge (
+    scan_id    INTEGER NOT NULL,
+    id         INTEGER NOT NULL,          -- per scan, as printed by 'vethmap show'
+    type       TEXT    NOT NULL,          -- veth, bridge, master, lower
+    a_netns    INTEGER NOT NULL,          -- port / upper device / one veth end
+    a_ifindex  INTEGER NOT NULL,
+    b_netns    INTEGER NOT NULL,          -- bridge / master / parent / other veth end
+    b_ifindex  INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, id),
+    FOREIGN KEY (scan_id, a_netns, a_ifindex) REFERENCES iface(scan_id, netns, ifindex)
+        ON DELETE CASCADE,
+    FOREIGN KEY (scan_id, b_netns, b_ifindex) REFERENCES iface(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE unresolved (
+    scan_id  INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,
+    reason   TEXT    NOT NULL,
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES iface(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+
+CREATE TABLE container (                  -- containers found in the namespace
+    scan_id         INTEGER NOT NULL,
+    netns           INTEGER NOT NULL,
+    engine          TEXT    NOT NULL,     -- docker, podman, containerd, cri-o, lxc, nspawn
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    pid             INTEGER NOT NULL,     -- main process
+    image           TEXT,
+    pod             TEXT,                 -- Kubernetes (or podman) pod
+    pod_namespace   TEXT,
+    compose_project TEXT,
+    network_mode    TEXT,
+    containerd_namespace TEXT,
+    sandbox         INTEGER NOT NULL,     -- pod sandbox, or the owner of a shared netns
+    host_network    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, engine, id),
+    FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX container_by_name ON container(name);
+
+CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    scan_id     INTEGER,                  -- the stored scan edge ids referred to
+    started     TEXT    NOT NULL,         -- ISO-8601 UTC
+    duration_ms REAL    NOT NULL,
+    target      TEXT    NOT NULL,         -- as given on the command line
+    interfaces  TEXT    NOT NULL,         -- NETNS:IFNAME ..., space separated
+    packets     INTEGER NOT NULL,
+    file        TEXT,                     -- -w FILE, '-' for stdout, NULL for text
+    uid         INTEGER NOT NULL          -- who ran it (after -Z)
+);
+
+-- Both directions of every veth pair, by name: "who is at the other end of X".
+CREATE VIEW veth_peer AS
+    SELECT e.scan_id, a.netns, a.name AS ifname, b.netns AS peer_netns, b.name AS peer_ifname
+      FROM edge e
+      JOIN iface a ON a.scan_id = e.scan_id AND a.netns = e.a_netns AND a.ifindex = e.a_ifindex
+      JOIN iface b ON b.scan_id = e.scan_id AND b.netns = e.b_netns AND b.ifindex = e.b_ifindex
+     WHERE e.type = 'veth'
+    UNION ALL
+    SELECT e.scan_id, b.netns, b.name, a.netns, a.name
+      FROM edge e
+      JOIN iface a ON a.scan_id = e.scan_id AND a.netns = e.a_netns AND a.ifindex = e.a_ifindex
+      JOIN iface b ON b.scan_id = e.scan_id AND b.netns = e.b_netns AND b.ifindex = e.b_ifindex
+     WHERE e.type = 'veth';
+
+-- Bridge (and other master) membership by name: "what hangs off bridge Y".
+CREATE VIEW port AS
+    SELECT e.scan_id, e.type, b.netns, b.name AS bridge, a.name AS port, a.ifindex AS port_ifindex
+      FROM edge e
+      JOIN iface a ON a.scan_id = e.scan_id AND a.netns = e.a_netns AND a.ifindex = e.a_ifindex
+      JOIN iface b ON b.scan_id = e.scan_id AND b.netns = e.b_netns AND b.ifindex = e.b_ifindex
+     WHERE e.type IN ('bridge', 'master');

@@ -1,0 +1,35 @@
+#!/bin/bash
+# A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
+# read as it is, and upgraded to version 2 in the first scan's transaction: its old
+# snapshots stay readable, the new one carries the completeness columns and the mounts.
+. "${BASH_SOURCE%/*}/lib.sh"
+need_root
+need_vethmap
+
+V1=$TMP/v1.db
+sqlite3 "$V1" <tests/data/schema-v1.sql || { not_ok "fixture: v1 schema" "sqlite3 failed"; exit 1; }
+sqlite3 "$V1" "INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges,
+	n_unresolved, version) VALUES ('old', '2026-01-01T00:00:00.000Z', 1.0, 1, 0, 0, 0, '0.1.0');
+	INSERT INTO netns VALUES (1, 4026531833, 4, 1, 'self');
+	INSERT INTO netns_name VALUES (1, 4026531833, '/run/netns/old')"
+check_eq "v1: user_version 1" 1 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+check_eq "v1: read as it is (scans --json)" "1 false" \
+	"$("$VETHMAP" scans --db "$V1" --json | jq -r '.[0] | "\(.id) \(.incomplete)"')"
+check_eq "v1: show --json of an old scan" "/run/netns/old false 0" \
+	"$("$VETHMAP" show --db "$V1" --json | jq -r '"\(.netns[0].names[0]) \(.scan.incomplete) \(.netns[0].mounts | length)"')"
+check_eq "v1: still version 1 after reading" 1 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+timeout 120 "$VETHMAP" scan --db "$V1" --json >"$TMP/s.json" 2>"$TMP/s.err"
+check_eq "scan into a v1 file: exit 0 ($(head -c 200 "$TMP/s.err"))" 0 $?
+check_eq "upgraded: user_version 2" 2 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+check_eq "upgraded: the new scan's completeness stored" "0|0|" \
+	"$(sqlite3 "$V1" 'SELECT incomplete, missed, incomplete_reason FROM scan WHERE id = 2')"
+check_eq "upgraded: the old scan reads complete" "0|0" \
+	"$(sqlite3 "$V1" 'SELECT incomplete, missed FROM scan WHERE id = 1')"
+check_eq "upgraded: mounts of the new scan stored" \
+	"$(jq '[.netns[].mounts | length] | add' "$TMP/s.json")" \
+	"$(sqlite3 "$V1" 'SELECT count(*) FROM netns_mount WHERE scan_id = 2')"
+check_eq "upgraded: the old scan still shows" "/run/netns/old" \
+	"$("$VETHMAP" show --db "$V1" --scan 1 --json 2>/dev/null | jq -r '.netns[0].names[0]')"
+check "upgraded: diff across the upgrade" bash -c "'$VETHMAP' diff --db '$V1' 1 2 >/dev/null"
+"$VETHMAP" scans --db "$V1" >/dev/null
+check_eq "upgraded: scans" 0 $?
