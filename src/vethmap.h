@@ -258,6 +258,28 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len);
 
+/*
+ * outfile.c: every -o/-w target: "-" is stdout, a FIFO or character device is written in
+ * place (O_NONBLOCK, never created or truncated), a regular file through a new file beside
+ * it renamed over it at the end; symlinks, other users' files and hard links are refused.
+ */
+enum { OUT_STDOUT, OUT_NEW, OUT_REPLACE, OUT_INPLACE, OUT_REFUSE };
+struct stat;
+struct outfile {
+	const char *path;	/* as given, for messages */
+	int fd, kind;		/* OUT_* */
+	int nonblock;		/* in: keep the descriptor non-blocking (cap) */
+	char *tmp;		/* the new file beside path until renamed or removed */
+	int restore_fl;		/* fd 1's flags + 1, to give back */
+};
+int outfile_decide(const struct stat *st, uid_t euid, uid_t ruid, const char **why);
+int outfile_open(struct outfile *of, const char *path);
+int outfile_write(struct outfile *of, const void *buf, size_t n);
+int outfile_close(struct outfile *of);
+int outfile_commit(struct outfile *of);
+void outfile_abort(struct outfile *of);
+int outfile_put(const char *path, const void *data, size_t len);
+
 /* pktline.c: one line of text for a packet, tcpdump-like, for the link types captured */
 void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uint32_t caplen,
 		  uint32_t len);
