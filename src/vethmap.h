@@ -250,6 +250,7 @@ struct capout {
 	unsigned nifaces;
 	int linktype;		/* classic pcap: the file's one link type */
 	int failed;		/* errno of the failed write, 0 while all is well */
+	int (*wait)(struct capout *o);	/* output full: 0 to try again, -1 (errno) to give up */
 };
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen);
@@ -257,6 +258,7 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 		     const char *desc);
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len);
+const char *pcapng_str(char *dst, size_t size, const char *src);
 
 /*
  * outfile.c: every -o/-w target: "-" is stdout, a FIFO or character device is written in
@@ -302,8 +304,8 @@ struct cap_opts {
 	unsigned long long max_bytes;	/* 0 = none */
 	int snaplen, promisc;
 	const char *filter;		/* NULL = everything */
-	const char *user;		/* -Z: drop to this user; NULL = keep */
-	int out_fd;			/* -1: one line per packet on stdout */
+	int out_fd;			/* -1: one line per packet on text_fd */
+	int text_fd;			/* standard output, maybe reopened non-blocking */
 	const char *out_name;		/* for messages: the -w path ("-" for stdout) */
 	enum capfmt fmt;
 	const char *const *comments;
@@ -324,7 +326,15 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms);
 void capture_close(struct cap_iface *ci, size_t n);
-int drop_privileges(const char *user);
+struct runas {			/* who the capturing process becomes */
+	int change;		/* setuid to uid, groups of name */
+	int keep;		/* -Z root: keep every privilege */
+	uid_t uid;
+	gid_t gid;
+	char name[256];
+};
+int runas_lookup(const char *user, struct runas *ra);
+int drop_privileges(const struct runas *ra);
 
 /*
  * diff.c: what changed between two snapshots.  An object is named the same way in both:
@@ -383,6 +393,16 @@ int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
 int db_list_scans(struct sqlite3 *db, int json);
 const char *db_path(const char *opt);
+struct capture_row {		/* the audit row of one 'vethmap cap' */
+	long long scan_id;	/* <= 0: none */
+	const char *started, *target, *interfaces, *file;
+	long long uid, sudo_uid, run_uid;	/* sudo_uid -1: none */
+};
+int db_edge_ends(struct sqlite3 *db, long long scan, long long edge, long long ino[2],
+		 char name[2][IFNAME_MAX]);
+long long db_capture_begin(struct sqlite3 *db, const struct capture_row *r);
+int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long long packets,
+		   const char *state);
 
 /* json.c */
 void json_str(FILE *f, const char *s);
