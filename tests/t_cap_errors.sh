@@ -64,12 +64,14 @@ _cap_ready() {
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
 	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
 	if [ "$1" = nobody ]; then grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
+	elif [ "$1" = child ]; then [ "$(cap_child "$CAP_PID")" != "$CAP_PID" ]
 	else test -s "$1"
 	fi
 }
 # cap_start NAME READY ARGS...: vethmap cap in the background (stdout/stderr in
 # $TMP/NAME.out/.err), CAP_PID, and wait until it captures: READY is "nobody" (its Uid
-# became 65534, done after every handle and the output are open) or a file that becomes
+# became 65534, done after every handle and the output are open), "child" (it forked its
+# capturing process: -Z root, -Z USER) or a file that becomes
 # non-empty (the file header is written as the capture starts).  Long wait: a scan waits
 # for the RTNL lock, which other work on the machine can hold for many seconds.
 cap_start() {
@@ -79,7 +81,7 @@ cap_start() {
 	bg_pid $CAP_PID
 	if ! wait_for 60 _cap_ready "$ready" ||
 		{ [ "$ready" = nobody ] && ! grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$(cap_child "$CAP_PID")/status"; } ||
-		{ [ "$ready" != nobody ] && ! test -s "$ready"; }; then
+		{ [ "$ready" != nobody ] && [ "$ready" != child ] && ! test -s "$ready"; }; then
 		not_ok "$name: capture starts" "not capturing after 60 s, or ended first: $(errtext "$TMP/$name.err")"
 		return 1
 	fi
@@ -204,7 +206,7 @@ fi
 
 # ---- -Z root keeps root -----------------------------------------------------------------------
 F=$TMP/zroot.pcapng
-if cap_start zroot "$F" "${PFX}a" -Z root -d 2 -w "$F"; then
+if cap_start zroot child "${PFX}a" -Z root -d 2 -w "$F"; then
 	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null)
 	check_eq "-Z root: Uid stays 0" "0 0 0 0" "$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')"
 	check "-Z root: capabilities kept" test "$(printf '%s\n' "$st" | awk '/^CapEff:/ {print $2}')" != 0000000000000000
@@ -217,7 +219,7 @@ fi
 if ZU=$(getent passwd daemon | cut -d: -f3) && [ -n "$ZU" ]; then
 	ZG=$(getent passwd daemon | cut -d: -f4)
 	F=$TMP/zuser.pcapng
-	if cap_start zuser "$F" "${PFX}a" -Z daemon -d 2 -w "$F"; then
+	if cap_start zuser child "${PFX}a" -Z daemon -d 2 -w "$F"; then
 		sleep 0.2
 		st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null)
 		check_eq "-Z daemon: Uid all daemon's" "$ZU $ZU $ZU $ZU" "$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')"
