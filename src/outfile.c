@@ -5,7 +5,8 @@
  *   "-"                       standard output;
  *   a FIFO, a character device  written in place: opened O_NONBLOCK (a FIFO with no reader
  *                             is refused at once, never waited for), never created, never
- *                             truncated;
+ *                             truncated; when it is ours or root's (/dev/null): another
+ *                             user's FIFO or terminal would hand them what we write;
  *   a regular file, or none   written to a new file beside it (O_EXCL, 0600, a temporary
  *                             name in the same directory) that is renamed over it when
  *                             complete; on failure the temporary file is removed and the
@@ -40,6 +41,9 @@ int outfile_decide(const struct stat *st, uid_t euid, uid_t ruid, const char **w
 		return OUT_NEW;
 	if (S_ISLNK(st->st_mode))
 		*why = "is a symbolic link (not followed)";
+	else if ((S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode)) && st->st_uid != euid &&
+		 st->st_uid != ruid && st->st_uid != 0)
+		*why = "belongs to another user: not written to";
 	else if (S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode))
 		return OUT_INPLACE;
 	else if (S_ISDIR(st->st_mode))

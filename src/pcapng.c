@@ -14,8 +14,8 @@
  * Both formats are written in host byte order; readers detect it from the magic number.
  * The caller should ignore SIGPIPE, or a write to a closed pipe kills the process before
  * EPIPE can be reported.  A non-blocking output that is full is waited for with o->wait
- * when set (it may give up: a deadline, a signal), else with poll(2) for as long as it
- * takes.
+ * when the caller set it after capout_begin() (it may give up: a deadline, a signal),
+ * else with poll(2) for as long as it takes.
  *
  * The strings of a file (comments, if_name, if_description) are written byte for byte:
  * the caller makes them readable with pcapng_str() first.
@@ -224,10 +224,7 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 	struct stat st;
 	int rc;
 
-	int (*wait)(struct capout *) = o->wait;
-
 	memset(o, 0, sizeof(*o));
-	o->wait = wait;
 	o->fd = fd;
 	o->fmt = fmt;
 	o->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);

@@ -929,8 +929,38 @@ static void test_fuzz(void)
 	check(ok, "describe: 200000 random mutations", "unterminated output");
 }
 
+/* ---- pcapng_str: what a hostile interface name becomes in a file ------------------- */
+
+static void test_pcapng_str(void)
+{
+	static const struct {
+		const char *name, *in, *want;
+	} cases[] = {
+		{ "plain name kept", "ns:eth0", "ns:eth0" },
+		{ "ESC and BEL escaped", "a:\x1b[31m\x07x", "a:\\x1b[31m\\x07x" },
+		{ "newline, tab, DEL escaped", "a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f" },
+		{ "C1 CSI (U+009B) escaped", "a\xc2\x9b" "1m", "a\\x9b" "1m" },
+		{ "U+00A0 and later kept", "\xc2\xa0\xc3\xa9\xe2\x82\xac", "\xc2\xa0\xc3\xa9\xe2\x82\xac" },
+		{ "invalid byte escaped", "x\xffy", "x\\xffy" },
+		{ "backslash kept", "a\\b", "a\\b" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[96];
+
+		pcapng_str(out, sizeof(out), cases[i].in);
+		snprintf(name, sizeof(name), "pcapng_str: %s", cases[i].name);
+		check(!strcmp(out, cases[i].want), name, "got [%s]", out);
+	}
+	pcapng_str(out, 6, "ab\x1b");
+	check(!strcmp(out, "ab"), "pcapng_str: an escape that does not fit is left out whole",
+	      "got [%s]", out);
+}
+
 int main(void)
 {
+	test_pcapng_str();
 	test_pcapng();
 	test_pcap();
 	test_pipe();
