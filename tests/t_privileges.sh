@@ -201,7 +201,7 @@ cap_probe() {
 		net:\[*\] | mnt:\[*\] | pid:\[*\] | pid_for_children:\[*\] | user:\[*\] | uts:\[*\] | ipc:\[*\] | cgroup:\[*\] | time:\[*\] | time_for_children:\[*\])
 			bad_ns="$bad_ns $fd->$l" ;;
 		socket:\[*\] | anon_inode:* | pipe:\[*\]) ;;
-		"$DB" | "$DB-wal" | "$DB-shm" | "$out") ;;
+		"$DB" | "$DB-wal" | "$DB-shm" | "$out" | "$TMP/.probe.pcapng."??????) ;;	# the new file beside -w
 		*) [ "$fd" -gt 2 ] && bad_f="$bad_f $fd->$l" ;;
 		esac
 	done
