@@ -471,6 +471,7 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 		free(cc);
 		return 1;
 	}
+	signal(SIGPIPE, SIG_IGN);	/* a child that died early is seen on its pipes */
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
