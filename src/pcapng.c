@@ -342,9 +342,10 @@ int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_
 
 /*
  * src as a pcapng string: valid UTF-8, with C0 and C1 control characters and DEL written
- * as "\xNN" (the code point) and bytes that are not UTF-8 as "\xNN" (the byte), so no
- * reader (capinfos, tshark, a terminal) ever meets an escape sequence.  Everything else,
- * backslashes included, is kept as it is.  Cut at a whole character to fit size.
+ * as "\xNN" (the code point), so no reader (capinfos, tshark, a terminal) ever meets an
+ * escape sequence.  A byte that is not UTF-8 is taken as Latin-1 (U+00XX, as before), the
+ * ones that would be C1 controls as "\xNN".  Everything else, backslashes included, is
+ * kept as it is.  Cut at a whole character to fit size.
  */
 const char *pcapng_str(char *dst, size_t size, const char *src)
 {
@@ -354,11 +355,23 @@ const char *pcapng_str(char *dst, size_t size, const char *src)
 		unsigned cp = 0;
 		int len = utf8_seq_len(p, &cp);
 
-		if (!len || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+		if (!len) {		/* not UTF-8: the byte as a Latin-1 character */
+			cp = *p;
+			len = 1;
+			if (cp >= 0xa0) {
+				if (n + 3 > size)
+					break;
+				dst[n++] = (char)(0xc0 | cp >> 6);
+				dst[n++] = (char)(0x80 | (cp & 0x3f));
+				p++;
+				continue;
+			}
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
 			if (n + 5 > size)
 				break;
-			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", len ? cp : *p);
-			p += len ? len : 1;
+			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", cp);
+			p += len;
 		} else {
 			if (n + (size_t)len + 1 > size)
 				break;

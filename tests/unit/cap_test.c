@@ -941,7 +941,8 @@ static void test_pcapng_str(void)
 		{ "newline, tab, DEL escaped", "a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f" },
 		{ "C1 CSI (U+009B) escaped", "a\xc2\x9b" "1m", "a\\x9b" "1m" },
 		{ "U+00A0 and later kept", "\xc2\xa0\xc3\xa9\xe2\x82\xac", "\xc2\xa0\xc3\xa9\xe2\x82\xac" },
-		{ "invalid byte escaped", "x\xffy", "x\\xffy" },
+		{ "invalid byte as Latin-1", "x\xffy", "x\xc3\xbfy" },
+		{ "invalid byte 0x9b (C1 as Latin-1) escaped", "x\x9b" "1m", "x\\x9b" "1m" },
 		{ "backslash kept", "a\\b", "a\\b" },
 	};
 	char out[64];
