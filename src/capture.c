@@ -231,6 +231,7 @@ static int last_cap(void)
  * Empty the bounding set.  That takes CAP_SETPCAP; a process without it (a non-root user
  * running a copy with file capabilities) first moves into a user namespace of its own,
  * where it has it (and nothing outside): the only way such a process can drop them.
+ * Returns 0, 1 when that cannot be done here (said in a warning), or -1 after one line.
  */
 static int drop_bounding(int may_unshare)
 {
@@ -239,10 +240,16 @@ static int drop_bounding(int may_unshare)
 	for (int c = 0; c <= last; c++) {
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1 || !prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
 			continue;
-		if (errno == EPERM && may_unshare && !unshare(CLONE_NEWUSER)) {
+		if (errno == EPERM && may_unshare) {
 			may_unshare = 0;
-			c = -1;
-			continue;
+			if (!unshare(CLONE_NEWUSER)) {
+				c = -1;
+				continue;
+			}
+			/* no user namespace here: no_new_privs keeps the set from being used */
+			warnx("cannot empty the capability bounding set (no CAP_SETPCAP, no user "
+			      "namespace):");
+			return 1;
 		}
 		error("cannot drop capability %d from the bounding set:", c);
 		return -1;
@@ -259,11 +266,12 @@ int drop_privileges(const struct runas *ra)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
-	int last;
+	int last, bset;
 
 	if (ra->keep)
 		return 0;
-	if (drop_bounding(!ra->change))
+	bset = drop_bounding(!ra->change);
+	if (bset < 0)
 		return -1;
 	if (ra->change && (setgroups(0, NULL) || setgid(ra->gid) || initgroups(ra->name, ra->gid) ||
 			   setuid(ra->uid))) {
@@ -293,7 +301,7 @@ int drop_privileges(const struct runas *ra)
 		return -1;
 	}
 	for (int c = 0; c <= last; c++)
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 ||
+		if ((!bset && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) ||
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1) {
 			error("capability %d left after dropping privileges", c);
 			return -1;
