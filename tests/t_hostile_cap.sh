@@ -211,7 +211,7 @@ note "section 4 at $SECONDS s"
 stalled() {
 	local name=$1 out=$2; shift 2
 	rm -f "$out"; mkfifo -m 0600 "$out"
-	sleep 60 <"$out" &	# holds the read end, reads nothing
+	sleep 15 <"$out" &	# holds the read end, reads nothing (old vethmap: until it ends)
 	SLEEPER=$!
 	bg_pid $SLEEPER
 	if [ "$1" = -w- ]; then
