@@ -495,7 +495,11 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 		sigaction(sigs[i], &sa, &old[i]);
 	close(go[0]);
 	close(res[1]);
-	/* what the child reads and writes is its own now */
+	/*
+	 * What the child reads and writes is its own now.  Our pcap_close() unmaps our view
+	 * of each ring; its request to tear the ring down is refused by the kernel while the
+	 * child still maps it, so the child's capture goes on.
+	 */
 	capture_close(ci, n);
 	if (of->fd > STDOUT_FILENO)
 		close(of->fd);

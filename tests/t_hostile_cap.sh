@@ -246,6 +246,15 @@ kill "$SLEEPER" 2>/dev/null; wait "$FLOOD" 2>/dev/null
 [ "$(sqlite3 "$DB" "SELECT state FROM capture ORDER BY id DESC LIMIT 1")" = done ] &&
 	ok "... its row says done" || not_ok "... its row says done" "$(row "state, packets")"
 
+stalled int "$TMP/p4" -w- -d 60
+sleep 2
+kill -INT "$CAP_PID"
+T0=$(now)
+wait "$CAP_PID"; rc=$?
+check "-w - into a reader that never reads: SIGINT still ends it ($(since "$T0") s)" within 0 3 "$(since "$T0")"
+check_eq "... exit 0$(why "$TMP/int.err")" 0 "$rc"
+kill "$SLEEPER" 2>/dev/null; wait "$FLOOD" 2>/dev/null
+
 stalled fifo "$TMP/p3" -d 2
 wait "$CAP_PID"; rc=$?; el=$(since "$CAP_T0")
 check "-w FIFO whose reader never reads: -d 2 still ends it ($el s)" within 0 6 "$el"
