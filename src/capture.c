@@ -362,7 +362,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			return;
 		}
 	} else {
-		char line[512], esc[512], out[1100];
+		char line[512], out[1100];
 		struct tm tm;
 		time_t sec = h->ts.tv_sec;
 		int k;
@@ -370,8 +370,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 		localtime_r(&sec, &tm);
 		pkt_describe(line, sizeof(line), c->ci->linktype, data, h->caplen, h->len);
 		k = snprintf(out, sizeof(out), "%02d:%02d:%02d.%06ld %s %s\n", tm.tm_hour, tm.tm_min,
-			     tm.tm_sec, (long)h->ts.tv_usec / 1000,
-			     text_esc(esc, sizeof(esc), c->ci->label), line);
+			     tm.tm_sec, (long)h->ts.tv_usec / 1000, c->ci->label, line);
 		if (k < 0 || (size_t)k >= sizeof(out)) {
 			k = (int)sizeof(out) - 1;
 			out[k - 1] = '\n';

@@ -535,15 +535,13 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 		r.total = 0;
 		r.ms = 0;
 	}
-	for (size_t i = 0; got && i < n; i++) {
-		char esc[512];
-
+	for (size_t i = 0; got && i < n; i++) {	/* labels are UTF-8 without controls */
 		ci[i].captured = cc[i].captured;
 		ci[i].recv = cc[i].recv;
 		ci[i].drop = cc[i].drop;
 		fprintf(stderr, "vethmap: %s: %llu packets captured, %u received by filter, "
-			"%u dropped by kernel\n", text_esc(esc, sizeof(esc), ci[i].label),
-			ci[i].captured, ci[i].recv, ci[i].drop);
+			"%u dropped by kernel\n", ci[i].label, ci[i].captured, ci[i].recv,
+			ci[i].drop);
 	}
 	if (db && id >= 0 && db_capture_end(db, id, r.ms, r.total, state))
 		warnx("the capture's end is not recorded");

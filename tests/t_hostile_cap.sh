@@ -306,11 +306,13 @@ capinfos "$F" >"$TMP/h.capinfos" 2>&1
 check "hostile name: capinfos (interface names, comments) prints no control character" noctl "$TMP/h.capinfos"
 check "hostile name: capinfos shows the escaped name" grep -qF "$HNX" "$TMP/h.capinfos"
 check "hostile name: the status lines on stderr have no control character" noctl "$TMP/hostile.err"
+check "hostile name: ... and name it as the file does" grep -qF "vethmap: ${PFX}a:$HNX: " "$TMP/hostile.err"
 timeout 20 "$VETHMAP" cap --db "$DB" "${PFX}a:$HN" -d 1 >"$TMP/htext.out" 2>&1 &
 T=$!
 ping_ns "$NET2.2" 3 0.2
 wait $T
 check "hostile name: text lines have no control character" noctl "$TMP/htext.out"
+check "hostile name: ... and their label is the file's, UTF-8 kept" grep -qF " ${PFX}a:$HNX " "$TMP/htext.out"
 
 # ---- 7. an older database: the capture table gains its columns ------------------------------------
 note "section 7 at $SECONDS s"
