@@ -398,12 +398,12 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 {
 	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
 	out_deadline = o->duration_s > 0 ? now_s() + o->duration_s : 0;
+	out->wait = capout_wait;	/* a full output is waited for until -d, or a signal */
 	if (capout_begin(out, o->out_fd, o->fmt, o->comments, o->ncomments, ci[0].linktype,
 			 o->snaplen)) {
 		error("cannot write '%s': %s", o->out_name, strerror(out->failed));
 		return -1;
 	}
-	out->wait = capout_wait;	/* from here a full output waits until -d, or a signal */
 	for (size_t i = 0; i < n; i++) {
 		ci[i].out_id = capout_add_iface(out, ci[i].linktype, o->snaplen, ci[i].label,
 						ci[i].desc);

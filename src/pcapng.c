@@ -14,8 +14,8 @@
  * Both formats are written in host byte order; readers detect it from the magic number.
  * The caller should ignore SIGPIPE, or a write to a closed pipe kills the process before
  * EPIPE can be reported.  A non-blocking output that is full is waited for with o->wait
- * when the caller set it after capout_begin() (it may give up: a deadline, a signal),
- * else with poll(2) for as long as it takes.
+ * (it may give up: a deadline, a signal), else with poll(2) for as long as it takes; the
+ * caller sets o->wait, or zeroes the struct, before capout_begin(), which keeps it.
  *
  * The strings of a file (comments, if_name, if_description) are written byte for byte:
  * the caller makes them readable with pcapng_str() first.
@@ -216,7 +216,8 @@ static int write_shb(struct capout *o, const char *const *comments, size_t ncomm
 /*
  * Start a capture file on fd: the pcapng Section Header Block with one comment option per
  * non-empty comment and the writing application, or for CAP_PCAP the classic header with
- * pcap_linktype and pcap_snaplen.  Returns 0, or -1 with o->failed set.
+ * pcap_linktype and pcap_snaplen.  Every field is reset but o->wait, which must be set or
+ * NULL.  Returns 0, or -1 with o->failed set.
  */
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen)
@@ -224,7 +225,10 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 	struct stat st;
 	int rc;
 
+	int (*wait)(struct capout *) = o->wait;	/* the caller's, kept */
+
 	memset(o, 0, sizeof(*o));
+	o->wait = wait;
 	o->fd = fd;
 	o->fmt = fmt;
 	o->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);

@@ -177,7 +177,7 @@ static const char hostile2[] = "a\nb\tc\\d %s%n \xff\xfe\x80 'q' </x> \x1b[31m";
 static void test_pcapng(void)
 {
 	const char *comments[] = { "first comment", "", NULL, "x\"<&$\xff" };
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	struct opt opts[16];
 	const char *why = "";
 	uint8_t *b, pkt[300];
@@ -365,7 +365,7 @@ static void test_pcapng(void)
 
 static void test_pcap(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t *b, pkt[64];
 	size_t n;
 	int fd = tmpfd(), rc;
@@ -401,7 +401,7 @@ static void test_pcap(void)
 
 static void test_pipe(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t pkt[100] = { 0 };
 	int p[2], rc, e;
 
@@ -446,7 +446,7 @@ static void test_pipe(void)
 /* A non-blocking pipe with a slow reader: EAGAIN is waited out, every byte arrives. */
 static void test_nonblocking(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	int p[2], q[2], rc = 0, status;
 	unsigned long long got = 0;
 	uint8_t *big = xcalloc(1, 200000);
@@ -495,7 +495,7 @@ static void test_nonblocking(void)
 static void test_fsize(size_t prefix)
 {
 	struct rlimit old, lim;
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t pkt[1500], *b;
 	size_t n;
 	unsigned sent = 0, nepb = 0;
