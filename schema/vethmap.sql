@@ -156,7 +156,14 @@ CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
     interfaces  TEXT    NOT NULL,         -- NETNS:IFNAME ..., space separated
     packets     INTEGER NOT NULL,
     file        TEXT,                     -- -w FILE, '-' for stdout, NULL for text
-    uid         INTEGER NOT NULL          -- who ran it (after -Z)
+    uid         INTEGER NOT NULL,         -- who ran it: the real uid, read at the start
+    sudo_uid    INTEGER,                  -- SUDO_UID when that real uid is 0, else NULL
+    run_uid     INTEGER,                  -- the uid the packets were read as (after -Z)
+    state       TEXT    NOT NULL DEFAULT 'done'
+                -- written when the capture starts, as 'running'; at its end 'done' (a bound
+                -- or a signal ended it), 'failed' (the output or the capture failed) or
+                -- 'killed' (the capturing process died); 'running' stays when vethmap itself
+                -- was killed.  Added to older databases by 'vethmap cap' (ALTER TABLE).
 );
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".

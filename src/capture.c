@@ -3,16 +3,25 @@
  * and activated inside the interface's namespace (both steps must happen there), then
  * polled together from our own namespace until the duration, count or size bound, a
  * signal, or the loss of every interface ends it.  Privileges are dropped after every
- * handle and the output file are open, before the first packet is read.
+ * handle and the output file are open, before the first packet is read: to -Z's user,
+ * and always to no capability at all (effective, permitted, inheritable, ambient and
+ * bounding sets empty, no_new_privs), also for a non-root user running a copy with file
+ * capabilities.  The output never blocks the loop: a full pipe or FIFO is waited for only
+ * until the deadline or a signal, which then end the capture as they would anyway.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,10 +30,74 @@
 #include "vethmap.h"
 
 static volatile sig_atomic_t stop_signal;
+static sigset_t wait_mask;		/* the mask to wait with: our signals let through */
+static const sigset_t *wait_maskp;	/* NULL: wait with the mask we have */
+static double out_deadline;		/* CLOCK_MONOTONIC seconds; 0 = none */
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * poll(2) until fds are ready, the deadline passes or one of our signals comes (they are
+ * blocked but while waiting here, so none is missed): >0 ready, 0 deadline, -1 with errno
+ * EINTR for a signal, else an error.
+ */
+static int wait_until(struct pollfd *pfd, nfds_t n, double deadline)
+{
+	for (;;) {
+		struct timespec ts, *tp = NULL;
+		int r;
+
+		if (stop_signal) {
+			errno = EINTR;
+			return -1;
+		}
+		if (deadline) {
+			double left = deadline - now_s();
+
+			if (left <= 0)
+				return 0;
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			tp = &ts;
+		}
+		r = ppoll(pfd, n, tp, wait_maskp);
+		if (r != 0 || !deadline)
+			if (r >= 0 || errno != EINTR || stop_signal)
+				return r;
+	}
+}
+
+/* The output is full: wait for room until the deadline or a signal; 0 or -1 (errno). */
+static int wait_output(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int r = wait_until(&pfd, 1, out_deadline);
+
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r > 0 ? 0 : -1;
+}
+
+static int capout_wait(struct capout *o)
+{
+	return wait_output(o->fd);
+}
+
+/* Did the output stop because the capture was ending anyway (deadline, signal)? */
+static int out_interrupted(int err)
+{
+	return err == ETIMEDOUT || err == EINTR;
 }
 
 /*
@@ -106,30 +179,133 @@ void capture_close(struct cap_iface *ci, size_t n)
 		}
 }
 
-/* Become `user` (and its groups) for good: no way back to root. */
-int drop_privileges(const char *user)
+/*
+ * Who the capture runs as: user (-Z) looked up now, before anything is opened; NULL for
+ * no change of user.  root (or a user of uid 0) asked for by name keeps every privilege.
+ * Returns 0, or -1 after one line.
+ */
+int runas_lookup(const char *user, struct runas *ra)
 {
 	struct passwd *pw;
 
-	if (!user)
+	memset(ra, 0, sizeof(*ra));
+	ra->uid = geteuid();
+	ra->gid = getegid();
+	if (!user) {
+		ra->keep = 0;
 		return 0;
+	}
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
 		error("no such user '%s'", user);
 		return -1;
 	}
-	if (pw->pw_uid == 0)
+	if (pw->pw_uid == 0) {
+		ra->keep = 1;
+		ra->uid = 0;
 		return 0;
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || initgroups(pw->pw_name, pw->pw_gid) ||
-	    setuid(pw->pw_uid)) {
-		error("cannot drop privileges to '%s':", user);
+	}
+	ra->change = 1;
+	ra->uid = pw->pw_uid;
+	ra->gid = pw->pw_gid;
+	copy_str(ra->name, sizeof(ra->name), pw->pw_name);
+	return 0;
+}
+
+/* The highest capability this kernel knows. */
+static int last_cap(void)
+{
+	char buf[16] = "";
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC), n = 0;
+
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) > 0)
+			n = atoi(buf);
+		close(fd);
+	}
+	return n > 0 && n < 64 ? n : CAP_LAST_CAP;
+}
+
+/*
+ * Empty the bounding set.  That takes CAP_SETPCAP; a process without it (a non-root user
+ * running a copy with file capabilities) first moves into a user namespace of its own,
+ * where it has it (and nothing outside): the only way such a process can drop them.
+ * Returns 0, 1 when that cannot be done here (said in a warning), or -1 after one line.
+ */
+static int drop_bounding(int may_unshare)
+{
+	int last = last_cap();
+
+	for (int c = 0; c <= last; c++) {
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1 || !prctl(PR_CAPBSET_DROP, c, 0, 0, 0))
+			continue;
+		if (errno == EPERM && may_unshare) {
+			may_unshare = 0;
+			if (!unshare(CLONE_NEWUSER)) {
+				c = -1;
+				continue;
+			}
+			/* no user namespace here: no_new_privs keeps the set from being used */
+			warnx("cannot empty the capability bounding set (no CAP_SETPCAP, no user "
+			      "namespace):");
+			return 1;
+		}
+		error("cannot drop capability %d from the bounding set:", c);
 		return -1;
 	}
-	if (setuid(0) == 0) {
-		error("dropped to '%s' but could become root again", user);
+	return 0;
+}
+
+/*
+ * Become ra's user (and its groups) for good, with no capability in any set and
+ * no_new_privs, so nothing run or exec'd later can gain any: called in the capturing
+ * process once every handle and the output are open.  Returns 0, or -1 after one line.
+ */
+int drop_privileges(const struct runas *ra)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	int last, bset;
+
+	if (ra->keep)
+		return 0;
+	bset = drop_bounding(!ra->change);
+	if (bset < 0)
+		return -1;
+	if (ra->change && (setgroups(0, NULL) || setgid(ra->gid) || initgroups(ra->name, ra->gid) ||
+			   setuid(ra->uid))) {
+		error("cannot drop privileges to '%s':", ra->name);
 		return -1;
 	}
+	if (ra->change && setuid(0) == 0) {
+		error("dropped to '%s' but could become root again", ra->name);
+		return -1;
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data)) {
+		error("cannot clear capabilities:");
+		return -1;
+	}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);	/* EINVAL before 4.3 */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		error("cannot set no_new_privs:");
+		return -1;
+	}
+	/* check, rather than trust */
+	memset(data, 0xff, sizeof(data));
+	last = last_cap();
+	if (syscall(SYS_capget, &hdr, data) || data[0].effective || data[1].effective ||
+	    data[0].permitted || data[1].permitted || data[0].inheritable || data[1].inheritable) {
+		error("capabilities left after dropping privileges");
+		return -1;
+	}
+	for (int c = 0; c <= last; c++)
+		if ((!bset && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1) {
+			error("capability %d left after dropping privileges", c);
+			return -1;
+		}
 	return 0;
 }
 
@@ -139,7 +315,33 @@ struct loop {
 	struct capout *out;
 	unsigned long long total;
 	int stop;		/* a bound was reached or output failed */
+	int text_failed;	/* errno of a failed text write */
 };
+
+/* One text line to o->text_fd, waiting for room as the file output does; 0 or -1. */
+static int text_write(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w > 0) {
+			buf += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!wait_output(fd))
+				continue;
+			return -1;
+		}
+		if (w == 0)
+			errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
 
 struct cb_ctx {
 	struct loop *l;
@@ -160,15 +362,21 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			return;
 		}
 	} else {
-		char line[512], esc[512];
+		char line[512], out[1100];
 		struct tm tm;
 		time_t sec = h->ts.tv_sec;
+		int k;
 
 		localtime_r(&sec, &tm);
 		pkt_describe(line, sizeof(line), c->ci->linktype, data, h->caplen, h->len);
-		printf("%02d:%02d:%02d.%06ld %s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		       (long)h->ts.tv_usec / 1000, text_esc(esc, sizeof(esc), c->ci->label), line);
-		if (ferror(stdout)) {
+		k = snprintf(out, sizeof(out), "%02d:%02d:%02d.%06ld %s %s\n", tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, (long)h->ts.tv_usec / 1000, c->ci->label, line);
+		if (k < 0 || (size_t)k >= sizeof(out)) {
+			k = (int)sizeof(out) - 1;
+			out[k - 1] = '\n';
+		}
+		if (text_write(l->o->text_fd, out, (size_t)k)) {
+			l->text_failed = errno;
 			l->stop = 1;
 			return;
 		}
@@ -180,14 +388,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 		l->stop = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Write the file's header: the section (or classic pcap) header and one interface block
  * per interface.  Done before privileges are dropped, so a file that cannot even take its
@@ -197,6 +397,8 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 		       struct capout *out)
 {
 	signal(SIGPIPE, SIG_IGN);	/* a reader that goes away is a write error, said once */
+	out_deadline = o->duration_s > 0 ? now_s() + o->duration_s : 0;
+	out->wait = capout_wait;	/* a full output is waited for until -d, or a signal */
 	if (capout_begin(out, o->out_fd, o->fmt, o->comments, o->ncomments, ci[0].linktype,
 			 o->snaplen)) {
 		error("cannot write '%s': %s", o->out_name, strerror(out->failed));
@@ -226,6 +428,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
 	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
+	sigset_t ours;
 	int rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -233,20 +436,25 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ours, &wait_mask);	/* delivered only while waiting */
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
+	wait_maskp = &wait_mask;
+	out_deadline = deadline;
 	for (size_t i = 0; i < n; i++) {
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];
 	}
 	while (!l.stop && !stop_signal) {
-		int timeout = -1, live = 0;
+		int live = 0, r;
 
-		if (deadline) {
-			double left = deadline - now_s();
-
-			if (left <= 0)
-				break;
-			timeout = (int)(left * 1000) + 1;
-		}
+		if (deadline && deadline - now_s() <= 0)
+			break;
 		for (size_t i = 0; i < n; i++) {
 			pfd[i].fd = ci[i].done ? -1 : pcap_get_selectable_fd(ci[i].pcap);
 			pfd[i].events = POLLIN;
@@ -257,10 +465,10 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 			warnx("every captured interface is gone: capture ended");
 			break;
 		}
-		if (poll(pfd, n, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			error("poll:");
+		r = wait_until(pfd, n, deadline);
+		if (r <= 0) {
+			if (r < 0 && errno != EINTR)
+				error("poll:");
 			break;
 		}
 		for (size_t i = 0; i < n && !l.stop; i++) {
@@ -281,11 +489,25 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	}
 	if (stop_signal)
 		verbose("capture stopped by signal %d", (int)stop_signal);
-	if (o->out_fd >= 0 && out->failed) {
+	if (o->out_fd >= 0 && out->failed && out_interrupted(out->failed)) {
+		verbose("'%s' took no more before the end: capture ended", o->out_name);
+	} else if (o->out_fd >= 0 && out->failed) {
 		error("writing '%s' failed: %s: capture stopped; the file holds whole packets only",
 		      o->out_name, strerror(out->failed));
 		rc = -1;
+	} else if (l.text_failed && out_interrupted(l.text_failed)) {
+		verbose("standard output took no more before the end: capture ended");
+	} else if (l.text_failed) {
+		error("write error on standard output: %s", strerror(l.text_failed));
+		rc = -1;
 	}
+	if (o->out_fd >= 0 && !out->failed && fsync(o->out_fd) && errno != EINVAL &&
+	    errno != EROFS) {
+		error("cannot write '%s':", o->out_name);
+		rc = -1;
+	}
+	sigprocmask(SIG_UNBLOCK, &ours, NULL);
+	wait_maskp = NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct pcap_stat ps;
 

@@ -1,16 +1,31 @@
 /*
- * cmd_cap.c implements 'vethmap cap TARGET [options] [FILTER...]': resolve the target in
- * a live scan, open every handle inside its namespace, open the output, drop privileges,
- * capture within bounds, report per-interface counts and record the capture in the
- * database as an audit trail.
+ * cmd_cap.c implements 'vethmap cap TARGET [options] [FILTER...]' in three stages, the
+ * privilege separation of OpenSSH's monitor in small:
+ *
+ *   plan  (pure)        the target, in a live scan, to the interfaces to capture on;
+ *   open  (privileged)  every libpcap handle inside its namespace, the output (a new file
+ *                       beside -w FILE, written with its header), -Z's user looked up;
+ *   run   (no privilege) a forked child drops to -Z's user and to no capability at all,
+ *                       and captures: it is the only process that parses packets, and it
+ *                       holds no database descriptor (the database is closed before the
+ *                       fork and opened again by the parent only).
+ *
+ * The parent stays privileged: it writes the audit row in the capture table before the
+ * child reads its first packet (state 'running', the invoking real uid and SUDO_UID),
+ * waits, completes the row from the totals the child sends over a pipe (or marks it
+ * 'killed'), and renames the new file over -w FILE (or removes it when nothing was
+ * captured and the capture failed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,99 +99,49 @@ static void add_point(struct points *p, size_t ifc)
 static int resolve_edge(struct sqlite3 *db, long long scan, long long id, struct topo *t,
 			struct points *pts)
 {
-	sqlite3_stmt *st;
-	int rc, found = 0;
+	long long ino[2];
+	char name[2][IFNAME_MAX];
+	int rc = db_edge_ends(db, scan, id, ino, name);
 
-	if (sqlite3_prepare_v2(db, "SELECT a.netns, a.name, b.netns, b.name FROM edge e"
-			       " JOIN iface a ON a.scan_id=e.scan_id AND a.netns=e.a_netns AND a.ifindex=e.a_ifindex"
-			       " JOIN iface b ON b.scan_id=e.scan_id AND b.netns=e.b_netns AND b.ifindex=e.b_ifindex"
-			       " WHERE e.scan_id=?1 AND e.id=?2", -1, &st, NULL) != SQLITE_OK) {
-		error("cannot read the database: %s", sqlite3_errmsg(db));
+	if (rc < 0)
 		return 1;
-	}
-	sqlite3_bind_int64(st, 1, scan);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		found = 1;
-		for (int end = 0; end < 2; end++) {
-			long long ino = sqlite3_column_int64(st, end * 2);
-			const char *name = (const char *)sqlite3_column_text(st, end * 2 + 1);
-			long ns = topo_find_ns(t, 0, (uint64_t)ino);
-			long ifc = -1;
-
-			for (size_t i = 0; ns >= 0 && i < t->nifs && ifc < 0; i++)
-				if (t->ifs[i].ns == (size_t)ns && name && !strcmp(t->ifs[i].name, name))
-					ifc = (long)i;
-			if (ifc < 0) {
-				char esc[128];
-
-				error("edge e%lld of scan %lld: '%llu:%s' no longer exists", id, scan,
-				      ino, text_esc(esc, sizeof(esc), name ? name : ""));
-				sqlite3_finalize(st);
-				return 1;
-			}
-			add_point(pts, (size_t)ifc);
-		}
-	}
-	sqlite3_finalize(st);
-	if (!found) {
+	if (!rc) {
 		error("no edge e%lld in scan %lld", id, scan);
 		return 2;
+	}
+	for (int end = 0; end < 2; end++) {
+		long ns = topo_find_ns(t, 0, (uint64_t)ino[end]);
+		long ifc = -1;
+
+		for (size_t i = 0; ns >= 0 && i < t->nifs && ifc < 0; i++)
+			if (t->ifs[i].ns == (size_t)ns && !strcmp(t->ifs[i].name, name[end]))
+				ifc = (long)i;
+		if (ifc < 0) {
+			char esc[128];
+
+			error("edge e%lld of scan %lld: '%llu:%s' no longer exists", id, scan,
+			      ino[end], text_esc(esc, sizeof(esc), name[end]));
+			return 1;
+		}
+		add_point(pts, (size_t)ifc);
 	}
 	return 0;
 }
 
-static int open_output(const char *path, int *created)
-{
-	int fd;
-
-	*created = 0;
-	if (!strcmp(path, "-"))
-		return STDOUT_FILENO;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		*created = 1;
-		return fd;
-	}
-	if (errno == EEXIST)	/* replace an existing regular file, never a link */
-		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		error("cannot create '%s':", path);
-	return fd;
-}
-
-static void record(struct sqlite3 *db, long long scan, const char *started, double ms,
-		   const char *target, const struct cap_iface *ci, size_t n,
-		   unsigned long long total, const char *file)
+/* "NETNS:IFNAME ..." of the interfaces captured on, for the audit row (allocated). */
+static char *iface_list(const struct cap_iface *ci, size_t n)
 {
 	char *ifaces = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&ifaces, &len);
-	sqlite3_stmt *st;
 
-	for (size_t i = 0; f && i < n; i++)
+	if (!f)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%s", i ? " " : "", ci[i].label);
-	if (f)
-		fclose(f);
-	if (sqlite3_prepare_v2(db, "INSERT INTO capture (scan_id, started, duration_ms, target,"
-			       " interfaces, packets, file, uid) VALUES (?,?,?,?,?,?,?,?)", -1, &st,
-			       NULL) == SQLITE_OK) {
-		if (scan > 0)
-			sqlite3_bind_int64(st, 1, scan);
-		sqlite3_bind_text(st, 2, started, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 3, ms);
-		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, ifaces ? ifaces : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, (long long)total);
-		if (file)
-			sqlite3_bind_text(st, 7, file, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, (long long)getuid());
-		if (sqlite3_step(st) != SQLITE_DONE)
-			warnx("capture not recorded in the database: %s", sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(st);
-	free(ifaces);
+	if (fclose(f))
+		die("out of memory");
+	return ifaces;
 }
 
 struct cap_args {
@@ -304,9 +269,6 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		}
 		a->o.filter = a->filter;
 	}
-	if (a->user && !strcmp(a->user, "root"))
-		a->user = NULL;
-	a->o.user = a->user;
 	return -1;
 }
 
@@ -390,17 +352,220 @@ static int choose_points(struct topo *t, struct cap_args *a, struct sqlite3 *db,
 	return 0;
 }
 
+/* ---- run: the capturing child and its privileged parent ------------------------------ */
+
+/* What the child sends back over its pipe: this, then n struct cap_count. */
+struct cap_result {
+	int rc;				/* capture_run's */
+	unsigned n;
+	unsigned long long total;
+	double ms;
+};
+struct cap_count {
+	unsigned long long captured;
+	unsigned recv, drop;
+};
+
+static volatile pid_t child_pid;
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);	/* the child ends the capture; we wait for it */
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static size_t read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+/*
+ * The capturing process: drops every privilege, waits for the parent's go (the audit row
+ * is written), captures, sends its totals, and ends with _exit (nothing of the parent's
+ * is flushed, freed or checked for leaks twice).
+ */
+static _Noreturn void child_main(int go_fd, int res_fd, pid_t parent, struct cap_iface *ci,
+				 size_t n, const struct cap_opts *o, struct capout *out,
+				 const struct runas *ra)
+{
+	struct cap_result r = { .rc = -1, .n = (unsigned)n };
+	char go;
+
+	if (drop_privileges(ra))
+		_exit(1);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* after the uid change, which clears it */
+	if (getppid() != parent || read_all(go_fd, &go, 1) != 1)
+		_exit(1);
+	close(go_fd);
+	r.rc = capture_run(ci, n, o, out, &r.total, &r.ms);
+	if (!write_all(res_fd, &r, sizeof(r)))
+		for (size_t i = 0; i < n; i++) {
+			struct cap_count c = { ci[i].captured, ci[i].recv, ci[i].drop };
+
+			if (write_all(res_fd, &c, sizeof(c)))
+				break;
+		}
+	close(res_fd);
+	capture_close(ci, n);
+	_exit(r.rc ? 1 : 0);
+}
+
+/*
+ * Fork the capturing child, write the audit row (the database is opened here, in the
+ * parent only), let the child go, wait for it, complete the row.  Returns the exit
+ * status; *total the packets captured.
+ */
+static int run_split(const char *dbfile, int use_db, const struct capture_row *row,
+		     struct cap_iface *ci, size_t n, const struct cap_opts *o,
+		     struct capout *out, struct outfile *of, const struct runas *ra,
+		     unsigned long long *total)
+{
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = forward_signal }, old[3];
+	struct cap_result r = { .rc = -1 };
+	struct cap_count *cc = xcalloc(n, sizeof(*cc));
+	struct sqlite3 *db = NULL;
+	const char *state = "failed";
+	long long id = -1;
+	int go[2], res[2], status = 0, got = 0, rc = 1;
+	pid_t pid, self = getpid();
+
+	if (pipe2(go, O_CLOEXEC)) {
+		error("cap: pipe:");
+		free(cc);
+		return 1;
+	}
+	if (pipe2(res, O_CLOEXEC)) {
+		error("cap: pipe:");
+		close(go[0]);
+		close(go[1]);
+		free(cc);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);	/* a child that died early is seen on its pipes */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		error("cap: fork:");
+		close(go[0]);
+		close(go[1]);
+		close(res[0]);
+		close(res[1]);
+		free(cc);
+		return 1;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(res[0]);
+		child_main(go[0], res[1], self, ci, n, o, out, ra);
+	}
+	child_pid = pid;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	close(go[0]);
+	close(res[1]);
+	/*
+	 * What the child reads and writes is its own now.  Our pcap_close() unmaps our view
+	 * of each ring; its request to tear the ring down is refused by the kernel while the
+	 * child still maps it, so the child's capture goes on.
+	 */
+	capture_close(ci, n);
+	if (of->fd > STDOUT_FILENO)
+		close(of->fd);
+	of->fd = -1;
+	if (use_db) {
+		db = db_open(dbfile, 1);
+		if (db)
+			id = db_capture_begin(db, row);
+		if (id < 0)
+			warnx("the capture will not be recorded");
+	}
+	if (write_all(go[1], "g", 1))
+		error("cap: cannot start the capturing process:");
+	close(go[1]);
+	if (read_all(res[0], &r, sizeof(r)) == sizeof(r) && r.n == n &&
+	    read_all(res[0], cc, n * sizeof(*cc)) == n * sizeof(*cc))
+		got = 1;
+	close(res[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	child_pid = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (WIFSIGNALED(status)) {
+		error("cap: the capturing process was killed by signal %d", WTERMSIG(status));
+		state = "killed";
+		got = 0;
+	} else if (got) {
+		rc = r.rc || WEXITSTATUS(status) ? 1 : 0;
+		state = rc ? "failed" : "done";
+	}
+	if (!got) {
+		r.total = 0;
+		r.ms = 0;
+	}
+	for (size_t i = 0; got && i < n; i++) {	/* labels are UTF-8 without controls */
+		ci[i].captured = cc[i].captured;
+		ci[i].recv = cc[i].recv;
+		ci[i].drop = cc[i].drop;
+		fprintf(stderr, "vethmap: %s: %llu packets captured, %u received by filter, "
+			"%u dropped by kernel\n", ci[i].label, ci[i].captured, ci[i].recv,
+			ci[i].drop);
+	}
+	if (db && id >= 0 && db_capture_end(db, id, r.ms, r.total, state))
+		warnx("the capture's end is not recorded");
+	db_close(db);
+	free(cc);
+	*total = r.total;
+	return rc;
+}
+
 int cmd_cap(int argc, char **argv)
 {
 	struct cap_args a = { 0 };
 	struct points pts = { .n = 0 };
 	struct cap_iface *ci = NULL;
 	struct sqlite3 *db = NULL;
+	struct runas ra;
+	struct outfile of = { .fd = -1, .nonblock = 1 };
+	struct capture_row row = { 0 };
+	const char *sudo = getenv("SUDO_UID");
+	uid_t invoker = getuid();	/* before anything: who ran us */
 	long long scan = 0;
 	unsigned long long total = 0;
-	double ms = 0;
-	int rc, created = 0, fd = -1;
-	char host[256], started[32], *cmdline = NULL, *comments[4] = { NULL };
+	int rc, use_db = 0, have_out = 0;
+	char host[256], started[32], *cmdline = NULL, *comments[4] = { NULL }, *ifaces = NULL;
 	struct capout out = { .fd = -1 };
 	struct timespec wall;
 	struct topo t;
@@ -421,7 +586,8 @@ int cmd_cap(int argc, char **argv)
 		return rc;
 	}
 	if (scan_need_caps("vethmap cap") ||
-	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets")) {
+	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets") ||
+	    runas_lookup(a.user, &ra)) {
 		free(a.filter);
 		free(cmdline);
 		return 1;
@@ -431,12 +597,17 @@ int cmd_cap(int argc, char **argv)
 	rc = 1;
 	if (scan_run(&t, 0, 1))
 		goto out;
+	/* ---- plan ---- */
 	db = db_open(db_path(a.dbopt), 1);
 	if (!db)
 		warnx("the capture will not be recorded");
 	else
 		scan = a.scan ? a.scan : db_latest(db);
+	use_db = db != NULL;
 	rc = choose_points(&t, &a, db, scan, &pts);
+	/* the capturing child must not inherit the database: closed now, opened again later */
+	db_close(db);
+	db = NULL;
 	if (rc)
 		goto out;
 	if (a.o.fmt == CAP_PCAP && pts.n > 1) {
@@ -447,17 +618,16 @@ int cmd_cap(int argc, char **argv)
 	ci = xcalloc(pts.n, sizeof(*ci));
 	for (size_t i = 0; i < pts.n; i++) {
 		const struct iface *x = &t.ifs[pts.v[i]];
-		char lab[32];
+		char lab[32], raw[PATH_MAX + 80];
 		const char *cn = topo_ns_container(&t, x->ns);
-
-		char raw[PATH_MAX + 80];
 
 		ci[i].ifc = pts.v[i];
 		snprintf(raw, sizeof(raw), "%s:%s", topo_ns_label(&t, x->ns, lab, sizeof(lab)),
 			 x->name);
-		utf8_esc(ci[i].label, sizeof(ci[i].label), raw);	/* pcapng wants UTF-8 */
-		utf8_esc(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
+		pcapng_str(ci[i].label, sizeof(ci[i].label), raw);	/* UTF-8, no controls */
+		pcapng_str(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
 	}
+	/* ---- open ---- */
 	rc = capture_open(&t, ci, &pts.n, &a.o);
 	if (rc) {
 		rc = rc == -2 ? 2 : 1;
@@ -469,13 +639,13 @@ int cmd_cap(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
 	{
-		/* comments are UTF-8 in pcapng, whatever bytes the user typed */
-		size_t cl = cmdline ? strlen(cmdline) * 2 + 1 : 1, tl = strlen(a.target) * 2 + 1;
+		/* comments are UTF-8 in pcapng, whatever bytes the user typed, and no controls */
+		size_t cl = cmdline ? strlen(cmdline) * 4 + 1 : 1, tl = strlen(a.target) * 4 + 1;
 		char *ct = xmalloc(cl), *tt = xmalloc(tl), hh[1024];
 
-		utf8_esc(ct, cl, cmdline ? cmdline : "");
-		utf8_esc(tt, tl, a.target);
-		utf8_esc(hh, sizeof(hh), host);
+		pcapng_str(ct, cl, cmdline ? cmdline : "");
+		pcapng_str(tt, tl, a.target);
+		pcapng_str(hh, sizeof(hh), host);
 		if (asprintf(&comments[0], "host: %s", hh) < 0 ||
 		    asprintf(&comments[1], "target: %s", tt) < 0 ||
 		    asprintf(&comments[2], "command: %s", ct) < 0 ||
@@ -486,52 +656,49 @@ int cmd_cap(int argc, char **argv)
 	}
 	a.o.comments = (const char *const *)comments;
 	a.o.ncomments = 4;
+	rc = 1;
+	if (outfile_open(&of, a.outpath ? a.outpath : "-"))
+		goto out;
+	have_out = 1;
 	if (a.outpath) {
-		fd = open_output(a.outpath, &created);
-		if (fd < 0) {
-			rc = 1;
-			goto out;
-		}
-		a.o.out_fd = fd;
+		a.o.out_fd = of.fd;
 		a.o.out_name = a.outpath;
 		/* the header is written while we may still remove a file that cannot take it */
-		if (capture_begin_file(ci, pts.n, &a.o, &out)) {
-			rc = 1;
+		if (capture_begin_file(ci, pts.n, &a.o, &out))
 			goto out;
-		}
 	} else {
-		setvbuf(stdout, NULL, _IOLBF, 0);	/* one line per packet, as it comes */
+		a.o.text_fd = of.fd;
 	}
-	if (drop_privileges(a.o.user)) {
-		rc = 1;
-		goto out;
-	}
-	rc = capture_run(ci, pts.n, &a.o, &out, &total, &ms) ? 1 : 0;
-	for (size_t i = 0; i < pts.n; i++) {
-		char esc[512];
-
-		fprintf(stderr, "vethmap: %s: %llu packets captured, %u received by filter, "
-			"%u dropped by kernel\n", text_esc(esc, sizeof(esc), ci[i].label),
-			ci[i].captured, ci[i].recv, ci[i].drop);
-	}
-	if (db)
-		record(db, scan, started, ms, a.target, ci, pts.n, total, a.outpath);
-	if (fd == STDOUT_FILENO || fd < 0) {
-		if (finish_stdout())
-			rc = 1;
-	} else if (close(fd)) {
-		error("cannot write '%s':", a.outpath);
-		rc = 1;
-	}
-	fd = -1;
+	/* ---- run ---- */
+	ifaces = iface_list(ci, pts.n);
+	row.scan_id = scan;
+	row.started = started;
+	row.target = a.target;
+	row.interfaces = ifaces;
+	row.file = a.outpath;
+	row.uid = invoker;
+	row.sudo_uid = -1;
+	if (invoker == 0 && sudo && *sudo && strlen(sudo) < 11 &&
+	    strspn(sudo, "0123456789") == strlen(sudo))
+		row.sudo_uid = atoll(sudo);
+	row.run_uid = ra.change ? (long long)ra.uid : (long long)geteuid();
+	rc = run_split(db_path(a.dbopt), use_db, &row, ci, pts.n, &a.o, &out, &of, &ra, &total);
 out:
-	if (fd > STDOUT_FILENO)
-		close(fd);
-	if (rc && created && a.outpath && total == 0)
-		unlink(a.outpath);
+	if (have_out) {
+		if (of.tmp && (rc == 0 || total > 0)) {
+			if (outfile_commit(&of))
+				rc = 1;
+		} else if (of.tmp) {
+			outfile_abort(&of);
+		} else if (outfile_close(&of) && rc == 0) {
+			error("cannot write '%s':", of.path);
+			rc = 1;
+		}
+	}
 	if (ci)
 		capture_close(ci, pts.n);
 	free(ci);
+	free(ifaces);
 	netns_close_all(&t);
 	topo_release(&t);
 	db_close(db);

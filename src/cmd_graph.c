@@ -4,8 +4,9 @@
  *
  * graph_dot.c writes the DOT text; SVG and PNG are rendered in-process by libgvc, not by
  * running `dot`: no shell, no PATH lookup, and Graphviz's messages come back here (they
- * are printed as ours).  A file is written as FILE.tmp, mode 0600 (a topology is
- * sensitive), and renamed over FILE only when complete, so a failure leaves no half file.
+ * are printed as ours).  A file is written beside FILE, mode 0600 (a topology is
+ * sensitive), and renamed over FILE only when complete, so a failure leaves no half file
+ * (outfile.c: FIFOs and devices are written in place, symlinks refused).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,76 +129,14 @@ out:
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
- * data to file: "-" is standard output; a character device or FIFO (/dev/stdout,
- * /dev/null) is written in place; anything else goes through file.tmp (0600, O_EXCL)
- * renamed over file when complete (a symlink there is replaced, never written through).
+ * data to file through outfile.c: "-" is standard output; a character device or FIFO is
+ * written in place (a FIFO with no reader is refused, not waited for); a regular file is
+ * replaced by a new one renamed over it when complete; a symlink is refused.
  */
 static int write_output(const char *file, const char *data, size_t len)
 {
-	struct stat st;
-	char *tmp;
-	int fd, rc = -1;
-
-	if (!strcmp(file, "-")) {
-		fwrite(data, 1, len, stdout);
-		return finish_stdout();
-	}
-	if (!stat(file, &st) && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
-		fd = open(file, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0 || write_all(fd, data, len)) {
-			error("graph: cannot write '%s':", file);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		if (close(fd)) {
-			error("graph: cannot write '%s':", file);
-			return -1;
-		}
-		return 0;
-	}
-	if (asprintf(&tmp, "%s.tmp", file) < 0)
-		die("out of memory");
-	if (unlink(tmp) && errno != ENOENT) {
-		error("graph: cannot replace '%s':", tmp);
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		error("graph: cannot create '%s':", tmp);
-		goto out;
-	}
-	if (write_all(fd, data, len) || fsync(fd)) {
-		error("graph: cannot write '%s':", tmp);
-		close(fd);
-	} else if (close(fd)) {
-		error("graph: cannot write '%s':", tmp);
-	} else if (rename(tmp, file)) {
-		error("graph: cannot rename '%s' to '%s':", tmp, file);
-	} else {
-		rc = 0;
-	}
-	if (rc)
-		unlink(tmp);
-out:
-	free(tmp);
-	return rc;
+	return outfile_put(file, data, len);
 }
 
 /* ---- the command ------------------------------------------------------------------------ */

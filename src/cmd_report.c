@@ -3,9 +3,10 @@
  * XML (report_xml.c, valid against schema/vethmap-report.xsd) or as an HTML page made
  * from that XML by reports/report.xsl with libxslt.  It reads only the database.
  *
- * With -o FILE the report is written to FILE.tmp (mode 0600) and renamed over FILE, so
- * FILE is either the old one or the whole new one.  Without -o, or with -o -, it goes to
- * standard output.
+ * With -o FILE the report goes through outfile.c: a regular FILE is replaced by a new
+ * file (mode 0600) renamed over it, so FILE is either the old one or the whole new one; a
+ * FIFO or character device is written in place; a symlink is refused.  Without -o, or
+ * with -o -, it goes to standard output.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -224,55 +225,22 @@ static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt)
 	return 0;
 }
 
-/* Write to path.tmp (0600), then rename over path. */
+/* The document into path through outfile.c (see there): 0, or -1 after one line. */
 static int write_file(const char *path, xmlDocPtr doc, enum format fmt)
 {
-	size_t len = strlen(path);
-	char *tmp = xmalloc(len + 5);
-	FILE *f = NULL;
-	int fd, rc = -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
 
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".tmp", 5);
-	if (unlink(tmp) && errno != ENOENT) {
-		error("cannot remove stale '%s':", tmp);
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		error("cannot create '%s':", tmp);
-		goto out;
-	}
-	if (fchmod(fd, 0600) || !(f = fdopen(fd, "w"))) {
-		error("cannot write '%s':", tmp);
-		close(fd);
-		goto fail;
-	}
-	if (write_doc(f, doc, fmt))
-		goto fail;
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		error("cannot write '%s':", tmp);
-		goto fail;
-	}
-	rc = fclose(f);
-	f = NULL;
-	if (rc) {
-		error("cannot write '%s':", tmp);
-		goto fail;
-	}
-	if (rename(tmp, path)) {
-		error("cannot rename '%s' to '%s':", tmp, path);
-		rc = -1;
-		goto fail;
-	}
-	goto out;
-fail:
-	if (f)
-		fclose(f);
-	unlink(tmp);
-	rc = -1;
-out:
-	free(tmp);
+	if (!f)
+		die("out of memory");
+	rc = write_doc(f, doc, fmt);
+	if (fclose(f))
+		die("out of memory");
+	if (!rc)
+		rc = outfile_put(path, buf, len);
+	free(buf);
 	return rc;
 }
 

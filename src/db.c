@@ -1,7 +1,8 @@
 /*
  * db.c implements the SQLite store: opening (and refusing files that are not ours),
  * applying the schema compiled in from schema/vethmap.sql, writing one snapshot in one
- * transaction, and loading a snapshot back into a struct topo.
+ * transaction, and loading a snapshot back into a struct topo; the capture audit rows and
+ * the edge lookup of 'vethmap cap'.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -835,4 +836,126 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 		return db_fail(db, "read");
 	}
 	return 0;
+}
+
+/* ---- vethmap cap: the edge lookup and the audit row ------------------------------------- */
+
+/*
+ * Both ends of edge `edge` of stored scan `scan`: namespace inode and interface name.
+ * Returns 1, 0 when there is no such edge, or -1 after one line.
+ */
+int db_edge_ends(sqlite3 *db, long long scan, long long edge, long long ino[2],
+		 char name[2][IFNAME_MAX])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT a.netns, a.name, b.netns, b.name FROM edge e"
+			       " JOIN iface a ON a.scan_id=e.scan_id AND a.netns=e.a_netns AND a.ifindex=e.a_ifindex"
+			       " JOIN iface b ON b.scan_id=e.scan_id AND b.netns=e.b_netns AND b.ifindex=e.b_ifindex"
+			       " WHERE e.scan_id=?1 AND e.id=?2", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int64(st, 1, scan);
+	sqlite3_bind_int64(st, 2, edge);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (int end = 0; end < 2; end++) {
+			ino[end] = sqlite3_column_int64(st, end * 2);
+			copy_str(name[end], IFNAME_MAX, col_text(st, end * 2 + 1));
+		}
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = db_fail(db, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Columns of the capture table added after schema version 1, for older databases. */
+static const struct {
+	const char *name, *decl;
+} capture_cols[] = {
+	{ "sudo_uid", "sudo_uid INTEGER" },
+	{ "run_uid", "run_uid INTEGER" },
+	{ "state", "state TEXT NOT NULL DEFAULT 'done'" },
+};
+
+static int capture_migrate(sqlite3 *db)
+{
+	for (size_t i = 0; i < sizeof(capture_cols) / sizeof(capture_cols[0]); i++) {
+		char sql[160];
+		long long have = 0;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('capture')"
+			 " WHERE name = '%s'", capture_cols[i].name);
+		if (int_query(db, sql, &have) != SQLITE_OK)
+			return db_fail(db, "read");
+		if (have)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE capture ADD COLUMN %s", capture_cols[i].decl);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(db, "add a column to the capture table of");
+	}
+	return 0;
+}
+
+/*
+ * The audit row of a capture that starts now, state 'running', no packets yet (an older
+ * database gets the new columns first).  Returns its id, or -1 after one line.
+ */
+long long db_capture_begin(sqlite3 *db, const struct capture_row *r)
+{
+	sqlite3_stmt *st = NULL;
+	long long id = -1;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "start a transaction in");
+		return -1;
+	}
+	if (capture_migrate(db) ||
+	    prep(db, &st, "INSERT INTO capture (scan_id, started, duration_ms, target, interfaces,"
+		 " packets, file, uid, sudo_uid, run_uid, state)"
+		 " VALUES (?, ?, 0, ?, ?, 0, ?, ?, ?, ?, 'running')"))
+		goto out;
+	if (r->scan_id > 0)
+		sqlite3_bind_int64(st, 1, r->scan_id);
+	sqlite3_bind_text(st, 2, r->started, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->interfaces, -1, SQLITE_STATIC);
+	if (r->file)
+		sqlite3_bind_text(st, 5, r->file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->uid);
+	if (r->sudo_uid >= 0)
+		sqlite3_bind_int64(st, 7, r->sudo_uid);
+	sqlite3_bind_int64(st, 8, r->run_uid);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(db, "write to");
+		goto out;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(db, "commit to");
+		goto out;
+	}
+	id = sqlite3_last_insert_rowid(db);
+out:
+	sqlite3_finalize(st);
+	if (id < 0)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return id;
+}
+
+/* Complete row id: how long, how many packets, and how it ended; 0 or -1 after one line. */
+int db_capture_end(sqlite3 *db, long long id, double ms, unsigned long long packets,
+		   const char *state)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(db, &st, "UPDATE capture SET duration_ms = ?, packets = ?, state = ? WHERE id = ?"))
+		return -1;
+	rc = run(db, st, "disi", ms, (long long)packets, state, id);
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -13,7 +13,12 @@
  *
  * Both formats are written in host byte order; readers detect it from the magic number.
  * The caller should ignore SIGPIPE, or a write to a closed pipe kills the process before
- * EPIPE can be reported.
+ * EPIPE can be reported.  A non-blocking output that is full is waited for with o->wait
+ * (it may give up: a deadline, a signal), else with poll(2) for as long as it takes; the
+ * caller sets o->wait, or zeroes the struct, before capout_begin(), which keeps it.
+ *
+ * The strings of a file (comments, if_name, if_description) are written byte for byte:
+ * the caller makes them readable with pcapng_str() first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -129,7 +134,7 @@ static int write_block(struct capout *o, const uint8_t *b, size_t n)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
 
-			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+			if (o->wait ? !o->wait(o) : poll(&pfd, 1, -1) >= 0 || errno == EINTR)
 				continue;
 		}
 		if (w == 0)
@@ -211,7 +216,8 @@ static int write_shb(struct capout *o, const char *const *comments, size_t ncomm
 /*
  * Start a capture file on fd: the pcapng Section Header Block with one comment option per
  * non-empty comment and the writing application, or for CAP_PCAP the classic header with
- * pcap_linktype and pcap_snaplen.  Returns 0, or -1 with o->failed set.
+ * pcap_linktype and pcap_snaplen.  Every field is reset but o->wait, which must be set or
+ * NULL.  Returns 0, or -1 with o->failed set.
  */
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen)
@@ -219,7 +225,10 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 	struct stat st;
 	int rc;
 
+	int (*wait)(struct capout *) = o->wait;	/* the caller's, kept */
+
 	memset(o, 0, sizeof(*o));
+	o->wait = wait;
 	o->fd = fd;
 	o->fmt = fmt;
 	o->is_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -333,4 +342,49 @@ int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_
 	rc = write_block(o, b, n);
 	blockbuf_release(&bb);
 	return rc;
+}
+
+/*
+ * src as a pcapng string: valid UTF-8, with C0 and C1 control characters and DEL written
+ * as "\xNN" (the code point), so no reader (capinfos, tshark, a terminal) ever meets an
+ * escape sequence.  A byte that is not UTF-8 is taken as Latin-1 (U+00XX, as before), the
+ * ones that would be C1 controls as "\xNN".  Everything else, backslashes included, is
+ * kept as it is.  Cut at a whole character to fit size.
+ */
+const char *pcapng_str(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p;) {
+		unsigned cp = 0;
+		int len = utf8_seq_len(p, &cp);
+
+		if (!len) {		/* not UTF-8: the byte as a Latin-1 character */
+			cp = *p;
+			len = 1;
+			if (cp >= 0xa0) {
+				if (n + 3 > size)
+					break;
+				dst[n++] = (char)(0xc0 | cp >> 6);
+				dst[n++] = (char)(0x80 | (cp & 0x3f));
+				p++;
+				continue;
+			}
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			if (n + 5 > size)
+				break;
+			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", cp);
+			p += len;
+		} else {
+			if (n + (size_t)len + 1 > size)
+				break;
+			memcpy(dst + n, p, (size_t)len);
+			n += (size_t)len;
+			p += len;
+		}
+	}
+	if (size)
+		dst[n] = '\0';
+	return dst;
 }

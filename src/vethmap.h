@@ -310,6 +310,7 @@ struct capout {
 	unsigned nifaces;
 	int linktype;		/* classic pcap: the file's one link type */
 	int failed;		/* errno of the failed write, 0 while all is well */
+	int (*wait)(struct capout *o);	/* output full: 0 to try again, -1 (errno) to give up */
 };
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen);
@@ -317,6 +318,29 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 		     const char *desc);
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len);
+const char *pcapng_str(char *dst, size_t size, const char *src);
+
+/*
+ * outfile.c: every -o/-w target: "-" is stdout, a FIFO or character device is written in
+ * place (O_NONBLOCK, never created or truncated), a regular file through a new file beside
+ * it renamed over it at the end; symlinks, other users' files and hard links are refused.
+ */
+enum { OUT_STDOUT, OUT_NEW, OUT_REPLACE, OUT_INPLACE, OUT_REFUSE };
+struct stat;
+struct outfile {
+	const char *path;	/* as given, for messages */
+	int fd, kind;		/* OUT_* */
+	int nonblock;		/* in: keep the descriptor non-blocking (cap) */
+	char *tmp;		/* the new file beside path until renamed or removed */
+	int restore_fl;		/* fd 1's flags + 1, to give back */
+};
+int outfile_decide(const struct stat *st, uid_t euid, uid_t ruid, const char **why);
+int outfile_open(struct outfile *of, const char *path);
+int outfile_write(struct outfile *of, const void *buf, size_t n);
+int outfile_close(struct outfile *of);
+int outfile_commit(struct outfile *of);
+void outfile_abort(struct outfile *of);
+int outfile_put(const char *path, const void *data, size_t len);
 
 /* pktline.c: one line of text for a packet, tcpdump-like, for the link types captured */
 void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uint32_t caplen,
@@ -340,8 +364,8 @@ struct cap_opts {
 	unsigned long long max_bytes;	/* 0 = none */
 	int snaplen, promisc;
 	const char *filter;		/* NULL = everything */
-	const char *user;		/* -Z: drop to this user; NULL = keep */
-	int out_fd;			/* -1: one line per packet on stdout */
+	int out_fd;			/* -1: one line per packet on text_fd */
+	int text_fd;			/* standard output, maybe reopened non-blocking */
 	const char *out_name;		/* for messages: the -w path ("-" for stdout) */
 	enum capfmt fmt;
 	const char *const *comments;
@@ -362,7 +386,15 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms);
 void capture_close(struct cap_iface *ci, size_t n);
-int drop_privileges(const char *user);
+struct runas {			/* who the capturing process becomes */
+	int change;		/* setuid to uid, groups of name */
+	int keep;		/* -Z root: keep every privilege */
+	uid_t uid;
+	gid_t gid;
+	char name[256];
+};
+int runas_lookup(const char *user, struct runas *ra);
+int drop_privileges(const struct runas *ra);
 
 /*
  * diff.c: what changed between two snapshots.  An object is named the same way in both:
@@ -430,6 +462,16 @@ struct scan_info {		/* one row of the scan table */
 };
 int db_scans(struct sqlite3 *db, struct scan_info **out, size_t *n);
 const char *db_path(const char *opt);
+struct capture_row {		/* the audit row of one 'vethmap cap' */
+	long long scan_id;	/* <= 0: none */
+	const char *started, *target, *interfaces, *file;
+	long long uid, sudo_uid, run_uid;	/* sudo_uid -1: none */
+};
+int db_edge_ends(struct sqlite3 *db, long long scan, long long edge, long long ino[2],
+		 char name[2][IFNAME_MAX]);
+long long db_capture_begin(struct sqlite3 *db, const struct capture_row *r);
+int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long long packets,
+		   const char *state);
 
 /* json.c */
 void json_str(FILE *f, const char *s);

@@ -8,7 +8,7 @@
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
 # Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID,
-#          wait_for SECS CMD, need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
+#          wait_for SECS CMD, cap_child PID, need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
 #          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
 #          edge_count, edges_of, unresolved_of, netns_obj, check_veth).
 # Output protocol, one line per assertion: "ok - NAME", "not ok - NAME: details",
@@ -66,6 +66,12 @@ wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 }
 
 _gone() { ! kill -0 "$1" 2>/dev/null; }
+
+cap_child() {	# cap_child PID: the capturing process of 'vethmap cap' PID: the child it
+	local c	# forks to read packets once that exists, else PID itself
+	c=$(pgrep -P "$1" -n 2>/dev/null)
+	echo "${c:-$1}"
+}
 
 ok() { echo "ok - $1"; }
 not_ok() { echo "not ok - $1: ${2:-failed}"; TEST_FAILED=1; }

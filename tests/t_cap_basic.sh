@@ -96,6 +96,7 @@ _cap_ready() {
 	local st
 	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null) || return 0
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
+	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
 	if [ "$1" = nobody ]; then grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
 	else test -s "$1"
 	fi
@@ -110,7 +111,7 @@ cap_start() {
 	"$VETHMAP" cap --db "$DB" "$@" >"${CAP_OUT:-$TMP/$name.out}" 2>"$TMP/$name.err" &
 	CAP_PID=$!
 	bg_pid $CAP_PID
-	if ! wait_for 60 _cap_ready nobody || ! grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$CAP_PID/status"; then
+	if ! wait_for 60 _cap_ready nobody || ! grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$(cap_child "$CAP_PID")/status"; then
 		not_ok "$name: capture starts" "not capturing after 60 s, or ended first: $(head -c 300 "$TMP/$name.err" | tr '\n' ' ')"
 		return 1
 	fi

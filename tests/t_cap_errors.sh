@@ -62,13 +62,16 @@ _cap_ready() {
 	local st
 	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null) || return 0
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
+	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
 	if [ "$1" = nobody ]; then grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
+	elif [ "$1" = child ]; then [ "$(cap_child "$CAP_PID")" != "$CAP_PID" ]
 	else test -s "$1"
 	fi
 }
 # cap_start NAME READY ARGS...: vethmap cap in the background (stdout/stderr in
 # $TMP/NAME.out/.err), CAP_PID, and wait until it captures: READY is "nobody" (its Uid
-# became 65534, done after every handle and the output are open) or a file that becomes
+# became 65534, done after every handle and the output are open), "child" (it forked its
+# capturing process: -Z root, -Z USER) or a file that becomes
 # non-empty (the file header is written as the capture starts).  Long wait: a scan waits
 # for the RTNL lock, which other work on the machine can hold for many seconds.
 cap_start() {
@@ -77,8 +80,8 @@ cap_start() {
 	CAP_PID=$!
 	bg_pid $CAP_PID
 	if ! wait_for 60 _cap_ready "$ready" ||
-		{ [ "$ready" = nobody ] && ! grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$CAP_PID/status"; } ||
-		{ [ "$ready" != nobody ] && ! test -s "$ready"; }; then
+		{ [ "$ready" = nobody ] && ! grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$(cap_child "$CAP_PID")/status"; } ||
+		{ [ "$ready" != nobody ] && [ "$ready" != child ] && ! test -s "$ready"; }; then
 		not_ok "$name: capture starts" "not capturing after 60 s, or ended first: $(errtext "$TMP/$name.err")"
 		return 1
 	fi
@@ -182,7 +185,7 @@ check "not root: no file" test ! -e "$F"
 # ---- privilege drop: nobody by default --------------------------------------------------------
 F=$TMP/priv.pcapng
 if cap_start priv nobody "${PFX}a" -d 3 -w "$F"; then
-	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null)
+	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null)
 	ping_ns a "$NET.2" 4 0.2
 	check_eq "drop: Uid real/effective/saved/fs all nobody" "65534 65534 65534 65534" \
 		"$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')"
@@ -203,8 +206,8 @@ fi
 
 # ---- -Z root keeps root -----------------------------------------------------------------------
 F=$TMP/zroot.pcapng
-if cap_start zroot "$F" "${PFX}a" -Z root -d 2 -w "$F"; then
-	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null)
+if cap_start zroot child "${PFX}a" -Z root -d 2 -w "$F"; then
+	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null)
 	check_eq "-Z root: Uid stays 0" "0 0 0 0" "$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')"
 	check "-Z root: capabilities kept" test "$(printf '%s\n' "$st" | awk '/^CapEff:/ {print $2}')" != 0000000000000000
 	cap_wait
@@ -216,9 +219,9 @@ fi
 if ZU=$(getent passwd daemon | cut -d: -f3) && [ -n "$ZU" ]; then
 	ZG=$(getent passwd daemon | cut -d: -f4)
 	F=$TMP/zuser.pcapng
-	if cap_start zuser "$F" "${PFX}a" -Z daemon -d 2 -w "$F"; then
+	if cap_start zuser child "${PFX}a" -Z daemon -d 2 -w "$F"; then
 		sleep 0.2
-		st=$(cat "/proc/$CAP_PID/status" 2>/dev/null)
+		st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null)
 		check_eq "-Z daemon: Uid all daemon's" "$ZU $ZU $ZU $ZU" "$(printf '%s\n' "$st" | awk '/^Uid:/ {print $2, $3, $4, $5}')"
 		check_eq "-Z daemon: Gid all daemon's" "$ZG $ZG $ZG $ZG" "$(printf '%s\n' "$st" | awk '/^Gid:/ {print $2, $3, $4, $5}')"
 		check_eq "-Z daemon: CapEff is 0" 0000000000000000 "$(printf '%s\n' "$st" | awk '/^CapEff:/ {print $2}')"
@@ -253,13 +256,16 @@ if cap_start text nobody "${PFX}b:vb" -c 3 -d 15; then
 fi
 
 # ---- the capture table: one row per successful capture -------------------------------------------
-rows=$(sqlite3 -separator '|' "$DB" "select target, packets, coalesce(file, ''), uid, interfaces from capture order by id" 2>&1)
+rows=$(sqlite3 -separator '|' "$DB" "select target, packets, coalesce(file, ''), run_uid, interfaces from capture order by id" 2>&1)
 # interfaces in a stable order for the comparison
 rows=$(printf '%s\n' "$rows" | awk -F'|' 'BEGIN { OFS = "|" } NF >= 5 {
 	n = split($5, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	s = ""; for (i = 1; i <= n; i++) s = s (i > 1 ? " " : "") a[i]; $5 = s; print }')
-check_eq "capture table: a row per successful capture (target|packets|file|uid|interfaces)" \
+check_eq "capture table: a row per successful capture (target|packets|file|run_uid|interfaces)" \
 	"$(cat "$EXPECT")" "$rows"
+check_eq "capture table: uid is who ran it (root), whatever -Z said; every row done" \
+	"$(grep -c . "$EXPECT") 0 done" \
+	"$(sqlite3 "$DB" "select count(*), max(uid), group_concat(distinct state) from capture" 2>&1 | tr '|' ' ')"
 check_eq "capture table: every row refers to scan $SCAN_ID" "$(grep -c . "$EXPECT")" \
 	"$(sqlite3 "$DB" "select count(*) from capture where scan_id = $SCAN_ID" 2>/dev/null)"
 check_eq "capture table: started is ISO-8601 UTC" 0 \

@@ -97,6 +97,7 @@ _ready() {
 	local st
 	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null) || return 0
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
+	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
 	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
 }
 

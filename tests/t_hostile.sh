@@ -643,7 +643,7 @@ _cap_ready() {	# the capture runs as nobody (after every handle and the file are
 	local st
 	st=$(cat "/proc/$1/status" 2>/dev/null) || return 0
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
-	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
+	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$(cap_child "$1")/status"
 }
 tshark_ok() {	# tshark_ok LABEL FILE: tshark reads it, no message but its root warning
 	local err rc

@@ -173,7 +173,7 @@ note "section 3 at $SECONDS s"
 # cap_probe LABEL ARGS...: vethmap cap ${PFX}a -d 3 ARGS with every fd above 2 closed first;
 # once it runs as nobody, its /proc status and fds
 cap_probe() {
-	local L=$1 p fd l bad_ns="" bad_f="" st rc; shift
+	local L=$1 p c fd l bad_ns="" bad_f="" st rc; shift
 	local out=$TMP/probe.pcapng
 	rm -f "$out"
 	(
@@ -185,21 +185,23 @@ cap_probe() {
 	) &
 	p=$!
 	bg_pid $p
-	if ! wait_for 60 grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$p/status"; then
+	_probe_ready() { grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$(cap_child "$p")/status"; }
+	if ! wait_for 60 _probe_ready; then
 		not_ok "$L: capture runs as nobody" "not after 60 s$(why "$TMP/probe.err")"
 		wait $p
 		return
 	fi
 	sleep 0.3
-	st=$(cat "/proc/$p/status" 2>/dev/null)
-	for fd in "/proc/$p/fd/"*; do
+	c=$(cap_child "$p")	# the capturing process
+	st=$(cat "/proc/$c/status" 2>/dev/null)
+	for fd in "/proc/$c/fd/"*; do
 		l=$(readlink "$fd" 2>/dev/null) || continue
 		fd=${fd##*/}
 		case $l in
 		net:\[*\] | mnt:\[*\] | pid:\[*\] | pid_for_children:\[*\] | user:\[*\] | uts:\[*\] | ipc:\[*\] | cgroup:\[*\] | time:\[*\] | time_for_children:\[*\])
 			bad_ns="$bad_ns $fd->$l" ;;
 		socket:\[*\] | anon_inode:* | pipe:\[*\]) ;;
-		"$DB" | "$DB-wal" | "$DB-shm" | "$out") ;;
+		"$DB" | "$DB-wal" | "$DB-shm" | "$out" | "$TMP/.probe.pcapng."??????) ;;	# the new file beside -w
 		*) [ "$fd" -gt 2 ] && bad_f="$bad_f $fd->$l" ;;
 		esac
 	done

@@ -177,7 +177,7 @@ static const char hostile2[] = "a\nb\tc\\d %s%n \xff\xfe\x80 'q' </x> \x1b[31m";
 static void test_pcapng(void)
 {
 	const char *comments[] = { "first comment", "", NULL, "x\"<&$\xff" };
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	struct opt opts[16];
 	const char *why = "";
 	uint8_t *b, pkt[300];
@@ -365,7 +365,7 @@ static void test_pcapng(void)
 
 static void test_pcap(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t *b, pkt[64];
 	size_t n;
 	int fd = tmpfd(), rc;
@@ -401,7 +401,7 @@ static void test_pcap(void)
 
 static void test_pipe(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t pkt[100] = { 0 };
 	int p[2], rc, e;
 
@@ -446,7 +446,7 @@ static void test_pipe(void)
 /* A non-blocking pipe with a slow reader: EAGAIN is waited out, every byte arrives. */
 static void test_nonblocking(void)
 {
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	int p[2], q[2], rc = 0, status;
 	unsigned long long got = 0;
 	uint8_t *big = xcalloc(1, 200000);
@@ -495,7 +495,7 @@ static void test_nonblocking(void)
 static void test_fsize(size_t prefix)
 {
 	struct rlimit old, lim;
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	uint8_t pkt[1500], *b;
 	size_t n;
 	unsigned sent = 0, nepb = 0;
@@ -929,8 +929,39 @@ static void test_fuzz(void)
 	check(ok, "describe: 200000 random mutations", "unterminated output");
 }
 
+/* ---- pcapng_str: what a hostile interface name becomes in a file ------------------- */
+
+static void test_pcapng_str(void)
+{
+	static const struct {
+		const char *name, *in, *want;
+	} cases[] = {
+		{ "plain name kept", "ns:eth0", "ns:eth0" },
+		{ "ESC and BEL escaped", "a:\x1b[31m\x07x", "a:\\x1b[31m\\x07x" },
+		{ "newline, tab, DEL escaped", "a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f" },
+		{ "C1 CSI (U+009B) escaped", "a\xc2\x9b" "1m", "a\\x9b" "1m" },
+		{ "U+00A0 and later kept", "\xc2\xa0\xc3\xa9\xe2\x82\xac", "\xc2\xa0\xc3\xa9\xe2\x82\xac" },
+		{ "invalid byte as Latin-1", "x\xffy", "x\xc3\xbfy" },
+		{ "invalid byte 0x9b (C1 as Latin-1) escaped", "x\x9b" "1m", "x\\x9b" "1m" },
+		{ "backslash kept", "a\\b", "a\\b" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[96];
+
+		pcapng_str(out, sizeof(out), cases[i].in);
+		snprintf(name, sizeof(name), "pcapng_str: %s", cases[i].name);
+		check(!strcmp(out, cases[i].want), name, "got [%s]", out);
+	}
+	pcapng_str(out, 6, "ab\x1b");
+	check(!strcmp(out, "ab"), "pcapng_str: an escape that does not fit is left out whole",
+	      "got [%s]", out);
+}
+
 int main(void)
 {
+	test_pcapng_str();
 	test_pcapng();
 	test_pcap();
 	test_pipe();

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	const char *comments[] = { "vethmap test capture", "comment with \"quotes\" <&> $x" };
 	const char *mode = argc > 1 ? argv[1] : "", *file = argc > 2 ? argv[2] : "";
 	unsigned n = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0, i;
-	struct capout o;
+	struct capout o = { .fd = -1 };
 	int fd, two = !strcmp(mode, "ng") || !strcmp(mode, "ng1");
 
 	if (argc < 3 || (two && argc != 8) || (!strcmp(mode, "pcap") && argc != 4) ||
