@@ -110,7 +110,7 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		"BRIDGE", "ADDRS" };
 	char lab[32], *hop = NULL, *addrs = NULL;
 
-	pr_table_begin(p, NULL, head, sizeof(head) / sizeof(head[0]));
+	pr_table_begin(p, NULL, head, sizeof(head) / sizeof(head[0]), "", "  ");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const struct iface *via = NULL, *hp = r->ifc ? host_peer(t, r->ifc, &via) : NULL;

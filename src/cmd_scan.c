@@ -28,6 +28,7 @@ int cmd_scan(int argc, char **argv)
 	int json = 0, store = 1, containers = 1, c, rc = 1;
 	struct sqlite3 *db = NULL;
 	struct topo t;
+	struct pr p;
 
 	optind = 0;
 	opterr = 0;
@@ -56,10 +57,8 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	if (db && db_store(db, &t) < 0)
 		goto out;
-	if (json)
-		json_topo(stdout, &t);
-	else
-		print_topo(stdout, &t);
+	pr_init(&p, stdout, json);
+		print_topo(&p, &t);
 	rc = finish_stdout() || topo_incomplete(&t) ? 1 : 0;
 out:
 	topo_release(&t);

@@ -66,6 +66,7 @@ int cmd_show(int argc, char **argv)
 	int json = 0, rc;
 	struct sqlite3 *db;
 	struct topo t;
+	struct pr p;
 
 	rc = parse("show", argc, argv, &dbopt, &json, &id);
 	if (rc >= 0)
@@ -76,10 +77,8 @@ int cmd_show(int argc, char **argv)
 	topo_init(&t);
 	rc = 1;
 	if (!db_load(db, id, &t)) {
-		if (json)
-			json_topo(stdout, &t);
-		else
-			print_topo(stdout, &t);
+		pr_init(&p, stdout, json);
+			print_topo(&p, &t);
 		rc = finish_stdout() ? 1 : 0;
 	}
 	topo_release(&t);

@@ -1,7 +1,9 @@
 /*
- * output.c implements the human-readable table of 'vethmap scan' and 'vethmap show': one
- * block per namespace, one line per interface, peers written NETNS:IFNAME.  Names are
- * escaped (\xNN) so a hostile interface name cannot break the layout or the terminal.
+ * output.c implements the one printer of a snapshot for 'vethmap scan' and 'vethmap show':
+ * the text table (one block per namespace, one aligned line per interface, peers written
+ * NETNS:IFNAME) and the --json contract of the README come from the same calls of the
+ * print layer (print.c), field by field, so the two cannot drift apart.  Every name is
+ * escaped there: \xNN in text, \u00XX in JSON.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -9,10 +11,11 @@
 
 #include "vethmap.h"
 
-/* Per interface, computed once: its lower edge's parent and whether it is unresolved. */
+/* Per interface, computed once: its lower edge's parent, unresolved or not, edge id. */
 struct ifinfo {
 	long *lower;		/* index of the parent, -1 = none */
 	char *unresolved;
+	size_t *edge_of;	/* veth or lower edge id, 0 = none */
 };
 
 static void ifinfo_init(struct ifinfo *x, const struct topo *t)
@@ -21,6 +24,7 @@ static void ifinfo_init(struct ifinfo *x, const struct topo *t)
 
 	x->lower = xmalloc(n * sizeof(*x->lower));
 	x->unresolved = xcalloc(n, 1);
+	x->edge_of = xcalloc(n, sizeof(*x->edge_of));
 	for (size_t i = 0; i < t->nifs; i++)
 		x->lower[i] = -1;
 	for (size_t e = 0; e < t->nedges; e++)
@@ -28,174 +32,301 @@ static void ifinfo_init(struct ifinfo *x, const struct topo *t)
 			x->lower[t->edges[e].a] = (long)t->edges[e].b;
 	for (size_t u = 0; u < t->nunres; u++)
 		x->unresolved[t->unres[u].ifc] = 1;
+	topo_edge_ids(t, x->edge_of);
 }
 
 static void ifinfo_release(struct ifinfo *x)
 {
 	free(x->lower);
 	free(x->unresolved);
+	free(x->edge_of);
 }
 
-/* NETNS:IFNAME of a veth peer, @NETNS:IFNAME of a lower device, or (unresolved). */
-static void peer_text(const struct topo *t, const struct ifinfo *x, size_t i, char *buf,
-		      size_t size)
+/* An interface end as {"netns": INODE, "name": NAME} under key. */
+static void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
 {
-	const struct iface *ifc = &t->ifs[i];
-	char lab[32], name[IFNAME_MAX * 4], nsl[512];
-	long p = ifc->peer >= 0 ? ifc->peer : x->lower[i];
-
-	buf[0] = '\0';
-	if (p < 0) {
-		if (x->unresolved[i] && !strcmp(ifc->kind, "veth"))
-			snprintf(buf, size, "(unresolved)");
-		return;
-	}
-	text_esc(nsl, sizeof(nsl), topo_ns_label(t, t->ifs[p].ns, lab, sizeof(lab)));
-	snprintf(buf, size, "%s%s:%s", ifc->peer >= 0 ? "" : "@", nsl,
-		 text_esc(name, sizeof(name), t->ifs[p].name));
+	pr_open_object(p, key);
+	pr_uint(p, PR_JSON, "netns", NULL, t->ns[x->ns].ino);
+	pr_str(p, PR_JSON, "name", NULL, x->name);
+	pr_close_object(p);
 }
 
-struct widths {
-	int name, kind, peer, master;
-};
-
-static void measure(const struct topo *t, const struct ifinfo *x, struct widths *w)
+/* A string field that JSON leaves out when empty. */
+static void pr_opt(struct pr *p, const char *key, const char *val)
 {
-	char buf[1024];
+	if (*val)
+		pr_str(p, PR_JSON, key, NULL, val);
+}
 
-	w->name = 5;		/* "IFACE" */
-	w->kind = 4;
-	w->peer = 4;	/* "PEER" */
-	w->master = 6;
-	for (size_t i = 0; i < t->nifs; i++) {
-		const struct iface *ifc = &t->ifs[i];
-		long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
-		int n;
+/* The containers of namespace ns: JSON objects, text " engine:name(sandbox)". */
+static void print_containers(struct pr *p, const struct topo *t, size_t ns)
+{
+	pr_open_array(p, "containers", 0);
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const struct container *c = &t->ctrs[i];
 
-		n = (int)strlen(text_esc(buf, sizeof(buf), ifc->name));
-		if (n > w->name)
-			w->name = n;
-		n = (int)strlen(text_esc(buf, sizeof(buf), ifc->kind));
-		if (n > w->kind)
-			w->kind = n;
-		peer_text(t, x, i, buf, sizeof(buf));
-		n = (int)strlen(buf);
-		if (n > w->peer)
-			w->peer = n;
-		if (m >= 0) {
-			n = (int)strlen(text_esc(buf, sizeof(buf), t->ifs[m].name));
-			if (n > w->master)
-				w->master = n;
+		if (c->ns != (long)ns)
+			continue;
+		pr_open_object(p, NULL);
+		pr_str(p, PR_ANY, "engine", " %s", c->engine);
+		pr_str(p, PR_JSON, "id", NULL, c->id);
+		pr_str(p, PR_ANY, "name", ":%s", c->name);
+		pr_int(p, PR_JSON, "pid", NULL, c->pid);
+		pr_opt(p, "image", c->image);
+		pr_opt(p, "pod", c->pod);
+		pr_opt(p, "pod_namespace", c->pod_ns);
+		pr_opt(p, "compose_project", c->compose);
+		pr_opt(p, "network_mode", c->netmode);
+		pr_opt(p, "containerd_namespace", c->cns);
+		if (c->sandbox) {
+			pr_bool(p, PR_JSON, "sandbox", NULL, 1);
+			pr_text(p, "(sandbox)");
 		}
+		if (c->host_net)
+			pr_bool(p, PR_JSON, "host_network", NULL, 1);
+		pr_close_object(p);
 	}
+	pr_close_array(p);
 }
 
-static void print_ns_header(FILE *f, const struct topo *t, size_t i)
+/* A namespace: its JSON object, or the header line of its block in the table. */
+static void print_netns(struct pr *p, const struct topo *t, size_t i)
 {
 	const struct netns *n = &t->ns[i];
-	char buf[1024];
 	int first = 1;
 
-	fprintf(f, "netns %llu%s", (unsigned long long)n->ino, n->is_host ? " (host)" : "");
-	for (size_t k = 0; k < t->nctrs; k++) {
-		const struct container *c = &t->ctrs[k];
-
-		if (c->ns != (long)i)
-			continue;
-		fprintf(f, " %s:%s%s", c->engine, text_esc(buf, sizeof(buf), c->name),
-			c->sandbox ? "(sandbox)" : "");
+	pr_open_object(p, NULL);
+	pr_uint(p, PR_ANY, "inode", "netns %s", n->ino);
+	pr_bool(p, PR_JSON, "host", NULL, n->is_host);
+	if (n->is_host)
+		pr_text(p, " (host)");
+	if (p->json) {		/* text: after the containers */
+		pr_open_array(p, "names", 0);
+		for (size_t k = 0; k < n->names.n; k++)
+			pr_str(p, PR_JSON, NULL, NULL, n->names.v[k]);
+		pr_close_array(p);
 	}
+	pr_open_array(p, "via", 0);
+	for (int k = 0; p->json && k < VIA_COUNT; k++)
+		if (n->via & (1u << k))
+			pr_str(p, PR_JSON, NULL, NULL, via_names[k]);
+	pr_close_array(p);
+	pr_open_array(p, "pids", 0);
+	for (size_t k = 0; p->json && k < n->pids.n; k++)
+		pr_int(p, PR_JSON, NULL, NULL, n->pids.v[k]);
+	pr_close_array(p);
+	print_containers(p, t, i);
+	pr_open_array(p, "mounts", 0);
+	for (size_t k = 0; k < n->nmounts; k++) {
+		const struct nsmount *m = &n->mounts[k];
+
+		pr_open_object(p, NULL);
+		pr_str(p, PR_JSON, "path", NULL, m->path);
+		pr_uint(p, PR_JSON, "mntns", NULL, m->mntns);
+		pr_int(p, PR_JSON, "pid", NULL, m->pid);
+		pr_bool(p, PR_JSON, "host", NULL, m->host);
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+	if (n->names_dropped)
+		pr_uint(p, PR_JSON, "names_dropped", NULL, n->names_dropped);
+	if (n->dump_error)
+		pr_str(p, PR_JSON, "dump_error", NULL, strerror(n->dump_error));
+	pr_close_object(p);
+	if (p->json)
+		return;
+
+	/* the rest of the text header: names, via, pids, what was dropped */
 	for (size_t k = 0; k < n->names.n; k++)
-		fprintf(f, " %s", text_esc(buf, sizeof(buf), n->names.v[k]));
-	fputs("  via ", f);
+		pr_str(p, PR_TEXT, NULL, " %s", n->names.v[k]);
+	pr_text(p, "  via ");
 	for (int k = 0; k < VIA_COUNT; k++)
 		if (n->via & (1u << k)) {
-			fprintf(f, "%s%s", first ? "" : ",", via_names[k]);
+			pr_text(p, "%s%s", first ? "" : ",", via_names[k]);
 			first = 0;
 		}
 	if (n->pids.n) {
-		fputs("  pids", f);
+		pr_text(p, "  pids");
 		for (size_t k = 0; k < n->pids.n && k < 5; k++)
-			fprintf(f, "%s%d", k ? "," : " ", n->pids.v[k]);
+			pr_text(p, "%s%d", k ? "," : " ", n->pids.v[k]);
 		if (n->pids.n > 5)
-			fprintf(f, " (+%zu)", n->pids.n - 5);
+			pr_text(p, " (+%zu)", n->pids.n - 5);
 	} else {
-		fputs("  no process", f);
+		pr_text(p, "  no process");
 	}
 	if (n->names_dropped)
-		fprintf(f, "  (+%lu names not kept)", n->names_dropped);
-	fputc('\n', f);
+		pr_text(p, "  (+%lu names not kept)", n->names_dropped);
+	pr_text(p, "\n");
+	if (n->dump_error)
+		pr_text(p, "  (interfaces unknown: dump failed: %s)\n", strerror(n->dump_error));
 }
 
-void print_topo(FILE *f, const struct topo *t)
+/* The PEER column: NETNS:IFNAME of a veth peer, @NETNS:IFNAME of a lower device. */
+static char *peer_text(const struct topo *t, const struct ifinfo *x, size_t i)
 {
-	struct widths w;
+	const struct iface *ifc = &t->ifs[i];
+	long peer = ifc->peer >= 0 ? ifc->peer : x->lower[i];
+	char lab[32], *s = NULL;
+
+	if (peer < 0)
+		return xstrdup(x->unresolved[i] && !strcmp(ifc->kind, "veth") ? "(unresolved)" : "");
+	if (asprintf(&s, "%s%s:%s", ifc->peer >= 0 ? "" : "@",
+		     topo_ns_label(t, t->ifs[peer].ns, lab, sizeof(lab)), t->ifs[peer].name) < 0)
+		die("out of memory");
+	return s;
+}
+
+/* An interface: its JSON object, or its row of the table. */
+static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo *x, size_t i)
+{
+	const struct iface *ifc = &t->ifs[i];
+	long m = topo_master(t, i);
+	const char *cn = topo_ns_container(t, ifc->ns);
+	char *peer, *addrs = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	pr_row_begin(p);
+	pr_uint(p, PR_JSON, "netns", NULL, t->ns[ifc->ns].ino);
+	pr_int(p, PR_JSON, "ifindex", NULL, ifc->ifindex);
+	pr_str(p, PR_ANY, "name", "%s", ifc->name);
+	pr_str(p, PR_ANY, "kind", "%s", ifc->kind);
+	pr_str(p, PR_JSON, "mac", NULL, *ifc->mac ? ifc->mac : NULL);
+	pr_uint(p, PR_JSON, "mtu", NULL, ifc->mtu);
+	pr_bool(p, PR_JSON, "up", NULL, iface_up(ifc));
+	pr_str(p, PR_TEXT, NULL, "%s", iface_up(ifc) ? "up" : "down");
+	if (x->edge_of[i])
+		pr_uint(p, PR_TEXT, NULL, "e%s", x->edge_of[i]);
+	else
+		pr_str(p, PR_TEXT, NULL, "%s", "");
+	pr_str(p, PR_JSON, "oper", NULL, ifc->oper);
+	pr_bool(p, PR_JSON, "promisc", NULL, iface_promisc(ifc));
+	pr_uint(p, PR_JSON, "promiscuity", NULL, ifc->promiscuity);
+	peer = peer_text(t, x, i);
+	pr_str(p, PR_TEXT, NULL, "%s", peer);
+	free(peer);
+	pr_str(p, PR_JSON, "master", NULL, m >= 0 ? t->ifs[m].name : NULL);
+	pr_str(p, PR_TEXT, NULL, "%s", m >= 0 ? t->ifs[m].name : "");
+	if (*ifc->slave_kind)
+		pr_str(p, PR_JSON, "slave_kind", NULL, ifc->slave_kind);
+	if (ifc->hairpin)
+		pr_bool(p, PR_JSON, "hairpin", NULL, 1);
+	pr_open_array(p, "addrs", 0);
+	for (size_t k = 0; k < ifc->naddrs; k++)
+		pr_str(p, PR_JSON, NULL, NULL, ifc->addrs[k].text);
+	pr_close_array(p);
+	f = open_memstream(&addrs, &len);
+	if (!f)
+		die("out of memory");
+	for (size_t k = 0; k < ifc->naddrs; k++)
+		fprintf(f, "%s%s", k ? " " : "", ifc->addrs[k].text);
+	fclose(f);
+	pr_str(p, PR_TEXT, NULL, "%s", addrs);
+	free(addrs);
+	if (ifc->link)
+		pr_int(p, PR_JSON, "link", NULL, ifc->link);
+	if (ifc->has_link_netnsid)
+		pr_int(p, PR_JSON, "link_netnsid", NULL, ifc->link_netnsid);
+	if (cn)
+		pr_str(p, PR_JSON, "container", NULL, cn);
+	if (ifc->peer >= 0)
+		pr_end(p, "peer", t, &t->ifs[ifc->peer]);
+	pr_row_end(p);
+}
+
+static void print_scan(struct pr *p, const struct topo *t)
+{
+	pr_open_object(p, "scan");
+	if (t->scan_id > 0)
+		pr_int(p, PR_JSON, "id", NULL, t->scan_id);
+	else
+		pr_null(p, PR_JSON, "id", NULL);
+	pr_str(p, PR_JSON, "host", NULL, t->host);
+	pr_str(p, PR_JSON, "started", NULL, t->started);
+	pr_double(p, PR_JSON, "duration_ms", NULL, t->duration_ms);
+	pr_bool(p, PR_JSON, "incomplete", NULL, topo_incomplete(t));
+	pr_uint(p, PR_JSON, "missed", NULL, t->missed);
+	pr_str(p, PR_JSON, "incomplete_reason", NULL,
+	       t->incomplete_reason[0] ? t->incomplete_reason : NULL);
+	pr_uint(p, PR_JSON, "names_dropped", NULL, t->names_dropped);
+	pr_uint(p, PR_JSON, "mount_lines_dropped", NULL, t->mount_lines_dropped);
+	pr_uint(p, PR_JSON, "mounts_skipped", NULL, t->mounts_skipped);
+	pr_uint(p, PR_JSON, "lookup_timeouts", NULL, t->lookup_timeouts);
+	pr_close_object(p);
+}
+
+static void print_edges(struct pr *p, const struct topo *t)
+{
+	pr_open_array(p, "edges", 1);
+	for (size_t i = 0; i < t->nedges; i++) {
+		const struct edge *e = &t->edges[i];
+
+		pr_open_object(p, NULL);
+		pr_uint(p, PR_JSON, "id", NULL, i + 1);
+		pr_str(p, PR_JSON, "type", NULL, edge_type_names[e->type]);
+		if (e->type == EDGE_MASTER)
+			pr_str(p, PR_JSON, "kind", NULL, t->ifs[e->b].kind);
+		pr_end(p, "a", t, &t->ifs[e->a]);
+		pr_end(p, "b", t, &t->ifs[e->b]);
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+}
+
+static void print_unresolved(struct pr *p, const struct topo *t)
+{
+	char lab[32];
+
+	if (t->nunres)
+		pr_text(p, "unresolved:\n");
+	pr_open_array(p, "unresolved", 1);
+	for (size_t i = 0; i < t->nunres; i++) {
+		const struct iface *ifc = &t->ifs[t->unres[i].ifc];
+
+		pr_open_object(p, NULL);
+		pr_uint(p, PR_JSON, "netns", NULL, t->ns[ifc->ns].ino);
+		pr_str(p, PR_TEXT, NULL, "  %s", topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
+		pr_int(p, PR_JSON, "ifindex", NULL, ifc->ifindex);
+		pr_str(p, PR_ANY, "name", ":%s", ifc->name);
+		pr_str(p, PR_ANY, "reason", ": %s\n", t->unres[i].reason);
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+}
+
+/* The whole snapshot: the table, or the JSON object of the README. */
+void print_topo(struct pr *p, const struct topo *t)
+{
+	static const char *const head[] = { "IFACE", "KIND", "STATE", "EDGE ", "PEER", "MASTER",
+		"ADDRS" };
 	struct ifinfo x;
-	char name[IFNAME_MAX * 4], kind[KIND_MAX * 4], peer[1024], master[IFNAME_MAX * 4];
 	size_t i = 0;
 
 	ifinfo_init(&x, t);
-	measure(t, &x, &w);
-	size_t *edge_of = xcalloc(t->nifs ? t->nifs : 1, sizeof(*edge_of));
-
-	/* the id of each end's veth or lower edge, for 'vethmap cap eN' */
-	for (size_t e = t->nedges; e-- > 0;)
-		if (t->edges[e].type == EDGE_VETH || t->edges[e].type == EDGE_LOWER) {
-			edge_of[t->edges[e].a] = e + 1;
-			if (t->edges[e].type == EDGE_VETH)
-				edge_of[t->edges[e].b] = e + 1;
-		}
-	fprintf(f, "  %-*s %-*s %-5s %-5s %-*s %-*s %s\n", w.name, "IFACE", w.kind, "KIND", "STATE",
-		"EDGE", w.peer, "PEER", w.master, "MASTER", "ADDRS");
-	for (size_t ns = 0; ns < t->nns; ns++) {
-		print_ns_header(f, t, ns);
-		if (t->ns[ns].dump_error)
-			fprintf(f, "  (interfaces unknown: dump failed: %s)\n",
-				strerror(t->ns[ns].dump_error));
-		for (; i < t->nifs && t->ifs[i].ns == ns; i++) {
-			const struct iface *ifc = &t->ifs[i];
-			long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
-
-			char line[2048];
-			size_t n;
-
-			char eid[24] = "";
-
-			if (edge_of[i])
-				snprintf(eid, sizeof(eid), "e%zu", edge_of[i]);
-			peer_text(t, &x, i, peer, sizeof(peer));
-			n = (size_t)snprintf(line, sizeof(line), "  %-*s %-*s %-5s %-5s %-*s %-*s", w.name,
-					     text_esc(name, sizeof(name), ifc->name), w.kind,
-					     text_esc(kind, sizeof(kind), ifc->kind),
-					     ifc->flags & 1u ? "up" : "down", eid, w.peer, peer, w.master,
-					     m >= 0 ? text_esc(master, sizeof(master), t->ifs[m].name) : "");
-			for (size_t k = 0; k < ifc->naddrs && n < sizeof(line); k++)
-				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", ifc->addrs[k].text);
-			if (n >= sizeof(line))
-				n = sizeof(line) - 1;
-			while (n && line[n - 1] == ' ')
-				n--;
-			line[n] = '\0';
-			fprintf(f, "%s\n", line);
-		}
+	pr_open_object(p, NULL);
+	print_scan(p, t);
+	if (p->json) {
+		pr_open_array(p, "netns", 1);
+		for (size_t ns = 0; ns < t->nns; ns++)
+			print_netns(p, t, ns);
+		pr_close_array(p);
 	}
-	free(edge_of);
-	ifinfo_release(&x);
+	pr_table_begin(p, "interfaces", head, sizeof(head) / sizeof(head[0]), "  ", " ");
+	for (size_t ns = 0; ns < t->nns; ns++) {
+		if (!p->json)	/* text: each namespace's header line above its interfaces */
+			print_netns(p, t, ns);
+		for (; i < t->nifs && t->ifs[i].ns == ns; i++)
+			print_iface(p, t, &x, i);
+	}
+	pr_table_end(p);
+	print_edges(p, t);
 	if (topo_incomplete(t))
-		fprintf(f, "incomplete: %lu namespaces seen but not held (%s)\n", t->missed,
+		pr_text(p, "incomplete: %lu namespaces seen but not held (%s)\n", t->missed,
 			t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");
 	if (t->names_dropped || t->mount_lines_dropped)
-		fprintf(f, "dropped: %lu names, %lu mount table lines (bounds)\n", t->names_dropped,
+		pr_text(p, "dropped: %lu names, %lu mount table lines (bounds)\n", t->names_dropped,
 			t->mount_lines_dropped);
-	if (t->nunres) {
-		fprintf(f, "unresolved:\n");
-		for (size_t u = 0; u < t->nunres; u++) {
-			const struct iface *ifc = &t->ifs[t->unres[u].ifc];
-			char lab[32], nsl[512];
-
-			text_esc(nsl, sizeof(nsl), topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
-			fprintf(f, "  %s:%s: %s\n", nsl, text_esc(name, sizeof(name), ifc->name),
-				t->unres[u].reason);
-		}
-	}
+	print_unresolved(p, t);
+	pr_close_object(p);
+	ifinfo_release(&x);
 }

@@ -97,7 +97,7 @@ void pr_close_array(struct pr *p)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void text_field(struct pr *p, const char *fmt, const char *val)
 {
-	if (p->in_table) {
+	if (p->in_table && p->in_row) {
 		char *cell;
 
 		if (p->col >= p->ncols)
@@ -110,7 +110,7 @@ static void text_field(struct pr *p, const char *fmt, const char *val)
 		return;
 	}
 	if (fmt)
-		fprintf(p->f, fmt, val);
+		fprintf(p->in_table ? p->raw : p->f, fmt, val);
 }
 #pragma GCC diagnostic pop
 
@@ -193,11 +193,17 @@ void pr_text(struct pr *p, const char *fmt, ...)
 	if (p->json)
 		return;
 	va_start(ap, fmt);
-	vfprintf(p->f, fmt, ap);
+	vfprintf(p->in_table ? p->raw : p->f, fmt, ap);
 	va_end(ap);
 }
 
-void pr_table_begin(struct pr *p, const char *key, const char *const *head, size_t ncols)
+/*
+ * A table: rows of cells aligned under head (ncols columns, indent before the first,
+ * sep between them), and free text between rows (a namespace's header line, say) kept
+ * in its place.  Everything is written at pr_table_end, when the widths are known.
+ */
+void pr_table_begin(struct pr *p, const char *key, const char *const *head, size_t ncols,
+		    const char *indent, const char *sep)
 {
 	if (p->json) {
 		pr_open_array(p, key, 1);
@@ -208,16 +214,45 @@ void pr_table_begin(struct pr *p, const char *key, const char *const *head, size
 	p->in_table = 1;
 	p->head = head;
 	p->ncols = ncols;
-	p->ncells = 0;
-	p->col = 0;
+	p->indent = indent;
+	p->sep = sep;
+	p->ncells = p->nitems = 0;
+	p->raw = open_memstream(&p->rawbuf, &p->rawlen);
+	if (!p->raw)
+		die("out of memory");
+}
+
+/* Free text written since the last row becomes an item of its own. */
+static void flush_raw(struct pr *p)
+{
+	if (fflush(p->raw))
+		die("out of memory");
+	if (!p->rawlen)
+		return;
+	if (fclose(p->raw))
+		die("out of memory");
+	p->items = grow(p->items, &p->items_alloc, p->nitems + 1, sizeof(*p->items));
+	p->items[p->nitems].raw = p->rawbuf;	/* the item owns the text now */
+	p->items[p->nitems++].row = 0;
+	p->rawbuf = NULL;
+	p->rawlen = 0;
+	p->raw = open_memstream(&p->rawbuf, &p->rawlen);
+	if (!p->raw)
+		die("out of memory");
 }
 
 void pr_row_begin(struct pr *p)
 {
-	if (p->json)
+	if (p->json) {
 		pr_open_object(p, NULL);
-	else
-		p->col = 0;
+		return;
+	}
+	flush_raw(p);
+	p->items = grow(p->items, &p->items_alloc, p->nitems + 1, sizeof(*p->items));
+	p->items[p->nitems].raw = NULL;
+	p->items[p->nitems++].row = p->ncells / p->ncols;
+	p->in_row = 1;
+	p->col = 0;
 }
 
 void pr_row_end(struct pr *p)
@@ -228,18 +263,44 @@ void pr_row_end(struct pr *p)
 	}
 	while (p->col < p->ncols)
 		text_field(p, NULL, "-");
+	p->in_row = 0;
+}
+
+/* One aligned line: cells (ncols of them) padded to w, trailing blanks dropped. */
+static void table_line(struct pr *p, const char *const *cells, const size_t *w)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f)
+		die("out of memory");
+	fputs(p->indent, f);
+	for (size_t k = 0; k < p->ncols; k++)
+		fprintf(f, k + 1 < p->ncols ? "%-*s%s" : "%-*s", k + 1 < p->ncols ? (int)w[k] : 0,
+			cells[k], p->sep);
+	if (fclose(f))
+		die("out of memory");
+	while (len && line[len - 1] == ' ')
+		len--;
+	fprintf(p->f, "%.*s\n", (int)len, line);
+	free(line);
 }
 
 void pr_table_end(struct pr *p)
 {
-	size_t nrows, *w;
+	size_t *w;
 
 	if (p->json) {
 		pr_close_array(p);
 		return;
 	}
+	flush_raw(p);
+	fclose(p->raw);
+	free(p->rawbuf);
+	p->raw = NULL;
+	p->rawbuf = NULL;
 	assert(p->ncells % p->ncols == 0);
-	nrows = p->ncells / p->ncols;
 	w = xcalloc(p->ncols, sizeof(*w));
 	for (size_t k = 0; k < p->ncols; k++)
 		w[k] = p->head ? strlen(p->head[k]) : 0;
@@ -249,22 +310,23 @@ void pr_table_end(struct pr *p)
 		if (n > w[i % p->ncols])
 			w[i % p->ncols] = n;
 	}
-	for (size_t r = p->head ? 0 : 1; r <= nrows; r++) {
-		for (size_t k = 0; k < p->ncols; k++) {
-			const char *s = r ? p->cells[(r - 1) * p->ncols + k] : p->head[k];
-
-			if (k + 1 < p->ncols)
-				fprintf(p->f, "%-*s  ", (int)w[k], s);
-			else
-				fputs(s, p->f);
+	if (p->head)
+		table_line(p, p->head, w);
+	for (size_t i = 0; i < p->nitems; i++) {
+		if (p->items[i].raw) {
+			fputs(p->items[i].raw, p->f);
+			free(p->items[i].raw);
+		} else {
+			table_line(p, (const char *const *)&p->cells[p->items[i].row * p->ncols], w);
 		}
-		fputc('\n', p->f);
 	}
 	for (size_t i = 0; i < p->ncells; i++)
 		free(p->cells[i]);
 	free(p->cells);
+	free(p->items);
 	free(w);
 	p->cells = NULL;
-	p->ncells = p->cells_alloc = 0;
+	p->items = NULL;
+	p->ncells = p->cells_alloc = p->nitems = p->items_alloc = 0;
 	p->in_table = 0;
 }

@@ -541,6 +541,41 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
  * A short label for a namespace in peer columns: "host", a container's name, an
  * `ip netns` name, another bind-mount path, or the inode.
  */
+/* The bridge or other master of interface i (same namespace), or -1. */
+long topo_master(const struct topo *t, size_t i)
+{
+	const struct iface *x = &t->ifs[i];
+
+	return x->master ? topo_find_iface(t, x->ns, x->master) : -1;
+}
+
+/*
+ * For each interface, the id of its veth edge, else of its lower edge (edges are numbered
+ * from 1 in t->edges order, as 'vethmap show' prints them and 'vethmap cap eN' takes
+ * them); 0 for none.  edge_of has t->nifs entries.
+ */
+void topo_edge_ids(const struct topo *t, size_t *edge_of)
+{
+	memset(edge_of, 0, t->nifs * sizeof(*edge_of));
+	for (size_t e = t->nedges; e-- > 0;)
+		if (t->edges[e].type == EDGE_VETH || t->edges[e].type == EDGE_LOWER) {
+			edge_of[t->edges[e].a] = e + 1;
+			if (t->edges[e].type == EDGE_VETH)
+				edge_of[t->edges[e].b] = e + 1;
+		}
+}
+
+/* Promiscuous: the flag, or a promiscuity count from a capture or a bridge. */
+int iface_promisc(const struct iface *x)
+{
+	return (x->flags & IFF_PROMISC_) || x->promiscuity;
+}
+
+int iface_is_loopback(const struct iface *x)
+{
+	return !strcmp(x->kind, "loopback") || (x->flags & IFF_LOOPBACK_);
+}
+
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size)
 {
 	const struct netns *n = &t->ns[ns];

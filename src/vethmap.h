@@ -70,6 +70,14 @@ struct addr {
 #define IFNAME_MAX 64		/* kernel allows 15 bytes; headroom for hostile dumps */
 #define KIND_MAX 32
 
+/*
+ * The IFF_* flags vethmap reads, as the kernel's uapi numbers them (<net/if.h> and
+ * <linux/if.h> cannot both be included next to libnl's headers).
+ */
+#define IFF_UP_ 0x1u
+#define IFF_LOOPBACK_ 0x8u
+#define IFF_PROMISC_ 0x100u
+
 struct iface {
 	size_t ns;		/* index into topo.ns */
 	int ifindex;
@@ -208,6 +216,11 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+long topo_master(const struct topo *t, size_t i);
+void topo_edge_ids(const struct topo *t, size_t *edge_of);
+static inline int iface_up(const struct iface *x) { return !!(x->flags & IFF_UP_); }
+int iface_promisc(const struct iface *x);
+int iface_is_loopback(const struct iface *x);
 
 /* mountinfo.c: pure rules for mount tables read from others; netns.c applies them */
 struct mnt_entry {
@@ -475,7 +488,6 @@ int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long lo
 
 /* json.c */
 void json_str(FILE *f, const char *s);
-void json_topo(FILE *f, const struct topo *t);
 
 /*
  * print.c: one call per field for the text output and the JSON (see print.c).  Modes:
@@ -490,11 +502,20 @@ struct pr {
 	int depth;
 	char first[PR_MAX_DEPTH];	/* nothing written yet at this depth */
 	char lines[PR_MAX_DEPTH];	/* an array with one element per line */
-	int in_table;			/* text: collecting cells */
+	int in_table, in_row;		/* text: collecting cells */
 	const char *const *head;
+	const char *indent, *sep;
 	size_t ncols, col;
 	char **cells;
 	size_t ncells, cells_alloc;
+	struct pr_item {		/* in order: a row of cells, or free text */
+		char *raw;		/* free text, or NULL for row `row` */
+		size_t row;
+	} *items;
+	size_t nitems, items_alloc;
+	FILE *raw;			/* free text since the last row */
+	char *rawbuf;
+	size_t rawlen;
 };
 void pr_init(struct pr *p, FILE *f, int json);
 void pr_open_object(struct pr *p, const char *key);
@@ -508,13 +529,14 @@ void pr_double(struct pr *p, int mode, const char *key, const char *fmt, double 
 void pr_bool(struct pr *p, int mode, const char *key, const char *fmt, int v);
 void pr_null(struct pr *p, int mode, const char *key, const char *fmt);
 void pr_text(struct pr *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void pr_table_begin(struct pr *p, const char *key, const char *const *head, size_t ncols);
+void pr_table_begin(struct pr *p, const char *key, const char *const *head, size_t ncols,
+		    const char *indent, const char *sep);
 void pr_row_begin(struct pr *p);
 void pr_row_end(struct pr *p);
 void pr_table_end(struct pr *p);
 
 /* output.c */
-void print_topo(FILE *f, const struct topo *t);
+void print_topo(struct pr *p, const struct topo *t);
 
 /* cmd_*.c */
 int cmd_scan(int argc, char **argv);
