@@ -19,9 +19,6 @@
 
 #include "vethmap.h"
 
-#define F_UP 0x1u		/* IFF_UP */
-#define F_LOOPBACK 0x8u		/* IFF_LOOPBACK */
-#define F_PROMISC 0x100u	/* IFF_PROMISC */
 
 const char *const severity_names[] = { "info", "warning", "error" };
 
@@ -92,11 +89,6 @@ static int is_bridge(const struct iface *x)
 	return !strcmp(x->kind, "bridge");
 }
 
-static int is_loopback(const struct iface *x)
-{
-	return !strcmp(x->kind, "loopback") || (x->flags & F_LOOPBACK);
-}
-
 static const char *yesno(int b)
 {
 	return b ? "true" : "false";
@@ -106,7 +98,7 @@ static void ev_updown(struct audit *a, struct finding *f, size_t i)
 {
 	const struct iface *x = &a->t->ifs[i];
 
-	addf(&f->evidence, "%s up=%s oper=%s", ifname(a, i, 1), yesno(x->flags & F_UP),
+	addf(&f->evidence, "%s up=%s oper=%s", ifname(a, i, 1), yesno(iface_up(x)),
 	     x->oper);
 }
 
@@ -189,7 +181,7 @@ static void rule_veth_pairs(struct audit *a, int mtu)
 		for (int k = 0; k < 2; k++) {
 			size_t down = k ? d->b : d->a, up = k ? d->a : d->b;
 
-			if ((t->ifs[down].flags & F_UP) || !(t->ifs[up].flags & F_UP))
+			if (iface_up(&t->ifs[down]) || !iface_up(&t->ifs[up]))
 				continue;
 			f = add(a, "veth-down-peer-up", SEV_WARNING,
 				"veth %s is down while its peer %s is up", ifname(a, down, 0),
@@ -245,10 +237,10 @@ static void rule_promisc(struct audit *a)
 
 	for (size_t i = 0; i < t->nifs; i++) {
 		const struct iface *x = &t->ifs[i];
-		int flag = !!(x->flags & F_PROMISC);
+		int flag = !!(x->flags & IFF_PROMISC_);
 		struct finding *f;
 
-		if ((!flag && !x->promiscuity) || x->master || is_loopback(x))
+		if ((!flag && !x->promiscuity) || x->master || iface_is_loopback(x))
 			continue;
 		f = add(a, "promisc-not-bridged", flag ? SEV_WARNING : SEV_INFO, flag ?
 			"%s is in promiscuous mode but is no bridge port" :
@@ -319,16 +311,6 @@ static void rule_hairpin(struct audit *a)
 	}
 }
 
-static void via_text(unsigned via, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < VIA_COUNT && n < size; i++)
-		if (via & (1u << i))
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", via_names[i]);
-}
-
 /* netns-leaked: no process in it, held only by a bind mount or an open fd. */
 static void rule_netns_leaked(struct audit *a)
 {
@@ -343,8 +325,8 @@ static void rule_netns_leaked(struct audit *a)
 		if (ns->is_host || ns->pids.n || (ns->via & (VIA_PROC | VIA_TASK | VIA_SELF)))
 			continue;
 		for (size_t i = 0; i < t->nifs; i++)
-			nifs += t->ifs[i].ns == n && !is_loopback(&t->ifs[i]);
-		via_text(ns->via, via, sizeof(via));
+			nifs += t->ifs[i].ns == n && !iface_is_loopback(&t->ifs[i]);
+		topo_via_text(ns->via, ",", via, sizeof(via));
 		f = add(a, "netns-leaked", SEV_WARNING,
 			"namespace %s has no process: only %s keeps it alive",
 			topo_ns_label(t, n, nb, sizeof(nb)),
@@ -515,7 +497,7 @@ static size_t domain(struct audit *a, size_t b, int ip, struct member **m, size_
 					continue;
 				i = (size_t)t->ifs[i].peer;
 			}
-			if (is_loopback(&t->ifs[i]))
+			if (iface_is_loopback(&t->ifs[i]))
 				continue;
 			if (!ip) {
 				if (pass && !mac_ignored(t->ifs[i].mac))

@@ -14,14 +14,6 @@
 
 #include "vethmap.h"
 
-/* The bridge (or other master) of interface i, or NULL. */
-static const struct iface *master_of(const struct topo *t, const struct iface *ifc)
-{
-	long m = ifc->master ? topo_find_iface(t, ifc->ns, ifc->master) : -1;
-
-	return m < 0 ? NULL : &t->ifs[m];
-}
-
 /*
  * The host-side end for interface ifc: its veth peer, followed one namespace further
  * when the peer sits in an intermediate namespace (a node or pod infra namespace) that
@@ -114,7 +106,8 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const struct iface *via = NULL, *hp = r->ifc ? host_peer(t, r->ifc, &via) : NULL;
-		const struct iface *br = hp ? master_of(t, hp) : NULL;
+		long m = hp ? topo_master(t, (size_t)(hp - t->ifs)) : -1;
+		const struct iface *br = m >= 0 ? &t->ifs[m] : NULL;
 		size_t len = 0;
 		FILE *f;
 

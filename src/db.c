@@ -317,17 +317,6 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
 	return 0;
 }
 
-static void via_text(unsigned via, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < VIA_COUNT; i++)
-		if (via & (1u << i))
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
-						via_names[i]);
-}
-
 static unsigned via_parse(const char *s)
 {
 	unsigned via = 0;
@@ -402,7 +391,7 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		const struct netns *n = &t->ns[i];
 		long long ino = (long long)n->ino;
 
-		via_text(n->via, via, sizeof(via));
+		topo_via_text(n->via, ",", via, sizeof(via));
 		if (run(db, st[S_NS], "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
 			(long long)n->dump_error, (long long)n->names_dropped))
 			return -1;
@@ -435,7 +424,7 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		if (*f->mac)
 			sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 8, f->mtu);
-		sqlite3_bind_int64(s, 9, !!(f->flags & 1u));
+		sqlite3_bind_int64(s, 9, iface_up(f));
 		sqlite3_bind_int64(s, 10, f->flags);
 		sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 12, f->promiscuity);

@@ -546,9 +546,9 @@ static void diff_iface(const struct side *a, const struct side *b, size_t i, siz
 		add(out, '~', "interface", obj, "kind %s -> %s", o->kind, n->kind);
 	if (o->mtu != n->mtu)
 		add(out, '~', "interface", obj, "mtu %u -> %u", o->mtu, n->mtu);
-	if ((o->flags & 1) != (n->flags & 1))
-		add(out, '~', "interface", obj, "admin %s -> %s", o->flags & 1 ? "up" : "down",
-		    n->flags & 1 ? "up" : "down");
+	if (iface_up(o) != iface_up(n))
+		add(out, '~', "interface", obj, "admin %s -> %s", iface_up(o) ? "up" : "down",
+		    iface_up(n) ? "up" : "down");
 	if (strcmp(o->oper, n->oper))
 		add(out, '~', "interface", obj, "oper %s -> %s", *o->oper ? o->oper : "none",
 		    *n->oper ? n->oper : "none");

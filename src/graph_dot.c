@@ -47,8 +47,6 @@ const char *__lsan_default_options(void)
 	return "print_suppressions=0";
 }
 
-#define IFF_UP_ 0x1u
-#define IFF_LOOPBACK_ 0x8u
 #define MAX_NAMES 3		/* container names in a cluster label */
 #define MAX_ADDRS 4		/* addresses in an interface label */
 
@@ -117,17 +115,6 @@ static void qsafe(FILE *f, const char *s)
 			     *s) ? *s : '?', f);
 }
 
-static int is_lo(const struct iface *x)
-{
-	return !strcmp(x->kind, "loopback") || (x->flags & IFF_LOOPBACK_);
-}
-
-static long master_of(const struct topo *t, size_t i)
-{
-	const struct iface *x = &t->ifs[i];
-
-	return x->master ? topo_find_iface(t, x->ns, x->master) : -1;
-}
 
 /* ---- what to draw -------------------------------------------------------------------- */
 
@@ -143,7 +130,7 @@ static void sel_ns(struct graph_sel *s, const struct topo *t, size_t ns)
 {
 	s->whole[ns] = 1;
 	for (size_t i = 0; i < t->nifs; i++)
-		if (t->ifs[i].ns == ns && !is_lo(&t->ifs[i]))
+		if (t->ifs[i].ns == ns && !iface_is_loopback(&t->ifs[i]))
 			s->on[i] = 1;
 }
 
@@ -168,7 +155,7 @@ static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, 
 		s->on[o] = 1;
 		if (g->type != EDGE_VETH)
 			continue;
-		m = master_of(t, o);
+		m = topo_master(t, o);
 		if (m >= 0)
 			s->on[m] = 1;
 		if (whole && !t->ns[t->ifs[o].ns].is_host)
@@ -296,7 +283,7 @@ static void plan_uplinks(struct plan *p)
 		} else if (g->type == EDGE_VETH && p->depth[a] != p->depth[b]) {
 			size_t up = p->depth[a] < p->depth[b] ? g->a : g->b;
 			size_t down = up == g->a ? b : a;
-			long m = master_of(t, up);
+			long m = topo_master(t, up);
 
 			if (m >= 0 && p->uplink[down] < 0)
 				p->uplink[down] = m;
@@ -334,7 +321,7 @@ static void iface_key(const struct plan *p, size_t i, size_t key[3])
 {
 	const struct topo *t = p->t;
 	const struct iface *x = &t->ifs[i];
-	long m = master_of(t, i);
+	long m = topo_master(t, i);
 
 	if (!strcmp(x->kind, "bridge") || m < 0) {
 		key[0] = m < 0 && strcmp(x->kind, "bridge") ? t->nifs + i : i;
@@ -380,12 +367,7 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	}
 	for (size_t i = 0; i < t->nifs; i++)
 		p->drawn[t->ifs[i].ns] += s->on[i];
-	for (size_t e = t->nedges; e-- > 0;)	/* as 'vethmap show' numbers them */
-		if (t->edges[e].type == EDGE_VETH || t->edges[e].type == EDGE_LOWER) {
-			p->edge_of[t->edges[e].a] = e + 1;
-			if (t->edges[e].type == EDGE_VETH)
-				p->edge_of[t->edges[e].b] = e + 1;
-		}
+	topo_edge_ids(t, p->edge_of);	/* as 'vethmap show' numbers them */
 	plan_depth(p);
 	plan_uplinks(p);
 	qsort_r(p->order, t->nns, sizeof(*p->order), cmp_ns, p);
@@ -456,7 +438,7 @@ static void iface_node(FILE *f, const struct plan *p, size_t i)
 	const struct topo *t = p->t;
 	const struct iface *x = &t->ifs[i];
 	size_t shown = 0, skipped = 0;
-	int down = !(x->flags & IFF_UP_), bad = is_unresolved(t, i);
+	int down = !iface_up(x), bad = is_unresolved(t, i);
 
 	fprintf(f, "\t\tn%zu [label=<<B>", i + 1);
 	html_or(f, x->name, "?");
@@ -589,7 +571,7 @@ static void cluster_label(FILE *f, const struct plan *p, size_t ns)
 		engines_text(f, t, ns);
 	fprintf(f, "netns %llu", (unsigned long long)n->ino);
 	for (size_t i = 0; i < t->nifs; i++)
-		total += t->ifs[i].ns == ns && !is_lo(&t->ifs[i]);
+		total += t->ifs[i].ns == ns && !iface_is_loopback(&t->ifs[i]);
 	if (p->drawn[ns] < total)
 		fprintf(f, " &#183; %zu of %zu interfaces", p->drawn[ns], total);
 	fputs("</FONT>", f);

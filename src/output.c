@@ -93,7 +93,7 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 static void print_netns(struct pr *p, const struct topo *t, size_t i)
 {
 	const struct netns *n = &t->ns[i];
-	int first = 1;
+	char via[64];
 
 	pr_open_object(p, NULL);
 	pr_uint(p, PR_ANY, "inode", "netns %s", n->ino);
@@ -139,12 +139,7 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 	/* the rest of the text header: names, via, pids, what was dropped */
 	for (size_t k = 0; k < n->names.n; k++)
 		pr_str(p, PR_TEXT, NULL, " %s", n->names.v[k]);
-	pr_text(p, "  via ");
-	for (int k = 0; k < VIA_COUNT; k++)
-		if (n->via & (1u << k)) {
-			pr_text(p, "%s%s", first ? "" : ",", via_names[k]);
-			first = 0;
-		}
+	pr_text(p, "  via %s", topo_via_text(n->via, ",", via, sizeof(via)));
 	if (n->pids.n) {
 		pr_text(p, "  pids");
 		for (size_t k = 0; k < n->pids.n && k < 5; k++)

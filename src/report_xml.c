@@ -169,12 +169,7 @@ static void add_netns(xmlNodePtr inv, const struct topo *t, size_t i)
 	propf(n, "inode", "%llu", (unsigned long long)ns->ino);
 	propf(n, "dev", "%llu", (unsigned long long)ns->dev);
 	prop_bool(n, "host", ns->is_host);
-	buf[0] = '\0';
-	for (int k = 0; k < VIA_COUNT; k++)
-		if (ns->via & (1u << k))
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "",
-						via_names[k]);
-	prop(n, "via", buf);
+	prop(n, "via", topo_via_text(ns->via, " ", buf, sizeof(buf)));
 	prop(n, "label", topo_ns_label(t, i, nb, sizeof(nb)));
 	propf(n, "ref", "netns:%llu", (unsigned long long)ns->ino);
 	for (size_t k = 0; k < ns->names.n; k++)
@@ -200,7 +195,7 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 	const struct iface *x = &t->ifs[i];
 	xmlNodePtr n = elem(inv, "interface");
 	const char *ctr = topo_ns_container(t, x->ns);
-	long m = x->master ? topo_find_iface(t, x->ns, x->master) : -1;
+	long m = topo_master(t, i);
 	char ref[PATH_MAX + 200];
 
 	propf(n, "id", "if%zu", i);
@@ -213,9 +208,9 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 	prop_opt(n, "mac", x->mac);
 	propf(n, "mtu", "%u", x->mtu);
 	propf(n, "flags", "%u", x->flags);
-	prop_bool(n, "up", x->flags & 0x1u);
+	prop_bool(n, "up", iface_up(x));
 	prop(n, "oper", x->oper);
-	prop_bool(n, "promisc", (x->flags & 0x100u) || x->promiscuity);
+	prop_bool(n, "promisc", iface_promisc(x));
 	propf(n, "promiscuity", "%u", x->promiscuity);
 	if (x->master)
 		propf(n, "master", "%d", x->master);

@@ -541,6 +541,18 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
  * A short label for a namespace in peer columns: "host", a container's name, an
  * `ip netns` name, another bind-mount path, or the inode.
  */
+/* How a namespace was found, as names joined by sep ("proc,mount"), into buf. */
+const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < VIA_COUNT && n < size; i++)
+		if (via & (1u << i))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? sep : "", via_names[i]);
+	return buf;
+}
+
 /* The bridge or other master of interface i (same namespace), or -1. */
 long topo_master(const struct topo *t, size_t i)
 {

@@ -216,6 +216,7 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size);
 long topo_master(const struct topo *t, size_t i);
 void topo_edge_ids(const struct topo *t, size_t *edge_of);
 static inline int iface_up(const struct iface *x) { return !!(x->flags & IFF_UP_); }
