@@ -289,7 +289,7 @@ int engines_scan(struct topo *t)
 		jdb = NULL;
 	}
 	if (jdb) {
-		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, 32 << 20);
+		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, (int)ENGINE_JSON_MAX);
 		engine_api_scan(t, jdb);
 		engine_containerd_scan(t, jdb);
 		engine_podman_disk_scan(t, jdb);

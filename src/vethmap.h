@@ -219,6 +219,7 @@ void http_parse_answer(struct http_req *r);
 
 /* engines.c: name the containers of every namespace */
 #define ENGINE_TIMEOUT_MS 2000
+#define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
 int engines_scan(struct topo *t);
