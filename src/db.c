@@ -20,7 +20,20 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+
+/*
+ * Upgrades of older files, in order: each brings a database from version to - 1 to
+ * version to.  A writer applies them when it opens an older file (readers read older
+ * files as they are).  Columns are added at the end, so old rows keep their values.
+ */
+static const struct {
+	int to;
+	const char *sql;
+} migrations[] = {
+	/* containers stored before cgroup names were verified: not verified */
+	{ 2, "ALTER TABLE container ADD COLUMN verified INTEGER NOT NULL DEFAULT 0" },
+};
 
 static const char schema_sql[] = {
 #include "schema.inc"
@@ -28,6 +41,7 @@ static const char schema_sql[] = {
 };
 
 static const char *db_file;	/* for messages */
+static long long db_version;	/* schema version of the open file */
 
 const char *db_path(const char *opt)
 {
@@ -75,12 +89,39 @@ static int prepare_file(const char *path)
 	return 0;
 }
 
+/* Bring an older file up to SCHEMA_VERSION in one transaction; an SQLite result code. */
+static int migrate(sqlite3 *db, char **msg)
+{
+	long long ver = 0;
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
+
+	if (rc == SQLITE_OK)	/* another writer may have done it meanwhile */
+		rc = int_query(db, "PRAGMA user_version", &ver);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		char sql[64];
+
+		if (migrations[i].to <= ver)
+			continue;
+		rc = sqlite3_exec(db, migrations[i].sql, NULL, NULL, msg);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].to);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, sql, NULL, NULL, msg);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
 static int setup_once(sqlite3 *db, long long ntables, char **msg)
 {
 	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
+	if (rc == SQLITE_OK && ntables && db_version < SCHEMA_VERSION)
+		rc = migrate(db, msg);
 	if (rc != SQLITE_OK || ntables)
 		return rc;
 	/* Another scan may be setting up the same new file: lock, then look again. */
@@ -258,8 +299,11 @@ sqlite3 *db_open(const char *path, int writable)
 		error("'%s' holds no scans yet: run 'vethmap scan' first", path);
 		goto fail;
 	}
+	db_version = ver;
 	if (writable && setup(db, path, ntables))
 		goto fail;
+	if (writable)
+		db_version = SCHEMA_VERSION;
 	return db;
 fail:
 	sqlite3_close(db);
@@ -353,7 +397,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
@@ -439,10 +483,10 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (c->ns < 0)
 			continue;
-		if (run(db, st[S_CTR], "iisssissssssii", id, (long long)t->ns[c->ns].ino, c->engine,
+		if (run(db, st[S_CTR], "iisssissssssiii", id, (long long)t->ns[c->ns].ino, c->engine,
 			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
 			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
-			(long long)c->host_net))
+			(long long)c->host_net, (long long)c->verified))
 			return -1;
 	}
 	return 0;
@@ -543,14 +587,20 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network FROM container"
+		" network_mode, containerd_namespace, sandbox, host_network, verified FROM container"
 		" WHERE scan_id=?1 ORDER BY name, id",
 	};
+	/* a version 1 file, read as it is: its containers are not verified */
+	static const char ctr_v1[] =
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network, 0 FROM container"
+		" WHERE scan_id=?1 ORDER BY name, id";
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		if (sqlite3_prepare_v2(db, sql[q], -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, q == 7 && db_version < 2 ? ctr_v1 : sql[q], -1, &st,
+				       NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -640,6 +690,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t)
 				copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
 				c->sandbox = sqlite3_column_int(st, 11);
 				c->host_net = sqlite3_column_int(st, 12);
+				c->verified = sqlite3_column_int(st, 13);
 				break;
 			}
 			}

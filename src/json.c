@@ -67,7 +67,7 @@ static void json_containers(FILE *f, const struct topo *t, size_t ns)
 		json_str(f, c->id);
 		fputs(", \"name\": ", f);
 		json_str(f, c->name);
-		fprintf(f, ", \"pid\": %d", c->pid);
+		fprintf(f, ", \"pid\": %d, \"verified\": %s", c->pid, c->verified ? "true" : "false");
 		json_kv(f, "image", c->image);
 		json_kv(f, "pod", c->pod);
 		json_kv(f, "pod_namespace", c->pod_ns);

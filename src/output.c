@@ -102,8 +102,8 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 
 		if (c->ns != (long)i)
 			continue;
-		fprintf(f, " %s:%s%s", c->engine, text_esc(buf, sizeof(buf), c->name),
-			c->sandbox ? "(sandbox)" : "");
+		fprintf(f, " %s:%s%s%s", c->engine, text_esc(buf, sizeof(buf), c->name),
+			c->sandbox ? "(sandbox)" : "", c->verified ? "" : "(unverified)");
 	}
 	for (size_t k = 0; k < n->names.n; k++)
 		fprintf(f, " %s", text_esc(buf, sizeof(buf), n->names.v[k]));
