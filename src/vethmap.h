@@ -225,6 +225,7 @@ struct http_req {
 	const char *err;	/* static text when failed */
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
+long long http_now_ms(void);	/* CLOCK_MONOTONIC, in ms: for deadlines */
 void http_release(struct http_req *r);
 void http_parse_answer(struct http_req *r);
 
@@ -242,7 +243,7 @@ const char *topo_ns_container(const struct topo *t, size_t ns);
 struct sqlite3;
 int engine_api_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, const char *body,
-		     size_t len);
+		     size_t len, long long deadline_ms);
 void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,
 		      char *out, size_t size);
 int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
