@@ -1,0 +1,132 @@
+#!/bin/bash
+# What a local user (uid 65534 here), or whoever answers on an engine socket, can show a
+# root scan, and what vethmap must not believe or do because of it:
+#  1. a cgroup delegated to the user, holding lxc.payload.NAME with the user's process (in
+#     its own netns): the container is listed, unverified (JSON "verified": false, the
+#     table says "(unverified)"), does not name the namespace, and "cap NAME" refuses it as
+#     an unknown target;
+#  2. a fake Docker API (python3, DOCKER_HOST=unix://...) listing 80000 containers: the
+#     scan ends in well under 15 s (it took about 50 s), with one warning counting what was
+#     dropped;
+#  3. report --format html: a stylesheet planted in ./reports is not loaded; a hostile
+#     --xsl with document() of a root-only file gets nothing of it;
+#  4. --db: a file the user made (0666, in a 01777 directory) or a symlink is refused with
+#     one line, the file unchanged; so are pre-made -wal/-shm files of the user's;
+#  5. control characters stored in the database (address, unresolved reason, scan time)
+#     reach "show" and "scans" escaped (\xNN), never raw.
+. "${BASH_SOURCE%/*}/lib.sh"
+need_root
+need_vethmap
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+for t in jq sqlite3 setpriv unshare findmnt od; do
+	command -v "$t" >/dev/null || { skip "${0##*/}" "needs $t"; exit 0; }
+done
+[ -n "$PY" ] || { skip "${0##*/}" "needs python3"; exit 0; }
+export LC_ALL=C
+unset DOCKER_HOST CONTAINER_HOST VETHMAP_DATADIR
+NOBODY=65534
+asuser() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }
+errtext() { head -c 300 "$1" | tr '\n' ' '; }
+
+CG2=$(findmnt -n -t cgroup2 -o TARGET | head -n1)
+CGS=()		# cgroups we made, innermost last
+_he_exit() {
+	local rc=$? i
+	trap '' INT TERM
+	for p in "${_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	_PIDS=()
+	for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do
+		[ -d "${CGS[i]}" ] && rmdir "${CGS[i]}" 2>/dev/null
+	done
+	(exit $rc)
+	_cleanup
+}
+trap _he_exit EXIT
+
+# ---- 1. a container name from a user's own cgroup ------------------------------------------
+if [ -z "$CG2" ] || [ ! -w "$CG2/cgroup.procs" ]; then
+	skip "cgroup forgery" "no writable cgroup2 hierarchy"
+else
+	DEL=$CG2/${PFX}deleg
+	FAKE=$DEL/lxc.payload.${PFX}web
+	mkdir "$DEL" && CGS+=("$DEL") && chown $NOBODY:$NOBODY "$DEL" "$DEL/cgroup.procs" ||
+		{ not_ok "fixture: delegated cgroup $DEL" "mkdir/chown failed"; exit 1; }
+	asuser mkdir "$FAKE" && CGS+=("$FAKE") ||
+		{ not_ok "fixture: the user makes $FAKE" "mkdir failed"; exit 1; }
+	# the user's process, in a netns of its own; moved by root (the user could only move
+	# it with write access to the common ancestor's cgroup.procs: the root cgroup's)
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups unshare -Urn sleep 600 &
+	UPID=$!	# (not through asuser: $! would be the function's subshell)
+	bg_pid "$UPID"
+	own_ns() { [ "$(pid_ns_ino "$UPID")" != "$HOSTNS" ] && [ "$(stat -c %u /proc/$UPID)" = $NOBODY ]; }
+	wait_for 5 own_ns || { not_ok "fixture: the user's sleep in its own netns" "not there"; exit 1; }
+	echo "$UPID" >"$FAKE/cgroup.procs" ||
+		{ not_ok "fixture: move pid $UPID into $FAKE" "write failed"; exit 1; }
+	note "pid $UPID: $(grep '^0::' /proc/$UPID/cgroup)"
+	UINO=$(pid_ns_ino "$UPID")
+	"$VETHMAP" scan --no-store --json >"$TMP/cg.json" 2>"$TMP/cg.err"; rc=$?
+	check_eq "cgroup: scan exits 0 ($(errtext "$TMP/cg.err"))" 0 "$rc"
+	ctr=$(jq -c --argjson ns "$UINO" --arg n "${PFX}web" \
+		'[.netns[] | select(.inode == $ns) | .containers[]? | select(.name == $n)] | .[0] // empty' "$TMP/cg.json")
+	check_eq "cgroup: the container is listed, lxc, unverified" 'lxc false' \
+		"$(jq -r '"\(.engine) \(.verified)"' <<<"${ctr:-null}" 2>/dev/null)"
+	check_eq "cgroup: it does not name the namespace's interfaces" "" \
+		"$(jq -r --argjson ns "$UINO" '.interfaces[] | select(.netns == $ns) | .container // empty' "$TMP/cg.json")"
+	"$VETHMAP" scan --no-store >"$TMP/cg.txt" 2>&1
+	check "cgroup: the table says (unverified)" grep -qF "lxc:${PFX}web(unverified)" "$TMP/cg.txt"
+	timeout 20 "$VETHMAP" cap --db "$DB" "${PFX}web" -d 1 -w "$TMP/cg.pcapng" >"$TMP/cap.out" 2>"$TMP/cap.err"; rc=$?
+	check_eq "cgroup: cap ${PFX}web: exit 2 ($(errtext "$TMP/cap.err"))" 2 "$rc"
+	check "cgroup: cap ${PFX}web: unknown target" grep -q "unknown target '${PFX}web'" "$TMP/cap.err"
+	check "cgroup: cap ${PFX}web: no file" test ! -e "$TMP/cg.pcapng"
+	kill -KILL "$UPID"; wait "$UPID" 2>/dev/null
+fi
+
+# ---- 2. an engine that lists 80000 containers ------------------------------------------------
+cat >"$TMP/many.py" <<'EOF'
+# many.py SOCKET N: a Docker-compatible API whose list holds N containers
+import json, os, socket, sys, threading
+path, n = sys.argv[1], int(sys.argv[2])
+body = json.dumps([{"Id": "%064x" % (0xfeed000000 + i), "Names": ["/many%d" % i],
+                    "Image": "fake:1", "Labels": {}} for i in range(n)]).encode()
+head = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+s = socket.socket(socket.AF_UNIX)
+s.bind(path + ".tmp")
+s.listen(8)
+os.rename(path + ".tmp", path)
+print(len(body), flush=True)
+def serve(c):
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            b = c.recv(4096)
+            if not b:
+                break
+            data += b
+        c.sendall(head + body)
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+"$PY" "$TMP/many.py" "$TMP/many.sock" 80000 >"$TMP/many.size" 2>"$TMP/many.err" &
+bg_pid $!
+if ! wait_for 30 test -S "$TMP/many.sock"; then
+	not_ok "fixture: fake API with 80000 containers" "$(errtext "$TMP/many.err")"
+else
+	note "fake list: $(cat "$TMP/many.size") bytes"
+	t0=$SECONDS
+	DOCKER_HOST=unix://$TMP/many.sock timeout 15 "$VETHMAP" scan --no-store --json \
+		>"$TMP/many.json" 2>"$TMP/many.scan.err"; rc=$?
+	check_eq "80000 containers: scan exits 0 within 15 s (took $((SECONDS - t0)) s)" 0 "$rc"
+	check_eq "80000 containers: one warning line" 1 "$(grep -c . "$TMP/many.scan.err")"
+	check "80000 containers: it names docker and counts the dropped ($(errtext "$TMP/many.scan.err"))" \
+		grep -qE "docker: .*[0-9]+ (containers )?dropped" "$TMP/many.scan.err"
+	check "80000 containers: the JSON is whole" jq -e '.interfaces | type == "array"' "$TMP/many.json"
+fi
