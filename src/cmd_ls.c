@@ -95,7 +95,8 @@ static void row_text(const struct topo *t, const struct row *r, char cols[7][512
 	for (size_t k = 0; k < r->ifc->naddrs; k++) {
 		size_t n = strlen(cols[6]);
 
-		snprintf(cols[6] + n, 512 - n, "%s%s", k ? "," : "", r->ifc->addrs[k].text);
+		snprintf(cols[6] + n, 512 - n, "%s%s", k ? "," : "",
+			 text_esc(a, sizeof(a), r->ifc->addrs[k].text));
 	}
 	if (!cols[6][0])
 		snprintf(cols[6], 512, "-");

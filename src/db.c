@@ -769,9 +769,10 @@ int db_list_scans(sqlite3 *db, int json)
 			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
 			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7));
 		} else {
-			char host[256];
+			char host[1024], started[128];
 
-			printf("%-6lld %-24s %-20s", sqlite3_column_int64(st, 0), col_text(st, 1),
+			printf("%-6lld %-24s %-20s", sqlite3_column_int64(st, 0),
+			       text_esc(started, sizeof(started), col_text(st, 1)),
 			       text_esc(host, sizeof(host), col_text(st, 2)));
 			printf(" %8.1fms %6lld %6lld %6lld %10lld\n", sqlite3_column_double(st, 3),
 			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),

@@ -99,10 +99,12 @@ static void print_ns_header(FILE *f, const struct topo *t, size_t i)
 	fprintf(f, "netns %llu%s", (unsigned long long)n->ino, n->is_host ? " (host)" : "");
 	for (size_t k = 0; k < t->nctrs; k++) {
 		const struct container *c = &t->ctrs[k];
+		char eng[sizeof(c->engine) * 4];
 
 		if (c->ns != (long)i)
 			continue;
-		fprintf(f, " %s:%s%s%s", c->engine, text_esc(buf, sizeof(buf), c->name),
+		fprintf(f, " %s:%s%s%s", text_esc(eng, sizeof(eng), c->engine),
+			text_esc(buf, sizeof(buf), c->name),
 			c->sandbox ? "(sandbox)" : "", c->verified ? "" : "(unverified)");
 	}
 	for (size_t k = 0; k < n->names.n; k++)
@@ -166,8 +168,12 @@ void print_topo(FILE *f, const struct topo *t)
 					     text_esc(kind, sizeof(kind), ifc->kind),
 					     ifc->flags & 1u ? "up" : "down", eid, w.peer, peer, w.master,
 					     m >= 0 ? text_esc(master, sizeof(master), t->ifs[m].name) : "");
-			for (size_t k = 0; k < ifc->naddrs && n < sizeof(line); k++)
-				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", ifc->addrs[k].text);
+			for (size_t k = 0; k < ifc->naddrs && n < sizeof(line); k++) {
+				char a[sizeof(ifc->addrs[k].text) * 4];
+
+				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+						      text_esc(a, sizeof(a), ifc->addrs[k].text));
+			}
 			if (n >= sizeof(line))
 				n = sizeof(line) - 1;
 			while (n && line[n - 1] == ' ')
@@ -182,11 +188,11 @@ void print_topo(FILE *f, const struct topo *t)
 		fprintf(f, "unresolved:\n");
 		for (size_t u = 0; u < t->nunres; u++) {
 			const struct iface *ifc = &t->ifs[t->unres[u].ifc];
-			char lab[32], nsl[512];
+			char lab[32], nsl[512], why[sizeof(t->unres[u].reason) * 4];
 
 			text_esc(nsl, sizeof(nsl), topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
 			fprintf(f, "  %s:%s: %s\n", nsl, text_esc(name, sizeof(name), ifc->name),
-				t->unres[u].reason);
+				text_esc(why, sizeof(why), t->unres[u].reason));
 		}
 	}
 }

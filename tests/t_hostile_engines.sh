@@ -130,3 +130,26 @@ else
 		grep -qE "docker: .*[0-9]+ (containers )?dropped" "$TMP/many.scan.err"
 	check "80000 containers: the JSON is whole" jq -e '.interfaces | type == "array"' "$TMP/many.json"
 fi
+
+# ---- 5. control characters stored in the database --------------------------------------------
+ns_add e
+ip -n "${PFX}e" link add eth0 type veth peer name eth1 && ip -n "${PFX}e" addr add 10.99.0.1/24 dev eth0 ||
+	{ not_ok "fixture: veth with an address in ${PFX}e" "ip failed"; exit 1; }
+EDB=$TMP/esc.db
+"$VETHMAP" scan --db "$EDB" >/dev/null 2>"$TMP/esc.err" ||
+	{ not_ok "fixture: scan into esc.db" "$(errtext "$TMP/esc.err")"; exit 1; }
+sqlite3 "$EDB" "
+	UPDATE addr SET address = '10.99.0.1/24' || char(27) || '[2J' || char(7)
+	 WHERE address = '10.99.0.1/24';
+	INSERT INTO unresolved SELECT scan_id, netns, ifindex, 'why' || char(27) || '[31m' || char(7)
+	  FROM iface WHERE name = 'eth1' AND netns = $(ns_ino e);
+	UPDATE scan SET started = '2026-12-01' || char(27) || ']0;pwned' || char(7);" ||
+	{ not_ok "fixture: control characters into esc.db" "sqlite3 failed"; exit 1; }
+raw() { od -An -tx1 -v "$1" | tr -s ' \n' '\n\n' | grep -cE '^(1b|07)$'; }
+"$VETHMAP" show --db "$EDB" >"$TMP/esc.show" 2>&1
+"$VETHMAP" scans --db "$EDB" >"$TMP/esc.scans" 2>&1
+check_eq "escapes: show prints no raw ESC or BEL" 0 "$(raw "$TMP/esc.show")"
+check_eq "escapes: scans prints no raw ESC or BEL" 0 "$(raw "$TMP/esc.scans")"
+check "escapes: show writes the address escaped" grep -qF '10.99.0.1/24\x1b[2J\x07' "$TMP/esc.show"
+check "escapes: show writes the reason escaped" grep -qF 'why\x1b[31m\x07' "$TMP/esc.show"
+check "escapes: scans writes the time escaped" grep -qF '2026-12-01\x1b]0;pwned\x07' "$TMP/esc.scans"
