@@ -153,3 +153,45 @@ check_eq "escapes: scans prints no raw ESC or BEL" 0 "$(raw "$TMP/esc.scans")"
 check "escapes: show writes the address escaped" grep -qF '10.99.0.1/24\x1b[2J\x07' "$TMP/esc.show"
 check "escapes: show writes the reason escaped" grep -qF 'why\x1b[31m\x07' "$TMP/esc.show"
 check "escapes: scans writes the time escaped" grep -qF '2026-12-01\x1b]0;pwned\x07' "$TMP/esc.scans"
+
+# ---- 3. the report's stylesheet ---------------------------------------------------------------
+RD=$TMP/rdir
+mkdir -p "$RD/reports"
+cat >"$RD/reports/report.xsl" <<'XSL'
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="/"><html><body>PLANTED</body></html></xsl:template>
+</xsl:stylesheet>
+XSL
+SECRET=$TMP/secret.xml	# root-only
+echo '<s>ROOTONLYSECRET</s>' >"$SECRET"
+chmod 600 "$SECRET"
+cat >"$TMP/evil.xsl" <<XSL
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="/"><html><body>EVIL[<xsl:value-of select="document('$SECRET')"/>]
+  [<xsl:copy-of select="document('/etc/passwd')"/>]</body></html></xsl:template>
+</xsl:stylesheet>
+XSL
+cat >"$TMP/xxe.xsl" <<XSL
+<?xml version="1.0"?>
+<!DOCTYPE x [ <!ENTITY leak SYSTEM "file://$SECRET"> ]>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:template match="/"><html><body>XXE[&leak;]</body></html></xsl:template>
+</xsl:stylesheet>
+XSL
+(cd "$RD" && exec env -u VETHMAP_DATADIR "$VETHMAP" report --db "$EDB" --format html) \
+	>"$TMP/planted.html" 2>"$TMP/planted.err"; rc=$?
+if [ -e "$(strings "$VETHMAP" | grep -m1 '/share/vethmap$')/report.xsl" ]; then
+	skip "report: planted ./reports/report.xsl" "a report.xsl is installed"
+else
+	check "report: a planted ./reports/report.xsl is not loaded" \
+		test $rc -ne 0 -a ! "$(grep -c PLANTED "$TMP/planted.html")" -gt 0
+	check "report: ... one line saying so ($(errtext "$TMP/planted.err"))" \
+		test "$(grep -c . "$TMP/planted.err")" = 1
+fi
+"$VETHMAP" report --db "$EDB" --format html --xsl "$TMP/evil.xsl" >"$TMP/evil.html" 2>"$TMP/evil.err"
+lacks() { ! grep -q "$2" "$1"; }
+check "report --xsl: the read is refused ($(errtext "$TMP/evil.err"))" grep -qE 'refused|denied' "$TMP/evil.err"
+check "report --xsl: document() reads no root-only file" lacks "$TMP/evil.html" ROOTONLYSECRET
+check "report --xsl: document() reads no /etc/passwd" lacks "$TMP/evil.html" 'root:' 
+"$VETHMAP" report --db "$EDB" --format html --xsl "$TMP/xxe.xsl" >"$TMP/xxe.html" 2>"$TMP/xxe.err"
+check "report --xsl: no external entity expanded" lacks "$TMP/xxe.html" ROOTONLYSECRET
