@@ -70,6 +70,94 @@ static int int_query(sqlite3 *db, const char *sql, long long *out)
 	return rc;
 }
 
+/*
+ * Who may have made the database: root, or for a reader also the user running it (real
+ * uid).  The file, and any -wal, -shm or -journal beside it, must be a regular file (not a
+ * symbolic link) of such an owner that group and others may not write; its directory must
+ * belong to such an owner too, and group and others may write it only when it is root's
+ * and sticky (/tmp), where no one else can replace root's files.  0 when trusted, else -1
+ * after one line naming what was refused.
+ */
+static int trusted_owner(uid_t uid, int writable)
+{
+	return uid == 0 || (!writable && uid == getuid());
+}
+
+static int check_file(const char *path, const char *db, int writable)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		error("cannot open database '%s': '%s':", db, path);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		error("refusing database '%s': '%s' is a symbolic link", db, path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error("refusing database '%s': '%s' is not a regular file", db, path);
+		return -1;
+	}
+	if (!trusted_owner(st.st_uid, writable)) {
+		error("refusing database '%s': '%s' belongs to uid %u, not %s", db, path,
+		      (unsigned)st.st_uid, writable || !getuid() ? "root" : "root or you");
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		error("refusing database '%s': '%s' is writable by group or others (mode %04o)", db,
+		      path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_place(const char *path, int writable)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm", "-journal" };
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(dir) - 16) {
+		error("refusing database '%s': path too long", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st)) {
+		if (errno == ENOENT && writable && !strcmp(path, DEFAULT_DB))
+			return 0;	/* made by prepare_file, 0700 */
+		error("cannot open database '%s': directory '%s':", path, dir);
+		return -1;
+	}
+	if (!trusted_owner(st.st_uid, writable)) {
+		error("refusing database '%s': its directory '%s' belongs to uid %u", path, dir,
+		      (unsigned)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX))) {
+		error("refusing database '%s': its directory '%s' is writable by group or others "
+		      "(mode %04o)", path, dir, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(sidecar) / sizeof(sidecar[0]); i++) {
+		char f[PATH_MAX];
+
+		snprintf(f, sizeof(f), "%s%s", path, sidecar[i]);
+		if (check_file(f, path, writable))
+			return -1;
+	}
+	return 0;
+}
+
 /* Create the default directory (0700) and the file itself (0600) before SQLite does. */
 static int prepare_file(const char *path)
 {
@@ -216,7 +304,8 @@ static sqlite3 *open_immutable(const char *path)
 			*w++ = (char)*p;
 	}
 	strcpy(w, "?immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		db = NULL;
 	}
@@ -237,15 +326,17 @@ sqlite3 *db_open(const char *path, int writable)
 	int rc;
 
 	db_file = path;
+	if (check_place(path, writable))
+		return NULL;
 	if (writable) {
-		if (prepare_file(path))
+		if (prepare_file(path) || check_place(path, writable))
 			return NULL;
 	} else if (stat(path, &st)) {
 		error("cannot open database '%s':", path);
 		return NULL;
 	}
-	rc = sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
-			     NULL);
+	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+			     SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
 		      sqlite3_errstr(rc));

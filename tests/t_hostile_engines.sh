@@ -8,12 +8,13 @@
 #  2. a fake Docker API (python3, DOCKER_HOST=unix://...) listing 80000 containers: the
 #     scan ends in well under 15 s (it took about 50 s), with one warning counting what was
 #     dropped;
-#  3. report --format html: a stylesheet planted in ./reports is not loaded; a hostile
-#     --xsl with document() of a root-only file gets nothing of it;
-#  4. --db: a file the user made (0666, in a 01777 directory) or a symlink is refused with
-#     one line, the file unchanged; so are pre-made -wal/-shm files of the user's;
-#  5. control characters stored in the database (address, unresolved reason, scan time)
-#     reach "show" and "scans" escaped (\xNN), never raw.
+#  3. control characters stored in the database (address, unresolved reason, scan time)
+#     reach "show" and "scans" escaped (\xNN), never raw;
+#  4. report --format html: a stylesheet planted in ./reports is not loaded; a hostile
+#     --xsl with document() of a root-only file, or an external entity, gets nothing of it;
+#  5. --db: a file the user made (0666, in a 01777 directory), a symlink, a -wal the user
+#     made beside root's file, a file writable by others, a directory anyone may write:
+#     refused with one line naming the file, the file unchanged.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -131,7 +132,7 @@ else
 	check "80000 containers: the JSON is whole" jq -e '.interfaces | type == "array"' "$TMP/many.json"
 fi
 
-# ---- 5. control characters stored in the database --------------------------------------------
+# ---- 3. control characters stored in the database --------------------------------------------
 ns_add e
 ip -n "${PFX}e" link add eth0 type veth peer name eth1 && ip -n "${PFX}e" addr add 10.99.0.1/24 dev eth0 ||
 	{ not_ok "fixture: veth with an address in ${PFX}e" "ip failed"; exit 1; }
@@ -154,7 +155,7 @@ check "escapes: show writes the address escaped" grep -qF '10.99.0.1/24\x1b[2J\x
 check "escapes: show writes the reason escaped" grep -qF 'why\x1b[31m\x07' "$TMP/esc.show"
 check "escapes: scans writes the time escaped" grep -qF '2026-12-01\x1b]0;pwned\x07' "$TMP/esc.scans"
 
-# ---- 3. the report's stylesheet ---------------------------------------------------------------
+# ---- 4. the report's stylesheet ---------------------------------------------------------------
 RD=$TMP/rdir
 mkdir -p "$RD/reports"
 cat >"$RD/reports/report.xsl" <<'XSL'
@@ -195,3 +196,35 @@ check "report --xsl: document() reads no root-only file" lacks "$TMP/evil.html" 
 check "report --xsl: document() reads no /etc/passwd" lacks "$TMP/evil.html" 'root:' 
 "$VETHMAP" report --db "$EDB" --format html --xsl "$TMP/xxe.xsl" >"$TMP/xxe.html" 2>"$TMP/xxe.err"
 check "report --xsl: no external entity expanded" lacks "$TMP/xxe.html" ROOTONLYSECRET
+
+# ---- 5. --db: files others made ----------------------------------------------------------------
+SD=$TMP/sticky
+mkdir -p "$SD" && chmod 1777 "$SD"
+chmod 711 "$TMP"	# nobody may reach $SD
+refused() {	# refused LABEL FILE: scan --db FILE exits non-zero, one line naming it, FILE unchanged
+	local L=$1 f=$2 rc before
+	before=$(cat "$f" 2>/dev/null | od -An -tx1 | md5sum)
+	"$VETHMAP" scan --db "$f" >"$TMP/db.out" 2>"$TMP/db.err"; rc=$?
+	check "$L: scan refuses (exit $rc)" test "$rc" -ne 0
+	check_eq "$L: one line ($(errtext "$TMP/db.err"))" 1 "$(grep -c . "$TMP/db.err")"
+	check "$L: the line names the file" grep -qF -- "$f" "$TMP/db.err"
+	check_eq "$L: file unchanged" "$before" "$(cat "$f" 2>/dev/null | od -An -tx1 | md5sum)"
+}
+asuser sh -c "umask 0; : >'$SD/u.db'" || { not_ok "fixture: nobody makes $SD/u.db" "failed"; exit 1; }
+refused "a file nobody made (0666, 01777 directory)" "$SD/u.db"
+check_eq "a file nobody made: still empty" 0 "$(stat -c %s "$SD/u.db")"
+ln -s "$DB" "$TMP/link.db"
+"$VETHMAP" scan --db "$DB" >/dev/null 2>&1
+refused "a symbolic link" "$TMP/link.db"
+cp "$DB" "$SD/r.db"; chmod 600 "$SD/r.db"
+asuser sh -c "umask 0; : >'$SD/r.db-wal'"
+refused "root's file in a sticky directory, a -wal nobody made" "$SD/r.db"
+rm -f "$SD/r.db-wal"
+"$VETHMAP" scan --db "$SD/r.db" >/dev/null 2>"$TMP/db.err"; rc=$?
+check_eq "root's file in a sticky directory of root's: stored ($(errtext "$TMP/db.err"))" 0 "$rc"
+chmod 666 "$SD/r.db"
+refused "root's file, writable by others" "$SD/r.db"
+GW=$TMP/gw
+mkdir -p "$GW" && chmod 777 "$GW"
+refused "a directory anyone may write (not sticky)" "$GW/new.db"
+check "... nothing made there" test ! -e "$GW/new.db"
