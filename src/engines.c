@@ -417,6 +417,8 @@ static void cgroup_pass(struct topo *t, const struct pidmap *m)
 			continue;
 		if (!cgroup_of(pid, &cm, &g, &ok))
 			continue;
+		if (!ok && find_ctr(t, g.engine, g.id, 1))
+			continue;	/* an engine listed it: a look-alike cgroup adds nothing */
 		c = find_ctr(t, g.engine, g.id, ok);
 		if (!c && ok && !strcmp(g.engine, "docker"))	/* docker's containers via containerd */
 			c = find_ctr(t, NULL, g.id, 1);
