@@ -1,4 +1,4 @@
--- vethmap database schema, version 2 (db.c upgrades version 1 files when it first writes).
+-- vethmap database schema, version 3 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 2;              -- schema version, for migrations
+PRAGMA user_version = 3;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -142,6 +142,8 @@ CREATE TABLE container (                  -- containers found in the namespace
     containerd_namespace TEXT,
     sandbox         INTEGER NOT NULL,     -- pod sandbox, or the owner of a shared netns
     host_network    INTEGER NOT NULL,
+    verified        INTEGER NOT NULL DEFAULT 0, -- 1: named by its engine, or by a root-owned
+                                          -- cgroup where its engine puts containers (v3)
     PRIMARY KEY (scan_id, engine, id),
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;

@@ -112,10 +112,11 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		FILE *f;
 
 		pr_row_begin(p);
-		pr_str(p, PR_ANY, "container", "%s", r->c->name);
+		pr_str(p, PR_ANY, "container", r->c->verified ? "%s" : "%s(unverified)", r->c->name);
 		pr_str(p, PR_ANY, "engine", "%s", r->c->engine);
 		pr_str(p, PR_JSON, "id", NULL, r->c->id);
 		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
+		pr_bool(p, PR_JSON, "verified", NULL, r->c->verified);
 		pr_uint(p, PR_JSON, "netns", NULL, t->ns[r->c->ns].ino);
 		pr_str(p, PR_TEXT, NULL, "%s", r->c->host_net ? "host" :
 		       topo_ns_label(t, (size_t)r->c->ns, lab, sizeof(lab)));

@@ -1,7 +1,8 @@
 /*
  * cmd_report.c implements 'vethmap report': the audit report of a stored snapshot, as
  * XML (report_xml.c, valid against schema/vethmap-report.xsd) or as an HTML page made
- * from that XML by reports/report.xsl with libxslt.  It reads only the database.
+ * from that XML by report.xsl (installed in DATADIR, or --xsl FILE) with libxslt, which
+ * may read no file and no network.  It reads only the database.
  *
  * With -o FILE the report goes through outfile.c: a regular FILE is replaced by a new
  * file (mode 0600) renamed over it, so FILE is either the old one or the whole new one; a
@@ -36,7 +37,7 @@
 enum format { FMT_XML, FMT_HTML };
 
 struct report_opts {
-	const char *db, *out;
+	const char *db, *out, *xsl;
 	long long id;
 	enum format fmt;
 };
@@ -48,6 +49,7 @@ static int parse(int argc, char **argv, struct report_opts *o)
 		{ "scan", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "xsl", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -60,6 +62,7 @@ static int parse(int argc, char **argv, struct report_opts *o)
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'x': o->xsl = optarg; break;
 		case 's':
 			errno = 0;
 			o->id = strtoll(optarg, &end, 10);
@@ -136,11 +139,17 @@ out:
 	return rc;
 }
 
-/* The stylesheet: $VETHMAP_DATADIR, the installed copy, or the source tree's. */
-static const char *find_stylesheet(char *buf, size_t size)
+/*
+ * The stylesheet: --xsl FILE, else $VETHMAP_DATADIR's, else the installed one.  Never one
+ * from the current directory: root running a report in someone's directory would run
+ * their stylesheet.
+ */
+static const char *find_stylesheet(const char *opt, char *buf, size_t size)
 {
 	const char *env = getenv("VETHMAP_DATADIR");
 
+	if (opt)
+		return opt;
 	if (env && *env) {
 		snprintf(buf, size, "%s/report.xsl", env);
 		if (!access(buf, R_OK))
@@ -149,20 +158,22 @@ static const char *find_stylesheet(char *buf, size_t size)
 	snprintf(buf, size, "%s/report.xsl", DATADIR);
 	if (!access(buf, R_OK))
 		return buf;
-	if (!access("reports/report.xsl", R_OK))
-		return "reports/report.xsl";
-	error("report: cannot find report.xsl in %s%s%s or ./reports (set VETHMAP_DATADIR)",
+	error("report: cannot find report.xsl in %s%s%s (use --xsl FILE)",
 	      env && *env ? env : "", env && *env ? ", " : "", DATADIR);
 	return NULL;
 }
 
-/* The stylesheet may read only the report: no files written, no network. */
+/*
+ * The stylesheet may read nothing but the report: no file read (document()), written or
+ * made, no network.  The stylesheet itself is read before these apply.
+ */
 static xsltSecurityPrefsPtr lock_down(void)
 {
 	xsltSecurityPrefsPtr sec = xsltNewSecurityPrefs();
 
 	if (!sec)
 		return NULL;
+	xsltSetSecurityPrefs(sec, XSLT_SECPREF_READ_FILE, xsltSecurityForbid);
 	xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid);
 	xsltSetSecurityPrefs(sec, XSLT_SECPREF_CREATE_DIRECTORY, xsltSecurityForbid);
 	xsltSetSecurityPrefs(sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid);
@@ -170,30 +181,44 @@ static xsltSecurityPrefsPtr lock_down(void)
 	return sec;
 }
 
+/* XML that others may have written: no entities expanded, no DTD loaded, no network. */
+#define SAFE_XML (XML_PARSE_NONET | XML_PARSE_NOCDATA)
+
 /* The HTML page into f. */
-static int write_html(FILE *f, xmlDocPtr doc)
+static int write_html(FILE *f, xmlDocPtr doc, const char *opt)
 {
 	char path[4096];
-	const char *xsl = find_stylesheet(path, sizeof(path));
+	const char *xsl = find_stylesheet(opt, path, sizeof(path));
 	xsltSecurityPrefsPtr sec;
-	xsltStylesheetPtr style;
+	xsltStylesheetPtr style = NULL;
+	xmlDocPtr sdoc;
 	xsltTransformContextPtr ctx = NULL;
 	xmlDocPtr res = NULL;
 	int rc = -1;
 
 	if (!xsl)
 		return -1;
-	style = xsltParseStylesheetFile(XC xsl);
-	if (!style) {
-		error("report: cannot load stylesheet '%s'", xsl);
+	sec = lock_down();
+	if (!sec) {
+		error("report: cannot set up the transformation");
 		return -1;
 	}
-	sec = lock_down();
+	/* its xsl:import and xsl:include fall under the same rules (the default prefs) */
+	xsltSetDefaultSecurityPrefs(sec);
+	sdoc = xmlReadFile(xsl, NULL, SAFE_XML);
+	if (sdoc)
+		style = xsltParseStylesheetDoc(sdoc);
+	if (!style) {
+		error("report: cannot load stylesheet '%s'", xsl);
+		xmlFreeDoc(sdoc);
+		goto out;
+	}
 	ctx = xsltNewTransformContext(style, doc);
-	if (!sec || !ctx || xsltSetCtxtSecurityPrefs(sec, ctx)) {
+	if (!ctx || xsltSetCtxtSecurityPrefs(sec, ctx)) {
 		error("report: cannot set up the transformation");
 		goto out;
 	}
+	ctx->parserOptions = SAFE_XML;	/* for anything document() were allowed to read */
 	res = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, ctx);
 	if (!res || ctx->state != XSLT_STATE_OK) {
 		error("report: stylesheet '%s' failed", xsl);
@@ -208,16 +233,17 @@ out:
 	xmlFreeDoc(res);
 	if (ctx)
 		xsltFreeTransformContext(ctx);
-	if (sec)
-		xsltFreeSecurityPrefs(sec);
-	xsltFreeStylesheet(style);
+	xsltSetDefaultSecurityPrefs(NULL);
+	xsltFreeSecurityPrefs(sec);
+	if (style)
+		xsltFreeStylesheet(style);
 	return rc;
 }
 
-static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt)
+static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt, const char *xsl)
 {
 	if (fmt == FMT_HTML)
-		return write_html(f, doc);
+		return write_html(f, doc, xsl);
 	if (xmlDocFormatDump(f, doc, 1) < 0) {
 		error("report: cannot write the XML");
 		return -1;
@@ -226,7 +252,7 @@ static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt)
 }
 
 /* The document into path through outfile.c (see there): 0, or -1 after one line. */
-static int write_file(const char *path, xmlDocPtr doc, enum format fmt)
+static int write_file(const char *path, xmlDocPtr doc, enum format fmt, const char *xsl)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -235,7 +261,7 @@ static int write_file(const char *path, xmlDocPtr doc, enum format fmt)
 
 	if (!f)
 		die("out of memory");
-	rc = write_doc(f, doc, fmt);
+	rc = write_doc(f, doc, fmt, xsl);
 	if (fclose(f))
 		die("out of memory");
 	if (!rc)
@@ -267,9 +293,9 @@ int cmd_report(int argc, char **argv)
 	audit_run(&t, &fs);
 	doc = report_build(&t, &fs, &ch, prev_id);
 	if (o.out && strcmp(o.out, "-"))
-		rc = write_file(o.out, doc, o.fmt) ? 1 : 0;
+		rc = write_file(o.out, doc, o.fmt, o.xsl) ? 1 : 0;
 	else
-		rc = write_doc(stdout, doc, o.fmt) || finish_stdout() ? 1 : 0;
+		rc = write_doc(stdout, doc, o.fmt, o.xsl) || finish_stdout() ? 1 : 0;
 	xmlFreeDoc(doc);
 	findings_release(&fs);
 	changes_release(&ch);

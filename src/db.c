@@ -21,7 +21,36 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
+
+/*
+ * Upgrades of older files, in order: each brings a database from version to - 1 to
+ * version to.  A writer applies them when it opens an older file, in one transaction
+ * (readers read older files as they are).  Columns are added at the end, so old rows
+ * keep their values.  Mirrors schema/vethmap.sql.
+ */
+static const struct {
+	int to;
+	const char *sql;
+} migrations[] = {
+	/* what a scan could not hold, dump errors, where names come from */
+	{ 2, "ALTER TABLE scan ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE scan ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE scan ADD COLUMN incomplete_reason TEXT;"
+	     "ALTER TABLE scan ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE scan ADD COLUMN mount_lines_dropped INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE scan ADD COLUMN mounts_skipped INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE scan ADD COLUMN lookup_timeouts INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE netns ADD COLUMN dump_error INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE netns ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
+	     "CREATE TABLE netns_mount (scan_id INTEGER NOT NULL, inode INTEGER NOT NULL,"
+	     " path TEXT NOT NULL, mntns INTEGER NOT NULL, pid INTEGER NOT NULL,"
+	     " host INTEGER NOT NULL, FOREIGN KEY (scan_id, inode) REFERENCES"
+	     " netns(scan_id, inode) ON DELETE CASCADE);"
+	     "CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);" },
+	/* containers stored before cgroup names were verified: not verified */
+	{ 3, "ALTER TABLE container ADD COLUMN verified INTEGER NOT NULL DEFAULT 0" },
+};
 
 static const char schema_sql[] = {
 #include "schema.inc"
@@ -29,6 +58,7 @@ static const char schema_sql[] = {
 };
 
 static const char *db_file;	/* for messages */
+static long long db_version;	/* schema version of the open file */
 
 const char *db_path(const char *opt)
 {
@@ -57,6 +87,94 @@ static int int_query(sqlite3 *db, const char *sql, long long *out)
 	return rc;
 }
 
+/*
+ * Who may have made the database: root, or for a reader also the user running it (real
+ * uid).  The file, and any -wal, -shm or -journal beside it, must be a regular file (not a
+ * symbolic link) of such an owner that group and others may not write; its directory must
+ * belong to such an owner too, and group and others may write it only when it is root's
+ * and sticky (/tmp), where no one else can replace root's files.  0 when trusted, else -1
+ * after one line naming what was refused.
+ */
+static int trusted_owner(uid_t uid, int writable)
+{
+	return uid == 0 || (!writable && uid == getuid());
+}
+
+static int check_file(const char *path, const char *db, int writable)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		error("cannot open database '%s': '%s':", db, path);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		error("refusing database '%s': '%s' is a symbolic link", db, path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error("refusing database '%s': '%s' is not a regular file", db, path);
+		return -1;
+	}
+	if (!trusted_owner(st.st_uid, writable)) {
+		error("refusing database '%s': '%s' belongs to uid %u, not %s", db, path,
+		      (unsigned)st.st_uid, writable || !getuid() ? "root" : "root or you");
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		error("refusing database '%s': '%s' is writable by group or others (mode %04o)", db,
+		      path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_place(const char *path, int writable)
+{
+	static const char *const sidecar[] = { "", "-wal", "-shm", "-journal" };
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(dir) - 16) {
+		error("refusing database '%s': path too long", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st)) {
+		if (errno == ENOENT && writable && !strcmp(path, DEFAULT_DB))
+			return 0;	/* made by prepare_file, 0700 */
+		error("cannot open database '%s': directory '%s':", path, dir);
+		return -1;
+	}
+	if (!trusted_owner(st.st_uid, writable)) {
+		error("refusing database '%s': its directory '%s' belongs to uid %u", path, dir,
+		      (unsigned)st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX))) {
+		error("refusing database '%s': its directory '%s' is writable by group or others "
+		      "(mode %04o)", path, dir, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(sidecar) / sizeof(sidecar[0]); i++) {
+		char f[PATH_MAX];
+
+		snprintf(f, sizeof(f), "%s%s", path, sidecar[i]);
+		if (check_file(f, path, writable))
+			return -1;
+	}
+	return 0;
+}
+
 /* Create the default directory (0700) and the file itself (0600) before SQLite does. */
 static int prepare_file(const char *path)
 {
@@ -76,12 +194,39 @@ static int prepare_file(const char *path)
 	return 0;
 }
 
+/* Bring an older file up to SCHEMA_VERSION in one transaction; an SQLite result code. */
+static int migrate(sqlite3 *db, char **msg)
+{
+	long long ver = 0;
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
+
+	if (rc == SQLITE_OK)	/* another writer may have done it meanwhile */
+		rc = int_query(db, "PRAGMA user_version", &ver);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		char sql[64];
+
+		if (migrations[i].to <= ver)
+			continue;
+		rc = sqlite3_exec(db, migrations[i].sql, NULL, NULL, msg);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].to);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, sql, NULL, NULL, msg);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
 static int setup_once(sqlite3 *db, long long ntables, char **msg)
 {
 	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
+	if (rc == SQLITE_OK && ntables && db_version < SCHEMA_VERSION)
+		rc = migrate(db, msg);
 	if (rc != SQLITE_OK || ntables)
 		return rc;
 	/* Another scan may be setting up the same new file: lock, then look again. */
@@ -176,7 +321,8 @@ static sqlite3 *open_immutable(const char *path)
 			*w++ = (char)*p;
 	}
 	strcpy(w, "?immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		db = NULL;
 	}
@@ -197,15 +343,17 @@ sqlite3 *db_open(const char *path, int writable)
 	int rc;
 
 	db_file = path;
+	if (check_place(path, writable))
+		return NULL;
 	if (writable) {
-		if (prepare_file(path))
+		if (prepare_file(path) || check_place(path, writable))
 			return NULL;
 	} else if (stat(path, &st)) {
 		error("cannot open database '%s':", path);
 		return NULL;
 	}
-	rc = sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
-			     NULL);
+	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
+			     SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
 		      sqlite3_errstr(rc));
@@ -259,8 +407,11 @@ sqlite3 *db_open(const char *path, int writable)
 		error("'%s' holds no scans yet: run 'vethmap scan' first", path);
 		goto fail;
 	}
+	db_version = ver;
 	if (writable && setup(db, path, ntables))
 		goto fail;
+	if (writable)
+		db_version = SCHEMA_VERSION;
 	return db;
 fail:
 	sqlite3_close(db);
@@ -345,30 +496,9 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 };
-
-/*
- * Version 1 files get version 2's columns and table when first written to (in the
- * writer's transaction).  Mirrors schema/vethmap.sql; readers of a version 1 file use
- * the old columns (schema_version).
- */
-static const char migrate_v2[] =
-	"ALTER TABLE scan ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE scan ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE scan ADD COLUMN incomplete_reason TEXT;"
-	"ALTER TABLE scan ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE scan ADD COLUMN mount_lines_dropped INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE scan ADD COLUMN mounts_skipped INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE scan ADD COLUMN lookup_timeouts INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE netns ADD COLUMN dump_error INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE netns ADD COLUMN names_dropped INTEGER NOT NULL DEFAULT 0;"
-	"CREATE TABLE netns_mount (scan_id INTEGER NOT NULL, inode INTEGER NOT NULL,"
-	" path TEXT NOT NULL, mntns INTEGER NOT NULL, pid INTEGER NOT NULL, host INTEGER NOT NULL,"
-	" FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE);"
-	"CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);"
-	"PRAGMA user_version = 2;";
 
 static long long schema_version(sqlite3 *db)
 {
@@ -466,10 +596,10 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (c->ns < 0)
 			continue;
-		if (run(db, st[S_CTR], "iisssissssssii", id, (long long)t->ns[c->ns].ino, c->engine,
+		if (run(db, st[S_CTR], "iisssissssssiii", id, (long long)t->ns[c->ns].ino, c->engine,
 			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
 			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
-			(long long)c->host_net))
+			(long long)c->host_net, (long long)c->verified))
 			return -1;
 	}
 	return 0;
@@ -488,10 +618,6 @@ long long db_store(sqlite3 *db, struct topo *t)
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
-	}
-	if (schema_version(db) < 2 && sqlite3_exec(db, migrate_v2, NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(db, "upgrade to schema version 2");
-		goto out;
 	}
 	for (int i = 0; i < S_COUNT; i++)
 		if (prep(db, &st[i], insert_sql[i]))
@@ -600,17 +726,23 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network FROM container"
+		" network_mode, containerd_namespace, sandbox, host_network, verified FROM container"
 		" WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
 	};
+	/* a version 1 file, read as it is: its containers are not verified */
+	static const char ctr_v1[] =
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network, 0 FROM container"
+		" WHERE scan_id=?1 ORDER BY name, id";
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		if (sqlite3_prepare_v2(db, sql[q], -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, q == 7 && schema_version(db) < 3 ? ctr_v1 : sql[q], -1, &st,
+				       NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -705,6 +837,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 				copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
 				c->sandbox = sqlite3_column_int(st, 11);
 				c->host_net = sqlite3_column_int(st, 12);
+				c->verified = sqlite3_column_int(st, 13);
 				break;
 			}
 			case 8: {

@@ -27,13 +27,31 @@ static int col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
 	return 1;
 }
 
+/* How many elements the JSON array body has (after its rows were stepped through). */
+static long long list_length(sqlite3 *jdb, const char *body, size_t len)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(jdb, "SELECT count(*) FROM json_each(?1)", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, body, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
 /*
  * The list answer of Docker (/containers/json) or Podman (/libpod/containers/json): an
- * array of objects.  Returns the number of containers taken, or -1 if the answer is not
- * such an array.
+ * array of objects.  At most ENGINE_MAX_CONTAINERS are taken, and none once deadline_ms
+ * (http_now_ms(); 0 = none) has passed: what is left is dropped, with one warning that
+ * counts it.  Returns the number of containers taken, or -1 if the answer is not such an
+ * array.
  */
 int engine_take_list(struct topo *t, sqlite3 *jdb, const char *engine, const char *body,
-		     size_t len)
+		     size_t len, long long deadline_ms)
 {
 	static const char sql[] =
 		"SELECT json_extract(value, '$.Id'),"
@@ -49,7 +67,8 @@ int engine_take_list(struct topo *t, sqlite3 *jdb, const char *engine, const cha
 		" json_extract(value, '$.IsInfra')"
 		" FROM json_each(?1) WHERE json_valid(?1) AND json_type(?1) = 'array'";
 	sqlite3_stmt *st;
-	int n = 0, rc, valid = 0;
+	int n = 0, rc, valid = 0, late = 0;
+	long long rows = 0;
 
 	if (sqlite3_prepare_v2(jdb, "SELECT json_valid(?1) AND json_type(?1) = 'array'", -1, &st,
 			       NULL) == SQLITE_OK) {
@@ -65,6 +84,14 @@ int engine_take_list(struct topo *t, sqlite3 *jdb, const char *engine, const cha
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char id[72], name[130];
 		struct container *c;
+
+		if (n >= ENGINE_MAX_CONTAINERS)
+			break;
+		if (deadline_ms && !(rows & 255) && http_now_ms() > deadline_ms) {
+			late = 1;
+			break;
+		}
+		rows++;
 
 		if (!col_copy(st, 0, id, sizeof(id)) || strlen(id) < 12) {
 			verbose("%s: a container without a usable id: skipped", engine);
@@ -95,6 +122,17 @@ int engine_take_list(struct topo *t, sqlite3 *jdb, const char *engine, const cha
 		n++;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW) {
+		long long total = list_length(jdb, body, len);
+
+		if (late)
+			warnx("%s: the list took longer than %d ms to read: %lld containers dropped",
+			      engine, ENGINE_TIMEOUT_MS, total - rows);
+		else
+			warnx("%s: more than %d containers: %lld dropped", engine,
+			      ENGINE_MAX_CONTAINERS, total - rows);
+		return n;
+	}
 	return rc == SQLITE_DONE ? n : -1;
 }
 
@@ -149,6 +187,7 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb)
 {
 	struct http_req req[2];
 	int n = 0, podman_api = 0;
+	long long deadline;
 
 	memset(req, 0, sizeof(req));
 	if (socket_for("DOCKER_HOST", "/var/run/docker.sock", req[n].sock, sizeof(req[n].sock))) {
@@ -164,13 +203,15 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb)
 	}
 	if (!n)
 		return 0;
+	deadline = http_now_ms() + ENGINE_TIMEOUT_MS;
 	http_run(req, (size_t)n, ENGINE_TIMEOUT_MS);
 	for (int i = 0; i < n; i++) {
 		struct http_req *r = &req[i];
 		int got = -1;
 
 		if (r->done && r->status == 200)
-			got = engine_take_list(t, jdb, r->engine, r->body, r->body_len);
+			got = engine_take_list(t, jdb, r->engine, r->body, r->body_len,
+					       deadline);
 		if (got >= 0) {
 			verbose("%s: %d containers from %s", r->engine, got, r->sock);
 			podman_api |= !strcmp(r->engine, "podman");

@@ -133,7 +133,7 @@ int engine_podman_disk_scan(struct topo *t, sqlite3 *jdb)
 	const char *list = "/var/lib/containers/storage/overlay-containers/containers.json";
 	sqlite3_stmt *st;
 	size_t len;
-	char *text = read_small_file(list, 64u << 20, &len);
+	char *text = read_small_file(list, ENGINE_JSON_MAX, &len);
 
 	if (!text)
 		return 0;

@@ -12,11 +12,91 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "vethmap.h"
+
+/*
+ * While engines_scan runs, t->ctr_index maps (engine, id) to containers: an open-addressing
+ * table of indices into t->ctrs, hashed with a seed chosen per scan, so an engine that
+ * lists a hundred thousand containers costs a hundred thousand lookups, not their square.
+ */
+struct ctr_index {
+	size_t *slot;		/* index into t->ctrs + 1; 0 = empty */
+	size_t mask;		/* slots - 1 (a power of two) */
+	uint64_t seed;
+};
+
+static uint64_t id_hash(const struct ctr_index *x, const char *id)
+{
+	uint64_t h = x->seed;
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, id + i, n - i < 8 ? n - i : 8);
+		h = mix64(h ^ w);
+	}
+	return mix64(h ^ n);
+}
+
+static void index_put(struct ctr_index *x, const struct topo *t, size_t i)
+{
+	size_t k = (size_t)id_hash(x, t->ctrs[i].id) & x->mask;
+
+	while (x->slot[k])
+		k = (k + 1) & x->mask;
+	x->slot[k] = i + 1;
+}
+
+/* Room for n containers at a load of one half or less. */
+static void index_fit(struct topo *t, size_t n)
+{
+	struct ctr_index *x = t->ctr_index;
+	size_t slots = 16;
+
+	if (x->slot && n * 2 <= x->mask + 1)
+		return;
+	while (slots < n * 2)
+		slots *= 2;
+	free(x->slot);
+	x->slot = xcalloc(slots, sizeof(*x->slot));
+	x->mask = slots - 1;
+	for (size_t i = 0; i < t->nctrs; i++)
+		index_put(x, t, i);
+}
+
+static void index_begin(struct topo *t)
+{
+	struct ctr_index *x = xcalloc(1, sizeof(*x));
+	struct timespec ts;
+	uint64_t seed = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &seed, sizeof(seed)) != sizeof(seed)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32));
+	}
+	if (fd >= 0)
+		close(fd);
+	x->seed = seed;
+	t->ctr_index = x;
+	index_fit(t, t->nctrs + 1);
+}
+
+static void index_end(struct topo *t)
+{
+	struct ctr_index *x = t->ctr_index;
+
+	if (x)
+		free(x->slot);
+	free(x);
+	t->ctr_index = NULL;
+}
 
 struct container *topo_add_container(struct topo *t, const char *engine, const char *id)
 {
@@ -28,23 +108,46 @@ struct container *topo_add_container(struct topo *t, const char *engine, const c
 	copy_str(c->engine, sizeof(c->engine), engine);
 	copy_str(c->id, sizeof(c->id), id);
 	c->ns = -1;
+	c->verified = 1;
+	if (t->ctr_index) {
+		index_fit(t, t->nctrs);
+		index_put(t->ctr_index, t, t->nctrs - 1);
+	}
 	return c;
 }
 
-/* By engine and id; an id prefix of 12 or more characters matches too. */
-struct container *topo_find_container(struct topo *t, const char *engine, const char *id)
+/* By engine (NULL: any) and whole id, verified ones only, or unverified ones only. */
+static struct container *find_ctr(struct topo *t, const char *engine, const char *id,
+				  int verified)
 {
-	size_t n = strlen(id);
+	struct ctr_index *x = t->ctr_index;
+	char key[sizeof(t->ctrs->id)];
 
-	for (size_t i = 0; i < t->nctrs; i++) {
-		struct container *c = &t->ctrs[i];
+	copy_str(key, sizeof(key), id);	/* as topo_add_container stores it */
+	if (!x) {
+		for (size_t i = 0; i < t->nctrs; i++) {
+			struct container *c = &t->ctrs[i];
 
-		if (engine && strcmp(c->engine, engine))
-			continue;
-		if (!strcmp(c->id, id) || (n >= 12 && !strncmp(c->id, id, n)))
+			if ((!engine || !strcmp(c->engine, engine)) && !strcmp(c->id, key) &&
+			    c->verified == verified)
+				return c;
+		}
+		return NULL;
+	}
+	for (size_t k = (size_t)id_hash(x, key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
+		struct container *c = &t->ctrs[x->slot[k] - 1];
+
+		if ((!engine || !strcmp(c->engine, engine)) && !strcmp(c->id, key) &&
+		    c->verified == verified)
 			return c;
 	}
 	return NULL;
+}
+
+/* By engine (NULL: any) and whole id; unverified containers are never found. */
+struct container *topo_find_container(struct topo *t, const char *engine, const char *id)
+{
+	return find_ctr(t, engine, id, 1);
 }
 
 /* Text from an engine is kept only when it has no control characters. */
@@ -177,40 +280,153 @@ static int ppid_of(int pid)
 	return ppid;
 }
 
+/* The cgroup hierarchies mounted here, to find the directory a cgroup line names. */
+#define CGMOUNTS_MAX 32
+struct cgmounts {
+	struct {
+		char dir[512];
+		char opts[256];	/* cgroup v1 super options (controllers); "" for cgroup2 */
+		int v2;
+	} v[CGMOUNTS_MAX];
+	size_t n;
+};
+
+static void cgmounts_read(struct cgmounts *cm)
+{
+	size_t len;
+	char *text = read_small_file("/proc/self/mountinfo", 4u << 20, &len), *save = NULL;
+
+	cm->n = 0;
+	if (!text)
+		return;
+	for (char *line = strtok_r(text, "\n", &save); line && cm->n < CGMOUNTS_MAX;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[6], *sep = strstr(line, " - "), *fs, *src, *opts, *p = line;
+		int n = 0;
+
+		if (!sep)
+			continue;
+		*sep = '\0';
+		for (char *w; n < 6 && (w = strsep(&p, " ")); )
+			f[n++] = w;
+		p = sep + 3;
+		fs = strsep(&p, " ");
+		src = strsep(&p, " ");
+		opts = p;
+		if (n < 5 || !fs || !src || !opts || strcmp(f[3], "/") || decode_mount_escapes(f[4]))
+			continue;
+		if (strcmp(fs, "cgroup2") && strcmp(fs, "cgroup"))
+			continue;
+		if (strlen(f[4]) >= sizeof(cm->v[0].dir) || strlen(opts) >= sizeof(cm->v[0].opts))
+			continue;
+		strcpy(cm->v[cm->n].dir, f[4]);
+		cm->v[cm->n].v2 = !strcmp(fs, "cgroup2");
+		strcpy(cm->v[cm->n].opts, cm->v[cm->n].v2 ? "" : opts);
+		cm->n++;
+	}
+	free(text);
+}
+
+/* Is word one of the comma-separated items of list? */
+static int has_item(const char *list, const char *word, size_t n)
+{
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, word, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* The mount of the hierarchy whose controllers field is hier ("" = unified), or NULL. */
+static const char *cgmount_of(const struct cgmounts *cm, const char *hier)
+{
+	for (size_t i = 0; i < cm->n; i++) {
+		int all = 1;
+
+		if (!*hier) {
+			if (cm->v[i].v2)
+				return cm->v[i].dir;
+			continue;
+		}
+		if (cm->v[i].v2)
+			continue;
+		for (const char *p = hier; p && all; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+			size_t n = strchr(p, ',') ? (size_t)(strchr(p, ',') - p) : strlen(p);
+
+			all = n && has_item(cm->v[i].opts, p, n);
+		}
+		if (all)
+			return cm->v[i].dir;
+	}
+	return NULL;
+}
+
+/*
+ * The container pid's cgroups name, if any: 1 with m set and *verified when the match is
+ * where its engine puts containers and root owns that cgroup's directory.
+ */
+static int cgroup_of(int pid, const struct cgmounts *cm, struct cgroup_match *m, int *verified)
+{
+	char path[1600], buf[8192];
+	const char *mnt;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!cgroup_file_parse(buf, m))
+		return 0;
+	*verified = 0;
+	if (!m->placed || (size_t)n == sizeof(buf) - 1)	/* a cut file proves nothing */
+		return 1;
+	mnt = cgmount_of(cm, m->hier);
+	if (!mnt || (size_t)snprintf(path, sizeof(path), "%s%s", mnt, m->dir) >= sizeof(path))
+		return 1;
+	*verified = !lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == 0;
+	if (!*verified)
+		verbose("%s container %s (pid %d): cgroup '%s' is not root's", m->engine, m->id, pid,
+			path);
+	return 1;
+}
+
 /*
  * One pass over every process's cgroup file.  A container named there that no engine
  * listed is added (CRI-O, LXC, nspawn, or an engine whose API did not answer); one that
- * has no main PID yet gets the process whose parent is outside the container.
+ * has no main PID yet gets the process whose parent is outside the container.  A cgroup
+ * that is not at its engine's place, or not root's, names an unverified container of its
+ * own: it never lends a process to one an engine listed.
  */
 static void cgroup_pass(struct topo *t, const struct pidmap *m)
 {
+	struct cgmounts cm;
+
+	cgmounts_read(&cm);
 	for (size_t k = 0; k < m->n; k++) {
-		char path[64], buf[8192], id[128];
-		const char *engine;
+		struct cgroup_match g;
 		struct container *c;
-		ssize_t n;
-		int fd, pid = m->pid[k];
+		int pid = m->pid[k], ok;
 
 		if (k && m->pid[k - 1] == pid)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (!cgroup_of(pid, &cm, &g, &ok))
 			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		if (!cgroup_file_parse(buf, &engine, id, sizeof(id)))
-			continue;
-		c = topo_find_container(t, engine, id);
-		if (!c && !strcmp(engine, "docker"))	/* docker's containers via containerd */
-			c = topo_find_container(t, NULL, id);
+		if (!ok && find_ctr(t, g.engine, g.id, 1))
+			continue;	/* an engine listed it: a look-alike cgroup adds nothing */
+		c = find_ctr(t, g.engine, g.id, ok);
+		if (!c && ok && !strcmp(g.engine, "docker"))	/* docker's containers via containerd */
+			c = find_ctr(t, NULL, g.id, 1);
 		if (!c) {
-			c = topo_add_container(t, engine, id);
-			if (!strcmp(engine, "lxc") || !strcmp(engine, "nspawn"))
-				copy_str(c->name, sizeof(c->name), id);
+			c = topo_add_container(t, g.engine, g.id);
+			c->verified = ok;
+			if (!strcmp(g.engine, "lxc") || !strcmp(g.engine, "nspawn"))
+				copy_str(c->name, sizeof(c->name), g.id);
 		}
 		if (!c->pid)
 			c->pid = pid;	/* the lowest; the climb below finds the root */
@@ -220,24 +436,11 @@ static void cgroup_pass(struct topo *t, const struct pidmap *m)
 		struct container *c = &t->ctrs[i];
 
 		for (int depth = 0; c->pid && depth < 8; depth++) {
-			int pp = ppid_of(c->pid);
-			char path[64], buf[8192], id[128];
-			const char *engine;
-			ssize_t n;
-			int fd;
+			int pp = ppid_of(c->pid), ok;
+			struct cgroup_match g;
 
-			if (pp <= 1)
-				break;
-			snprintf(path, sizeof(path), "/proc/%d/cgroup", pp);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				break;
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			if (n <= 0)
-				break;
-			buf[n] = '\0';
-			if (!cgroup_file_parse(buf, &engine, id, sizeof(id)) || strcmp(id, c->id))
+			if (pp <= 1 || !cgroup_of(pp, &cm, &g, &ok) || strcmp(g.id, c->id) ||
+			    ok != c->verified || (!ok && strcmp(g.engine, c->engine)))
 				break;
 			c->pid = pp;
 		}
@@ -255,7 +458,7 @@ static int cmp_container(const void *pa, const void *pb)
 /*
  * A name for namespace ns from its containers: the sandbox's (a pod, or the container
  * whose namespace others joined), else the first by name; NULL when it has none, and
- * always for the host's namespace.
+ * always for the host's namespace.  An unverified container never names a namespace.
  */
 const char *topo_ns_container(const struct topo *t, size_t ns)
 {
@@ -264,7 +467,7 @@ const char *topo_ns_container(const struct topo *t, size_t ns)
 	if (t->ns[ns].is_host)
 		return NULL;	/* host-network containers do not own the host */
 	for (size_t i = 0; i < t->nctrs; i++) {
-		if (t->ctrs[i].ns != (long)ns || !*t->ctrs[i].name)
+		if (t->ctrs[i].ns != (long)ns || !*t->ctrs[i].name || !t->ctrs[i].verified)
 			continue;
 		if (t->ctrs[i].sandbox)
 			return t->ctrs[i].name;
@@ -272,6 +475,93 @@ const char *topo_ns_container(const struct topo *t, size_t ns)
 			any = t->ctrs[i].name;
 	}
 	return any;
+}
+
+/* Orders of container indices, for the lookups by id prefix and by name below. */
+static int by_id(const void *pa, const void *pb, void *ctx)
+{
+	const struct container *v = ctx, *a = &v[*(const size_t *)pa], *b = &v[*(const size_t *)pb];
+	int r = strcmp(a->engine, b->engine);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
+static int by_name(const void *pa, const void *pb, void *ctx)
+{
+	const struct container *v = ctx, *a = &v[*(const size_t *)pa], *b = &v[*(const size_t *)pb];
+	int r = strcmp(a->engine, b->engine);
+
+	return r ? r : strcmp(a->name, b->name);
+}
+
+/*
+ * The first of ord (sorted by engine, then id or name) whose engine is engine and whose
+ * id (or name) is key, or (prefix) starts with key; NULL when none.
+ */
+static struct container *sorted_find(struct topo *t, const size_t *ord, size_t n,
+				     const char *engine, const char *key, int use_name, int prefix)
+{
+	size_t lo = 0, hi = n, kn = strlen(key);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct container *c = &t->ctrs[ord[mid]];
+		int r = strcmp(c->engine, engine);
+
+		if (!r)
+			r = strcmp(use_name ? c->name : c->id, key);
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n) {
+		struct container *c = &t->ctrs[ord[lo]];
+		const char *v = use_name ? c->name : c->id;
+
+		if (!strcmp(c->engine, engine) && (!strcmp(v, key) || (prefix && !strncmp(v, key, kn))))
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Docker: a container whose netns others join (--network container:X, X an id, an id
+ * prefix of 12 or more characters, or a name) is the sandbox of that namespace.  Sorted
+ * once: n log n, however many containers name however many others.
+ */
+static void mark_sandboxes(struct topo *t)
+{
+	size_t *ids, *names, n = 0;
+
+	for (size_t i = 0; i < t->nctrs; i++)
+		n += !strncmp(t->ctrs[i].netmode, "container:", 10);
+	if (!n)
+		return;
+	ids = xmalloc(t->nctrs * sizeof(*ids));
+	names = xmalloc(t->nctrs * sizeof(*names));
+	n = 0;
+	for (size_t i = 0; i < t->nctrs; i++)
+		if (t->ctrs[i].verified) {
+			ids[n] = names[n] = i;
+			n++;
+		}
+	qsort_r(ids, n, sizeof(*ids), by_id, t->ctrs);
+	qsort_r(names, n, sizeof(*names), by_name, t->ctrs);
+	for (size_t i = 0; i < t->nctrs; i++) {
+		struct container *c = &t->ctrs[i], *owner;
+		const char *key = c->netmode + 10;
+
+		if (strncmp(c->netmode, "container:", 10) || !c->verified)
+			continue;
+		owner = sorted_find(t, ids, n, c->engine, key, 0, strlen(key) >= 12);
+		if (!owner)	/* the mode may name the container by name */
+			owner = sorted_find(t, names, n, c->engine, key, 1, 0);
+		if (owner)
+			owner->sandbox = 1;
+	}
+	free(ids);
+	free(names);
 }
 
 /*
@@ -288,8 +578,9 @@ int engines_scan(struct topo *t)
 		sqlite3_close(jdb);
 		jdb = NULL;
 	}
+	index_begin(t);
 	if (jdb) {
-		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, 32 << 20);
+		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, (int)ENGINE_JSON_MAX);
 		engine_api_scan(t, jdb);
 		engine_containerd_scan(t, jdb);
 		engine_podman_disk_scan(t, jdb);
@@ -314,21 +605,8 @@ int engines_scan(struct topo *t)
 		}
 		c->host_net = c->ns >= 0 && t->ns[c->ns].is_host;
 	}
-	/* Docker: a container whose netns others join (--network container:ID) */
-	for (size_t i = 0; i < t->nctrs; i++) {
-		struct container *c = &t->ctrs[i], *owner;
-
-		if (strncmp(c->netmode, "container:", 10))
-			continue;
-		owner = topo_find_container(t, c->engine, c->netmode + 10);
-		if (!owner)	/* the mode may name the container by name */
-			for (size_t k = 0; k < t->nctrs && !owner; k++)
-				if (!strcmp(t->ctrs[k].name, c->netmode + 10) &&
-				    !strcmp(t->ctrs[k].engine, c->engine))
-					owner = &t->ctrs[k];
-		if (owner)
-			owner->sandbox = 1;
-	}
+	mark_sandboxes(t);
+	index_end(t);
 	/* Running containers only: one whose process is gone is dropped. */
 	for (size_t i = 0; i < t->nctrs;) {
 		if (t->ctrs[i].ns < 0) {

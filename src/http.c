@@ -19,7 +19,7 @@
 
 #define HTTP_MAX_ANSWER (16u << 20)
 
-static long long now_ms(void)
+long long http_now_ms(void)
 {
 	struct timespec ts;
 
@@ -188,13 +188,13 @@ static void on_readable(struct http_req *r)
  */
 void http_run(struct http_req *reqs, size_t n, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = http_now_ms() + timeout_ms;
 	struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
 
 	for (size_t i = 0; i < n; i++)
 		start(&reqs[i]);
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - http_now_ms();
 		size_t active = 0;
 
 		for (size_t i = 0; i < n; i++) {

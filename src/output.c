@@ -72,6 +72,7 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 		pr_str(p, PR_JSON, "id", NULL, c->id);
 		pr_str(p, PR_ANY, "name", ":%s", c->name);
 		pr_int(p, PR_JSON, "pid", NULL, c->pid);
+		pr_bool(p, PR_JSON, "verified", NULL, c->verified);
 		pr_opt(p, "image", c->image);
 		pr_opt(p, "pod", c->pod);
 		pr_opt(p, "pod_namespace", c->pod_ns);
@@ -82,6 +83,8 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 			pr_bool(p, PR_JSON, "sandbox", NULL, 1);
 			pr_text(p, "(sandbox)");
 		}
+		if (!c->verified)
+			pr_text(p, "(unverified)");
 		if (c->host_net)
 			pr_bool(p, PR_JSON, "host_network", NULL, 1);
 		pr_close_object(p);

@@ -154,6 +154,7 @@ static void add_container(xmlNodePtr parent, const struct container *c)
 	prop_opt(n, "containerd-namespace", c->cns);
 	prop_bool(n, "sandbox", c->sandbox);
 	prop_bool(n, "host-network", c->host_net);
+	prop_bool(n, "verified", c->verified);
 	snprintf(ref, sizeof(ref), "container:%s", *c->name ? c->name : c->id);
 	prop(n, "ref", ref);
 }

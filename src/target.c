@@ -108,7 +108,7 @@ static void match_ns(const struct topo *t, const char *spec, struct target_set *
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
 
-		if (c->ns < 0)
+		if (c->ns < 0 || !c->verified)	/* a name anyone could have chosen */
 			continue;
 		if (!strcmp(c->name, spec)) {
 			snprintf(what, sizeof(what), "%s container '%s'", c->engine, c->name);
@@ -119,7 +119,7 @@ static void match_ns(const struct topo *t, const char *spec, struct target_set *
 		for (size_t i = 0; i < t->nctrs; i++) {
 			const struct container *c = &t->ctrs[i];
 
-			if (c->ns >= 0 && !strncmp(c->id, spec, strlen(spec))) {
+			if (c->ns >= 0 && c->verified && !strncmp(c->id, spec, strlen(spec))) {
 				snprintf(what, sizeof(what), "%s container '%s' (id %.12s)", c->engine,
 					 c->name, c->id);
 				add_match(m, c->ns, -1, what);
@@ -200,8 +200,8 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 	}
 	error("unknown target '%s'", esc);
 	for (size_t i = 0; i < t->nctrs && shown < 8; i++)
-		if (distance(t->ctrs[i].name, spec) <= 2 ||
-		    (strlen(spec) >= 2 && strstr(t->ctrs[i].name, spec))) {
+		if (t->ctrs[i].verified && (distance(t->ctrs[i].name, spec) <= 2 ||
+		    (strlen(spec) >= 2 && strstr(t->ctrs[i].name, spec)))) {
 			fprintf(stderr, "%s  container %s", shown++ ? "\n" : "did you mean:\n",
 				text_esc(buf, sizeof(buf), t->ctrs[i].name));
 		}

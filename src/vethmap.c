@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	  "a short, bounded capture on a container, namespace, interface or edge" },
 	{ "graph", cmd_graph, "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--db PATH]",
 	  "draw a stored snapshot with GraphViz" },
-	{ "report", cmd_report, "[--scan ID] [-o FILE] [--format xml|html] [--db PATH]",
+	{ "report", cmd_report, "[--scan ID] [-o FILE] [--format xml|html] [--xsl FILE] [--db PATH]",
 	  "the audit report of a stored snapshot (XML, or HTML)" },
 	{ "diff", cmd_diff, "[A [B]] [--json] [--exit-code] [--db PATH]",
 	  "what changed between two stored snapshots (default: the last two)" },

@@ -129,6 +129,9 @@ struct container {
 	long ns;		/* index into topo.ns, -1 = unknown */
 	int sandbox;		/* pod sandbox, or the container whose netns others join */
 	int host_net;		/* lives in the host's namespace */
+	int verified;		/* named by its engine or a root-owned cgroup at the engine's
+				   place; 0: a cgroup name anyone could have chosen (never a
+				   capture target, never names its namespace) */
 };
 
 /*
@@ -149,6 +152,7 @@ struct topo {
 	size_t nunres, nunres_alloc;
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
+	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
 	int keep_fds;		/* scan_run leaves namespace fds open (capture) */
 	/* scan metadata */
 	long long scan_id;	/* 0 = not stored */
@@ -268,9 +272,16 @@ int nl_nsid(void *ctx, size_t observer, size_t target);
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
 void nl_close_all(struct topo *t);
 
-/* cgroup.c */
-int cgroup_path_parse(const char *path, const char **engine, char *id, size_t idsize);
-int cgroup_file_parse(const char *text, const char **engine, char *id, size_t idsize);
+/* cgroup.c: the container a /proc/PID/cgroup file names */
+struct cgroup_match {
+	const char *engine;	/* static: docker, podman, cri-o, containerd, lxc, nspawn */
+	char id[72];		/* container id (lxc, nspawn: the name) */
+	int placed;		/* where its engine puts containers (else: anywhere deeper) */
+	char hier[64];		/* the line's controllers field: "" for the unified hierarchy */
+	char dir[1024];		/* the cgroup path down to the matching component */
+};
+int cgroup_path_parse(const char *path, struct cgroup_match *m);
+int cgroup_file_parse(const char *text, struct cgroup_match *m);
 
 /* http.c: HTTP/1.0 GET over unix sockets, all requests under one deadline */
 struct http_req {
@@ -288,11 +299,14 @@ struct http_req {
 	const char *err;	/* static text when failed */
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
+long long http_now_ms(void);	/* CLOCK_MONOTONIC, in ms: for deadlines */
 void http_release(struct http_req *r);
 void http_parse_answer(struct http_req *r);
 
 /* engines.c: name the containers of every namespace */
 #define ENGINE_TIMEOUT_MS 2000
+#define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
+#define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
 int engines_scan(struct topo *t);
@@ -303,7 +317,7 @@ const char *topo_ns_container(const struct topo *t, size_t ns);
 struct sqlite3;
 int engine_api_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, const char *body,
-		     size_t len);
+		     size_t len, long long deadline_ms);
 void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,
 		      char *out, size_t size);
 int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);

@@ -220,8 +220,9 @@ for rule in veth-peer-unresolved veth-mtu-mismatch bridge-mtu-mismatch veth-down
 done
 check_eq "html: names every rule that fired" "" "$missing"
 check_eq "html: file mode 0600" 600 "$(stat -c %a "$TMP/r.html" 2>/dev/null)"
-VETHMAP_DATADIR=$TMP/none "$VETHMAP" report --db "$DB" --format html >"$TMP/stdout.html" 2>"$TMP/err"
-check_eq "html to stdout, stylesheet found in ./reports" "0 " "$? $(cat "$TMP/err")"
+VETHMAP_DATADIR=$TMP/none "$VETHMAP" report --db "$DB" --format html --xsl reports/report.xsl \
+	>"$TMP/stdout.html" 2>"$TMP/err"
+check_eq "html to stdout, stylesheet from --xsl" "0 " "$? $(cat "$TMP/err")"
 check "html on stdout parses" xmllint --html --noout "$TMP/stdout.html"
 
 # -- a second scan, after adding a bridge: changes are against the first

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!db && sqlite3_open(":memory:", &db) != SQLITE_OK)
 		abort();
 	topo_init(&t);
-	engine_take_list(&t, db, "docker", (const char *)data, size);
+	engine_take_list(&t, db, "docker", (const char *)data, size, 0);
 	for (size_t i = 0; i < t.nctrs; i++)
 		if (!container_text_ok(t.ctrs[i].name) || !container_text_ok(t.ctrs[i].id))
 			abort();	/* nothing with control characters is kept */

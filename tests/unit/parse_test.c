@@ -17,82 +17,139 @@
 
 static const struct {
 	const char *name, *file, *engine, *id;	/* engine NULL: no container */
+	int placed;
 } cases[] = {
 	{ "docker cgroupfs v1 (recorded here)",
-	  "9:name=systemd:/docker/" ID64 "\n8:pids:/docker/" ID64 "\n0::/\n", "docker", ID64 },
-	{ "docker systemd v2", "0::/system.slice/docker-" ID64 ".scope\n", "docker", ID64 },
+	  "9:name=systemd:/docker/" ID64 "\n8:pids:/docker/" ID64 "\n0::/\n", "docker", ID64, 1 },
+	{ "docker systemd v2", "0::/system.slice/docker-" ID64 ".scope\n", "docker", ID64, 1 },
 	{ "podman cgroupfs (recorded here)",
-	  "9:name=systemd:/libpod_parent/libpod-" ID64 "\n0::/\n", "podman", ID64 },
-	{ "podman systemd v2", "0::/machine.slice/libpod-" ID64 ".scope/container\n", "podman", ID64 },
+	  "9:name=systemd:/libpod_parent/libpod-" ID64 "\n0::/\n", "podman", ID64, 1 },
+	{ "podman systemd v2", "0::/machine.slice/libpod-" ID64 ".scope/container\n", "podman", ID64,
+	  1 },
+	{ "podman pod, systemd", "0::/machine.slice/machine-libpod_pod_" ID64 ".slice/libpod-" ID64
+	  ".scope\n", "podman", ID64, 1 },
 	{ "podman conmon is not the container", "0::/machine.slice/libpod-conmon-" ID64 ".scope\n",
-	  NULL, NULL },
+	  NULL, NULL, 0 },
 	{ "cri-o", "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/crio-"
-	  ID64 ".scope\n", "cri-o", ID64 },
+	  ID64 ".scope\n", "cri-o", ID64, 1 },
 	{ "cri-o conmon is not the container", "0::/system.slice/crio-conmon-" ID64 ".scope\n",
-	  NULL, NULL },
+	  NULL, NULL, 0 },
 	{ "containerd kubernetes", "0::/kubepods.slice/kubepods-pod9.slice/cri-containerd-" ID64
-	  ".scope\n", "containerd", ID64 },
-	{ "lxc 4+", "0::/lxc.payload.web1\n", "lxc", "web1" },
-	{ "lxc nested path", "0::/lxc.payload.web1/system.slice/cron.service\n", "lxc", "web1" },
-	{ "lxc old", "4:memory:/lxc/web2\n", "lxc", "web2" },
+	  ".scope\n", "containerd", ID64, 1 },
+	{ "lxc 4+", "0::/lxc.payload.web1\n", "lxc", "web1", 1 },
+	{ "lxc nested path", "0::/lxc.payload.web1/system.slice/cron.service\n", "lxc", "web1", 1 },
+	{ "lxc old", "4:memory:/lxc/web2\n", "lxc", "web2", 1 },
+	{ "lxc.payload dir", "0::/lxc.payload/web3\n", "lxc", "web3", 1 },
 	{ "nspawn", "0::/machine.slice/machine-debian\\x2dtest.scope/payload\n", "nspawn",
-	  "debian-test" },
-	{ "host process", "0::/user.slice/user-0.slice/session-1.scope\n", NULL, NULL },
-	{ "empty", "", NULL, NULL },
-	{ "no colons", "garbage without structure\n", NULL, NULL },
-	{ "short id", "0::/docker/322a046f04df\n", NULL, NULL },
+	  "debian-test", 1 },
+	{ "host process", "0::/user.slice/user-0.slice/session-1.scope\n", NULL, NULL, 0 },
+	{ "empty", "", NULL, NULL, 0 },
+	{ "no colons", "garbage without structure\n", NULL, NULL, 0 },
+	{ "short id", "0::/docker/322a046f04df\n", NULL, NULL, 0 },
 	{ "upper-case hex refused", "0::/docker-322A046F04DF4A1597F44604D1EA34BBAA3B7A4935C1443F"
-	  "00B7635619987E4A.scope\n", NULL, NULL },
-	{ "id with trailing junk", "0::/docker-" ID64 "x.scope\n", NULL, NULL },
+	  "00B7635619987E4A.scope\n", NULL, NULL, 0 },
+	{ "id with trailing junk", "0::/docker-" ID64 "x.scope\n", NULL, NULL, 0 },
 	{ "nspawn control char escape refused", "0::/machine.slice/machine-a\\x0ab.scope\n", NULL,
-	  NULL },
-	{ "nspawn bad escape refused", "0::/machine.slice/machine-a\\q.scope\n", NULL, NULL },
-	{ "lxc name with control char refused", "0::/lxc.payload.a\x01" "b\n", NULL, NULL },
+	  NULL, 0 },
+	{ "nspawn bad escape refused", "0::/machine.slice/machine-a\\q.scope\n", NULL, NULL, 0 },
+	{ "lxc name with control char refused", "0::/lxc.payload.a\x01" "b\n", NULL, NULL, 0 },
 	{ "unified line wins over v1", "4:memory:/lxc/old\n0::/system.slice/docker-" ID64 ".scope\n",
-	  "docker", ID64 },
+	  "docker", ID64, 1 },
+	/* a user's own cgroups: named, but never placed */
+	{ "user-delegated lxc name", "0::/vtdeleg/lxc.payload.prod-web\n", "lxc", "prod-web", 0 },
+	{ "lxc under a user's slice", "0::/user.slice/user-1000.slice/lxc/prod-web\n", "lxc",
+	  "prod-web", 0 },
+	{ "docker scope outside system.slice", "0::/user.slice/docker-" ID64 ".scope\n", "docker",
+	  ID64, 0 },
+	{ "docker dir below the top", "0::/x/docker/" ID64 "\n", "docker", ID64, 0 },
+	{ "libpod outside machine.slice", "0::/user.slice/libpod-" ID64 ".scope\n", "podman", ID64,
+	  0 },
+	{ "nspawn outside machine.slice", "0::/user.slice/machine-web.scope\n", "nspawn", "web", 0 },
+	{ "crio outside kubepods", "0::/system.slice/crio-" ID64 ".scope\n", "cri-o", ID64, 0 },
+	{ "crio too deep in kubepods", "0::/kubepods/a/b/c/d/crio-" ID64 ".scope\n", "cri-o", ID64,
+	  0 },
+	{ "outermost wins: docker holding a forged lxc", "0::/system.slice/docker-" ID64
+	  ".scope/lxc.payload.prod-web\n", "docker", ID64, 1 },
+	{ "outermost wins: forged docker below lxc", "0::/lxc.payload.web1/system.slice/docker-"
+	  ID64 ".scope\n", "lxc", "web1", 1 },
+	{ "placed match wins over an unplaced one", "4:memory:/x/lxc.payload.evil\n"
+	  "9:name=systemd:/docker/" ID64 "\n", "docker", ID64, 1 },
+	{ "unplaced unified line loses to a placed v1 line", "0::/u/lxc.payload.evil\n"
+	  "4:memory:/lxc/web2\n", "lxc", "web2", 1 },
+	/* a cgroup name with a newline forges a line: the kernel names each hierarchy once */
+	{ "forged unified line (newline in a name)", "0::/vtdeleg/x\n0::/lxc.payload.prod-web\n",
+	  "lxc", "prod-web", 0 },
+	{ "forged v1 line with a fresh id", "4:memory:/\n0::/u/x\n99:memory:/lxc/prod-web\n", "lxc",
+	  "prod-web", 0 },
 };
 
 static void test_cgroup(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *engine = NULL;
-		char id[128] = "";
-		int got = cgroup_file_parse(cases[i].file, &engine, id, sizeof(id));
+		struct cgroup_match m;
+		int got;
 		char name[160];
 
+		memset(&m, 0, sizeof(m));
+		got = cgroup_file_parse(cases[i].file, &m);
 		snprintf(name, sizeof(name), "cgroup: %s", cases[i].name);
 		if (!cases[i].engine)
-			check(!got, name, "matched %s %s", engine ? engine : "?", id);
+			check(!got, name, "matched %s %s", m.engine ? m.engine : "?", m.id);
 		else
-			check(got && !strcmp(engine, cases[i].engine) && !strcmp(id, cases[i].id), name,
-			      "got %d %s %s", got, got ? engine : "-", got ? id : "-");
+			check(got && !strcmp(m.engine, cases[i].engine) && !strcmp(m.id, cases[i].id) &&
+			      m.placed == cases[i].placed, name, "got %d %s %s placed %d", got,
+			      got ? m.engine : "-", got ? m.id : "-", m.placed);
 	}
 }
 
-/* A very long line, and many lines: no overflow, no match. */
+/* The directory a match names, and which hierarchy: what engines.c checks is root's. */
+static void test_cgroup_dir(void)
+{
+	struct cgroup_match m;
+
+	check(cgroup_file_parse("0::/lxc.payload.web1/system.slice/cron.service\n", &m) &&
+	      !strcmp(m.dir, "/lxc.payload.web1") && !strcmp(m.hier, ""), "cgroup: lxc dir",
+	      "dir '%s' hier '%s'", m.dir, m.hier);
+	check(cgroup_file_parse("9:name=systemd:/docker/" ID64 "\n0::/\n", &m) &&
+	      !strcmp(m.dir, "/docker/" ID64) && !strcmp(m.hier, "name=systemd"),
+	      "cgroup: docker v1 dir", "dir '%s' hier '%s'", m.dir, m.hier);
+	check(cgroup_file_parse("3:cpu,cpuacct:/machine.slice/libpod-" ID64 ".scope/container\n", &m) &&
+	      !strcmp(m.dir, "/machine.slice/libpod-" ID64 ".scope") && !strcmp(m.hier, "cpu,cpuacct"),
+	      "cgroup: podman dir", "dir '%s' hier '%s'", m.dir, m.hier);
+}
+
+/* A very long line, and many lines: no overflow, no match; a failed match writes nothing. */
 static void test_cgroup_hostile(void)
 {
 	size_t n = 1 << 20;
-	char *big = malloc(n + 1), id[8];
-	const char *engine = NULL;
+	char *big = malloc(n + 1);
+	struct cgroup_match m;
 
 	if (!big)
 		return;
 	memset(big, 'a', n);
 	memcpy(big, "0::/", 4);
 	big[n] = '\0';
-	check(!cgroup_file_parse(big, &engine, id, sizeof(id)), "cgroup: 1 MiB line refused", "matched");
+	check(!cgroup_file_parse(big, &m), "cgroup: 1 MiB line refused", "matched");
 	for (size_t i = 0; i < n; i++)
 		big[i] = i % 3 == 2 ? '\n' : ':';
-	check(!cgroup_file_parse(big, &engine, id, sizeof(id)), "cgroup: many empty lines", "matched");
+	check(!cgroup_file_parse(big, &m), "cgroup: many empty lines", "matched");
 	free(big);
-	check(!cgroup_file_parse("0::/lxc.payload.averylongname", &engine, id, sizeof(id)),
-	      "cgroup: name longer than the buffer refused", "matched %s", id);
+	check(!cgroup_file_parse("0::/lxc.payload.a-name-longer-than-the-id-field-of-a-container-"
+				 "which-is-seventy-two-bytes\n", &m),
+	      "cgroup: name longer than the id field refused", "matched %s", m.id);
+	strcpy(m.id, "untouched");
+	check(!cgroup_path_parse("/machine.slice/machine-abc\\x07.scope", &m) &&
+	      !strcmp(m.id, "untouched"), "cgroup: a failed nspawn match leaves id alone",
+	      "id '%s'", m.id);
+	check(!cgroup_path_parse("/machine.slice/machine-ab\\x2.scope", &m) &&
+	      !strcmp(m.id, "untouched"), "cgroup: a bad escape leaves id alone", "id '%s'", m.id);
 }
 
 int main(void)
 {
 	test_cgroup();
+	test_cgroup_dir();
 	test_cgroup_hostile();
 	return unit_failures ? 1 : 0;
 }
