@@ -145,28 +145,17 @@ static char *iface_list(const struct cap_iface *ci, size_t n)
 }
 
 struct cap_args {
-	const char *target, *dbopt, *outpath, *user;
+	const char *target, *outpath, *user;
 	const char *only[16];
 	size_t nonly;
 	int host_side, both_ends;
-	long long scan;
 	char *filter;
 	struct cap_opts o;
 };
 
-static int parse_args(int argc, char **argv, struct cap_args *a)
+static void cap_init(struct cmd_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'D' },
-		{ "scan", required_argument, NULL, 'S' },
-		{ "host-side", no_argument, NULL, 'H' },
-		{ "both-ends", no_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	int c, ok;
-	size_t len = 0;
+	struct cap_args *a = ctx->opts;
 
 	a->o.duration_s = 10;
 	a->o.snaplen = 262144;
@@ -174,81 +163,77 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 	a->o.out_fd = -1;
 	a->o.fmt = CAP_PCAPNG;
 	a->user = getuid() == 0 ? "nobody" : NULL;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:c:C:s:w:W:Z:pvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (a->nonly >= 16) {
-				error("cap: at most 16 -i options");
-				return 2;
-			}
-			a->only[a->nonly++] = optarg;
-			break;
-		case 'd':
-			a->o.duration_s = parse_duration(optarg);
-			if (a->o.duration_s <= 0) {
-				error("cap: invalid duration '%s' (like 10, 10s, 500ms, 2m)", optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			a->o.count = parse_size(optarg, &ok);
-			if (!ok || a->o.count > (1u << 31)) {
-				error("cap: invalid count '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'C':
-			a->o.max_bytes = parse_size(optarg, &ok);
-			if (!ok) {
-				error("cap: invalid size '%s' (like 100000, 64k, 10M)", optarg);
-				return 2;
-			}
-			break;
-		case 's': {
-			unsigned long long v = parse_size(optarg, &ok);
+}
 
-			if (!ok || v > 262144) {
-				error("cap: invalid snaplen '%s' (1 to 262144)", optarg);
-				return 2;
-			}
-			a->o.snaplen = (int)v;
-			break;
-		}
-		case 'w': a->outpath = optarg; break;
-		case 'W':
-			if (!strcmp(optarg, "pcap"))
-				a->o.fmt = CAP_PCAP;
-			else if (!strcmp(optarg, "pcapng"))
-				a->o.fmt = CAP_PCAPNG;
-			else {
-				error("cap: unknown format '%s' (pcapng or pcap)", optarg);
-				return 2;
-			}
-			break;
-		case 'Z': a->user = optarg; break;
-		case 'p': a->o.promisc = 0; break;
-		case 'D': a->dbopt = optarg; break;
-		case 'S': {
-			char *end;
+static int cap_parse(struct cmd_ctx *ctx, int c, const char *arg)
+{
+	struct cap_args *a = ctx->opts;
+	int ok;
 
-			errno = 0;
-			a->scan = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || a->scan <= 0) {
-				error("cap: invalid scan id '%s'", optarg);
-				return 2;
-			}
-			break;
+	switch (c) {
+	case 'i':
+		if (a->nonly >= 16) {
+			error("cap: at most 16 -i options");
+			return 2;
 		}
-		case 'H': a->host_side = 1; break;
-		case 'B': a->both_ends = 1; break;
-		case 'v': verbosity++; break;
-		case 'h': usage_cmd(stdout, "cap"); return finish_stdout() ? 1 : 0;
-		default: return opt_error("cap", argv, c);
+		a->only[a->nonly++] = arg;
+		break;
+	case 'd':
+		a->o.duration_s = parse_duration(arg);
+		if (a->o.duration_s <= 0) {
+			error("cap: invalid duration '%s' (like 10, 10s, 500ms, 2m)", arg);
+			return 2;
 		}
+		break;
+	case 'c':
+		a->o.count = parse_size(arg, &ok);
+		if (!ok || a->o.count > (1u << 31)) {
+			error("cap: invalid count '%s'", arg);
+			return 2;
+		}
+		break;
+	case 'C':
+		a->o.max_bytes = parse_size(arg, &ok);
+		if (!ok) {
+			error("cap: invalid size '%s' (like 100000, 64k, 10M)", arg);
+			return 2;
+		}
+		break;
+	case 's': {
+		unsigned long long v = parse_size(arg, &ok);
+
+		if (!ok || v > 262144) {
+			error("cap: invalid snaplen '%s' (1 to 262144)", arg);
+			return 2;
+		}
+		a->o.snaplen = (int)v;
+		break;
 	}
-	if (optind >= argc) {
+	case 'w': a->outpath = arg; break;
+	case 'W':
+		if (!strcmp(arg, "pcap")) {
+			a->o.fmt = CAP_PCAP;
+		} else if (!strcmp(arg, "pcapng")) {
+			a->o.fmt = CAP_PCAPNG;
+		} else {
+			error("cap: unknown format '%s' (pcapng or pcap)", arg);
+			return 2;
+		}
+		break;
+	case 'Z': a->user = arg; break;
+	case 'p': a->o.promisc = 0; break;
+	case 'H': a->host_side = 1; break;
+	case 'B': a->both_ends = 1; break;
+	}
+	return 0;
+}
+
+/* Operands: TARGET, then the filter's words. */
+static int cap_check(struct cmd_ctx *ctx)
+{
+	struct cap_args *a = ctx->opts;
+
+	if (ctx->argc < 1) {
 		error("cap: no target");
 		usage_cmd(stderr, "cap");
 		return 2;
@@ -257,19 +242,27 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		error("cap: --host-side and --both-ends exclude each other");
 		return 2;
 	}
-	a->target = argv[optind++];
-	for (int i = optind; i < argc; i++)
+	a->target = ctx->argv[0];
+	return 0;
+}
+
+/* The filter's words joined by spaces, or NULL for none (the caller frees it). */
+static char *join_filter(int argc, char **argv)
+{
+	size_t len = 0;
+	char *f;
+
+	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	if (len) {
-		a->filter = xcalloc(1, len);
-		for (int i = optind; i < argc; i++) {
-			strcat(a->filter, argv[i]);
-			if (i + 1 < argc)
-				strcat(a->filter, " ");
-		}
-		a->o.filter = a->filter;
+	if (!len)
+		return NULL;
+	f = xcalloc(1, len);
+	for (int i = 0; i < argc; i++) {
+		strcat(f, argv[i]);
+		if (i + 1 < argc)
+			strcat(f, " ");
 	}
-	return -1;
+	return f;
 }
 
 /* Which interfaces the target and the mode name; 0, or an exit status. */
@@ -551,9 +544,9 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 	return rc;
 }
 
-int cmd_cap(int argc, char **argv)
+static int cap(struct cmd_ctx *ctx)
 {
-	struct cap_args a = { 0 };
+	struct cap_args a = *(const struct cap_args *)ctx->opts;
 	struct points pts = { .n = 0 };
 	struct cap_iface *ci = NULL;
 	struct sqlite3 *db = NULL;
@@ -570,39 +563,30 @@ int cmd_cap(int argc, char **argv)
 	struct timespec wall;
 	struct topo t;
 
+	if (runas_lookup(a.user, &ra))
+		return 1;
 	{
 		size_t len = 0;
 		FILE *f = open_memstream(&cmdline, &len);
 
-		for (int i = 0; f && i <= argc; i++)	/* before getopt reorders argv */
-			fprintf(f, "%s%s", i ? " " : "", i ? argv[i - 1] : "vethmap");
+		for (int i = 0; f && i <= ctx->all_argc; i++)	/* as typed */
+			fprintf(f, "%s%s", i ? " " : "", i ? ctx->all_argv[i - 1] : "vethmap");
 		if (f)
 			fclose(f);
 	}
-	rc = parse_args(argc, argv, &a);
-	if (rc >= 0) {
-		free(a.filter);
-		free(cmdline);
-		return rc;
-	}
-	if (scan_need_caps("vethmap cap") ||
-	    need_cap("vethmap cap", CAP_NET_RAW, "to capture packets") ||
-	    runas_lookup(a.user, &ra)) {
-		free(a.filter);
-		free(cmdline);
-		return 1;
-	}
+	a.filter = join_filter(ctx->argc - 1, ctx->argv + 1);
+	a.o.filter = a.filter;
 	topo_init(&t);
 	t.keep_fds = 1;
 	rc = 1;
 	if (scan_run(&t, 0, 1))
 		goto out;
 	/* ---- plan ---- */
-	db = db_open(db_path(a.dbopt), 1);
+	db = db_open(db_path(ctx->db_opt), 1);
 	if (!db)
 		warnx("the capture will not be recorded");
 	else
-		scan = a.scan ? a.scan : db_latest(db);
+		scan = ctx->scan ? ctx->scan : db_latest(db);
 	use_db = db != NULL;
 	rc = choose_points(&t, &a, db, scan, &pts);
 	/* the capturing child must not inherit the database: closed now, opened again later */
@@ -682,7 +666,7 @@ int cmd_cap(int argc, char **argv)
 	    strspn(sudo, "0123456789") == strlen(sudo))
 		row.sudo_uid = atoll(sudo);
 	row.run_uid = ra.change ? (long long)ra.uid : (long long)geteuid();
-	rc = run_split(db_path(a.dbopt), use_db, &row, ci, pts.n, &a.o, &out, &of, &ra, &total);
+	rc = run_split(db_path(ctx->db_opt), use_db, &row, ci, pts.n, &a.o, &out, &of, &ra, &total);
 out:
 	if (have_out) {
 		if (of.tmp && (rc == 0 || total > 0)) {
@@ -708,3 +692,14 @@ out:
 		free(comments[i]);
 	return rc;
 }
+
+static const struct option cap_longopts[] = {
+	{ "host-side", no_argument, NULL, 'H' },
+	{ "both-ends", no_argument, NULL, 'B' },
+	{ 0 }
+};
+
+const struct cmd_def cap_def = {
+	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:w:W:Z:p", .longopts = cap_longopts,
+	.parse = cap_parse, .check = cap_check, .size = sizeof(struct cap_args),
+};

@@ -13,20 +13,6 @@
 
 #include "vethmap.h"
 
-static int parse_id(const char *s, long long *id)
-{
-	char *end;
-
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	if (errno || end == s || *end || *id <= 0) {
-		error("diff: invalid scan id '%s'", s);
-		usage_cmd(stderr, "diff");
-		return -1;
-	}
-	return 0;
-}
-
 /* The changes as lines ("+ kind  object  detail"), or the JSON of the README. */
 static void print_changes(struct pr *p, const struct changes *c, long long from, long long to)
 {
@@ -52,60 +38,62 @@ static void print_changes(struct pr *p, const struct changes *c, long long from,
 	pr_close_object(p);
 }
 
-int cmd_diff(int argc, char **argv)
+struct diff_opts {
+	int exit_code;
+	int nids;
+	long long id[2];
+};
+
+static int diff_parse(struct cmd_ctx *ctx, int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "exit-code", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *dbopt = NULL;
-	int json = 0, exit_code = 0, nids = 0, c, rc = 1;
-	long long id[2] = { 0, 0 }, last[2];
-	struct sqlite3 *db;
+	struct diff_opts *o = ctx->opts;
+
+	(void)c;
+	(void)arg;
+	o->exit_code = 1;	/* --exit-code */
+	return 0;
+}
+
+/* Operands: up to two scan ids. */
+static int diff_check(struct cmd_ctx *ctx)
+{
+	struct diff_opts *o = ctx->opts;
+
+	for (int i = 0; i < ctx->argc; i++) {
+		if (i == 2)
+			return arg_error("diff", ctx->argv[i]);
+		if (parse_scan_id("diff", ctx->argv[i], &o->id[i])) {
+			usage_cmd(stderr, "diff");
+			return 2;
+		}
+		o->nids++;
+	}
+	return 0;
+}
+
+static int diff(struct cmd_ctx *ctx)
+{
+	struct diff_opts *o = ctx->opts;
+	long long id[2] = { o->id[0], o->id[1] }, last[2];
 	struct topo a, b;
 	struct changes ch = { 0 };
 	struct pr p;
+	int n, rc = 1;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dbopt = optarg; break;
-		case 'j': json = 1; break;
-		case 'e': exit_code = 1; break;
-		case 'h': usage_cmd(stdout, "diff"); return finish_stdout() ? 1 : 0;
-		default: return opt_error("diff", argv, c);
-		}
-	}
-	for (; optind < argc; optind++) {
-		if (nids == 2)
-			return arg_error("diff", argv[optind]);
-		if (parse_id(argv[optind], &id[nids++]))
-			return 2;
-	}
-
-	db = db_open(db_path(dbopt), 0);
-	if (!db)
-		return 1;
-	c = db_last_scans(db, last, 2);
-	if (c >= 0 && c < 2)
+	n = db_last_scans(ctx->db, last, 2);
+	if (n >= 0 && n < 2)
 		error("need two scans to compare");
-	if (c < 2) {
-		db_close(db);
+	if (n < 2)
 		return 1;
-	}
-	if (nids == 0) {
+	if (o->nids == 0) {
 		id[0] = last[1];
 		id[1] = last[0];
-	} else if (nids == 1) {
+	} else if (o->nids == 1) {
 		id[1] = last[0];
 	}
 	topo_init(&a);
 	topo_init(&b);
-	if (!db_load(db, id[0], &a) && !db_load(db, id[1], &b)) {
+	if (!db_load(ctx->db, id[0], &a) && !db_load(ctx->db, id[1], &b)) {
 		diff_topos(&a, &b, &ch);
 		/* what an incomplete scan lacks is not gone: say so once per side */
 		if (topo_incomplete(&a))
@@ -114,13 +102,22 @@ int cmd_diff(int argc, char **argv)
 		if (topo_incomplete(&b))
 			warnx("scan %lld is incomplete (%s): namespaces missing from it may still exist",
 			      b.scan_id, b.incomplete_reason[0] ? b.incomplete_reason : "lookup deadline");
-		pr_init(&p, stdout, json);
+		pr_init(&p, stdout, ctx->json);
 		print_changes(&p, &ch, id[0], id[1]);
-		rc = finish_stdout() ? 1 : exit_code && ch.n ? 1 : 0;
+		rc = finish_stdout() ? 1 : o->exit_code && ch.n ? 1 : 0;
 	}
 	changes_release(&ch);
 	topo_release(&a);
 	topo_release(&b);
-	db_close(db);
 	return rc;
 }
+
+static const struct option diff_longopts[] = {
+	{ "exit-code", no_argument, NULL, 'e' },
+	{ 0 }
+};
+
+const struct cmd_def diff_def = {
+	.run = diff, .longopts = diff_longopts, .parse = diff_parse, .check = diff_check,
+	.size = sizeof(struct diff_opts),
+};

@@ -185,82 +185,78 @@ static int make_dot(const struct topo *t, const char *focus, char **dot, size_t 
 	return 0;
 }
 
-int cmd_graph(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "scan", required_argument, NULL, 's' },
-		{ "focus", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *dbopt = NULL, *fmt = NULL, *out = NULL, *focus = NULL;
-	long long id = 0;
-	struct sqlite3 *db;
-	struct topo t;
-	char *dot = NULL, *img = NULL, *end;
-	size_t dotlen = 0;
-	unsigned imglen = 0;
-	int c, rc;
+struct graph_opts {
+	const char *fmt, *out, *focus;
+};
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:T:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dbopt = optarg; break;
-		case 'f': focus = optarg; break;
-		case 'o': out = optarg; break;
-		case 'T':
-			if (strcmp(optarg, "dot") && strcmp(optarg, "svg") && strcmp(optarg, "png")) {
-				error("graph: unknown format '%s': use dot, svg or png", optarg);
-				usage_cmd(stderr, "graph");
-				return 2;
-			}
-			fmt = optarg;
-			break;
-		case 's':
-			errno = 0;
-			id = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || id <= 0) {
-				error("graph: invalid scan id '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage_cmd(stdout, "graph"); return finish_stdout() ? 1 : 0;
-		default: return opt_error("graph", argv, c);
+static int graph_parse(struct cmd_ctx *ctx, int c, const char *arg)
+{
+	struct graph_opts *o = ctx->opts;
+
+	switch (c) {
+	case 'f': o->focus = arg; break;
+	case 'o': o->out = arg; break;
+	case 'T':
+		if (strcmp(arg, "dot") && strcmp(arg, "svg") && strcmp(arg, "png")) {
+			error("graph: unknown format '%s': use dot, svg or png", arg);
+			usage_cmd(stderr, "graph");
+			return 2;
 		}
+		o->fmt = arg;
+		break;
 	}
-	if (optind < argc)
-		return arg_error("graph", argv[optind]);
-	if (!out || !*out)
-		out = "-";
-	if (!fmt)
-		fmt = suffix_format(out);
-	if (!strcmp(fmt, "png") && !strcmp(out, "-") && isatty(STDOUT_FILENO)) {
+	return 0;
+}
+
+static int graph_check(struct cmd_ctx *ctx)
+{
+	struct graph_opts *o = ctx->opts;
+
+	if (!o->out || !*o->out)
+		o->out = "-";
+	if (!o->fmt)
+		o->fmt = suffix_format(o->out);
+	if (!strcmp(o->fmt, "png") && !strcmp(o->out, "-") && isatty(STDOUT_FILENO)) {
 		error("graph: not writing PNG to a terminal: use -o FILE");
 		return 2;
 	}
+	return 0;
+}
 
-	db = db_open(db_path(dbopt), 0);
-	if (!db)
-		return 1;
+static int graph(struct cmd_ctx *ctx)
+{
+	const struct graph_opts *o = ctx->opts;
+	struct topo t;
+	char *dot = NULL, *img = NULL;
+	size_t dotlen = 0;
+	unsigned imglen = 0;
+	int rc = 1;
+
 	topo_init(&t);
-	rc = 1;
-	if (db_load(db, id, &t))
+	if (db_load(ctx->db, ctx->scan, &t))
 		goto done;
-	rc = make_dot(&t, focus, &dot, &dotlen);
+	rc = make_dot(&t, o->focus, &dot, &dotlen);
 	if (rc)
 		goto done;
 	rc = 1;
-	if (!strcmp(fmt, "dot"))
-		rc = write_output(out, dot, dotlen) ? 1 : 0;
-	else if (!render(dot, fmt, &img, &imglen))
-		rc = write_output(out, img, imglen) ? 1 : 0;
+	if (!strcmp(o->fmt, "dot"))
+		rc = write_output(o->out, dot, dotlen) ? 1 : 0;
+	else if (!render(dot, o->fmt, &img, &imglen))
+		rc = write_output(o->out, img, imglen) ? 1 : 0;
 	if (img)
 		gvFreeRenderData(img);
 done:
 	free(dot);
 	topo_release(&t);
-	db_close(db);
 	return rc;
 }
+
+static const struct option graph_longopts[] = {
+	{ "focus", required_argument, NULL, 'f' },
+	{ 0 }
+};
+
+const struct cmd_def graph_def = {
+	.run = graph, .shortopts = "T:o:", .longopts = graph_longopts, .parse = graph_parse,
+	.check = graph_check, .size = sizeof(struct graph_opts),
+};

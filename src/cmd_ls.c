@@ -161,67 +161,48 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 	pr_table_end(p);
 }
 
-int cmd_ls(int argc, char **argv)
+/* --stored, or --scan ID: the database instead of a live scan. */
+static int ls_parse(struct cmd_ctx *ctx, int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "scan", required_argument, NULL, 's' },
-		{ "stored", no_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *dbopt = NULL;
-	int json = 0, stored = 0, c, rc = 1;
-	long long id = 0;
-	struct sqlite3 *db = NULL;
+	(void)c;
+	(void)arg;
+	ctx->needs = (ctx->needs & ~NEED_SCAN) | USE_DB_RO;	/* --stored */
+	return 0;
+}
+
+static int ls_check(struct cmd_ctx *ctx)
+{
+	if (ctx->scan)
+		ctx->needs = (ctx->needs & ~NEED_SCAN) | USE_DB_RO;
+	return 0;
+}
+
+static int ls(struct cmd_ctx *ctx)
+{
 	struct row *rows;
 	size_t nrows;
 	struct topo t;
 	struct pr p;
-	char *end;
+	int rc = 1;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dbopt = optarg; break;
-		case 'j': json = 1; break;
-		case 'S': stored = 1; break;
-		case 's':
-			errno = 0;
-			id = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || id <= 0) {
-				error("ls: invalid scan id '%s'", optarg);
-				return 2;
-			}
-			stored = 1;
-			break;
-		case 'v': verbosity++; break;
-		case 'h': usage_cmd(stdout, "ls"); return finish_stdout() ? 1 : 0;
-		default: return opt_error("ls", argv, c);
-		}
-	}
-	if (optind < argc)
-		return arg_error("ls", argv[optind]);
 	topo_init(&t);
-	if (stored) {
-		db = db_open(db_path(dbopt), 0);
-		if (!db || db_load(db, id, &t))
-			goto out;
-	} else {
-		if (scan_need_caps("vethmap ls") ||
-		    scan_run(&t, 1, 1))
-			goto out;
-	}
+	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, 1, 1))
+		goto out;
 	rows = make_rows(&t, &nrows);
-	pr_init(&p, stdout, json);
+	pr_init(&p, stdout, ctx->json);
 	print_rows(&p, &t, rows, nrows);
 	free(rows);
 	rc = finish_stdout() ? 1 : 0;
 out:
 	topo_release(&t);
-	db_close(db);
 	return rc;
 }
+
+static const struct option ls_longopts[] = {
+	{ "stored", no_argument, NULL, 'S' },
+	{ 0 }
+};
+
+const struct cmd_def ls_def = {
+	.run = ls, .longopts = ls_longopts, .parse = ls_parse, .check = ls_check,
+};

@@ -37,95 +37,48 @@
 enum format { FMT_XML, FMT_HTML };
 
 struct report_opts {
-	const char *db, *out, *xsl;
-	long long id;
+	const char *out, *xsl;
 	enum format fmt;
 };
 
-static int parse(int argc, char **argv, struct report_opts *o)
+static int report_parse(struct cmd_ctx *ctx, int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "scan", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "xsl", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char *end;
-	int c;
+	struct report_opts *o = ctx->opts;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o->db = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'x': o->xsl = optarg; break;
-		case 's':
-			errno = 0;
-			o->id = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || o->id <= 0) {
-				error("report: invalid scan id '%s'", optarg);
-				return 2;
-			}
-			break;
-		case 'f':
-			if (!strcmp(optarg, "xml")) {
-				o->fmt = FMT_XML;
-			} else if (!strcmp(optarg, "html")) {
-				o->fmt = FMT_HTML;
-			} else {
-				error("report: unknown format '%s' (xml or html)", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage_cmd(stdout, "report"); return finish_stdout() ? 1 : 0;
-		default: return opt_error("report", argv, c);
+	switch (c) {
+	case 'o':
+		if (!*arg) {
+			error("report: empty output file name");
+			return 2;
 		}
+		o->out = arg;
+		break;
+	case 'x': o->xsl = arg; break;
+	case 'f':
+		if (!strcmp(arg, "xml")) {
+			o->fmt = FMT_XML;
+		} else if (!strcmp(arg, "html")) {
+			o->fmt = FMT_HTML;
+		} else {
+			error("report: unknown format '%s' (xml or html)", arg);
+			return 2;
+		}
+		break;
 	}
-	if (optind < argc)
-		return arg_error("report", argv[optind]);
-	if (o->out && !*o->out) {
-		error("report: empty output file name");
-		return 2;
-	}
-	return -1;
-}
-
-/* The id of the snapshot before id, 0 when there is none, -1 on error. */
-static long long previous_id(sqlite3 *db, long long id)
-{
-	sqlite3_stmt *st;
-	long long prev = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM scan WHERE id < ?1", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			prev = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (prev < 0)
-		error("cannot read the scan before %lld: %s", id, sqlite3_errmsg(db));
-	return prev;
+	return 0;
 }
 
 /* Load snapshot o->id (0 = latest), the one before it, and what changed in between. */
-static int load(const struct report_opts *o, struct topo *t, struct changes *ch,
+static int load(struct sqlite3 *db, long long id, struct topo *t, struct changes *ch,
 		long long *prev_id)
 {
-	struct sqlite3 *db = db_open(db_path(o->db), 0);
 	struct topo prev;
 	int rc = -1;
 
-	if (!db)
-		return -1;
 	topo_init(&prev);
-	if (db_load(db, o->id, t))
+	if (db_load(db, id, t))
 		goto out;
-	*prev_id = previous_id(db, t->scan_id);
+	*prev_id = db_scan_before(db, t->scan_id);
 	if (*prev_id < 0)
 		goto out;
 	if (*prev_id > 0 && db_load(db, *prev_id, &prev))
@@ -135,7 +88,6 @@ static int load(const struct report_opts *o, struct topo *t, struct changes *ch,
 	rc = 0;
 out:
 	topo_release(&prev);
-	db_close(db);
 	return rc;
 }
 
@@ -270,9 +222,9 @@ static int write_file(const char *path, xmlDocPtr doc, enum format fmt, const ch
 	return rc;
 }
 
-int cmd_report(int argc, char **argv)
+static int report(struct cmd_ctx *ctx)
 {
-	struct report_opts o = { .fmt = FMT_XML };
+	const struct report_opts *o = ctx->opts;
 	struct changes ch = { 0 };
 	struct findings fs = { 0 };
 	long long prev_id = 0;
@@ -280,11 +232,8 @@ int cmd_report(int argc, char **argv)
 	struct topo t;
 	int rc;
 
-	rc = parse(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
 	topo_init(&t);
-	if (load(&o, &t, &ch, &prev_id)) {
+	if (load(ctx->db, ctx->scan, &t, &ch, &prev_id)) {
 		topo_release(&t);
 		changes_release(&ch);
 		return 1;
@@ -292,10 +241,10 @@ int cmd_report(int argc, char **argv)
 	LIBXML_TEST_VERSION
 	audit_run(&t, &fs);
 	doc = report_build(&t, &fs, &ch, prev_id);
-	if (o.out && strcmp(o.out, "-"))
-		rc = write_file(o.out, doc, o.fmt, o.xsl) ? 1 : 0;
+	if (o->out && strcmp(o->out, "-"))
+		rc = write_file(o->out, doc, o->fmt, o->xsl) ? 1 : 0;
 	else
-		rc = write_doc(stdout, doc, o.fmt, o.xsl) || finish_stdout() ? 1 : 0;
+		rc = write_doc(stdout, doc, o->fmt, o->xsl) || finish_stdout() ? 1 : 0;
 	xmlFreeDoc(doc);
 	findings_release(&fs);
 	changes_release(&ch);
@@ -304,3 +253,15 @@ int cmd_report(int argc, char **argv)
 	xmlCleanupParser();
 	return rc;
 }
+
+static const struct option report_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "xsl", required_argument, NULL, 'x' },
+	{ 0 }
+};
+
+const struct cmd_def report_def = {
+	.run = report, .shortopts = "o:", .longopts = report_longopts, .parse = report_parse,
+	.size = sizeof(struct report_opts),
+};

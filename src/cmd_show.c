@@ -11,80 +11,23 @@
 
 #include "vethmap.h"
 
-static int parse_id(const char *s, long long *id)
+static int show(struct cmd_ctx *ctx)
 {
-	char *end;
-
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	if (errno || end == s || *end || *id <= 0)
-		return error("show: invalid scan id '%s'", s);
-	return 0;
-}
-
-/* Shared by show and scans: --db, --json, --help, and (show only) --scan. */
-static int parse(const char *cmd, int argc, char **argv, const char **db, int *json,
-		 long long *id)
-{
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "scan", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': *db = optarg; break;
-		case 'j': *json = 1; break;
-		case 's':
-			if (!id) {
-				error("%s: unknown option '--scan'", cmd);
-				usage_cmd(stderr, cmd);
-				return 2;
-			}
-			if (parse_id(optarg, id))
-				return 2;
-			break;
-		case 'h': usage_cmd(stdout, cmd); return finish_stdout() ? 1 : 0;
-		default: return opt_error(cmd, argv, c);
-		}
-	}
-	if (optind < argc)
-		return arg_error(cmd, argv[optind]);
-	return -1;
-}
-
-int cmd_show(int argc, char **argv)
-{
-	const char *dbopt = NULL;
-	long long id = 0;
-	int json = 0, rc;
-	struct sqlite3 *db;
 	struct topo t;
 	struct pr p;
+	int rc = 1;
 
-	rc = parse("show", argc, argv, &dbopt, &json, &id);
-	if (rc >= 0)
-		return rc;
-	db = db_open(db_path(dbopt), 0);
-	if (!db)
-		return 1;
 	topo_init(&t);
-	rc = 1;
-	if (!db_load(db, id, &t)) {
-		pr_init(&p, stdout, json);
-			print_topo(&p, &t);
+	if (!db_load(ctx->db, ctx->scan, &t)) {
+		pr_init(&p, stdout, ctx->json);
+		print_topo(&p, &t);
 		rc = finish_stdout() ? 1 : 0;
 	}
 	topo_release(&t);
-	db_close(db);
 	return rc;
 }
+
+const struct cmd_def show_def = { .run = show };
 
 /* One line per snapshot, or the JSON array of the README. */
 static void print_scans(struct pr *p, const struct scan_info *v, size_t n)
@@ -112,28 +55,21 @@ static void print_scans(struct pr *p, const struct scan_info *v, size_t n)
 	pr_close_array(p);
 }
 
-int cmd_scans(int argc, char **argv)
+static int scans(struct cmd_ctx *ctx)
 {
-	const char *dbopt = NULL;
-	int json = 0, rc;
-	struct sqlite3 *db;
 	struct scan_info *v = NULL;
 	size_t n = 0;
 	struct pr p;
+	int rc;
 
-	rc = parse("scans", argc, argv, &dbopt, &json, NULL);
-	if (rc >= 0)
-		return rc;
-	db = db_open(db_path(dbopt), 0);
-	if (!db)
-		return 1;
-	rc = db_scans(db, &v, &n) ? 1 : 0;
+	rc = db_scans(ctx->db, &v, &n) ? 1 : 0;
 	if (!rc) {
-		pr_init(&p, stdout, json);
+		pr_init(&p, stdout, ctx->json);
 		print_scans(&p, v, n);
 		rc = finish_stdout() ? 1 : 0;
 	}
 	free(v);
-	db_close(db);
 	return rc;
 }
+
+const struct cmd_def scans_def = { .run = scans };

@@ -657,6 +657,22 @@ long long db_latest(sqlite3 *db)
 	return id;
 }
 
+/* The id of the snapshot before id, 0 when there is none, -1 on error. */
+long long db_scan_before(sqlite3 *db, long long id)
+{
+	sqlite3_stmt *st;
+	long long prev = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM scan WHERE id < ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		prev = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return prev < 0 ? db_fail(db, "read") : prev;
+}
+
 /* The ids of the last n scans, newest first, into ids; how many there are, -1 on error. */
 int db_last_scans(sqlite3 *db, long long *ids, int n)
 {

@@ -464,10 +464,6 @@ struct findings {
 void audit_run(const struct topo *t, struct findings *out);
 void findings_release(struct findings *f);
 
-/* cmd_graph.c, cmd_report.c, cmd_diff.c */
-int cmd_graph(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
 
 /* scan.c: one whole scan */
 int scan_run(struct topo *t, int want_addrs, int want_containers);
@@ -480,6 +476,7 @@ long long db_store(struct sqlite3 *db, struct topo *t);
 int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
 int db_last_scans(struct sqlite3 *db, long long *ids, int n);
+long long db_scan_before(struct sqlite3 *db, long long id);
 struct scan_info {		/* one row of the scan table */
 	long long id;
 	char started[32], host[256];
@@ -553,15 +550,54 @@ void pr_table_end(struct pr *p);
 /* output.c */
 void print_topo(struct pr *p, const struct topo *t);
 
-/* cmd_*.c */
-int cmd_scan(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_scans(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
-int cmd_cap(int argc, char **argv);
-int cmd_help(int argc, char **argv);
+/*
+ * vethmap.c: the command table and the set-up the dispatcher does for every command, as
+ * git's RUN_SETUP does.  A command's entry says what it needs; the dispatcher parses the
+ * common options (those the flags allow), hands the command's own options to its parse
+ * hook, calls its check hook (operands; it may change ctx->needs), then checks the
+ * capabilities and opens the database as ctx->needs says, and only then calls the
+ * command with everything set up.  Options may come anywhere among the operands ("--"
+ * ends them), for every command alike.
+ */
+enum {
+	NEED_SCAN = 1 << 0,	/* scans the host: CAP_SYS_ADMIN and CAP_SYS_PTRACE */
+	NEED_RAW = 1 << 1,	/* captures: CAP_NET_RAW */
+	USE_DB_RO = 1 << 2,	/* the dispatcher opens the database read-only (ctx->db) */
+	USE_DB_RW = 1 << 3,	/* ... read-write, creating it */
+	TAKES_DB = 1 << 4,	/* --db PATH, the command opening it itself when it wants */
+	TAKES_SCAN = 1 << 5,	/* --scan ID */
+	TAKES_JSON = 1 << 6,	/* --json, -j */
+	TAKES_VERBOSE = 1 << 7,	/* --verbose, -v */
+	TAKES_ARGS = 1 << 8,	/* operands (without: an operand is an error) */
+};
+struct option;
+struct sqlite3;
+struct cmd_ctx {
+	const char *name;
+	unsigned needs;		/* the table's flags, as the command's hooks left them */
+	const char *db_opt;	/* --db PATH, NULL for the default */
+	long long scan;		/* --scan ID, 0 = none given */
+	int json;		/* --json */
+	int argc;		/* operands, options taken out */
+	char **argv;
+	int all_argc;		/* the command line as typed (before getopt reorders it) */
+	char **all_argv;
+	struct sqlite3 *db;	/* opened by the dispatcher (USE_DB_*), closed after */
+	void *opts;		/* the command's own options (cmd_def.size bytes, zeroed) */
+};
+struct cmd_def {		/* what a command brings to the table, beside its flags */
+	int (*run)(struct cmd_ctx *ctx);
+	void (*init)(struct cmd_ctx *ctx);	/* defaults of its options, before parsing */
+	const char *shortopts;	/* its own short options, getopt style */
+	const struct option *longopts;	/* its own long options, { 0 }-ended, or NULL */
+	int (*parse)(struct cmd_ctx *ctx, int c, const char *arg);	/* 0 or exit status */
+	int (*check)(struct cmd_ctx *ctx);	/* after parsing: 0 or exit status */
+	size_t size;		/* of its options struct */
+};
+extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
+	report_def, diff_def;
+int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
-int opt_error(const char *cmd, char **argv, int c);
 int arg_error(const char *cmd, const char *arg);
 
 #endif
