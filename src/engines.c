@@ -262,18 +262,11 @@ static long pidmap_get(const struct pidmap *m, int pid)
 static int ppid_of(int pid)
 {
 	char path[64], buf[512], *p;
-	int fd, ppid = 0;
-	ssize_t n;
+	int ppid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
 		ppid = 0;
@@ -370,17 +363,11 @@ static int cgroup_of(int pid, const struct cgmounts *cm, struct cgroup_match *m,
 	const char *mnt;
 	struct stat st;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	n = read_proc(path, buf, sizeof(buf));
+	if (n < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if (!cgroup_file_parse(buf, m))
 		return 0;
 	*verified = 0;

@@ -472,22 +472,14 @@ static int is_vethmap(struct discovery *d, const char *pid)
 {
 	char path[PATH_MAX], buf[1024], *uid;
 	struct statx stx;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
 	if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) ||
 	    makedev(stx.stx_dev_major, stx.stx_dev_minor) != d->exe_dev || stx.stx_ino != d->exe_ino)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	uid = strstr(buf, "\nUid:");
 	if (!uid)
 		return 0;

@@ -205,6 +205,7 @@ int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
 const char *text_esc(char *buf, size_t size, const char *s);
 int decode_mount_escapes(char *s);
+ssize_t read_proc(const char *path, char *buf, size_t size);
 
 /* topo.c: pure pairing and edge building, no I/O */
 void topo_init(struct topo *t);
