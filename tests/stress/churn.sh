@@ -37,6 +37,7 @@
 # Every loop is bounded in count and time; everything is named ${PFX}*, lives in our own
 # namespaces (or is a host link of ours) and is removed at exit, also on failure.
 . "${BASH_SOURCE%/*}/../lib_engines.sh"	# sources ../lib.sh
+XSL=$PWD/reports/report.xsl	# this tree's stylesheet (report --format html takes no ./reports)
 need_root
 need_vethmap
 export LC_ALL=C	# EPOCHREALTIME with a '.'
@@ -384,14 +385,16 @@ docker_churn() {
 
 # ---- scanners: scan, peak RSS, boil the JSON down to what touches our names ---------------
 # Labels: "host"; "c:NAME" a netns holding a container named ${PFX}*; "n:NAME" one mounted at
-# /run/netns/${PFX}*; "other" any other netns with a name, container or process; "anon" none
+# /run/netns/${PFX}* (seen in the host's mount namespace, or, while 'ip netns add' is still
+# at work, only in another: "pid P:/run/netns/..."); "other" any other netns with a name, container or process; "anon" none
 # of these; "unknown" an inode not in netns[].  An end is ours when its netns is c:/n:, or it
 # is a host link named ${PFX}*.
 EXTRACT='
 (reduce .netns[] as $n ({}; .[$n.inode | tostring] =
 	(if $n.host == true then "host"
 	 else ([$n.containers[]?.name // empty | ltrimstr("/") | select(startswith($p))] | first) as $c
-	 | ([$n.names[]? | select(test("^(/var)?/run/netns/" + $p)) | sub("^(/var)?/run/netns/"; "")] | first) as $m
+	 | ([$n.names[]? | select(test("^(pid [0-9]+:)?(/var)?/run/netns/" + $p))
+	    | sub("^(pid [0-9]+:)?(/var)?/run/netns/"; "")] | first) as $m
 	 | if $c != null then "c:" + $c elif $m != null then "n:" + $m
 	   elif ((($n.names // []) | length) + (($n.containers // []) | length) + (($n.pids // []) | length)) > 0
 	   then "other" else "anon" end
@@ -444,7 +447,7 @@ reader() {	# runs each read-only command in turn; logs "KIND RC" and keeps the f
 			[ $rc -eq 0 ] && ! jq -e '.scan.id and .netns and .edges' "$out" >/dev/null 2>&1 && rc=badjson ;;
 		report) timeout 60 "$VETHMAP" report --db "$DB" >"$out" 2>"$err"; rc=$?
 			[ $rc -eq 0 ] && ! grep -q '<' "$out" && rc=empty ;;
-		report-html) timeout 60 "$VETHMAP" report --db "$DB" --format html -o "$out" 2>"$err"; rc=$?
+		report-html) timeout 60 "$VETHMAP" report --db "$DB" --format html --xsl "$XSL" -o "$out" 2>"$err"; rc=$?
 			[ $rc -eq 0 ] && ! grep -qi '<html' "$out" && rc=nohtml ;;
 		graph-dot) timeout 60 "$VETHMAP" graph --db "$DB" -T dot >"$out" 2>"$err"; rc=$?
 			[ $rc -eq 0 ] && ! grep -q 'graph' "$out" && rc=nodot ;;
