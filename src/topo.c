@@ -611,3 +611,159 @@ const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t siz
 	snprintf(buf, size, "%llu", (unsigned long long)n->ino);
 	return buf;
 }
+
+/* ---- containers: the model's own lookups (engines.c fills them in) ---------------------- */
+
+/*
+ * While engines_scan runs, t->ctr_index maps (engine, id) to containers: an open-addressing
+ * table of indices into t->ctrs, hashed with a seed chosen per scan, so an engine that
+ * lists a hundred thousand containers costs a hundred thousand lookups, not their square.
+ */
+struct ctr_index {
+	size_t *slot;		/* index into t->ctrs + 1; 0 = empty */
+	size_t mask;		/* slots - 1 (a power of two) */
+	uint64_t seed;
+};
+
+static uint64_t id_hash(const struct ctr_index *x, const char *id)
+{
+	uint64_t h = x->seed;
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+
+		memcpy(&w, id + i, n - i < 8 ? n - i : 8);
+		h = mix64(h ^ w);
+	}
+	return mix64(h ^ n);
+}
+
+static void index_put(struct ctr_index *x, const struct topo *t, size_t i)
+{
+	size_t k = (size_t)id_hash(x, t->ctrs[i].id) & x->mask;
+
+	while (x->slot[k])
+		k = (k + 1) & x->mask;
+	x->slot[k] = i + 1;
+}
+
+/* Room for n containers at a load of one half or less. */
+static void index_fit(struct topo *t, size_t n)
+{
+	struct ctr_index *x = t->ctr_index;
+	size_t slots = 16;
+
+	if (x->slot && n * 2 <= x->mask + 1)
+		return;
+	while (slots < n * 2)
+		slots *= 2;
+	free(x->slot);
+	x->slot = xcalloc(slots, sizeof(*x->slot));
+	x->mask = slots - 1;
+	for (size_t i = 0; i < t->nctrs; i++)
+		index_put(x, t, i);
+}
+
+struct container *topo_add_container(struct topo *t, const char *engine, const char *id)
+{
+	struct container *c;
+
+	t->ctrs = grow(t->ctrs, &t->nctrs_alloc, t->nctrs + 1, sizeof(*t->ctrs));
+	c = &t->ctrs[t->nctrs++];
+	memset(c, 0, sizeof(*c));
+	copy_str(c->engine, sizeof(c->engine), engine);
+	copy_str(c->id, sizeof(c->id), id);
+	c->ns = -1;
+	c->verified = 1;
+	if (t->ctr_index) {
+		index_fit(t, t->nctrs);
+		index_put(t->ctr_index, t, t->nctrs - 1);
+	}
+	return c;
+}
+
+/* By engine (NULL: any) and whole id, verified ones only, or unverified ones only. */
+struct container *topo_find_ctr(struct topo *t, const char *engine, const char *id,
+				  int verified)
+{
+	struct ctr_index *x = t->ctr_index;
+	char key[sizeof(t->ctrs->id)];
+
+	copy_str(key, sizeof(key), id);	/* as topo_add_container stores it */
+	if (!x) {
+		for (size_t i = 0; i < t->nctrs; i++) {
+			struct container *c = &t->ctrs[i];
+
+			if ((!engine || !strcmp(c->engine, engine)) && !strcmp(c->id, key) &&
+			    c->verified == verified)
+				return c;
+		}
+		return NULL;
+	}
+	for (size_t k = (size_t)id_hash(x, key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
+		struct container *c = &t->ctrs[x->slot[k] - 1];
+
+		if ((!engine || !strcmp(c->engine, engine)) && !strcmp(c->id, key) &&
+		    c->verified == verified)
+			return c;
+	}
+	return NULL;
+}
+
+/* By engine (NULL: any) and whole id; unverified containers are never found. */
+struct container *topo_find_container(struct topo *t, const char *engine, const char *id)
+{
+	return topo_find_ctr(t, engine, id, 1);
+}
+
+/* Text from an engine is kept only when it has no control characters. */
+int container_text_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Index t's containers by (engine, id) with this seed until topo_unindex_containers(). */
+void topo_index_containers(struct topo *t, uint64_t seed)
+{
+	struct ctr_index *x = xcalloc(1, sizeof(*x));
+
+	x->seed = seed;
+	t->ctr_index = x;
+	index_fit(t, t->nctrs + 1);
+}
+
+void topo_unindex_containers(struct topo *t)
+{
+	struct ctr_index *x = t->ctr_index;
+
+	if (x)
+		free(x->slot);
+	free(x);
+	t->ctr_index = NULL;
+}
+
+/*
+ * A name for namespace ns from its containers: the sandbox's (a pod, or the container
+ * whose namespace others joined), else the first by name; NULL when it has none, and
+ * always for the host's namespace.  An unverified container never names a namespace.
+ */
+const char *topo_ns_container(const struct topo *t, size_t ns)
+{
+	const char *any = NULL;
+
+	if (t->ns[ns].is_host)
+		return NULL;	/* host-network containers do not own the host */
+	for (size_t i = 0; i < t->nctrs; i++) {
+		if (t->ctrs[i].ns != (long)ns || !*t->ctrs[i].name || !t->ctrs[i].verified)
+			continue;
+		if (t->ctrs[i].sandbox)
+			return t->ctrs[i].name;
+		if (!any)
+			any = t->ctrs[i].name;
+	}
+	return any;
+}

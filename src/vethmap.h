@@ -221,6 +221,15 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+/* containers (engines.c fills them in; an index by (engine, id) while it does) */
+struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
+struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
+struct container *topo_find_ctr(struct topo *t, const char *engine, const char *id,
+				int verified);
+void topo_index_containers(struct topo *t, uint64_t seed);
+void topo_unindex_containers(struct topo *t);
+int container_text_ok(const char *s);
+const char *topo_ns_container(const struct topo *t, size_t ns);
 const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size);
 long topo_master(const struct topo *t, size_t i);
 void topo_edge_ids(const struct topo *t, size_t *edge_of);
@@ -308,11 +317,7 @@ void http_parse_answer(struct http_req *r);
 #define ENGINE_TIMEOUT_MS 2000
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
 #define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
-struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
-struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
 int engines_scan(struct topo *t);
-int container_text_ok(const char *s);
-const char *topo_ns_container(const struct topo *t, size_t ns);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
