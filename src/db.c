@@ -727,6 +727,149 @@ static long if_by_key(const struct topo *t, long long ino, long long ifindex)
 	return ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, (int)ifindex);
 }
 
+/* Row of query 0: a namespace. */
+static void row_netns(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	ns = (long)topo_add_ns(t, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)ino);
+	t->ns[ns].is_host = sqlite3_column_int(st, 2);
+	t->ns[ns].via = via_parse(col_text(st, 3));
+	t->ns[ns].dump_error = sqlite3_column_int(st, 4);
+	t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
+}
+
+/* Row of query 1: one of its names. */
+static void row_name(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	(void)ino;
+	if (ns >= 0)
+		strv_add(&t->ns[ns].names, col_text(st, 1));
+}
+
+/* Row of query 2: one of its processes. */
+static void row_pid(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	(void)ino;
+	if (ns >= 0)
+		intv_add(&t->ns[ns].pids, sqlite3_column_int(st, 1));
+}
+
+/* Row of query 3: an interface. */
+static void row_iface(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct iface *f;
+
+	(void)ino;
+	if (ns < 0)
+		return;
+	f = topo_add_iface(t, (size_t)ns);
+	f->ifindex = sqlite3_column_int(st, 1);
+	copy_str(f->name, sizeof(f->name), col_text(st, 2));
+	copy_str(f->kind, sizeof(f->kind), col_text(st, 3));
+	copy_str(f->slave_kind, sizeof(f->slave_kind), col_text(st, 4));
+	copy_str(f->mac, sizeof(f->mac), col_text(st, 5));
+	f->mtu = (unsigned)sqlite3_column_int64(st, 6);
+	f->flags = (unsigned)sqlite3_column_int64(st, 7);
+	copy_str(f->oper, sizeof(f->oper), col_text(st, 8));
+	f->promiscuity = (unsigned)sqlite3_column_int64(st, 9);
+	f->master = sqlite3_column_int(st, 10);
+	f->link = sqlite3_column_int(st, 11);
+	f->has_link_netnsid = sqlite3_column_type(st, 12) != SQLITE_NULL;
+	f->link_netnsid = sqlite3_column_int(st, 12);
+	f->hairpin = sqlite3_column_int(st, 13);
+}
+
+/* Row of query 4: an address. */
+static void row_addr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long a;
+
+	(void)ns;
+	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	if (a >= 0) {
+		const char *text = col_text(st, 3), *slash = strrchr(text, '/');
+
+		iface_add_addr(&t->ifs[a], sqlite3_column_int(st, 2) == 6 ?
+			       AF_INET6 : AF_INET, slash ? atoi(slash + 1) : 0, text);
+	}
+}
+
+/* Row of query 5: an edge. */
+static void row_edge(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long a, b;
+
+	(void)ino; (void)ns;
+	const char *type = col_text(st, 0);
+	enum edge_type et = EDGE_VETH;
+
+	for (int k = 0; k <= EDGE_LOWER; k++)
+		if (!strcmp(type, edge_type_names[k]))
+			et = (enum edge_type)k;
+	a = if_by_key(t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+	b = if_by_key(t, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
+	if (a < 0 || b < 0)
+		return;
+	topo_add_edge(t, et, (size_t)a, (size_t)b);
+	if (et == EDGE_VETH) {
+		t->ifs[a].peer = b;
+		t->ifs[b].peer = a;
+	}
+}
+
+/* Row of query 6: an unresolved end. */
+static void row_unres(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long a;
+
+	(void)ns;
+	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	if (a >= 0)
+		topo_add_unresolved(t, (size_t)a, "%s", col_text(st, 2));
+}
+
+/* Row of query 7: a container. */
+static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct container *c;
+
+	(void)ino;
+	if (ns < 0)
+		return;
+	c = topo_add_container(t, col_text(st, 1), col_text(st, 2));
+	c->ns = ns;
+	copy_str(c->name, sizeof(c->name), col_text(st, 3));
+	c->pid = sqlite3_column_int(st, 4);
+	copy_str(c->image, sizeof(c->image), col_text(st, 5));
+	copy_str(c->pod, sizeof(c->pod), col_text(st, 6));
+	copy_str(c->pod_ns, sizeof(c->pod_ns), col_text(st, 7));
+	copy_str(c->compose, sizeof(c->compose), col_text(st, 8));
+	copy_str(c->netmode, sizeof(c->netmode), col_text(st, 9));
+	copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
+	c->sandbox = sqlite3_column_int(st, 11);
+	c->host_net = sqlite3_column_int(st, 12);
+	c->verified = sqlite3_column_int(st, 13);
+}
+
+/* Row of query 8: where a name comes from. */
+static void row_mount(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct netns *n;
+	struct nsmount *m;
+
+	(void)ino;
+	if (ns < 0)
+		return;
+	/* the names were loaded from netns_name: only where they come from */
+	n = &t->ns[ns];
+	n->mounts = grow(n->mounts, &n->mounts_alloc, n->nmounts + 1,
+			 sizeof(*n->mounts));
+	m = &n->mounts[n->nmounts++];
+	m->path = xstrdup(col_text(st, 1));
+	m->mntns = (uint64_t)sqlite3_column_int64(st, 2);
+	m->pid = sqlite3_column_int(st, 3);
+	m->host = sqlite3_column_int(st, 4);
+}
+
 static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 {
 	const char *sql[] = {
@@ -753,6 +896,10 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
 		" network_mode, containerd_namespace, sandbox, host_network, 0 FROM container"
 		" WHERE scan_id=?1 ORDER BY name, id";
+	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
+			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
+			row_mount,
+		};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
@@ -764,116 +911,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
 			long ns = q ? ns_by_inode(t, ino) : -1;
-			long a, b;
-
-			switch (q) {
-			case 0:
-				ns = (long)topo_add_ns(t, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)ino);
-				t->ns[ns].is_host = sqlite3_column_int(st, 2);
-				t->ns[ns].via = via_parse(col_text(st, 3));
-				t->ns[ns].dump_error = sqlite3_column_int(st, 4);
-				t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
-				break;
-			case 1:
-				if (ns >= 0)
-					strv_add(&t->ns[ns].names, col_text(st, 1));
-				break;
-			case 2:
-				if (ns >= 0)
-					intv_add(&t->ns[ns].pids, sqlite3_column_int(st, 1));
-				break;
-			case 3: {
-				struct iface *f;
-
-				if (ns < 0)
-					break;
-				f = topo_add_iface(t, (size_t)ns);
-				f->ifindex = sqlite3_column_int(st, 1);
-				copy_str(f->name, sizeof(f->name), col_text(st, 2));
-				copy_str(f->kind, sizeof(f->kind), col_text(st, 3));
-				copy_str(f->slave_kind, sizeof(f->slave_kind), col_text(st, 4));
-				copy_str(f->mac, sizeof(f->mac), col_text(st, 5));
-				f->mtu = (unsigned)sqlite3_column_int64(st, 6);
-				f->flags = (unsigned)sqlite3_column_int64(st, 7);
-				copy_str(f->oper, sizeof(f->oper), col_text(st, 8));
-				f->promiscuity = (unsigned)sqlite3_column_int64(st, 9);
-				f->master = sqlite3_column_int(st, 10);
-				f->link = sqlite3_column_int(st, 11);
-				f->has_link_netnsid = sqlite3_column_type(st, 12) != SQLITE_NULL;
-				f->link_netnsid = sqlite3_column_int(st, 12);
-				f->hairpin = sqlite3_column_int(st, 13);
-				break;
-			}
-			case 4:
-				a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
-				if (a >= 0) {
-					const char *text = col_text(st, 3), *slash = strrchr(text, '/');
-
-					iface_add_addr(&t->ifs[a], sqlite3_column_int(st, 2) == 6 ?
-						       AF_INET6 : AF_INET, slash ? atoi(slash + 1) : 0, text);
-				}
-				break;
-			case 5: {
-				const char *type = col_text(st, 0);
-				enum edge_type et = EDGE_VETH;
-
-				for (int k = 0; k <= EDGE_LOWER; k++)
-					if (!strcmp(type, edge_type_names[k]))
-						et = (enum edge_type)k;
-				a = if_by_key(t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-				b = if_by_key(t, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
-				if (a < 0 || b < 0)
-					break;
-				topo_add_edge(t, et, (size_t)a, (size_t)b);
-				if (et == EDGE_VETH) {
-					t->ifs[a].peer = b;
-					t->ifs[b].peer = a;
-				}
-				break;
-			}
-			case 6:
-				a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
-				if (a >= 0)
-					topo_add_unresolved(t, (size_t)a, "%s", col_text(st, 2));
-				break;
-			case 7: {
-				struct container *c;
-
-				if (ns < 0)
-					break;
-				c = topo_add_container(t, col_text(st, 1), col_text(st, 2));
-				c->ns = ns;
-				copy_str(c->name, sizeof(c->name), col_text(st, 3));
-				c->pid = sqlite3_column_int(st, 4);
-				copy_str(c->image, sizeof(c->image), col_text(st, 5));
-				copy_str(c->pod, sizeof(c->pod), col_text(st, 6));
-				copy_str(c->pod_ns, sizeof(c->pod_ns), col_text(st, 7));
-				copy_str(c->compose, sizeof(c->compose), col_text(st, 8));
-				copy_str(c->netmode, sizeof(c->netmode), col_text(st, 9));
-				copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
-				c->sandbox = sqlite3_column_int(st, 11);
-				c->host_net = sqlite3_column_int(st, 12);
-				c->verified = sqlite3_column_int(st, 13);
-				break;
-			}
-			case 8: {
-				struct netns *n;
-				struct nsmount *m;
-
-				if (ns < 0)
-					break;
-				/* the names were loaded from netns_name: only where they come from */
-				n = &t->ns[ns];
-				n->mounts = grow(n->mounts, &n->mounts_alloc, n->nmounts + 1,
-						 sizeof(*n->mounts));
-				m = &n->mounts[n->nmounts++];
-				m->path = xstrdup(col_text(st, 1));
-				m->mntns = (uint64_t)sqlite3_column_int64(st, 2);
-				m->pid = sqlite3_column_int(st, 3);
-				m->host = sqlite3_column_int(st, 4);
-				break;
-			}
-			}
+			rows[q](t, st, ino, ns);
 		}
 		sqlite3_finalize(st);
 		rc = rc == SQLITE_DONE ? 0 : db_fail(db, "read");
