@@ -148,12 +148,7 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		for (size_t k = 0; r->ifc && k < r->ifc->naddrs; k++)
 			pr_str(p, PR_JSON, NULL, NULL, r->ifc->addrs[k].text);
 		pr_close_array(p);
-		f = open_memstream(&addrs, &len);
-		if (!f)
-			die("out of memory");
-		for (size_t k = 0; r->ifc && k < r->ifc->naddrs; k++)
-			fprintf(f, "%s%s", k ? "," : "", r->ifc->addrs[k].text);
-		fclose(f);
+		addrs = r->ifc ? iface_addrs_text(r->ifc, ",") : xstrdup("");
 		pr_str(p, PR_TEXT, NULL, "%s", *addrs ? addrs : NULL);
 		free(addrs);
 		pr_row_end(p);

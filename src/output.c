@@ -180,9 +180,7 @@ static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo 
 	const struct iface *ifc = &t->ifs[i];
 	long m = topo_master(t, i);
 	const char *cn = topo_ns_container(t, ifc->ns);
-	char *peer, *addrs = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *peer, *addrs;
 
 	pr_row_begin(p);
 	pr_uint(p, PR_JSON, "netns", NULL, t->ns[ifc->ns].ino);
@@ -213,12 +211,7 @@ static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo 
 	for (size_t k = 0; k < ifc->naddrs; k++)
 		pr_str(p, PR_JSON, NULL, NULL, ifc->addrs[k].text);
 	pr_close_array(p);
-	f = open_memstream(&addrs, &len);
-	if (!f)
-		die("out of memory");
-	for (size_t k = 0; k < ifc->naddrs; k++)
-		fprintf(f, "%s%s", k ? " " : "", ifc->addrs[k].text);
-	fclose(f);
+	addrs = iface_addrs_text(ifc, " ");
 	pr_str(p, PR_TEXT, NULL, "%s", addrs);
 	free(addrs);
 	if (ifc->link)

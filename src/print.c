@@ -88,6 +88,31 @@ void pr_close_array(struct pr *p)
 		json_close(p, ']');
 }
 
+/* Free text inside a table, kept until the next row (see flush_raw). */
+static void raw_vadd(struct pr *p, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	p->rawbuf = grow(p->rawbuf, &p->rawcap, p->rawlen + (size_t)n + 1, 1);
+	vsnprintf(p->rawbuf + p->rawlen, (size_t)n + 1, fmt, ap);
+	p->rawlen += (size_t)n;
+}
+
+static void raw_add(struct pr *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	raw_vadd(p, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * A text field: a cell of the current table row, or written now through fmt.  Formats
  * come from our own string literals at the call sites (one %s for the value), as in
@@ -109,8 +134,10 @@ static void text_field(struct pr *p, const char *fmt, const char *val)
 		p->col++;
 		return;
 	}
-	if (fmt)
-		fprintf(p->in_table ? p->raw : p->f, fmt, val);
+	if (fmt && p->in_table)
+		raw_add(p, fmt, val);
+	else if (fmt)
+		fprintf(p->f, fmt, val);
 }
 #pragma GCC diagnostic pop
 
@@ -147,6 +174,8 @@ void pr_int(struct pr *p, int mode, const char *key, const char *fmt, long long 
 {
 	char buf[32];
 
+	if (!(mode & (p->json ? PR_JSON : PR_TEXT)))
+		return;
 	snprintf(buf, sizeof(buf), "%lld", v);
 	pr_scalar(p, mode, key, fmt, buf, buf);
 }
@@ -155,6 +184,8 @@ void pr_uint(struct pr *p, int mode, const char *key, const char *fmt, unsigned 
 {
 	char buf[32];
 
+	if (!(mode & (p->json ? PR_JSON : PR_TEXT)))
+		return;
 	snprintf(buf, sizeof(buf), "%llu", v);
 	pr_scalar(p, mode, key, fmt, buf, buf);
 }
@@ -193,7 +224,10 @@ void pr_text(struct pr *p, const char *fmt, ...)
 	if (p->json)
 		return;
 	va_start(ap, fmt);
-	vfprintf(p->in_table ? p->raw : p->f, fmt, ap);
+	if (p->in_table)
+		raw_vadd(p, fmt, ap);
+	else
+		vfprintf(p->f, fmt, ap);
 	va_end(ap);
 }
 
@@ -217,28 +251,18 @@ void pr_table_begin(struct pr *p, const char *key, const char *const *head, size
 	p->indent = indent;
 	p->sep = sep;
 	p->ncells = p->nitems = 0;
-	p->raw = open_memstream(&p->rawbuf, &p->rawlen);
-	if (!p->raw)
-		die("out of memory");
+	p->rawlen = 0;
 }
 
 /* Free text written since the last row becomes an item of its own. */
 static void flush_raw(struct pr *p)
 {
-	if (fflush(p->raw))
-		die("out of memory");
 	if (!p->rawlen)
 		return;
-	if (fclose(p->raw))
-		die("out of memory");
 	p->items = grow(p->items, &p->items_alloc, p->nitems + 1, sizeof(*p->items));
-	p->items[p->nitems].raw = p->rawbuf;	/* the item owns the text now */
+	p->items[p->nitems].raw = xstrdup(p->rawbuf);
 	p->items[p->nitems++].row = 0;
-	p->rawbuf = NULL;
 	p->rawlen = 0;
-	p->raw = open_memstream(&p->rawbuf, &p->rawlen);
-	if (!p->raw)
-		die("out of memory");
 }
 
 void pr_row_begin(struct pr *p)
@@ -266,25 +290,21 @@ void pr_row_end(struct pr *p)
 	p->in_row = 0;
 }
 
-/* One aligned line: cells (ncols of them) padded to w, trailing blanks dropped. */
+/* One aligned line: cells (ncols of them) padded to w, nothing after the last non-empty. */
 static void table_line(struct pr *p, const char *const *cells, const size_t *w)
 {
-	char *line = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&line, &len);
+	size_t last = p->ncols;
 
-	if (!f)
-		die("out of memory");
-	fputs(p->indent, f);
-	for (size_t k = 0; k < p->ncols; k++)
-		fprintf(f, k + 1 < p->ncols ? "%-*s%s" : "%-*s", k + 1 < p->ncols ? (int)w[k] : 0,
-			cells[k], p->sep);
-	if (fclose(f))
-		die("out of memory");
-	while (len && line[len - 1] == ' ')
-		len--;
-	fprintf(p->f, "%.*s\n", (int)len, line);
-	free(line);
+	while (last > 0 && !*cells[last - 1])
+		last--;
+	fputs(last ? p->indent : "", p->f);
+	for (size_t k = 0; k < last; k++) {
+		if (k + 1 < last)
+			fprintf(p->f, "%-*s%s", (int)w[k], cells[k], p->sep);
+		else
+			fputs(cells[k], p->f);
+	}
+	fputc('\n', p->f);
 }
 
 void pr_table_end(struct pr *p)
@@ -296,10 +316,9 @@ void pr_table_end(struct pr *p)
 		return;
 	}
 	flush_raw(p);
-	fclose(p->raw);
 	free(p->rawbuf);
-	p->raw = NULL;
 	p->rawbuf = NULL;
+	p->rawlen = p->rawcap = 0;
 	assert(p->ncells % p->ncols == 0);
 	w = xcalloc(p->ncols, sizeof(*w));
 	for (size_t k = 0; k < p->ncols; k++)

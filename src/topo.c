@@ -553,6 +553,29 @@ const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size)
 	return buf;
 }
 
+/* An interface's addresses joined by sep ("" when none); the caller frees it. */
+char *iface_addrs_text(const struct iface *x, const char *sep)
+{
+	size_t len = 1, sl = strlen(sep), n = 0;
+	char *s;
+
+	for (size_t k = 0; k < x->naddrs; k++)
+		len += strlen(x->addrs[k].text) + sl;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t k = 0; k < x->naddrs; k++) {
+		size_t al = strlen(x->addrs[k].text);
+
+		if (k) {
+			memcpy(s + n, sep, sl);
+			n += sl;
+		}
+		memcpy(s + n, x->addrs[k].text, al + 1);
+		n += al;
+	}
+	return s;
+}
+
 /* The bridge or other master of interface i (same namespace), or -1. */
 long topo_master(const struct topo *t, size_t i)
 {

@@ -232,6 +232,7 @@ int container_text_ok(const char *s);
 const char *topo_ns_container(const struct topo *t, size_t ns);
 const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size);
 long topo_master(const struct topo *t, size_t i);
+char *iface_addrs_text(const struct iface *x, const char *sep);
 void topo_edge_ids(const struct topo *t, size_t *edge_of);
 static inline int iface_up(const struct iface *x) { return !!(x->flags & IFF_UP_); }
 int iface_promisc(const struct iface *x);
@@ -531,9 +532,8 @@ struct pr {
 		size_t row;
 	} *items;
 	size_t nitems, items_alloc;
-	FILE *raw;			/* free text since the last row */
-	char *rawbuf;
-	size_t rawlen;
+	char *rawbuf;			/* free text since the last row */
+	size_t rawlen, rawcap;
 };
 void pr_init(struct pr *p, FILE *f, int json);
 void pr_open_object(struct pr *p, const char *key);
