@@ -12,6 +12,14 @@
 #include "vethmap.h"
 #include "unit.h"
 
+static long find_if(const struct topo *t, size_t ns, const char *name)
+{
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns && !strcmp(t->ifs[i].name, name))
+			return (long)i;
+	BUG("fixture has no %s", name);
+}
+
 static int fixture_nsid(void *ctx, size_t observer, size_t target)
 {
 	(void)ctx;
@@ -192,7 +200,44 @@ static void compare(const struct topo *x, const struct topo *y)
 	}
 }
 
-int main(void)
+/*
+ * db_test --write PATH: store the fixture, then a second snapshot of it with a change
+ * (an MTU, a container gone, a new interface), into PATH; the recorded database of
+ * tests/t_text_output.sh is made this way (tests/data/recorded.sql is its .dump).
+ */
+static int write_recorded(const char *path)
+{
+	struct sqlite3 *db = db_open(path, 1);
+	struct topo t;
+	struct iface *f;
+	int rc = 1;
+
+	if (!db)
+		return 1;
+	fixture(&t);
+	if (db_store(db, &t) < 0)
+		goto out;
+	topo_release(&t);
+	fixture(&t);
+	copy_str(t.started, sizeof(t.started), "2026-12-01T21:05:00.456Z");
+	t.ifs[find_if(&t, 0, "eth0")].mtu = 9000;
+	t.nctrs = 1;	/* the containerd one is gone */
+	f = topo_add_iface(&t, 2);
+	f->ifindex = 5;
+	copy_str(f->name, sizeof(f->name), "new\x1b[0m");
+	copy_str(f->kind, sizeof(f->kind), "tun");
+	copy_str(f->oper, sizeof(f->oper), "down");
+	f->mtu = 1500;
+	topo_sort(&t);
+	if (db_store(db, &t) >= 0)
+		rc = 0;
+out:
+	topo_release(&t);
+	db_close(db);
+	return rc;
+}
+
+int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/vethmap-dbtest.XXXXXX", path[64];
 	struct topo t, back;
@@ -202,6 +247,10 @@ int main(void)
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--write")) {
+		rmdir(dir);
+		return write_recorded(argv[2]);
 	}
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	fixture(&t);
