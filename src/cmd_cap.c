@@ -544,6 +544,91 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 	return rc;
 }
 
+/* The command line as typed, for the pcapng comment (the caller frees it). */
+static char *command_line(const struct cmd_ctx *ctx)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		die("out of memory");
+	for (int i = 0; i <= ctx->all_argc; i++)
+		fprintf(f, "%s%s", i ? " " : "", i ? ctx->all_argv[i - 1] : "vethmap");
+	if (fclose(f))
+		die("out of memory");
+	return s;
+}
+
+/* One capture interface per point: its pcapng name NETNS:IFNAME and description. */
+static struct cap_iface *make_ifaces(const struct topo *t, const struct points *pts)
+{
+	struct cap_iface *ci = xcalloc(pts->n, sizeof(*ci));
+
+	for (size_t i = 0; i < pts->n; i++) {
+		const struct iface *x = &t->ifs[pts->v[i]];
+		char lab[32], raw[PATH_MAX + 80];
+		const char *cn = topo_ns_container(t, x->ns);
+
+		ci[i].ifc = pts->v[i];
+		snprintf(raw, sizeof(raw), "%s:%s", topo_ns_label(t, x->ns, lab, sizeof(lab)),
+			 x->name);
+		pcapng_str(ci[i].label, sizeof(ci[i].label), raw);	/* UTF-8, no controls */
+		pcapng_str(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
+	}
+	return ci;
+}
+
+/* The file's comments: UTF-8 in pcapng, whatever bytes the user typed, and no controls. */
+static void make_comments(char *comments[4], const char *cmdline, const char *target,
+			  long long scan)
+{
+	size_t cl = strlen(cmdline) * 4 + 1, tl = strlen(target) * 4 + 1;
+	char *ct = xmalloc(cl), *tt = xmalloc(tl), host[256], hh[1024];
+
+	if (gethostname(host, sizeof(host) - 1))
+		copy_str(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	pcapng_str(ct, cl, cmdline);
+	pcapng_str(tt, tl, target);
+	pcapng_str(hh, sizeof(hh), host);
+	if (asprintf(&comments[0], "host: %s", hh) < 0 ||
+	    asprintf(&comments[1], "target: %s", tt) < 0 ||
+	    asprintf(&comments[2], "command: %s", ct) < 0 ||
+	    asprintf(&comments[3], "scan: %lld", scan) < 0)
+		die("out of memory");
+	free(ct);
+	free(tt);
+}
+
+/* Who ran the capture (real uid, SUDO_UID under root) and who reads the packets. */
+static void who_ran(struct capture_row *row, uid_t invoker, const struct runas *ra)
+{
+	const char *sudo = getenv("SUDO_UID");
+
+	row->uid = invoker;
+	row->sudo_uid = -1;
+	if (invoker == 0 && sudo && *sudo && strlen(sudo) < 11 &&
+	    strspn(sudo, "0123456789") == strlen(sudo))
+		row->sudo_uid = atoll(sudo);
+	row->run_uid = ra->change ? (long long)ra->uid : (long long)geteuid();
+}
+
+/* The output's end: a new file renamed into place when something was captured. */
+static int finish_output(struct outfile *of, int rc, unsigned long long total)
+{
+	if (of->tmp && (rc == 0 || total > 0)) {
+		if (outfile_commit(of))
+			rc = 1;
+	} else if (of->tmp) {
+		outfile_abort(of);
+	} else if (outfile_close(of) && rc == 0) {
+		error("cannot write '%s':", of->path);
+		rc = 1;
+	}
+	return rc;
+}
+
 static int cap(struct cmd_ctx *ctx)
 {
 	struct cap_args a = *(const struct cap_args *)ctx->opts;
@@ -553,27 +638,18 @@ static int cap(struct cmd_ctx *ctx)
 	struct runas ra;
 	struct outfile of = { .fd = -1, .nonblock = 1 };
 	struct capture_row row = { 0 };
-	const char *sudo = getenv("SUDO_UID");
 	uid_t invoker = getuid();	/* before anything: who ran us */
 	long long scan = 0;
 	unsigned long long total = 0;
 	int rc, use_db = 0, have_out = 0;
-	char host[256], started[32], *cmdline = NULL, *comments[4] = { NULL }, *ifaces = NULL;
+	char started[32], *cmdline = NULL, *comments[4] = { NULL }, *ifaces = NULL;
 	struct capout out = { .fd = -1 };
 	struct timespec wall;
 	struct topo t;
 
 	if (runas_lookup(a.user, &ra))
 		return 1;
-	{
-		size_t len = 0;
-		FILE *f = open_memstream(&cmdline, &len);
-
-		for (int i = 0; f && i <= ctx->all_argc; i++)	/* as typed */
-			fprintf(f, "%s%s", i ? " " : "", i ? ctx->all_argv[i - 1] : "vethmap");
-		if (f)
-			fclose(f);
-	}
+	cmdline = command_line(ctx);
 	a.filter = join_filter(ctx->argc - 1, ctx->argv + 1);
 	a.o.filter = a.filter;
 	topo_init(&t);
@@ -599,18 +675,7 @@ static int cap(struct cmd_ctx *ctx)
 		rc = 2;
 		goto out;
 	}
-	ci = xcalloc(pts.n, sizeof(*ci));
-	for (size_t i = 0; i < pts.n; i++) {
-		const struct iface *x = &t.ifs[pts.v[i]];
-		char lab[32], raw[PATH_MAX + 80];
-		const char *cn = topo_ns_container(&t, x->ns);
-
-		ci[i].ifc = pts.v[i];
-		snprintf(raw, sizeof(raw), "%s:%s", topo_ns_label(&t, x->ns, lab, sizeof(lab)),
-			 x->name);
-		pcapng_str(ci[i].label, sizeof(ci[i].label), raw);	/* UTF-8, no controls */
-		pcapng_str(ci[i].desc, sizeof(ci[i].desc), cn ? cn : "");
-	}
+	ci = make_ifaces(&t, &pts);
 	/* ---- open ---- */
 	rc = capture_open(&t, ci, &pts.n, &a.o);
 	if (rc) {
@@ -618,26 +683,9 @@ static int cap(struct cmd_ctx *ctx)
 		goto out;
 	}
 	netns_close_all(&t);
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
-	{
-		/* comments are UTF-8 in pcapng, whatever bytes the user typed, and no controls */
-		size_t cl = cmdline ? strlen(cmdline) * 4 + 1 : 1, tl = strlen(a.target) * 4 + 1;
-		char *ct = xmalloc(cl), *tt = xmalloc(tl), hh[1024];
-
-		pcapng_str(ct, cl, cmdline ? cmdline : "");
-		pcapng_str(tt, tl, a.target);
-		pcapng_str(hh, sizeof(hh), host);
-		if (asprintf(&comments[0], "host: %s", hh) < 0 ||
-		    asprintf(&comments[1], "target: %s", tt) < 0 ||
-		    asprintf(&comments[2], "command: %s", ct) < 0 ||
-		    asprintf(&comments[3], "scan: %lld", scan) < 0)
-			die("out of memory");
-		free(ct);
-		free(tt);
-	}
+	make_comments(comments, cmdline, a.target, scan);
 	a.o.comments = (const char *const *)comments;
 	a.o.ncomments = 4;
 	rc = 1;
@@ -660,25 +708,11 @@ static int cap(struct cmd_ctx *ctx)
 	row.target = a.target;
 	row.interfaces = ifaces;
 	row.file = a.outpath;
-	row.uid = invoker;
-	row.sudo_uid = -1;
-	if (invoker == 0 && sudo && *sudo && strlen(sudo) < 11 &&
-	    strspn(sudo, "0123456789") == strlen(sudo))
-		row.sudo_uid = atoll(sudo);
-	row.run_uid = ra.change ? (long long)ra.uid : (long long)geteuid();
+	who_ran(&row, invoker, &ra);
 	rc = run_split(db_path(ctx->db_opt), use_db, &row, ci, pts.n, &a.o, &out, &of, &ra, &total);
 out:
-	if (have_out) {
-		if (of.tmp && (rc == 0 || total > 0)) {
-			if (outfile_commit(&of))
-				rc = 1;
-		} else if (of.tmp) {
-			outfile_abort(&of);
-		} else if (outfile_close(&of) && rc == 0) {
-			error("cannot write '%s':", of.path);
-			rc = 1;
-		}
-	}
+	if (have_out)
+		rc = finish_output(&of, rc, total);
 	if (ci)
 		capture_close(ci, pts.n);
 	free(ci);
