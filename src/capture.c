@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -483,6 +484,24 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 
 				warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc),
 				      ci[i].label), pcap_geterr(ci[i].pcap));
+				ci[i].done = 1;
+			} else if (!got && (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+				/*
+				 * The socket reports an error that libpcap's non-blocking read
+				 * did not take (the device was unregistered: ENETDOWN): the
+				 * interface is gone, not quiet.  Polling it again would spin.
+				 */
+				int err = 0;
+				socklen_t len = sizeof(err);
+				char esc[512];
+
+				if (pfd[i].revents & POLLNVAL)
+					err = EBADF;
+				else if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+					err = ENETDOWN;
+				warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc),
+				      ci[i].label), err == ENETDOWN ? "the interface went down or is gone" :
+				      strerror(err));
 				ci[i].done = 1;
 			}
 		}
