@@ -58,7 +58,6 @@ static const char schema_sql[] = {
 };
 
 static const char *db_file;	/* for messages */
-static long long db_version;	/* schema version of the open file */
 
 const char *db_path(const char *opt)
 {
@@ -194,6 +193,14 @@ static int prepare_file(const char *path)
 	return 0;
 }
 
+/* The schema version the file says it has (PRAGMA user_version), 0 when unreadable. */
+static long long schema_version(sqlite3 *db)
+{
+	long long v = 0;
+
+	return int_query(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
+}
+
 /* Bring an older file up to SCHEMA_VERSION in one transaction; an SQLite result code. */
 static int migrate(sqlite3 *db, char **msg)
 {
@@ -225,7 +232,7 @@ static int setup_once(sqlite3 *db, long long ntables, char **msg)
 	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
-	if (rc == SQLITE_OK && ntables && db_version < SCHEMA_VERSION)
+	if (rc == SQLITE_OK && ntables && schema_version(db) < SCHEMA_VERSION)
 		rc = migrate(db, msg);
 	if (rc != SQLITE_OK || ntables)
 		return rc;
@@ -407,11 +414,8 @@ sqlite3 *db_open(const char *path, int writable)
 		error("'%s' holds no scans yet: run 'vethmap scan' first", path);
 		goto fail;
 	}
-	db_version = ver;
 	if (writable && setup(db, path, ntables))
 		goto fail;
-	if (writable)
-		db_version = SCHEMA_VERSION;
 	return db;
 fail:
 	sqlite3_close(db);
@@ -499,13 +503,6 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 };
-
-static long long schema_version(sqlite3 *db)
-{
-	long long v = 0;
-
-	return int_query(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
-}
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
 static const char *nz(const char *s)
