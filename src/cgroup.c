@@ -47,7 +47,10 @@ static int take_name(char *out, size_t size, const char *s, size_t n)
 	return 1;
 }
 
-/* Undo systemd's unit name escaping (\x2d for '-') in place; 0 on a bad escape. */
+/*
+ * Undo systemd's unit name escaping (\x2d for '-') in place; 0 on a bad escape or one
+ * that makes a control byte or a '/' (a machine name holds neither).
+ */
 static int unescape_unit(char *s)
 {
 	char *w = s;
@@ -58,7 +61,7 @@ static int unescape_unit(char *s)
 			char hex[3] = { r[2], r[3], 0 };
 			long v = strtol(hex, NULL, 16);
 
-			if (v < 0x20 || v == 0x7f)
+			if (v < 0x20 || v == 0x7f || v == '/')
 				return 0;
 			*w++ = (char)v;
 			r += 3;

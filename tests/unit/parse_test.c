@@ -51,6 +51,8 @@ static const struct {
 	{ "id with trailing junk", "0::/docker-" ID64 "x.scope\n", NULL, NULL, 0 },
 	{ "nspawn control char escape refused", "0::/machine.slice/machine-a\\x0ab.scope\n", NULL,
 	  NULL, 0 },
+	{ "nspawn escaped slash refused", "0::/machine.slice/machine-a\\x2fb.scope\n", NULL,
+	  NULL, 0 },
 	{ "nspawn bad escape refused", "0::/machine.slice/machine-a\\q.scope\n", NULL, NULL, 0 },
 	{ "lxc name with control char refused", "0::/lxc.payload.a\x01" "b\n", NULL, NULL, 0 },
 	{ "unified line wins over v1", "4:memory:/lxc/old\n0::/system.slice/docker-" ID64 ".scope\n",
