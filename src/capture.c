@@ -106,8 +106,10 @@ static int out_interrupted(int err)
  * Of several interfaces, one that is down is left out with a warning (*n shrinks).
  * Returns 0, -1 on failure, -2 for a bad filter.
  */
-int capture_open(struct topo *t, struct cap_iface *ci, size_t *np, const struct cap_opts *o)
+int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *np,
+		 const struct cap_opts *o)
 {
+	const struct topo *t = live->t;
 	char err[PCAP_ERRBUF_SIZE], esc[512];
 	size_t n = *np;
 
@@ -118,7 +120,7 @@ int capture_open(struct topo *t, struct cap_iface *ci, size_t *np, const struct 
 		int saved, rc;
 
 		text_esc(esc, sizeof(esc), ci[i].label);
-		if (netns_enter(t->ns[ifc->ns].fd, &saved))
+		if (netns_enter(live, ifc->ns, &saved))
 			return -1;
 		err[0] = '\0';
 		p = pcap_create(ifc->name, err);

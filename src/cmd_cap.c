@@ -645,17 +645,18 @@ static int cap(struct cmd_ctx *ctx)
 	char started[32], *cmdline = NULL, *comments[4] = { NULL }, *ifaces = NULL;
 	struct capout out = { .fd = -1 };
 	struct timespec wall;
+	struct scan_ctx live;
 	struct topo t;
 
+	scan_ctx_init(&live, &t);
 	if (runas_lookup(a.user, &ra))
 		return 1;
 	cmdline = command_line(ctx);
 	a.filter = join_filter(ctx->argc - 1, ctx->argv + 1);
 	a.o.filter = a.filter;
 	topo_init(&t);
-	t.keep_fds = 1;
 	rc = 1;
-	if (scan_run(&t, 0, 1))
+	if (scan_run(&t, &live, 0, 1))
 		goto out;
 	/* ---- plan ---- */
 	db = db_open(db_path(ctx->db_opt), 1);
@@ -677,12 +678,12 @@ static int cap(struct cmd_ctx *ctx)
 	}
 	ci = make_ifaces(&t, &pts);
 	/* ---- open ---- */
-	rc = capture_open(&t, ci, &pts.n, &a.o);
+	rc = capture_open(&live, ci, &pts.n, &a.o);
 	if (rc) {
 		rc = rc == -2 ? 2 : 1;
 		goto out;
 	}
-	netns_close_all(&t);
+	scan_ctx_release(&live);	/* the handles are open: no namespace fd is needed */
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
 	make_comments(comments, cmdline, a.target, scan);
@@ -717,7 +718,7 @@ out:
 		capture_close(ci, pts.n);
 	free(ci);
 	free(ifaces);
-	netns_close_all(&t);
+	scan_ctx_release(&live);
 	topo_release(&t);
 	db_close(db);
 	free(a.filter);

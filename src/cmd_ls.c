@@ -181,7 +181,7 @@ static int ls(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, 1, 1))
+	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, NULL, 1, 1))
 		goto out;
 	rows = make_rows(&t, &nrows);
 	pr_init(&p, stdout, ctx->json);

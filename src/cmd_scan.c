@@ -36,7 +36,7 @@ static int scan(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (scan_run(&t, 1, !o->no_containers))
+	if (scan_run(&t, NULL, 1, !o->no_containers))
 		goto out;
 	if (ctx->db && db_store(ctx->db, &t) < 0)
 		goto out;

@@ -26,12 +26,13 @@
 #include "vethmap.h"
 
 /* Create a route socket inside namespace ns; it stays bound there after we return. */
-static struct nl_sock *socket_in(struct topo *t, size_t ns)
+static struct nl_sock *socket_in(struct scan_ctx *c, size_t ns)
 {
+	struct topo *t = c->t;
 	struct nl_sock *sk;
 	int saved, err;
 
-	if (netns_enter(t->ns[ns].fd, &saved))
+	if (netns_enter(c, ns, &saved))
 		return NULL;
 	sk = nl_socket_alloc();
 	err = sk ? nl_connect(sk, NETLINK_ROUTE) : -NLE_NOMEM;
@@ -186,20 +187,21 @@ static void bridge_ports(struct topo *t, size_t ns, struct nl_sock *sk, size_t f
 }
 
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
-int nl_dump_ns(struct topo *t, size_t ns, int want_addrs)
+int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 {
+	struct topo *t = c->t;
 	struct nl_cache *links = NULL, *addrs = NULL;
 	struct nl_object *o;
 	struct nl_sock *sk;
 	size_t first = t->nifs;
 	int err = 0;
 
-	sk = socket_in(t, ns);
+	sk = socket_in(c, ns);
 	if (!sk) {
 		t->ns[ns].dump_error = errno ? errno : EIO;
 		return -1;
 	}
-	t->ns[ns].nl = sk;
+	c->nl[ns] = sk;	/* socket_in() checked that ns is held: c->nl has room */
 	err = dump_cache(t, ns, sk, "route/link", RTM_GETLINK, AF_UNSPEC, &links);
 	if (err < 0)
 		goto fail;
@@ -230,9 +232,9 @@ fail:
  */
 int nl_nsid(void *ctx, size_t observer, size_t target)
 {
-	static uint32_t seq = 0x5e7a0000;
-	struct topo *t = ctx;
-	struct nl_sock *sk = t->ns[observer].nl;
+	struct scan_ctx *c = ctx;
+	struct nl_sock *sk = observer < c->alloc ? c->nl[observer] : NULL;
+	uint32_t seq;
 	struct {
 		struct nlmsghdr nh;
 		struct rtgenmsg g;
@@ -247,7 +249,7 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	ssize_t n;
 	int fd;
 
-	if (!sk || t->ns[target].fd < 0)
+	if (!sk || target >= c->alloc || c->fd[target] < 0)
 		return -1;
 	if (observer == target)
 		return -1;
@@ -256,11 +258,11 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = RTM_GETNSID;
 	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = ++seq;
+	req.nh.nlmsg_seq = seq = ++c->seq;
 	req.g.rtgen_family = AF_UNSPEC;
 	req.fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
 	req.fd_attr.nla_type = NETNSA_FD;
-	req.fd = (uint32_t)t->ns[target].fd;
+	req.fd = (uint32_t)c->fd[target];
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	for (;;) {
@@ -326,11 +328,11 @@ int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 	return 0;
 }
 
-void nl_close_all(struct topo *t)
+void nl_close_all(struct scan_ctx *c)
 {
-	for (size_t i = 0; i < t->nns; i++)
-		if (t->ns[i].nl) {
-			nl_socket_free(t->ns[i].nl);
-			t->ns[i].nl = NULL;
+	for (size_t i = 0; i < c->alloc; i++)
+		if (c->nl[i]) {
+			nl_socket_free(c->nl[i]);
+			c->nl[i] = NULL;
 		}
 }

@@ -87,7 +87,6 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
 	memset(n, 0, sizeof(*n));
 	n->dev = dev;
 	n->ino = ino;
-	n->fd = -1;
 	return t->nns++;
 }
 
@@ -165,16 +164,17 @@ static int cmp_ns_index(const void *pa, const void *pb, void *ctx)
 }
 
 /*
- * Put namespaces in output order (host first, then by inode) and interfaces by
- * (namespace, ifindex).  Must run before topo_build() and before any index is kept.
+ * Put namespaces in output order (host first, then by inode), interfaces following them.
+ * Returns order (order[new] = old index, t->nns entries, the caller frees it) for what
+ * else is kept by namespace index (struct scan_ctx); NULL when t has no namespaces.
  */
-void topo_sort(struct topo *t)
+size_t *topo_sort_ns(struct topo *t)
 {
 	size_t *order, *where;
 	struct netns *ns;
 
 	if (!t->nns)
-		return;
+		return NULL;
 	order = xmalloc(t->nns * sizeof(*order));
 	where = xmalloc(t->nns * sizeof(*where));
 	ns = xmalloc(t->nns * sizeof(*ns));
@@ -189,11 +189,23 @@ void topo_sort(struct topo *t)
 	memcpy(t->ns, ns, t->nns * sizeof(*ns));
 	for (size_t i = 0; i < t->nifs; i++)
 		t->ifs[i].ns = where[t->ifs[i].ns];
-	if (t->nifs)
-		qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
-	free(order);
 	free(where);
 	free(ns);
+	return order;
+}
+
+/* Interfaces by (namespace, ifindex).  Must run before topo_build() and any index. */
+void topo_sort_ifaces(struct topo *t)
+{
+	if (t->nifs)
+		qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
+}
+
+/* Both: namespaces in output order, then interfaces by (namespace, ifindex). */
+void topo_sort(struct topo *t)
+{
+	free(topo_sort_ns(t));
+	topo_sort_ifaces(t);
 }
 
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b)

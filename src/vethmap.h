@@ -49,7 +49,6 @@ struct nsmount {
 
 struct netns {
 	uint64_t dev, ino;	/* identity: (st_dev, st_ino) of the nsfs file */
-	int fd;			/* held open for the whole scan; -1 when loaded from the db */
 	unsigned via;		/* VIA_* */
 	int is_host;
 	struct strv names;	/* display names, sorted, unique: host paths, "pid P:PATH" */
@@ -57,7 +56,6 @@ struct netns {
 	size_t nmounts, mounts_alloc;
 	unsigned long names_dropped;	/* names beyond NS_NAMES_MAX / NAMES_MAX, not kept */
 	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
-	void *nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
 	int dump_error;		/* errno-style code when its dump failed, else 0 */
 };
 
@@ -153,7 +151,6 @@ struct topo {
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
 	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
-	int keep_fds;		/* scan_run leaves namespace fds open (capture) */
 	/* scan metadata */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
@@ -216,6 +213,8 @@ struct iface *topo_add_iface(struct topo *t, size_t ns);
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
 void topo_sort(struct topo *t);
+size_t *topo_sort_ns(struct topo *t);
+void topo_sort_ifaces(struct topo *t);
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
@@ -271,17 +270,35 @@ struct ns_lookup {
 };
 void ns_lookup(struct ns_lookup *l);
 
+/*
+ * The live side of a scan (scan.c): what it holds open while it runs, kept out of the
+ * data model.  fd[i] and nl[i] belong to namespace i of the scan's topo (indices follow
+ * topo_sort_ns()); a topo loaded from the database has no scan_ctx at all.
+ */
+struct scan_ctx {
+	struct topo *t;
+	int *fd;		/* nsfs fd held for the whole scan, or -1 */
+	void **nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
+	size_t alloc;
+	int self_fd;		/* our own netns, to come back to; -1 until needed */
+	uint32_t seq;		/* netlink sequence numbers of our own requests */
+};
+void scan_ctx_init(struct scan_ctx *c, struct topo *t);
+void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd);
+void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n);
+void scan_ctx_release(struct scan_ctx *c);	/* closes everything it holds */
+
 /* netns.c: discovery and entering */
-int netns_discover(struct topo *t);
-int netns_enter(int fd, int *saved);
+int netns_discover(struct scan_ctx *c);
+int netns_enter(struct scan_ctx *c, size_t ns, int *saved);
 void netns_return(int saved);
-void netns_close_all(struct topo *t);
+void netns_close_all(struct scan_ctx *c);
 
 /* nl.c: netlink dumps and nsid queries */
-int nl_dump_ns(struct topo *t, size_t ns, int want_addrs);
-int nl_nsid(void *ctx, size_t observer, size_t target);
+int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
+int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
-void nl_close_all(struct topo *t);
+void nl_close_all(struct scan_ctx *c);
 
 /* cgroup.c: the container a /proc/PID/cgroup file names */
 struct cgroup_match {
@@ -415,7 +432,8 @@ struct cap_iface {
 	unsigned long long captured;
 	unsigned recv, drop;
 };
-int capture_open(struct topo *t, struct cap_iface *ci, size_t *n, const struct cap_opts *o);
+int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *n,
+		 const struct cap_opts *o);
 int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 		       struct capout *out);
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
@@ -473,7 +491,7 @@ void findings_release(struct findings *f);
 
 
 /* scan.c: one whole scan */
-int scan_run(struct topo *t, int want_addrs, int want_containers);
+int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers);
 int scan_need_caps(const char *what);
 
 /* db.c */
