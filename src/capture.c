@@ -321,30 +321,6 @@ struct loop {
 	int text_failed;	/* errno of a failed text write */
 };
 
-/* One text line to o->text_fd, waiting for room as the file output does; 0 or -1. */
-static int text_write(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w > 0) {
-			buf += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (!wait_output(fd))
-				continue;
-			return -1;
-		}
-		if (w == 0)
-			errno = ENOSPC;
-		return -1;
-	}
-	return 0;
-}
 
 struct cb_ctx {
 	struct loop *l;
@@ -378,7 +354,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			k = (int)sizeof(out) - 1;
 			out[k - 1] = '\n';
 		}
-		if (text_write(l->o->text_fd, out, (size_t)k)) {
+		if (write_full(l->o->text_fd, out, (size_t)k, wait_output)) {
 			l->text_failed = errno;
 			l->stop = 1;
 			return;

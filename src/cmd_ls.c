@@ -193,11 +193,10 @@ out:
 	return rc;
 }
 
-static const struct option ls_longopts[] = {
-	{ "stored", no_argument, NULL, 'S' },
-	{ 0 }
-};
-
 const struct cmd_def ls_def = {
-	.run = ls, .longopts = ls_longopts, .parse = ls_parse, .check = ls_check,
+	.run = ls, .parse = ls_parse, .check = ls_check,
+	.longopts = (const struct option[]){
+		{ "stored", no_argument, NULL, 'S' },
+		{ 0 }
+	},
 };

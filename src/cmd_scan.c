@@ -48,13 +48,12 @@ out:
 	return rc;
 }
 
-static const struct option scan_longopts[] = {
-	{ "no-store", no_argument, NULL, 'n' },
-	{ "no-containers", no_argument, NULL, 'C' },
-	{ 0 }
-};
-
 const struct cmd_def scan_def = {
-	.run = scan, .longopts = scan_longopts, .parse = scan_parse,
+	.run = scan, .parse = scan_parse,
 	.size = sizeof(struct scan_opts),
+	.longopts = (const struct option[]){
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "no-containers", no_argument, NULL, 'C' },
+		{ 0 }
+	},
 };

@@ -436,18 +436,28 @@ static void note_mntns(struct discovery *d, const char *pid)
 	d->mntns[d->nmntns++].pid = atoi(pid);
 }
 
+/* /proc/PID/SUB opened for reading; NULL when it cannot be (running out of fds counts). */
+static DIR *proc_dir(struct discovery *d, const char *pid, const char *sub)
+{
+	char path[64];
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, sub);
+	dir = opendir(path);
+	if (!dir)
+		open_failed(d, errno, 0);
+	return dir;
+}
+
 static void scan_tasks(struct discovery *d, const char *pid, long proc_ns)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%s/task", pid);
-	dir = opendir(path);
-	if (!dir) {
-		open_failed(d, errno, 0);
+	dir = proc_dir(d, pid, "task");
+	if (!dir)
 		return;
-	}
 	while ((de = readdir(dir))) {
 		long i;
 
@@ -508,12 +518,9 @@ static void scan_fds(struct discovery *d, const char *pid)
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
-	dir = opendir(path);
-	if (!dir) {
-		open_failed(d, errno, 0);
+	dir = proc_dir(d, pid, "fd");
+	if (!dir)
 		return;
-	}
 	while ((de = readdir(dir))) {
 		uint64_t ino = 0;
 		ssize_t n;

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,15 @@ static int cmp_iface(const void *pa, const void *pb)
 	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
 }
 
+/* The interface called name in namespace ns, or -1 (names are unique per namespace). */
+long topo_find_ifname(const struct topo *t, size_t ns, const char *name)
+{
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns && !strcmp(t->ifs[i].name, name))
+			return (long)i;
+	return -1;
+}
+
 /* Binary search in the (ns, ifindex)-sorted interface array. */
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex)
 {
@@ -175,13 +185,9 @@ size_t *topo_sort_ns(struct topo *t)
 
 	if (!t->nns)
 		return NULL;
-	order = xmalloc(t->nns * sizeof(*order));
+	order = index_sorted(t->nns, cmp_ns_index, t);
 	where = xmalloc(t->nns * sizeof(*where));
 	ns = xmalloc(t->nns * sizeof(*ns));
-
-	for (size_t i = 0; i < t->nns; i++)
-		order[i] = i;
-	qsort_r(order, t->nns, sizeof(*order), cmp_ns_index, t);
 	for (size_t i = 0; i < t->nns; i++) {
 		ns[i] = t->ns[order[i]];
 		where[order[i]] = i;
@@ -750,6 +756,22 @@ struct container *topo_find_ctr(struct topo *t, const char *engine, const char *
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id)
 {
 	return topo_find_ctr(t, engine, id, 1);
+}
+
+#define CTR_FIELD(key, member) \
+	{ key, offsetof(struct container, member), sizeof(((struct container *)0)->member) }
+const struct ctr_field ctr_fields[CTR_FIELDS] = {
+	CTR_FIELD("image", image),
+	CTR_FIELD("pod", pod),
+	CTR_FIELD("pod_namespace", pod_ns),
+	CTR_FIELD("compose_project", compose),
+	CTR_FIELD("network_mode", netmode),
+	CTR_FIELD("containerd_namespace", cns),
+};
+
+void ctr_field_set(struct container *c, size_t k, const char *v)
+{
+	copy_str((char *)c + ctr_fields[k].off, ctr_fields[k].size, v);
 }
 
 /* Text from an engine is kept only when it has no control characters. */

@@ -133,6 +133,22 @@ struct container {
 };
 
 /*
+ * A container's optional text fields, in the order every output gives them: the JSON key
+ * (also the database column; '_' is '-' in the XML report), where it is, how big.
+ */
+struct ctr_field {
+	const char *key;
+	size_t off, size;
+};
+#define CTR_FIELDS 6
+extern const struct ctr_field ctr_fields[CTR_FIELDS];
+static inline const char *ctr_field(const struct container *c, size_t k)
+{
+	return (const char *)c + ctr_fields[k].off;
+}
+void ctr_field_set(struct container *c, size_t k, const char *v);
+
+/*
  * nsid lookup used by pairing: the nsid that namespace `observer` gives namespace
  * `target`, or -1 when it has none.  Scanning asks the kernel (RTM_GETNSID); unit tests
  * answer from a recorded table.
@@ -194,7 +210,10 @@ void intv_release(struct intv *iv);
 void copy_str(char *dst, size_t size, const char *src);
 uint64_t mix64(uint64_t x);
 int utf8_seq_len(const unsigned char *s, unsigned *cp);
-const char *utf8_esc(char *dst, size_t size, const char *src);
+char *dir_of(char *buf, size_t size, const char *path);
+size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *),
+		     const void *ctx);
+int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 int finish_stdout(void);
@@ -212,6 +231,7 @@ long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino);
 struct iface *topo_add_iface(struct topo *t, size_t ns);
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
+long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);
 size_t *topo_sort_ns(struct topo *t);
 void topo_sort_ifaces(struct topo *t);
@@ -399,15 +419,17 @@ void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uin
 		  uint32_t len);
 
 /* target.c: what `vethmap cap TARGET` names */
+struct target {
+	long ns, ifc;	/* ifc -1: the whole namespace */
+	char what[300];
+};
 struct target_set {
-	struct {
-		long ns, ifc;	/* ifc -1: the whole namespace */
-		char what[300];
-	} v[16];
+	struct target v[16];
 	size_t n;
 };
 void target_match(const struct topo *t, const char *spec, struct target_set *m);
 int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
+int target_one(const struct topo *t, const char *spec, struct target *out);
 
 /* capture.c: bounded libpcap capture on several interfaces in several namespaces */
 struct cap_opts {
