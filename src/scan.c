@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,7 +43,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
 		for (size_t i = old; i < n; i++) {
 			c->fd[i] = -1;
-			c->nl[i] = NULL;
+			c->nl[i] = -1;
 		}
 		c->alloc = n;
 	}
@@ -54,8 +55,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 /* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
 void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 {
-	int *fd;
-	void **nl;
+	int *fd, *nl;
 
 	if (!n || !c->alloc)
 		return;
@@ -79,9 +79,17 @@ void scan_ctx_release(struct scan_ctx *c)
 	netns_close_all(c);
 	free(c->fd);
 	free(c->nl);
+	free(c->buf);
 	c->fd = NULL;
 	c->nl = NULL;
-	c->alloc = 0;
+	c->buf = NULL;
+	c->alloc = c->buf_cap = 0;
+}
+
+static void *engines_thread(void *t)
+{
+	engines_scan(t);
+	return NULL;
 }
 
 /*
@@ -93,6 +101,8 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 {
 	struct scan_ctx own, *c = keep ? keep : &own;
 	struct timespec t0, t1, wall;
+	pthread_t engines;
+	int engines_started = 0;
 	size_t *order;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -110,11 +120,20 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);
+	/*
+	 * The engines are asked while the namespaces are dumped: they read only what
+	 * discovery left in t->ns (processes, identities: nothing below changes those) and
+	 * write only t->ctrs, which nothing below reads.
+	 */
+	if (want_containers)
+		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
 	for (size_t i = 0; i < t->nns; i++)
 		nl_dump_ns(c, i, want_addrs);
 	topo_sort_ifaces(t);
 	topo_build(t, nl_nsid, c);
-	if (want_containers)
+	if (engines_started)
+		pthread_join(engines, NULL);
+	else if (want_containers)
 		engines_scan(t);
 	nl_close_all(c);
 	if (!keep)

@@ -298,8 +298,10 @@ void ns_lookup(struct ns_lookup *l);
 struct scan_ctx {
 	struct topo *t;
 	int *fd;		/* nsfs fd held for the whole scan, or -1 */
-	void **nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
+	int *nl;		/* raw rtnetlink socket created inside, or -1 */
 	size_t alloc;
+	char *buf;		/* netlink dumps are read into this (nl.c) */
+	size_t buf_cap;
 	int self_fd;		/* our own netns, to come back to; -1 until needed */
 	uint32_t seq;		/* netlink sequence numbers of our own requests */
 };
