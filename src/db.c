@@ -57,7 +57,13 @@ static const char schema_sql[] = {
 	, 0
 };
 
-static const char *db_file;	/* for messages */
+/* The file behind db, for messages (SQLite keeps its full path with the handle). */
+static const char *db_name(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+
+	return f && *f ? f : "(database)";
+}
 
 const char *db_path(const char *opt)
 {
@@ -337,7 +343,6 @@ sqlite3 *db_open(const char *path, int writable)
 	struct stat st;
 	int rc;
 
-	db_file = path;
 	if (check_place(path, writable))
 		return NULL;
 	if (writable) {
@@ -417,7 +422,7 @@ void db_close(sqlite3 *db)
 
 static int db_fail(sqlite3 *db, const char *what)
 {
-	error("cannot %s '%s': %s", what, db_file, sqlite3_errmsg(db));
+	error("cannot %s '%s': %s", what, db_name(db), sqlite3_errmsg(db));
 	return -1;
 }
 
@@ -913,7 +918,7 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		if (id < 0)
 			return -1;
 		if (!id) {
-			error("'%s' holds no scans yet: run 'vethmap scan' first", db_file);
+			error("'%s' holds no scans yet: run 'vethmap scan' first", db_name(db));
 			return -1;
 		}
 	}
@@ -942,7 +947,7 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		error("no scan %lld in '%s'", id, db_file);
+		error("no scan %lld in '%s'", id, db_name(db));
 		return -1;
 	}
 	if (rc != SQLITE_ROW)
