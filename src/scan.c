@@ -128,6 +128,8 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 		j.part = *t;
 		j.part.ifs = NULL;
 		j.part.nifs = j.part.nifs_alloc = 0;
+		j.part.routes = NULL;
+		j.part.nroutes = j.part.nroutes_alloc = 0;
 		j.c = *c;
 		j.c.t = &j.part;
 		j.c.buf = NULL;
@@ -147,6 +149,14 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
 	t->nifs += j.part.nifs;
 	free(j.part.ifs);	/* the addresses moved with the interfaces */
+	t->routes = grow(t->routes, &t->nroutes_alloc, t->nroutes + j.part.nroutes,
+			 sizeof(*t->routes));
+	for (size_t i = 0; i < j.part.nroutes; i++) {
+		t->routes[t->nroutes] = j.part.routes[i];
+		t->routes[t->nroutes].seq = t->nroutes;
+		t->nroutes++;
+	}
+	free(j.part.routes);
 	free(j.c.buf);
 }
 
