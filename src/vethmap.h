@@ -390,6 +390,7 @@ void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const ch
 		      char *out, size_t size);
 int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
+int pid_from_file(const char *path);
 char *read_small_file(const char *path, size_t max, size_t *len);
 
 /*
