@@ -35,10 +35,9 @@ static void index_begin(struct topo *t)
 	topo_index_containers(t, seed);
 }
 
-/* Read a whole small file; NULL if missing, unreadable or larger than max. */
-char *read_small_file(const char *path, size_t max, size_t *len)
+/* Read the rest of open file fd (then closed), at most max bytes; NULL if larger or failed. */
+char *read_small_fd(int fd, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t n = 0, cap = 4096;
 	char *buf;
 
@@ -78,6 +77,12 @@ char *read_small_file(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+/* Read a whole small file; NULL if missing, unreadable or larger than max. */
+char *read_small_file(const char *path, size_t max, size_t *len)
+{
+	return read_small_fd(open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), max, len);
 }
 
 /* pid -> namespace index, from the pids discovery recorded. */
@@ -425,6 +430,7 @@ int engines_scan(struct topo *t)
 		engine_api_scan(t, jdb);
 		engine_containerd_scan(t, jdb);
 		engine_podman_disk_scan(t, jdb);
+		engine_podman_users_scan(t, jdb);
 	}
 	sqlite3_close(jdb);
 

@@ -58,6 +58,15 @@ static void start(struct http_req *r)
 		     strerror(errno));
 		return;
 	}
+	if (r->peer_check) {	/* a user's socket: served by that user, or not asked */
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+
+		if (getsockopt(r->fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.uid != r->peer_uid) {
+			fail(r, "served by another user");
+			return;
+		}
+	}
 	n = snprintf(r->out, sizeof(r->out), "GET %s HTTP/1.0\r\nHost: localhost\r\n"
 		     "User-Agent: vethmap/" VETHMAP_VERSION "\r\nAccept: application/json\r\n\r\n",
 		     r->path);

@@ -770,6 +770,7 @@ struct container *topo_add_container(struct topo *t, const char *engine, const c
 	copy_str(c->id, sizeof(c->id), id);
 	c->ns = -1;
 	c->verified = 1;
+	c->owner_uid = -1;
 	if (t->ctr_index) {
 		index_fit(t, t->nctrs);
 		index_put(t->ctr_index, t, t->nctrs - 1);

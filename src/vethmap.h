@@ -147,6 +147,9 @@ struct container {
 	int verified;		/* named by its engine or a root-owned cgroup at the engine's
 				   place; 0: a cgroup name anyone could have chosen (never a
 				   capture target, never names its namespace) */
+	long owner_uid;		/* a user's engine (rootless Podman) named it: that user; -1
+				   for the system's engines */
+	char owner[64];		/* that user's name ("" when none) */
 };
 
 /*
@@ -369,6 +372,8 @@ struct http_req {
 	char *body;		/* into buf */
 	size_t body_len;
 	const char *err;	/* static text when failed */
+	int peer_check;		/* the server must run as peer_uid (SO_PEERCRED) */
+	uid_t peer_uid;
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
 long long http_now_ms(void);	/* CLOCK_MONOTONIC, in ms: for deadlines */
@@ -392,6 +397,13 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
 int pid_from_file(const char *path);
 char *read_small_file(const char *path, size_t max, size_t *len);
+char *read_small_fd(int fd, size_t max, size_t *len);
+/* engine_podman.c: rootless Podman, every user's (socket, or storage in their home) */
+int engine_podman_users_scan(struct topo *t, struct sqlite3 *jdb);
+struct storage_conf {
+	char driver[32], graphroot[512], runroot[512];	/* "" = not set */
+};
+int storage_conf_parse(const char *text, struct storage_conf *sc);
 
 /*
  * pcapng.c: capture files written block by block with write(2), so a file always ends on
