@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 4;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 6;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -161,6 +161,8 @@ CREATE TABLE container (                  -- containers found in the namespace
     host_network    INTEGER NOT NULL,
     verified        INTEGER NOT NULL DEFAULT 0, -- 1: named by its engine, or by a root-owned
                                           -- cgroup where its engine puts containers (v3)
+    owner_uid       INTEGER,              -- a user's engine named it (rootless Podman): that
+    owner           TEXT,                 -- user's uid and name; NULL for the system's (v6)
     PRIMARY KEY (scan_id, engine, id),
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;

@@ -113,7 +113,19 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 
 		pr_row_begin(p);
 		pr_str(p, PR_ANY, "container", r->c->verified ? "%s" : "%s(unverified)", r->c->name);
-		pr_str(p, PR_ANY, "engine", "%s", r->c->engine);
+		if (r->c->owner_uid >= 0) {	/* a user's engine: "podman (user alice)" */
+			char eng[sizeof(r->c->engine) + sizeof(r->c->owner) + 16];
+
+			snprintf(eng, sizeof(eng), "%s (user %s)", r->c->engine, r->c->owner);
+			pr_str(p, PR_JSON, "engine", NULL, r->c->engine);
+			pr_str(p, PR_TEXT, NULL, "%s", eng);
+			pr_open_object(p, "owner");
+			pr_int(p, PR_JSON, "uid", NULL, r->c->owner_uid);
+			pr_str(p, PR_JSON, "name", NULL, r->c->owner);
+			pr_close_object(p);
+		} else {
+			pr_str(p, PR_ANY, "engine", "%s", r->c->engine);
+		}
 		pr_str(p, PR_JSON, "id", NULL, r->c->id);
 		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
 		pr_bool(p, PR_JSON, "verified", NULL, r->c->verified);

@@ -21,7 +21,7 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 6
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -59,6 +59,9 @@ static const struct {
 	     " ifindex INTEGER, FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode)"
 	     " ON DELETE CASCADE);"
 	     "CREATE INDEX route_by_ns ON route(scan_id, inode);" },
+	/* containers a user's engine named (rootless Podman): that user */
+	{ 6, "ALTER TABLE container ADD COLUMN owner_uid INTEGER;"
+	     "ALTER TABLE container ADD COLUMN owner TEXT" },
 };
 
 static const char schema_sql[] = {
@@ -452,6 +455,13 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
 	for (const char *p = types; *p; p++, i++) {
 		if (*p == 'i') {
 			sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		} else if (*p == 'I') {	/* NULL when negative */
+			long long v = va_arg(ap, long long);
+
+			if (v >= 0)
+				sqlite3_bind_int64(st, i, v);
+			else
+				sqlite3_bind_null(st, i);
 		} else if (*p == 'd') {
 			sqlite3_bind_double(st, i, va_arg(ap, double));
 		} else if (*p == 'n') {
@@ -503,7 +513,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 };
@@ -621,10 +631,11 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (c->ns < 0)
 			continue;
-		if (run(db, st[S_CTR], "iisssissssssiii", id, (long long)t->ns[c->ns].ino, c->engine,
-			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
-			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
-			(long long)c->host_net, (long long)c->verified))
+		if (run(db, st[S_CTR], "iisssissssssiiiIs", id, (long long)t->ns[c->ns].ino,
+			c->engine, c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod),
+			nz(c->pod_ns), nz(c->compose), nz(c->netmode), nz(c->cns),
+			(long long)c->sandbox, (long long)c->host_net, (long long)c->verified,
+			(long long)c->owner_uid, c->owner_uid >= 0 ? c->owner : NULL))
 			return -1;
 	}
 	return 0;
@@ -896,6 +907,10 @@ static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	c->sandbox = sqlite3_column_int(st, 11);
 	c->host_net = sqlite3_column_int(st, 12);
 	c->verified = sqlite3_column_int(st, 13);
+	if (sqlite3_column_type(st, 14) == SQLITE_INTEGER && sqlite3_column_int64(st, 14) >= 0) {
+		c->owner_uid = (long)sqlite3_column_int64(st, 14);
+		copy_str(c->owner, sizeof(c->owner), col_text(st, 15));
+	}
 }
 
 /* Row of query 8: where a name comes from. */
@@ -936,8 +951,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified FROM container"
-		" WHERE scan_id=?1 ORDER BY name, id",
+		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid,"
+		" owner FROM container WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
@@ -948,8 +963,13 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, 0 FROM container"
-		" WHERE scan_id=?1 ORDER BY name, id";
+		" network_mode, containerd_namespace, sandbox, host_network, 0, NULL, NULL"
+		" FROM container WHERE scan_id=?1 ORDER BY name, id";
+	/* before version 6: no owners */
+	static const char ctr_v5[] =
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network, verified, NULL, NULL"
+		" FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
 			row_mount, row_route,
@@ -958,8 +978,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		if (sqlite3_prepare_v2(db, q == 7 && ver < 3 ? ctr_v1 : sql[q], -1, &st,
-				       NULL) != SQLITE_OK)
+		const char *ctr = ver < 3 ? ctr_v1 : ver < 6 ? ctr_v5 : sql[q];
+
+		if (sqlite3_prepare_v2(db, q == 7 ? ctr : sql[q], -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -80,6 +80,12 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 			pr_bool(p, PR_JSON, "sandbox", NULL, 1);
 			pr_text(p, "(sandbox)");
 		}
+		if (c->owner_uid >= 0) {	/* a user's engine named it */
+			pr_open_object(p, "owner");
+			pr_int(p, PR_JSON, "uid", NULL, c->owner_uid);
+			pr_str(p, PR_ANY, "name", "(user %s)", c->owner);
+			pr_close_object(p);
+		}
 		if (!c->verified)
 			pr_text(p, "(unverified)");
 		if (c->host_net)

@@ -157,6 +157,10 @@ static void add_container(xmlNodePtr parent, const struct container *c)
 	prop_bool(n, "sandbox", c->sandbox);
 	prop_bool(n, "host-network", c->host_net);
 	prop_bool(n, "verified", c->verified);
+	if (c->owner_uid >= 0) {
+		propf(n, "owner-uid", "%ld", c->owner_uid);
+		prop(n, "owner", c->owner);
+	}
 	snprintf(ref, sizeof(ref), "container:%s", *c->name ? c->name : c->id);
 	prop(n, "ref", ref);
 }
