@@ -305,7 +305,10 @@ static int toml_string(const char *v, char *out, size_t size)
 			return -1;
 	memcpy(out, v + 1, (size_t)(end - v - 1));
 	out[end - v - 1] = '\0';
-	return container_text_ok(out) ? 0 : -1;
+	if (container_text_ok(out))
+		return 0;
+	out[0] = '\0';
+	return -1;
 }
 
 /*

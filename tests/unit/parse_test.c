@@ -148,8 +148,41 @@ static void test_cgroup_hostile(void)
 	      !strcmp(m.id, "untouched"), "cgroup: a bad escape leaves id alone", "id '%s'", m.id);
 }
 
+/* containers-storage.conf(5) as users write it, and as an attacker might */
+static void test_storage_conf(void)
+{
+	struct storage_conf sc;
+	char big[3000];
+	int n;
+
+	n = storage_conf_parse("# mine\n[storage]\ndriver = \"vfs\"\n"
+			       "graphroot = \"/data/alice/storage\"  # moved\n"
+			       "runroot='/run/user/1001/c'\n[storage.options]\n"
+			       "mount_program = \"/usr/bin/fuse-overlayfs\"\n", &sc);
+	check(n == 3 && !strcmp(sc.driver, "vfs") && !strcmp(sc.graphroot, "/data/alice/storage") &&
+	      !strcmp(sc.runroot, "/run/user/1001/c"), "storage.conf: driver, graphroot, runroot",
+	      "n %d driver '%s' graphroot '%s' runroot '%s'", n, sc.driver, sc.graphroot, sc.runroot);
+	n = storage_conf_parse("driver = \"btrfs\"\n[storage.options]\ngraphroot = \"/x\"\n"
+			       "[other]\nrunroot = \"/y\"\n", &sc);
+	check(n == 0 && !*sc.driver && !*sc.graphroot && !*sc.runroot,
+	      "storage.conf: keys outside [storage] are not taken", "n %d driver '%s'", n, sc.driver);
+	n = storage_conf_parse("[storage]\ngraphroot = \"/a\\\"b\"\nrunroot = /bare\n"
+			       "driver = \"vfs\" trailing\n", &sc);
+	check(n == 0 && !*sc.graphroot && !*sc.runroot && !*sc.driver,
+	      "storage.conf: escapes, bare words and trailing text refused", "n %d", n);
+	n = storage_conf_parse("[storage]\ngraphroot = \"/a\x1b[2Jb\"\ndriver = \"overlay", &sc);
+	check(n == 0 && !*sc.graphroot && !*sc.driver,
+	      "storage.conf: control characters and an unclosed string refused", "n %d", n);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "[storage]\ngraphroot = \"/", 24);
+	n = storage_conf_parse(big, &sc);
+	check(n == 0 && !*sc.graphroot, "storage.conf: an overlong line refused", "n %d", n);
+}
+
 int main(void)
 {
+	test_storage_conf();
 	test_cgroup();
 	test_cgroup_dir();
 	test_cgroup_hostile();
