@@ -225,8 +225,10 @@ static void own_containers(struct topo *t, size_t from, uid_t uid, const char *n
 		c->owner_uid = (long)uid;
 		copy_str(c->owner, sizeof(c->owner), name);
 		if (!c->pid || !pid_is_users(c->pid, uid)) {
-			verbose("podman container %s of user %s: pid %d is not that user's: unverified",
-				c->name, name, c->pid);
+			if (c->pid)
+				verbose("podman container %s of user %s: pid %d is not that user's "
+					"(or not in a namespace of theirs): unverified", c->name, name,
+					c->pid);
 			c->verified = 0;
 		}
 	}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
-# read as it is, and upgraded to the current version (3) when the first scan opens it: its old
+# read as it is, and upgraded to the current version (schema/vethmap.sql's) when the first scan opens it: its old
 # snapshots stay readable, the new one carries the completeness columns and the mounts.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
@@ -30,6 +30,8 @@ check_eq "upgraded: the old scan's forwarding reads unknown" "null" \
 	"$("$VETHMAP" show --db "$V1" --scan 1 --json | jq -c '.netns[0].forwarding')"
 check_eq "upgraded: containers have the verified column (version 3)" 1 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name = 'verified'")"
+check_eq "upgraded: containers have owner_uid and owner (version 6)" 2 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name IN ('owner_uid', 'owner')")"
 check_eq "upgraded: the new scan's completeness stored" "0|0|" \
 	"$(sqlite3 "$V1" 'SELECT incomplete, missed, incomplete_reason FROM scan WHERE id = 2')"
 check_eq "upgraded: the old scan reads complete" "0|0" \
