@@ -17,84 +17,23 @@ for b in slirp4netns newuidmap newgidmap useradd userdel runuser; do
 	command -v "$b" >/dev/null 2>&1 || { skip "${0##*/}" "$b is not installed (slirp4netns, uidmap, passwd)"; exit 0; }
 done
 
-_RL_USERS=()
-_RL_TUN_MODE=
-_rl_kill_user() {	# every process of uid $1 (and of its subordinate range $2..$3), by pid
-	local pid u
-	for pid in /proc/[0-9]*; do
-		u=$(stat -c %u "$pid" 2>/dev/null) || continue
-		if [ "$u" = "$1" ] || { [ -n "${2:-}" ] && [ "$u" -ge "$2" ] && [ "$u" -lt "$3" ]; }; then
-			kill -KILL "${pid#/proc/}" 2>/dev/null
-		fi
-	done
-}
-_rl_cleanup() {
-	local u uid base count i
-	for u in "${_RL_USERS[@]}"; do
-		uid=$(id -u "$u" 2>/dev/null) || continue
-		base=$(awk -F: -v u="$u" '$1 == u { print $2; exit }' /etc/subuid)
-		count=$(awk -F: -v u="$u" '$1 == u { print $3; exit }' /etc/subuid)
-		for i in 1 2 3; do
-			_rl_kill_user "$uid" "$base" "$((base + count))"
-			sleep 0.2
-		done
-		rm -rf "/run/user/$uid"
-		for d in "/tmp/podman-run-$uid" "/tmp/containers-user-$uid" "/tmp/run-$uid"; do
-			[ -e "$d" ] && [ "$(stat -c %u "$d")" = "$uid" ] && rm -rf "$d"
-		done
-		userdel -r "$u" >/dev/null 2>&1 || userdel "$u" >/dev/null 2>&1
-		sed -i "/^$u:/d" /etc/subuid /etc/subgid
-	done
-	if [ -n "$_RL_TUN_MODE" ] && [ "$(stat -c %a /dev/net/tun)" = 666 ]; then
-		chmod "$_RL_TUN_MODE" /dev/net/tun
-	fi
-}
+. "${BASH_SOURCE%/*}/lib_rootless.sh"
 _rl_exit() {
 	local rc=$?
 	trap '' INT TERM
-	_rl_cleanup
+	rl_cleanup
 	(exit "$rc")
 	_eng_exit
 }
 trap _rl_exit EXIT
+add_user() {	# add_user VAR: rl_add_user, or the test ends
+	rl_add_user "$1" || { not_ok "fixture: useradd" "failed"; exit 1; }
+}
+asu() { rl_asu "$@"; }
 
-rl_user() {	# rl_user: a new user h11r<digits> with a subordinate id range; prints its name
-	local u
-	while :; do
-		u=h11r$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-		id "$u" >/dev/null 2>&1 || break
-	done
-	useradd -m -s /bin/sh "$u" >/dev/null 2>&1 || return 1
-	echo "$u"
-}
-add_user() {	# add_user VAR: make a user, remembered for cleanup, with subuid/subgid and runtime dir
-	local u uid base
-	u=$(rl_user) || { not_ok "fixture: useradd" "failed"; exit 1; }
-	_RL_USERS+=("$u")
-	uid=$(id -u "$u")
-	# useradd gives a range when /etc/subuid exists; else one well above the others
-	if ! grep -q "^$u:" /etc/subuid 2>/dev/null; then
-		base=$(( $(awk -F: '{ e = $2 + $3; if (e > m) m = e } END { print m + 0 }' /etc/subuid /etc/subgid 2>/dev/null) + 65536 ))
-		[ "$base" -lt 200000 ] && base=200000
-		echo "$u:$base:65536" >>/etc/subuid
-		echo "$u:$base:65536" >>/etc/subgid
-	fi
-	grep -q "^$u:" /etc/subgid || grep "^$u:" /etc/subuid >>/etc/subgid
-	install -d -m 0700 -o "$u" -g "$u" "/run/user/$uid"
-	printf -v "$1" %s "$u"
-}
-asu() {	# asu USER CMD...: CMD as USER, with its HOME and XDG_RUNTIME_DIR, from /
-	local u=$1; shift
-	(cd / && timeout 120 runuser -u "$u" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME="/home/$u" XDG_RUNTIME_DIR="/run/user/$(id -u "$u")" "$@")
-}
-
-# slirp4netns opens /dev/net/tun as the user: Debian's udev makes it 0666, this machine 0600
-if [ "$(stat -c %a /dev/net/tun 2>/dev/null)" = 600 ]; then
-	_RL_TUN_MODE=600
-	chmod 0666 /dev/net/tun
+rl_tun_open
+[ -n "$_RL_TUN_MODE" ] &&
 	note "/dev/net/tun was 0600: 0666 while the test runs (Debian's default), 0600 again at exit"
-fi
 
 add_user U1
 add_user U2
