@@ -13,6 +13,7 @@
 
 _RL_USERS=()
 _RL_TUN_MODE=
+_RL_RUNUSER_MADE=	# /run/user made here (removed again when empty)
 
 _rl_kill_user() {	# every process of uid $1 (and of its subordinate range $2..$3), by pid
 	local pid u
@@ -42,6 +43,7 @@ rl_cleanup() {
 		sed -i "/^$u:/d" /etc/subuid /etc/subgid
 	done
 	_RL_USERS=()
+	[ -n "$_RL_RUNUSER_MADE" ] && rmdir /run/user 2>/dev/null
 	if [ -n "$_RL_TUN_MODE" ] && [ "$(stat -c %a /dev/net/tun)" = 666 ]; then
 		chmod "$_RL_TUN_MODE" /dev/net/tun
 	fi
@@ -63,6 +65,10 @@ rl_add_user() {
 		echo "$u:$base:65536" >>/etc/subuid
 	fi
 	grep -q "^$u:" /etc/subgid 2>/dev/null || grep "^$u:" /etc/subuid >>/etc/subgid
+	if [ ! -d /run/user ]; then
+		install -d -m 0755 /run/user || return 1
+		_RL_RUNUSER_MADE=1
+	fi
 	install -d -m 0700 -o "$u" -g "$u" "/run/user/$uid" || return 1
 	printf -v "$1" %s "$u"
 }
