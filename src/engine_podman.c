@@ -36,6 +36,7 @@
 #define PODMAN_USERS_MAX 256	/* users looked at per scan */
 #define USER_FILE_MAX (64u << 10)	/* storage.conf, pidfiles */
 #define USERNS_DEPTH_MAX 33	/* the kernel nests at most 32 user namespaces */
+#define USERS_ANSWER_MAX (16u << 20)	/* all users' API answers together (at least 1 MiB each) */
 
 /* How the pidfile of container id is found: a path template, or a dir fd of a user's. */
 struct podman_store {
@@ -466,6 +467,8 @@ static void users_api(struct topo *t, sqlite3 *jdb, struct puser *us, size_t n)
 		req[nr].peer_uid = us[i].uid;
 		who[nr++] = i;
 	}
+	for (size_t k = 0; k < nr; k++)	/* every user's server is that user's to shape */
+		req[k].max_answer = USERS_ANSWER_MAX / nr > (1u << 20) ? USERS_ANSWER_MAX / nr : 1u << 20;
 	if (nr) {
 		deadline = http_now_ms() + ENGINE_TIMEOUT_MS;
 		http_run(req, nr, ENGINE_TIMEOUT_MS);
@@ -536,18 +539,10 @@ static void user_disk(struct topo *t, sqlite3 *jdb, const struct puser *u,
 		storage_conf_parse(conf, &sc);
 		free(conf);
 	}
-	if (*sc.graphroot) {
+	if (*sc.graphroot)
 		graph = user_base(sc.graphroot, u->uid, unsafe, unsafe_paths);
-	} else {
-		int fd = user_path(home, ".local/share/containers/storage", S_IFDIR, u->uid);
-		char self[64];
-
-		/* the same walk, as a directory fd to walk on from */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-		graph = fd < 0 ? -1 : open(self, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0)
-			close(fd);
-	}
+	else
+		graph = user_path(home, ".local/share/containers/storage", S_IFDIR, u->uid);
 	close(home);
 	if (graph < 0)
 		return;

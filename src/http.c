@@ -178,8 +178,8 @@ static void on_readable(struct http_req *r)
 		http_parse_answer(r);
 		return;
 	}
-	if (r->len + (size_t)n > HTTP_MAX_ANSWER) {
-		fail(r, "answer larger than 16 MiB");
+	if (r->len + (size_t)n > (r->max_answer ? r->max_answer : HTTP_MAX_ANSWER)) {
+		fail(r, r->max_answer ? "answer larger than its bound" : "answer larger than 16 MiB");
 		return;
 	}
 	if (r->len + (size_t)n + 1 > r->cap) {

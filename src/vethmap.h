@@ -374,6 +374,7 @@ struct http_req {
 	const char *err;	/* static text when failed */
 	int peer_check;		/* the server must run as peer_uid (SO_PEERCRED) */
 	uid_t peer_uid;
+	size_t max_answer;	/* bytes; 0: 16 MiB */
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
 long long http_now_ms(void);	/* CLOCK_MONOTONIC, in ms: for deadlines */
