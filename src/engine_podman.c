@@ -217,7 +217,12 @@ static int pid_is_users(int pid, uid_t uid)
 	return ok >= 0 && userns_of(ok, uid);
 }
 
-/* Mark the containers from index from on as user u's, verified only where its pids say so. */
+/*
+ * Mark the containers from index from on as uid's, verified only where its pids say so.
+ * One (engine, id) is one container: a claim of an id another list already holds is
+ * dropped (its pid cleared: engines_scan drops containers without a process), and so is an
+ * earlier unverified claim of an id that turns out to be this user's.
+ */
 static void own_containers(struct topo *t, size_t from, uid_t uid, const char *name)
 {
 	for (size_t i = from; i < t->nctrs; i++) {
@@ -231,6 +236,20 @@ static void own_containers(struct topo *t, size_t from, uid_t uid, const char *n
 					"(or not in a namespace of theirs): unverified", c->name, name,
 					c->pid);
 			c->verified = 0;
+		}
+	}
+	for (size_t i = from; i < t->nctrs; i++) {
+		struct container *c = &t->ctrs[i], *drop = NULL;
+
+		if (c->verified)	/* the first-listed (earliest) unverified claim */
+			drop = topo_find_ctr(t, c->engine, c->id, 0);
+		else if (topo_find_ctr(t, c->engine, c->id, 1) ||
+			 topo_find_ctr(t, c->engine, c->id, 0) != c)
+			drop = c;	/* the id is held already: this claim adds nothing */
+		if (drop && drop->pid) {
+			verbose("podman container %s of user %s: its id is another's: dropped",
+				drop->name, drop->owner);
+			drop->pid = 0;
 		}
 	}
 }
@@ -431,21 +450,21 @@ full:
 	return n;
 }
 
-/* The API socket /run/user/UID/podman/podman.sock of u's, as an O_PATH fd, or -1. */
-static int user_socket(const struct puser *u)
+/*
+ * The API socket /run/user/UID/podman/podman.sock of u's, as an O_PATH fd, or -1.  The
+ * runtime directory is a base of its own (logind mounts a tmpfs there).
+ */
+static int user_socket(const struct puser *u, const struct intv *unsafe,
+		       const struct strv *unsafe_paths)
 {
 	char path[64];
-	int run = open("/run/user", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd;
-	struct stat st;
+	int run, fd;
 
+	snprintf(path, sizeof(path), "/run/user/%u", (unsigned)u->uid);
+	run = user_base(path, u->uid, unsafe, unsafe_paths);
 	if (run < 0)
 		return -1;
-	if (fstat(run, &st) || st.st_uid != 0) {
-		close(run);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%u/podman/podman.sock", (unsigned)u->uid);
-	fd = user_path(run, path, S_IFSOCK, u->uid);
+	fd = user_path(run, "podman/podman.sock", S_IFSOCK, u->uid);
 	close(run);
 	return fd;
 }
@@ -576,7 +595,6 @@ int engine_podman_users_scan(struct topo *t, sqlite3 *jdb)
 	struct puser *us = xcalloc(n ? n : 1, sizeof(*us));
 	struct intv unsafe = { 0 };
 	struct strv unsafe_paths = { 0 };
-	int mounts_read = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct passwd pw, *pp = NULL;
@@ -589,16 +607,15 @@ int engine_podman_users_scan(struct topo *t, sqlite3 *jdb)
 		us[nu].uid = uids[i];
 		copy_str(us[nu].name, sizeof(us[nu].name), pw.pw_name);
 		copy_str(us[nu].home, sizeof(us[nu].home), pw.pw_dir);
-		us[nu].sock = user_socket(&us[nu]);
+		if (!nu)
+			unsafe_mounts(&unsafe, &unsafe_paths);
+		us[nu].sock = user_socket(&us[nu], &unsafe, &unsafe_paths);
 		nu++;
 	}
 	users_api(t, jdb, us, nu);
 	for (size_t i = 0; i < nu; i++)
-		if (!us[i].answered) {
-			if (!mounts_read++)
-				unsafe_mounts(&unsafe, &unsafe_paths);
+		if (!us[i].answered)
 			user_disk(t, jdb, &us[i], &unsafe, &unsafe_paths);
-		}
 	for (size_t i = 0; i < nu; i++)
 		if (us[i].sock >= 0)
 			close(us[i].sock);

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # tests/lib_rootless.sh - test users who run rootless Podman, for t_containers_rootless.sh
 # and tests/bench/rootless.sh.  Provides:
-#   rl_add_user VAR       a new user h11r<digits> (useradd -m) with /etc/subuid and
-#                         /etc/subgid ranges and /run/user/UID made by hand (no systemd);
+#   rl_add_user VAR [tmpfs]  a new user h11r<digits> (useradd -m) with /etc/subuid and
+#                         /etc/subgid ranges and /run/user/UID made by hand (no systemd),
+#                         with "tmpfs" a tmpfs of the user's mounted there (as logind does);
 #                         its name in VAR; non-zero when it could not be made
 #   rl_asu USER CMD...    CMD as USER from /, with only PATH, HOME and XDG_RUNTIME_DIR set
 #   rl_tun_open           /dev/net/tun 0666 (Debian's udev default) when it is 0600 here
@@ -35,6 +36,7 @@ rl_cleanup() {
 			_rl_kill_user "$uid" "${base:-}" "$((${base:-0} + ${count:-0}))"
 			sleep 0.2
 		done
+		mountpoint -q "/run/user/$uid" && umount -l "/run/user/$uid"
 		rm -rf "/run/user/$uid"
 		for d in "/tmp/podman-run-$uid" "/tmp/containers-user-$uid" "/tmp/run-$uid"; do
 			[ -e "$d" ] && [ "$(stat -c %u "$d")" = "$uid" ] && rm -rf "$d"
@@ -70,6 +72,10 @@ rl_add_user() {
 		_RL_RUNUSER_MADE=1
 	fi
 	install -d -m 0700 -o "$u" -g "$u" "/run/user/$uid" || return 1
+	if [ "${2:-}" = tmpfs ]; then
+		mount -t tmpfs -o "mode=0700,uid=$uid,gid=$(id -g "$u"),size=64m" tmpfs "/run/user/$uid" ||
+			return 1
+	fi
 	printf -v "$1" %s "$u"
 }
 

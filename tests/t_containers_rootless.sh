@@ -26,8 +26,8 @@ _rl_exit() {
 	_eng_exit
 }
 trap _rl_exit EXIT
-add_user() {	# add_user VAR: rl_add_user, or the test ends
-	rl_add_user "$1" || { not_ok "fixture: useradd" "failed"; exit 1; }
+add_user() {	# add_user VAR [tmpfs]: rl_add_user, or the test ends
+	rl_add_user "$@" || { not_ok "fixture: useradd" "failed"; exit 1; }
 }
 asu() { rl_asu "$@"; }
 
@@ -35,7 +35,7 @@ rl_tun_open
 [ -n "$_RL_TUN_MODE" ] &&
 	note "/dev/net/tun was 0600: 0666 while the test runs (Debian's default), 0600 again at exit"
 
-add_user U1
+add_user U1 tmpfs	# the first user's runtime directory a tmpfs of its own, as logind makes it
 add_user U2
 UID1=$(id -u "$U1")
 UID2=$(id -u "$U2")
@@ -67,6 +67,7 @@ DRIVER=$(asu "$U1" podman info -f '{{.Store.GraphDriverName}}')
 note "user $U1 ($UID1): graph root $GRAPH, run root $RUNROOT, driver $DRIVER, pid $PID, netns $NS"
 check "fixture: $U1's containers.json" test -f "$GRAPH/$DRIVER-containers/containers.json"
 check "fixture: $U1's pidfile" test -f "$RUNROOT/$DRIVER-containers/$CID/userdata/pidfile"
+check "fixture: $U1's /run/user/$UID1 is a tmpfs" mountpoint -q "/run/user/$UID1"
 
 # the second user's forgery: its own storage naming the first user's pid (and its id)
 FAKE=$(printf '%064d' 7)
@@ -146,24 +147,36 @@ wait_for 30 test -S "/run/user/$UID1/podman/podman.sock" ||
 wait_for 30 asu "$U1" podman --remote --url "unix:///run/user/$UID1/podman/podman.sock" ps -q >/dev/null
 # the second user's own fake API, listing the first user's pid under a name of its own
 asu "$U2" mkdir -p "/run/user/$UID2/podman"
+# (and a second socket of its own, in a directory of its own on U1's tmpfs, for below:
+# U1's directory is opened to it until it is bound)
+install -d -m 0700 -o "$U2" "/run/user/$UID1/${PFX}u2"
+chmod 0711 "/run/user/$UID1"
 cat >"$TMP/fake.py" <<EOF
-import socket, os
-s = socket.socket(socket.AF_UNIX)
-s.bind("/run/user/$UID2/podman/podman.sock")
-s.listen(8)
+import socket, select
+socks = []
+for path in ("/run/user/$UID2/podman/podman.sock", "/run/user/$UID1/${PFX}u2/s.sock"):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)
+    s.listen(8)
+    socks.append(s)
 body = b'[{"Id":"$(printf '%064d' 8)","Names":["${F}api"],"Pid":$PID},{"Id":"$CID","Names":["${F}api2"],"Pid":$PID}]'
 while True:
-    c, _ = s.accept()
-    c.recv(65536)
-    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-    c.close()
+    for s in select.select(socks, [], [])[0]:
+        c, _ = s.accept()
+        try:
+            c.recv(65536)
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:
+            pass	# a client that hung up (vethmap, refusing a server not U1's)
+        c.close()
 EOF
 chmod 0644 "$TMP/fake.py"
 chmod o+x "$TMP"
 (cd / && exec runuser -u "$U2" -- python3 "$TMP/fake.py") >"$TMP/fake.log" 2>&1 &
 eng_bg $!
-wait_for 10 test -S "/run/user/$UID2/podman/podman.sock" ||
+wait_for 10 test -S "/run/user/$UID1/${PFX}u2/s.sock" ||
 	{ not_ok "fixture: $U2's fake API" "$(tail -c 300 "$TMP/fake.log" | tr '\n' ' ')"; exit 1; }
+chmod 0700 "/run/user/$UID1"
 scan_json "$TMP/c.json" -v || exit 1
 "$VETHMAP" show --db "$DB" >"$TMP/c.txt" 2>&1
 check_eq "socket: read from $U1's API socket" 1 \
@@ -174,19 +187,21 @@ check_named "socket" "$TMP/c.json" "$TMP/c.txt"
 check_eq "socket: $U2's API claim ${F}api listed, unverified" "false" \
 	"$(jq -r --arg n "${F}api" '.netns[].containers[] | select(.name == $n) | .verified' "$TMP/c.json")"
 
-# U2's server behind a socket file of U1's (a hard link, given to U1): not asked, as the
-# server is not U1's (SO_PEERCRED)
+# U2's server behind a socket file of U1's (its second socket, moved there and given to U1):
+# not asked, as the server is not U1's (SO_PEERCRED)
 mv "/run/user/$UID1/podman/podman.sock" "/run/user/$UID1/podman/real.sock"
-ln "/run/user/$UID2/podman/podman.sock" "/run/user/$UID1/podman/podman.sock"
+mv "/run/user/$UID1/${PFX}u2/s.sock" "/run/user/$UID1/podman/podman.sock"
 chown "$U1" "/run/user/$UID1/podman/podman.sock"
-scan_json "$TMP/d.json" -v --no-store || exit 1
+scan_json "$TMP/d.json" -v || exit 1	# stored: the claim of the same id must not break the write
 check_eq "socket: $U2's server behind $U1's socket file is refused" 1 \
 	"$(grep -c "podman: user $U1's '/run/user/$UID1/podman/podman.sock' served by another user" "$TMP/d.json.err")"
 check_eq "socket: nothing of $U2's named as $U1's" 0 \
 	"$(jq --argjson u "$UID1" --arg p "$F" '[.netns[].containers[] | select(.owner.uid == $u and (.name | startswith($p)))] | length' "$TMP/d.json")"
-chown "$U2" "/run/user/$UID1/podman/podman.sock"
+
 check_eq "socket: $U1's container then still named from its storage" 1 \
 	"$(jq --argjson ns "$NS" --arg n "$C" --argjson u "$UID1" \
 		'[.netns[] | select(.inode == $ns) | .containers[] | select(.name == $n and .owner.uid == $u and .verified)] | length' "$TMP/d.json")"
+check_eq "socket: $U2's claim of $U1's id is dropped, $U1's stored" "$C|1|$UID1" \
+	"$(sqlite3 "$DB" "SELECT name, verified, owner_uid FROM container WHERE id = '$CID' AND scan_id = (SELECT max(id) FROM scan)")"
 rm -f "/run/user/$UID1/podman/podman.sock"
 mv "/run/user/$UID1/podman/real.sock" "/run/user/$UID1/podman/podman.sock"
