@@ -1,0 +1,76 @@
+#!/bin/bash
+# A network namespace kept alive only by a socket (the deep pass): a process makes a socket
+# inside it, returns to its own namespace, and the netns's bind mount is deleted: no
+# process, thread, nsfs fd or mount holds it.  A veth joins it to the host, and a decoy
+# namespace has the same layout (eth0 with the same ifindex, a host end with the same
+# iflink).  vethmap must find it "via socket" (and only so), pair the host end with its
+# eth0 and not with the decoy's; the holder's socket must be untouched afterwards.
+. "${BASH_SOURCE%/*}/lib.sh"
+need_root
+need_vethmap
+
+fail_fixture() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
+
+ns_add decoy
+ns_add s
+ip -n "${PFX}decoy" link add eth0 type veth peer name "${PFX}d" netns $$ &&
+ip -n "${PFX}s" link add eth0 type veth peer name "${PFX}s" netns $$ || fail_fixture "veths"
+ip link set "${PFX}s" up && ip -n "${PFX}s" link set eth0 up && ip -n "${PFX}s" link set lo up || fail_fixture "veth up"
+S_NS=$(ns_ino s)
+cat >"$TMP/sock.py" <<'PY'
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+self_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+t = os.open(sys.argv[1], os.O_RDONLY)
+if libc.setns(t, 0x40000000) != 0:
+    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+if libc.setns(self_fd, 0x40000000) != 0:
+    sys.exit("setns back: " + os.strerror(ctypes.get_errno()))
+os.close(t); os.close(self_fd)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d %d\n" % (s.fileno(), s.getsockname()[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+# after the scan: the socket still works, in its own namespace
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+try:
+    s.sendto(b"x", s.getsockname())
+    ok = s.recv(10) == b"x"
+except OSError as e:
+    ok = False
+open(sys.argv[4], "w").write("ok\n" if ok else "broken\n")
+time.sleep(120)
+PY
+python3 "$TMP/sock.py" "/run/netns/${PFX}s" "$TMP/sready" "$TMP/scanned" "$TMP/after" &
+SKP=$!; bg_pid $SKP
+wait_for 5 test -s "$TMP/sready" || fail_fixture "socket holder"
+read -r SFD _ <"$TMP/sready"
+ip netns del "${PFX}s" || fail_fixture "ip netns del"
+sleep 1.5	# a destroyed netns would take its veth with it about a second later
+[ -e "/sys/class/net/${PFX}s" ] || fail_fixture "netns kept by the socket"
+[ "$(pid_ns_ino $SKP)" == "$HOSTNS" ] || fail_fixture "holder back in the host netns"
+[[ $(readlink "/proc/$SKP/fd/$SFD") == socket:* ]] || fail_fixture "holder's socket fd"
+dlink=$(ip -j link show "${PFX}d" | jq -r '.[0].link_index')
+slink=$(ip -j link show "${PFX}s" | jq -r '.[0].link_index')
+[ "$dlink" == "$slink" ] || fail_fixture "decoy iflink" "$dlink != $slink"
+
+J=$TMP/scan.json
+scan_json "$J" -v || exit 1
+touch "$TMP/scanned"
+
+nsq() { jqv "$J" --argjson n "$S_NS" "[.netns[] | select(.inode == \$n)] | if length == 1 then .[0] | $1 else \"<\(length) matches>\" end"; }
+# an fd of a concurrent process may add "fd"; the deep pass marks only what nothing else found
+check_eq "socket-held netns found, via socket" socket "$(nsq '.via | map(select(. != "fd")) | join(",")')"
+check_eq "socket-held netns: not host" false "$(nsq .host)"
+check_eq "socket-held netns: no names" 0 "$(nsq '.names | length')"
+check_veth "$J" "socket" "$HOSTNS" "${PFX}s" "$S_NS" eth0
+check_veth "$J" "decoy" "$HOSTNS" "${PFX}d" "$(ns_ino decoy)" eth0
+# the host's own namespace is found by proc/self, not by the deep pass
+check_eq "host netns not via socket" false "$(jqv "$J" '.netns[] | select(.host) | .via | index("socket") != null')"
+check "text output says via socket" grep -q "netns $S_NS .*via socket" <("$VETHMAP" show --db "$DB")
+check "stored via socket" test "$(sqlite3 "$DB" "SELECT via FROM netns WHERE inode = $S_NS AND scan_id = (SELECT max(id) FROM scan)")" == socket
+wait_for 5 test -s "$TMP/after"
+check_eq "the holder's socket still works after the scan" ok "$(cat "$TMP/after" 2>/dev/null)"
+check_eq "the holder's socket fd is still there" "socket" "$(readlink "/proc/$SKP/fd/$SFD" | cut -d: -f1)"
