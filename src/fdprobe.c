@@ -371,7 +371,8 @@ void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *c
 		warnx("deep pass: %lu sockets not probed (at most %d per scan, within %d ms); "
 		      "a namespace held only by one of them is not seen", fp->dropped,
 		      DEEP_SOCKETS_MAX, DEEP_BUDGET_MS);
-	verbose("deep pass: %lu sockets probed, %zu tun files", probed, fp->ntuns);
+	verbose("deep pass: %lu sockets probed, %zu tun files in %lld ms", probed, fp->ntuns,
+		http_now_ms() - deadline + DEEP_BUDGET_MS);
 }
 
 /* Does /proc/self/cgroup text name a v1 hierarchy with net_cls or net_prio? */
