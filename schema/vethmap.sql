@@ -1,4 +1,4 @@
--- vethmap database schema, version 3 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 4 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 3;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 4;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -36,6 +36,11 @@ CREATE TABLE netns (
     via      TEXT    NOT NULL,            -- how found: proc,task,fd,mount,self
     dump_error INTEGER NOT NULL DEFAULT 0, -- errno of its failed link dump, 0 = none (v2)
     names_dropped INTEGER NOT NULL DEFAULT 0, -- its names not kept (v2)
+    -- since version 4: whose it is
+    userns   INTEGER,                     -- inode of its owning user namespace
+    owner_uid INTEGER,                    -- uid that made that user namespace; NULL for
+                                          -- the initial user namespace (or unknown)
+    owner    TEXT,                        -- that uid's user name, if it has one
     PRIMARY KEY (scan_id, inode)
 ) WITHOUT ROWID;
 
@@ -169,6 +174,20 @@ CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
 );
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
+CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v4): the
+                                          -- other end of that device
+    scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    netns    INTEGER,                     -- the device's namespace; NULL: not placed
+    ifindex  INTEGER,                     -- in it; NULL: not placed
+    ifname   TEXT    NOT NULL,            -- the device's name, as TUNGETIFF says
+    tap      INTEGER NOT NULL,            -- 1 tap, 0 tun
+    pid      INTEGER NOT NULL,            -- the holder
+    comm     TEXT    NOT NULL,            -- its comm (set by the process itself)
+    holder_netns INTEGER,                 -- the holder's own namespace
+    reason   TEXT                         -- why it is not placed; NULL when placed
+);
+CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);
+
 CREATE VIEW veth_peer AS
     SELECT e.scan_id, a.netns, a.name AS ifname, b.netns AS peer_netns, b.name AS peer_ifname
       FROM edge e

@@ -21,7 +21,7 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -50,6 +50,14 @@ static const struct {
 	     "CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);" },
 	/* containers stored before cgroup names were verified: not verified */
 	{ 3, "ALTER TABLE container ADD COLUMN verified INTEGER NOT NULL DEFAULT 0" },
+	/* whose each namespace is; who holds each tun/tap file */
+	{ 4, "ALTER TABLE netns ADD COLUMN userns INTEGER;"
+	     "ALTER TABLE netns ADD COLUMN owner_uid INTEGER;"
+	     "ALTER TABLE netns ADD COLUMN owner TEXT;"
+	     "CREATE TABLE tap_holder (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
+	     " CASCADE, netns INTEGER, ifindex INTEGER, ifname TEXT NOT NULL, tap INTEGER NOT"
+	     " NULL, pid INTEGER NOT NULL, comm TEXT NOT NULL, holder_netns INTEGER, reason TEXT);"
+	     "CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);" },
 };
 
 static const char schema_sql[] = {
@@ -486,14 +494,15 @@ static unsigned via_parse(const char *s)
 	return via;
 }
 
-enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_COUNT };
+enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_TAP,
+       S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
 	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped)"
-	" VALUES (?,?,?,?,?,?,?)",
+	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped, userns,"
+	" owner_uid, owner) VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
 	"INSERT INTO netns_pid VALUES (?,?,?)",
 	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -502,6 +511,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
 	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
+	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
@@ -518,8 +528,17 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		const struct netns *n = &t->ns[i];
 		long long ino = (long long)n->ino;
 
+		sqlite3_stmt *s = st[S_NS];
+
 		topo_via_text(n->via, ",", via, sizeof(via));
-		if (run(db, st[S_NS], "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
+		if (n->userns)
+			sqlite3_bind_int64(s, 8, (long long)n->userns);
+		if (n->owner_uid >= 0) {
+			sqlite3_bind_int64(s, 9, n->owner_uid);
+			if (*n->owner)
+				sqlite3_bind_text(s, 10, n->owner, -1, SQLITE_STATIC);
+		}
+		if (run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
 			(long long)n->dump_error, (long long)n->names_dropped))
 			return -1;
 		for (size_t k = 0; k < n->nmounts; k++)
@@ -586,6 +605,26 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (run(db, st[S_UNRES], "iiis", id, (long long)t->ns[f->ns].ino,
 			(long long)f->ifindex, t->unres[i].reason))
+			return -1;
+	}
+	for (size_t i = 0; i < t->ntaps; i++) {
+		const struct tap_holder *h = &t->taps[i];
+		sqlite3_stmt *s = st[S_TAP];
+
+		if (h->netns && h->ifindex) {
+			sqlite3_bind_int64(s, 2, (long long)h->netns);
+			sqlite3_bind_int64(s, 3, h->ifindex);
+		}
+		if (h->holder_netns)
+			sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
+		if (*h->reason)
+			sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, h->tap);
+		sqlite3_bind_int64(s, 6, h->pid);
+		sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
+		if (run(db, s, ""))
 			return -1;
 	}
 	for (size_t i = 0; i < t->nctrs; i++) {
@@ -732,6 +771,10 @@ static void row_netns(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	t->ns[ns].via = via_parse(col_text(st, 3));
 	t->ns[ns].dump_error = sqlite3_column_int(st, 4);
 	t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
+	t->ns[ns].userns = (uint64_t)sqlite3_column_int64(st, 6);
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		t->ns[ns].owner_uid = sqlite3_column_int64(st, 7);
+	copy_str(t->ns[ns].owner, sizeof(t->ns[ns].owner), col_text(st, 8));
 }
 
 /* Row of query 1: one of its names. */
@@ -867,13 +910,32 @@ static void row_mount(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	m->host = sqlite3_column_int(st, 4);
 }
 
+/* Row of query 9: a tun/tap holder. */
+static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct tap_holder *h = topo_add_tap(t);
+
+	(void)ns;
+	h->netns = (uint64_t)ino;
+	h->ifindex = sqlite3_column_int(st, 1);
+	copy_str(h->ifname, sizeof(h->ifname), col_text(st, 2));
+	h->tap = sqlite3_column_int(st, 3);
+	h->pid = sqlite3_column_int(st, 4);
+	copy_str(h->comm, sizeof(h->comm), col_text(st, 5));
+	h->holder_netns = (uint64_t)sqlite3_column_int64(st, 6);
+	copy_str(h->reason, sizeof(h->reason), col_text(st, 7));
+}
+
 static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 {
+	int v4 = schema_version(db) >= 4;
 	const char *sql[] = {
-		v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped FROM netns"
-		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : "SELECT inode, dev, is_host, via, 0, 0 FROM netns WHERE scan_id=?1"
-		     " ORDER BY is_host DESC, inode",
+		v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, userns, owner_uid,"
+		     " owner FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		: v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL, NULL"
+		     " FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL FROM netns"
+		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
@@ -887,6 +949,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
+		v4 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
+		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
+		   : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
@@ -895,7 +960,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		" WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount,
+			row_mount, row_tap,
 		};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;

@@ -44,20 +44,61 @@
 #define IFF_TUN_ 0x0001
 #define IFF_TAP_ 0x0002
 #define SIOCGIFINDEX_ 0x8933
+#define SO_NETNS_COOKIE_ 71	/* <asm-generic/socket.h>, kernel 5.14 */
 
 struct fdcand {
 	int pid, fd;
 	uint64_t ino;		/* socket inode; 0 for a tun file */
 };
 
+/* A set of nonzero 64-bit values: open addressing, 0 = empty, grows at half load. */
+struct u64set {
+	uint64_t *v;
+	size_t cap, used;
+};
+
+static int u64set_has(const struct u64set *s, uint64_t x)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = (size_t)mix64(x) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* Add x to the set; 0 if it was there already. */
+static int u64set_add(struct u64set *s, uint64_t x)
+{
+	size_t i;
+
+	if ((s->used + 1) * 2 > s->cap) {
+		struct u64set old = *s;
+
+		s->cap = old.cap ? old.cap * 2 : 1024;
+		s->v = xcalloc(s->cap, sizeof(*s->v));
+		s->used = 0;
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.v[k])
+				u64set_add(s, old.v[k]);
+		free(old.v);
+	}
+	for (i = (size_t)mix64(x) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == x)
+			return 0;
+	s->v[i] = x;
+	s->used++;
+	return 1;
+}
+
 struct fdprobe {
 	struct fdcand *v;
 	size_t n, alloc;
-	uint64_t *seen;		/* socket inodes noted: open addressing, 0 = empty */
-	size_t seen_cap, seen_used;
+	struct u64set seen;	/* socket inodes noted */
+	struct u64set cookies;	/* namespaces (SO_NETNS_COOKIE) whose nsfs file was taken */
 	size_t nsockets, ntuns;
 	unsigned long dropped;	/* sockets beyond DEEP_SOCKETS_MAX, or the deadline */
-	int no_sockets;		/* net_cls/net_prio mounted: sockets are left alone */
+	int no_sockets;		/* not --deep, or net_cls/net_prio mounted: sockets are left alone */
 };
 
 /* Is a cgroup v1 hierarchy with net_cls or net_prio mounted (our own /proc/self/cgroup)? */
@@ -70,12 +111,13 @@ static int netcls_mounted(void)
 	return cgroup_has_netcls(buf);
 }
 
-struct fdprobe *fdprobe_new(void)
+/* A deep pass over tun files, and over sockets too when sockets is set (scan --deep). */
+struct fdprobe *fdprobe_new(int sockets)
 {
 	struct fdprobe *fp = xcalloc(1, sizeof(*fp));
 
-	fp->no_sockets = netcls_mounted();
-	if (fp->no_sockets)
+	fp->no_sockets = !sockets || netcls_mounted();
+	if (sockets && fp->no_sockets)
 		verbose("deep pass: sockets not probed (cgroup v1 net_cls/net_prio is mounted: "
 			"taking a socket would retag it)");
 	return fp;
@@ -86,34 +128,9 @@ void fdprobe_free(struct fdprobe *fp)
 	if (!fp)
 		return;
 	free(fp->v);
-	free(fp->seen);
+	free(fp->seen.v);
+	free(fp->cookies.v);
 	free(fp);
-}
-
-/* Add ino to the set of socket inodes; 0 if it was there already. */
-static int seen_add(struct fdprobe *fp, uint64_t ino)
-{
-	size_t i;
-
-	if ((fp->seen_used + 1) * 2 > fp->seen_cap) {
-		uint64_t *old = fp->seen;
-		size_t oldcap = fp->seen_cap;
-
-		fp->seen_cap = oldcap ? oldcap * 2 : 1024;
-		fp->seen = xcalloc(fp->seen_cap, sizeof(*fp->seen));
-		fp->seen_used = 0;
-		for (size_t k = 0; k < oldcap; k++)
-			if (old[k])
-				seen_add(fp, old[k]);
-		free(old);
-	}
-	for (i = (size_t)mix64(ino) & (fp->seen_cap - 1); fp->seen[i];
-	     i = (i + 1) & (fp->seen_cap - 1))
-		if (fp->seen[i] == ino)
-			return 0;
-	fp->seen[i] = ino;
-	fp->seen_used++;
-	return 1;
 }
 
 /* The inode N of a link text "socket:[N]", 0 if it is not one. */
@@ -129,6 +146,12 @@ uint64_t socket_link_ino(const char *s)
 	return !errno && end[0] == ']' && !end[1] ? v : 0;
 }
 
+/* Does the deep pass want a descriptor whose /proc link reads link (cheap: no syscall)? */
+int fdprobe_wants(const struct fdprobe *fp, const char *link)
+{
+	return (!fp->no_sockets && !strncmp(link, "socket:[", 8)) || !strcmp(link, "/dev/net/tun");
+}
+
 /*
  * Note descriptor fd of process pid, whose /proc link reads link, if the deep pass wants
  * it: 1 when noted (or already noted through another process), else 0.
@@ -138,7 +161,7 @@ int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link)
 	uint64_t ino = socket_link_ino(link);
 
 	if (ino) {
-		if (fp->no_sockets || !seen_add(fp, ino))
+		if (fp->no_sockets || !u64set_add(&fp->seen, ino))
 			return 1;
 		if (fp->nsockets >= DEEP_SOCKETS_MAX) {
 			fp->dropped++;
@@ -344,20 +367,29 @@ void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *c
 		fd = sys_pidfd_getfd(pidfd, c->fd);
 		if (fd < 0)
 			continue;	/* closed meanwhile (EBADF), exited (ESRCH), refused */
-		if (fstat(fd, &st)) {
-			close(fd);
-			continue;
-		}
 		if (c->ino) {
+			uint64_t cookie = 0;
+			socklen_t len = sizeof(cookie);
+
 			probed++;
+			/*
+			 * Most sockets are in a namespace already seen: its cookie (kernel >=
+			 * 5.14) says so at once.  A file that is not a socket fails here too.
+			 */
+			if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE_, &cookie, &len))
+				cookie = errno == ENOTSOCK ? 1 : 0;
+			if (cookie > 1 && u64set_has(&fp->cookies, cookie)) {
+				close(fd);
+				continue;
+			}
 			/* the very socket noted, not whatever took its number since */
-			nsfd = S_ISSOCK(st.st_mode) && st.st_ino == c->ino ?
-			       ioctl(fd, SIOCGSKNS) : -1;
+			nsfd = cookie != 1 && !fstat(fd, &st) && S_ISSOCK(st.st_mode) &&
+			       st.st_ino == c->ino ? ioctl(fd, SIOCGSKNS) : -1;
 			close(fd);
-			if (nsfd >= 0)
-				got(ctx, nsfd);
+			if (nsfd >= 0 && got(ctx, nsfd) >= 0 && cookie > 1)
+				u64set_add(&fp->cookies, cookie);
 		} else {
-			if (S_ISCHR(st.st_mode) && major(st.st_rdev) == TUN_MAJOR &&
+			if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && major(st.st_rdev) == TUN_MAJOR &&
 			    minor(st.st_rdev) == TUN_MINOR)
 				probe_tun(t, c->pid, c->fd, fd, got, ctx);
 			close(fd);
@@ -367,6 +399,8 @@ void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *c
 		close(pidfd);
 	fp->dropped += late;
 	t->sockets_probed = probed;
+	if (fp->no_sockets)
+		return;
 	if (fp->dropped)
 		warnx("deep pass: %lu sockets not probed (at most %d per scan, within %d ms); "
 		      "a namespace held only by one of them is not seen", fp->dropped,

@@ -528,7 +528,7 @@ static void scan_fds(struct discovery *d, const char *pid)
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		if (!strncmp(target, "socket:", 7) || !strcmp(target, "/dev/net/tun")) {
+		if (fdprobe_wants(d->fp, target)) {
 			if (other_scan < 0)	/* another scan's sockets are in what it holds */
 				other_scan = is_vethmap(d, pid);
 			if (!other_scan)
@@ -671,7 +671,7 @@ int netns_discover(struct topo *t)
 		error("cannot read '/proc':");
 		return -1;
 	}
-	d.fp = fdprobe_new();
+	d.fp = fdprobe_new(t->deep);
 	while ((de = readdir(proc))) {
 		char path[PATH_MAX];
 		long i;

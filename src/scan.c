@@ -33,6 +33,7 @@ int scan_run(struct topo *t, int want_addrs, int want_containers)
 		netns_close_all(t);
 		return -1;
 	}
+	fdprobe_owners(t);
 	for (size_t i = 0; i < t->nns; i++)
 		nl_dump_ns(t, i, want_addrs);
 	topo_sort(t);

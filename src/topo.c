@@ -89,6 +89,7 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
 	n->dev = dev;
 	n->ino = ino;
 	n->fd = -1;
+	n->owner_uid = -1;
 	return t->nns++;
 }
 

@@ -179,6 +179,7 @@ struct topo {
 	size_t ntaps, ntaps_alloc;
 	unsigned long sockets_probed;	/* by the deep pass (not stored) */
 	int keep_fds;		/* scan_run leaves namespace fds open (capture) */
+	int deep;		/* scan_run probes every process's sockets (scan --deep) */
 	/* scan metadata */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
@@ -313,7 +314,8 @@ void netns_close_all(struct topo *t);
 #define DEEP_BUDGET_MS 1000	/* for all the probes of a scan */
 struct fdprobe;
 typedef long (*fdprobe_got_fn)(void *ctx, int nsfd);	/* takes nsfd: index or -1 */
-struct fdprobe *fdprobe_new(void);
+struct fdprobe *fdprobe_new(int sockets);
+int fdprobe_wants(const struct fdprobe *fp, const char *link);
 int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link);
 void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *ctx);
 void fdprobe_free(struct fdprobe *fp);

@@ -5,7 +5,7 @@
 #   fd    - an open fd of another process (opened via /proc/P/ns/net, P gone)
 #   fd2   - an open fd opened via /run/netns/X, then "ip netns del X"
 #   mount - an nsfs bind mount that exists only inside a private mount namespace
-#   socket- only a socket another process made inside it (the deep pass)
+#   socket- only a socket (not discoverable): its veth must be unresolved, not guessed
 # Each gets a veth to the host; vethmap must find the netns (by inode), report the right
 # "via" and pair the veth.
 . "${BASH_SOURCE%/*}/lib.sh"
@@ -83,9 +83,9 @@ grep -q "net:\[$MNT_NS\]" /proc/self/mountinfo && fail_fixture "mount holder" "b
 [ "$(pid_ns_ino $MP)" == "$HOSTNS" ] || fail_fixture "mount holder netns"
 ip link add "${PFX}m" type veth peer name eth0 netns "/proc/$MP/root$TMP/nsm" || fail_fixture "mount veth"
 
-# socket: held only by a socket another process created inside it (found by the deep
-# pass, tests/t_scan_socketns.sh has more); a decoy netns has the same layout (eth0 with the
-# same ifindex, host end with the same iflink): the host end pairs with its own peer only.
+# socket: held only by a socket another process created inside it (vethmap has no
+# source for this); a decoy netns has the same layout (eth0 with the same ifindex, host
+# end with the same iflink).  The host end must be unresolved, never paired with the decoy.
 ns_add decoy
 ns_add s
 ip -n "${PFX}decoy" link add eth0 type veth peer name "${PFX}d" netns $$ &&
@@ -107,7 +107,6 @@ PY
 python3 "$TMP/sock.py" "/run/netns/${PFX}s" "$TMP/sready" &
 SKP=$!; bg_pid $SKP
 wait_for 5 test -e "$TMP/sready" || fail_fixture "socket holder"
-SOCK_NS=$(ns_ino s)
 ip netns del "${PFX}s" || fail_fixture "socket: ip netns del"
 sleep 1.5	# a destroyed netns would take its veth with it about a second later
 [ -e "/sys/class/net/${PFX}s" ] || fail_fixture "socket: netns kept by the socket"
@@ -161,4 +160,6 @@ check_eq "mount: mounts" "$TMP/nsm $MP false" "$(nsq "$MNT_NS" '.mounts[] | "\(.
 
 DECOY_NS=$(ns_ino decoy)
 check_veth "$J" "socket decoy" "$HOSTNS" "${PFX}d" "$DECOY_NS" eth0
-holder socket "$SOCK_NS" "${PFX}s" socket
+check_eq "socket: host end has no veth edge" 0 "$(edges_of "$J" veth "$HOSTNS" "${PFX}s")"
+check_eq "socket: host end has no peer" null "$(iface_field "$J" "$HOSTNS" "${PFX}s" .peer)"
+check "socket: host end listed as unresolved with a reason" test -n "$(unresolved_of "$J" "$HOSTNS" "${PFX}s")"

@@ -3,8 +3,9 @@
 # inside it, returns to its own namespace, and the netns's bind mount is deleted: no
 # process, thread, nsfs fd or mount holds it.  A veth joins it to the host, and a decoy
 # namespace has the same layout (eth0 with the same ifindex, a host end with the same
-# iflink).  vethmap must find it "via socket" (and only so), pair the host end with its
-# eth0 and not with the decoy's; the holder's socket must be untouched afterwards.
+# iflink).  'vethmap scan --deep' must find it "via socket" (and only so), pair the host end
+# with its eth0 and not with the decoy's; the holder's socket must be untouched afterwards.
+# A scan without --deep leaves the host end unresolved (t_scan_holders.sh checks that too).
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -56,9 +57,15 @@ dlink=$(ip -j link show "${PFX}d" | jq -r '.[0].link_index')
 slink=$(ip -j link show "${PFX}s" | jq -r '.[0].link_index')
 [ "$dlink" == "$slink" ] || fail_fixture "decoy iflink" "$dlink != $slink"
 
+J0=$TMP/plain.json
+scan_json "$J0" || exit 1
+check_eq "without --deep: host end unresolved" 1 "$(unresolved_of "$J0" "$HOSTNS" "${PFX}s" | grep -c .)"
+check_eq "without --deep: netns not found" 0 "$(jqv "$J0" --argjson n "$S_NS" '[.netns[] | select(.inode == $n)] | length')"
+
 J=$TMP/scan.json
-scan_json "$J" -v || exit 1
+scan_json "$J" --deep -v || exit 1
 touch "$TMP/scanned"
+check "deep pass reported its sockets on -v" grep -q "deep pass: [1-9][0-9]* sockets probed" "$J.err"
 
 nsq() { jqv "$J" --argjson n "$S_NS" "[.netns[] | select(.inode == \$n)] | if length == 1 then .[0] | $1 else \"<\(length) matches>\" end"; }
 # an fd of a concurrent process may add "fd"; the deep pass marks only what nothing else found
