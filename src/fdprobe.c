@@ -334,6 +334,26 @@ static void probe_tun(struct topo *t, int pid, int fd, int tfd, fdprobe_got_fn g
 }
 
 /*
+ * A tun file we may not take (an LSM said no): its holder is listed unresolved, under the
+ * name its fdinfo gives, which places nothing.
+ */
+static void tun_refused(struct topo *t, int pid, int fd, int err)
+{
+	char path[64], info[1024], name[IFNAME_MAX];
+	struct tap_holder *h;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	if (read_proc(path, info, sizeof(info)) < 0 || fdinfo_iff(info, name, sizeof(name)))
+		return;		/* gone, or attached to no device */
+	h = topo_add_tap(t);
+	copy_str(h->ifname, sizeof(h->ifname), name);
+	h->pid = pid;
+	read_comm(pid, h->comm, sizeof(h->comm));
+	h->holder_netns = pid_netns(pid);
+	snprintf(h->reason, sizeof(h->reason), "cannot take its fd %d (%s)", fd, strerror(err));
+}
+
+/*
  * Probe every noted descriptor, process by process (one pidfd each): a socket's namespace
  * (SIOCGSKNS) and a tun file's device go to got, which takes the nsfs fd and returns the
  * namespace's index (or -1); tun holders are recorded in t.
@@ -365,6 +385,8 @@ void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *c
 			continue;
 		}
 		fd = sys_pidfd_getfd(pidfd, c->fd);
+		if (fd < 0 && !c->ino && errno != EBADF && errno != ESRCH)
+			tun_refused(t, c->pid, c->fd, errno);
 		if (fd < 0)
 			continue;	/* closed meanwhile (EBADF), exited (ESRCH), refused */
 		if (c->ino) {
