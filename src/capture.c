@@ -106,8 +106,10 @@ static int out_interrupted(int err)
  * Of several interfaces, one that is down is left out with a warning (*n shrinks).
  * Returns 0, -1 on failure, -2 for a bad filter.
  */
-int capture_open(struct topo *t, struct cap_iface *ci, size_t *np, const struct cap_opts *o)
+int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *np,
+		 const struct cap_opts *o)
 {
+	const struct topo *t = live->t;
 	char err[PCAP_ERRBUF_SIZE], esc[512];
 	size_t n = *np;
 
@@ -118,7 +120,7 @@ int capture_open(struct topo *t, struct cap_iface *ci, size_t *np, const struct 
 		int saved, rc;
 
 		text_esc(esc, sizeof(esc), ci[i].label);
-		if (netns_enter(t->ns[ifc->ns].fd, &saved))
+		if (netns_enter(live, ifc->ns, &saved))
 			return -1;
 		err[0] = '\0';
 		p = pcap_create(ifc->name, err);
@@ -319,30 +321,6 @@ struct loop {
 	int text_failed;	/* errno of a failed text write */
 };
 
-/* One text line to o->text_fd, waiting for room as the file output does; 0 or -1. */
-static int text_write(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w > 0) {
-			buf += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (!wait_output(fd))
-				continue;
-			return -1;
-		}
-		if (w == 0)
-			errno = ENOSPC;
-		return -1;
-	}
-	return 0;
-}
 
 struct cb_ctx {
 	struct loop *l;
@@ -376,7 +354,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			k = (int)sizeof(out) - 1;
 			out[k - 1] = '\n';
 		}
-		if (text_write(l->o->text_fd, out, (size_t)k)) {
+		if (write_full(l->o->text_fd, out, (size_t)k, wait_output)) {
 			l->text_failed = errno;
 			l->stop = 1;
 			return;

@@ -111,11 +111,7 @@ static int resolve_edge(struct sqlite3 *db, long long scan, long long id, struct
 	}
 	for (int end = 0; end < 2; end++) {
 		long ns = topo_find_ns(t, 0, (uint64_t)ino[end]);
-		long ifc = -1;
-
-		for (size_t i = 0; ns >= 0 && i < t->nifs && ifc < 0; i++)
-			if (t->ifs[i].ns == (size_t)ns && !strcmp(t->ifs[i].name, name[end]))
-				ifc = (long)i;
+		long ifc = ns >= 0 ? topo_find_ifname(t, (size_t)ns, name[end]) : -1;
 		if (ifc < 0) {
 			char esc[128];
 
@@ -286,44 +282,34 @@ static int choose_points(struct topo *t, struct cap_args *a, struct sqlite3 *db,
 		if (rc)
 			return rc;
 	} else {
-		struct target_set *m = xcalloc(1, sizeof(*m));
+		struct target one;
+		int rc = target_one(t, s, &one);
 
-		target_match(t, s, m);
-		if (m->n != 1) {
-			int rc = target_explain(t, s, m);
-
-			free(m);
+		if (rc)
 			return rc;
-		}
-		if (m->v[0].ifc >= 0) {
+		if (one.ifc >= 0) {
 			if (a->nonly) {
 				error("cap: -i needs a container or namespace target");
-				free(m);
 				return 2;
 			}
-			add_point(&base, (size_t)m->v[0].ifc);
+			add_point(&base, (size_t)one.ifc);
 		} else {
 			for (size_t k = 0; k < a->nonly; k++) {
-				long found = -1;
+				long found = topo_find_ifname(t, (size_t)one.ns, a->only[k]);
 
-				for (size_t i = 0; i < t->nifs && found < 0; i++)
-					if (t->ifs[i].ns == (size_t)m->v[0].ns && !strcmp(t->ifs[i].name, a->only[k]))
-						found = (long)i;
 				if (found < 0) {
 					char esc[128];
 
 					error("no interface '%s' in %s", text_esc(esc, sizeof(esc), a->only[k]),
-					      m->v[0].what);
-					free(m);
+					      one.what);
 					return 2;
 				}
 				add_point(&base, (size_t)found);
 			}
 			for (size_t i = 0; !a->nonly && i < t->nifs; i++)
-				if (t->ifs[i].ns == (size_t)m->v[0].ns && strcmp(t->ifs[i].kind, "loopback"))
+				if (t->ifs[i].ns == (size_t)one.ns && strcmp(t->ifs[i].kind, "loopback"))
 					add_point(&base, i);
 		}
-		free(m);
 	}
 	for (size_t i = 0; i < base.n; i++) {
 		const struct iface *x = &t->ifs[base.v[i]];
@@ -367,23 +353,6 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);	/* the child ends the capture; we wait for it */
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static size_t read_all(int fd, void *buf, size_t n)
 {
 	char *p = buf;
@@ -420,11 +389,11 @@ static _Noreturn void child_main(int go_fd, int res_fd, pid_t parent, struct cap
 		_exit(1);
 	close(go_fd);
 	r.rc = capture_run(ci, n, o, out, &r.total, &r.ms);
-	if (!write_all(res_fd, &r, sizeof(r)))
+	if (!write_full(res_fd, &r, sizeof(r), NULL))
 		for (size_t i = 0; i < n; i++) {
 			struct cap_count c = { ci[i].captured, ci[i].recv, ci[i].drop };
 
-			if (write_all(res_fd, &c, sizeof(c)))
+			if (write_full(res_fd, &c, sizeof(c), NULL))
 				break;
 		}
 	close(res_fd);
@@ -504,7 +473,7 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 		if (id < 0)
 			warnx("the capture will not be recorded");
 	}
-	if (write_all(go[1], "g", 1))
+	if (write_full(go[1], "g", 1, NULL))
 		error("cap: cannot start the capturing process:");
 	close(go[1]);
 	if (read_all(res[0], &r, sizeof(r)) == sizeof(r) && r.n == n &&
@@ -645,17 +614,18 @@ static int cap(struct cmd_ctx *ctx)
 	char started[32], *cmdline = NULL, *comments[4] = { NULL }, *ifaces = NULL;
 	struct capout out = { .fd = -1 };
 	struct timespec wall;
+	struct scan_ctx live;
 	struct topo t;
 
+	scan_ctx_init(&live, &t);
 	if (runas_lookup(a.user, &ra))
 		return 1;
 	cmdline = command_line(ctx);
 	a.filter = join_filter(ctx->argc - 1, ctx->argv + 1);
 	a.o.filter = a.filter;
 	topo_init(&t);
-	t.keep_fds = 1;
 	rc = 1;
-	if (scan_run(&t, 0, 1))
+	if (scan_run(&t, &live, 0, 1))
 		goto out;
 	/* ---- plan ---- */
 	db = db_open(db_path(ctx->db_opt), 1);
@@ -677,12 +647,12 @@ static int cap(struct cmd_ctx *ctx)
 	}
 	ci = make_ifaces(&t, &pts);
 	/* ---- open ---- */
-	rc = capture_open(&t, ci, &pts.n, &a.o);
+	rc = capture_open(&live, ci, &pts.n, &a.o);
 	if (rc) {
 		rc = rc == -2 ? 2 : 1;
 		goto out;
 	}
-	netns_close_all(&t);
+	scan_ctx_release(&live);	/* the handles are open: no namespace fd is needed */
 	clock_gettime(CLOCK_REALTIME, &wall);
 	fmt_iso8601(started, sizeof(started), &wall);
 	make_comments(comments, cmdline, a.target, scan);
@@ -717,7 +687,7 @@ out:
 		capture_close(ci, pts.n);
 	free(ci);
 	free(ifaces);
-	netns_close_all(&t);
+	scan_ctx_release(&live);
 	topo_release(&t);
 	db_close(db);
 	free(a.filter);
@@ -727,13 +697,12 @@ out:
 	return rc;
 }
 
-static const struct option cap_longopts[] = {
-	{ "host-side", no_argument, NULL, 'H' },
-	{ "both-ends", no_argument, NULL, 'B' },
-	{ 0 }
-};
-
 const struct cmd_def cap_def = {
-	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:w:W:Z:p", .longopts = cap_longopts,
+	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:w:W:Z:p",
 	.parse = cap_parse, .check = cap_check, .size = sizeof(struct cap_args),
+	.longopts = (const struct option[]){
+		{ "host-side", no_argument, NULL, 'H' },
+		{ "both-ends", no_argument, NULL, 'B' },
+		{ 0 }
+	},
 };

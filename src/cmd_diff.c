@@ -112,12 +112,11 @@ static int diff(struct cmd_ctx *ctx)
 	return rc;
 }
 
-static const struct option diff_longopts[] = {
-	{ "exit-code", no_argument, NULL, 'e' },
-	{ 0 }
-};
-
 const struct cmd_def diff_def = {
-	.run = diff, .longopts = diff_longopts, .parse = diff_parse, .check = diff_check,
+	.run = diff, .parse = diff_parse, .check = diff_check,
 	.size = sizeof(struct diff_opts),
+	.longopts = (const struct option[]){
+		{ "exit-code", no_argument, NULL, 'e' },
+		{ 0 }
+	},
 };

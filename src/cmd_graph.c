@@ -160,18 +160,13 @@ static int make_dot(const struct topo *t, const char *focus, char **dot, size_t 
 	FILE *f;
 
 	if (focus) {
-		struct target_set *m = xcalloc(1, sizeof(*m));
+		struct target one;
+		int rc = target_one(t, focus, &one);
 
-		target_match(t, focus, m);
-		if (m->n != 1) {
-			int rc = target_explain(t, focus, m);
-
-			free(m);
+		if (rc)
 			return rc;
-		}
-		snprintf(what, sizeof(what), "%s (%s)", focus, m->v[0].what);
-		graph_sel_focus(&sel, t, m->v[0].ns, m->v[0].ifc, what);
-		free(m);
+		snprintf(what, sizeof(what), "%s (%s)", focus, one.what);
+		graph_sel_focus(&sel, t, one.ns, one.ifc, what);
 	} else {
 		graph_sel_all(&sel, t);
 	}
@@ -251,12 +246,11 @@ done:
 	return rc;
 }
 
-static const struct option graph_longopts[] = {
-	{ "focus", required_argument, NULL, 'f' },
-	{ 0 }
-};
-
 const struct cmd_def graph_def = {
-	.run = graph, .shortopts = "T:o:", .longopts = graph_longopts, .parse = graph_parse,
+	.run = graph, .shortopts = "T:o:", .parse = graph_parse,
 	.check = graph_check, .size = sizeof(struct graph_opts),
+	.longopts = (const struct option[]){
+		{ "focus", required_argument, NULL, 'f' },
+		{ 0 }
+	},
 };

@@ -181,7 +181,7 @@ static int ls(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, 1, 1))
+	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, NULL, 1, 1))
 		goto out;
 	rows = make_rows(&t, &nrows);
 	pr_init(&p, stdout, ctx->json);
@@ -193,11 +193,10 @@ out:
 	return rc;
 }
 
-static const struct option ls_longopts[] = {
-	{ "stored", no_argument, NULL, 'S' },
-	{ 0 }
-};
-
 const struct cmd_def ls_def = {
-	.run = ls, .longopts = ls_longopts, .parse = ls_parse, .check = ls_check,
+	.run = ls, .parse = ls_parse, .check = ls_check,
+	.longopts = (const struct option[]){
+		{ "stored", no_argument, NULL, 'S' },
+		{ 0 }
+	},
 };

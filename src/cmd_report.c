@@ -254,14 +254,13 @@ static int report(struct cmd_ctx *ctx)
 	return rc;
 }
 
-static const struct option report_longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "xsl", required_argument, NULL, 'x' },
-	{ 0 }
-};
-
 const struct cmd_def report_def = {
-	.run = report, .shortopts = "o:", .longopts = report_longopts, .parse = report_parse,
+	.run = report, .shortopts = "o:", .parse = report_parse,
 	.size = sizeof(struct report_opts),
+	.longopts = (const struct option[]){
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "xsl", required_argument, NULL, 'x' },
+		{ 0 }
+	},
 };

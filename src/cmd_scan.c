@@ -40,7 +40,7 @@ static int scan(struct cmd_ctx *ctx)
 
 	topo_init(&t);
 	t.deep = o->deep;
-	if (scan_run(&t, 1, !o->no_containers))
+	if (scan_run(&t, NULL, 1, !o->no_containers))
 		goto out;
 	if (ctx->db && db_store(ctx->db, &t) < 0)
 		goto out;
@@ -52,14 +52,13 @@ out:
 	return rc;
 }
 
-static const struct option scan_longopts[] = {
-	{ "no-store", no_argument, NULL, 'n' },
-	{ "no-containers", no_argument, NULL, 'C' },
-	{ "deep", no_argument, NULL, 'D' },
-	{ 0 }
-};
-
 const struct cmd_def scan_def = {
-	.run = scan, .longopts = scan_longopts, .parse = scan_parse,
+	.run = scan, .parse = scan_parse,
 	.size = sizeof(struct scan_opts),
+	.longopts = (const struct option[]){
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "no-containers", no_argument, NULL, 'C' },
+		{ "deep", no_argument, NULL, 'D' },
+		{ 0 }
+	},
 };

@@ -141,21 +141,14 @@ static int check_file(const char *path, const char *db, int writable)
 static int check_place(const char *path, int writable)
 {
 	static const char *const sidecar[] = { "", "-wal", "-shm", "-journal" };
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 	struct stat st;
 
 	if (strlen(path) >= sizeof(dir) - 16) {
 		error("refusing database '%s': path too long", path);
 		return -1;
 	}
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	dir_of(dir, sizeof(dir), path);
 	if (stat(dir, &st)) {
 		if (errno == ENOENT && writable && !strcmp(path, DEFAULT_DB))
 			return 0;	/* made by prepare_file, 0700 */
@@ -209,6 +202,16 @@ static long long schema_version(sqlite3 *db)
 	return int_query(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
 }
 
+/* End the transaction: commit when rc says all went well, else roll back; rc after. */
+static int txn_end(sqlite3 *db, int rc, char **msg)
+{
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* Bring an older file up to SCHEMA_VERSION in one transaction; an SQLite result code. */
 static int migrate(sqlite3 *db, char **msg)
 {
@@ -227,11 +230,7 @@ static int migrate(sqlite3 *db, char **msg)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, sql, NULL, NULL, msg);
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
-	if (rc != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return txn_end(db, rc, msg);
 }
 
 /* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
@@ -250,11 +249,7 @@ static int setup_once(sqlite3 *db, long long ntables, char **msg)
 		rc = int_query(db, "SELECT count(*) FROM sqlite_master", &ntables);
 	if (rc == SQLITE_OK && !ntables)
 		rc = sqlite3_exec(db, schema_sql, NULL, NULL, msg);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, msg);
-	if (rc != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return txn_end(db, rc, msg);
 }
 
 /*
@@ -293,17 +288,10 @@ static int wal_has_data(const char *path)
 /* Is the filesystem holding path out of space (for a clearer message than "I/O error")? */
 static int disk_full(const char *path)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 	struct statvfs sv;
 
-	copy_str(dir, sizeof(dir), path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	dir_of(dir, sizeof(dir), path);
 	return !statvfs(dir, &sv) && sv.f_bavail == 0;
 }
 
@@ -879,12 +867,8 @@ static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	c->ns = ns;
 	copy_str(c->name, sizeof(c->name), col_text(st, 3));
 	c->pid = sqlite3_column_int(st, 4);
-	copy_str(c->image, sizeof(c->image), col_text(st, 5));
-	copy_str(c->pod, sizeof(c->pod), col_text(st, 6));
-	copy_str(c->pod_ns, sizeof(c->pod_ns), col_text(st, 7));
-	copy_str(c->compose, sizeof(c->compose), col_text(st, 8));
-	copy_str(c->netmode, sizeof(c->netmode), col_text(st, 9));
-	copy_str(c->cns, sizeof(c->cns), col_text(st, 10));
+	for (size_t k = 0; k < CTR_FIELDS; k++)	/* columns 5..10, named as the fields */
+		ctr_field_set(c, k, col_text(st, 5 + (int)k));
 	c->sandbox = sqlite3_column_int(st, 11);
 	c->host_net = sqlite3_column_int(st, 12);
 	c->verified = sqlite3_column_int(st, 13);

@@ -253,8 +253,6 @@ static int ns_free(const struct side *s, long ns)
 	return ns >= 0 && (size_t)ns < s->t->nns && ns != s->host && s->ns_match[ns] < 0;
 }
 
-static const struct topo *sort_t;
-
 static int cmp_ctr_key(const struct container *x, const struct container *y)
 {
 	int r = strcmp(x->engine, y->engine);
@@ -268,10 +266,11 @@ static int cmp_ctr_key(const struct container *x, const struct container *y)
 	return r;
 }
 
-static int cmp_ctr_index(const void *pa, const void *pb)
+static int cmp_ctr_index(const void *pa, const void *pb, void *ctx)
 {
-	const struct container *x = &sort_t->ctrs[*(const size_t *)pa];
-	const struct container *y = &sort_t->ctrs[*(const size_t *)pb];
+	const struct topo *t = ctx;
+	const struct container *x = &t->ctrs[*(const size_t *)pa];
+	const struct container *y = &t->ctrs[*(const size_t *)pb];
 	int r = cmp_ctr_key(x, y);
 
 	return r ? r : strcmp(x->id, y->id);
@@ -279,14 +278,7 @@ static int cmp_ctr_index(const void *pa, const void *pb)
 
 static size_t *sorted_ctrs(const struct topo *t)
 {
-	size_t *v = xmalloc((t->nctrs ? t->nctrs : 1) * sizeof(*v));
-
-	for (size_t i = 0; i < t->nctrs; i++)
-		v[i] = i;
-	sort_t = t;
-	qsort(v, t->nctrs, sizeof(*v), cmp_ctr_index);
-	sort_t = NULL;
-	return v;
+	return index_sorted(t->nctrs, cmp_ctr_index, t);
 }
 
 /* Containers by key; then namespaces sharing a container, sandboxes' first. */
@@ -405,10 +397,11 @@ static void match_inodes(struct side *a, struct side *b)
 	}
 }
 
-static int cmp_if_name(const void *pa, const void *pb)
+static int cmp_if_name(const void *pa, const void *pb, void *ctx)
 {
-	const struct iface *x = &sort_t->ifs[*(const size_t *)pa];
-	const struct iface *y = &sort_t->ifs[*(const size_t *)pb];
+	const struct topo *t = ctx;
+	const struct iface *x = &t->ifs[*(const size_t *)pa];
+	const struct iface *y = &t->ifs[*(const size_t *)pb];
 
 	if (x->ns != y->ns)
 		return x->ns < y->ns ? -1 : 1;
@@ -419,13 +412,8 @@ static int cmp_if_name(const void *pa, const void *pb)
 static void match_ifaces(struct side *a, struct side *b)
 {
 	const struct topo *tb = b->t;
-	size_t *vb = xmalloc((tb->nifs ? tb->nifs : 1) * sizeof(*vb));
+	size_t *vb = index_sorted(tb->nifs, cmp_if_name, tb);
 
-	for (size_t i = 0; i < tb->nifs; i++)
-		vb[i] = i;
-	sort_t = tb;
-	qsort(vb, tb->nifs, sizeof(*vb), cmp_if_name);
-	sort_t = NULL;
 	for (size_t i = 0; i < a->t->nifs; i++) {
 		const struct iface *x = &a->t->ifs[i];
 		long ns = a->ns_match[x->ns];

@@ -236,10 +236,10 @@ static uint64_t pid_netns(int pid)
 }
 
 /*
- * The ifindex of ifname in the namespace behind nsfd, asked of a socket made inside it
+ * The ifindex of ifname in namespace ns of the scan, asked of a socket made inside it
  * (SIOCGIFINDEX); 0 when not there or when the namespace cannot be entered.
  */
-static int ifindex_in(int nsfd, const char *ifname)
+static int ifindex_in(struct scan_ctx *c, size_t ns, const char *ifname)
 {
 	struct {
 		char name[16];
@@ -248,7 +248,7 @@ static int ifindex_in(int nsfd, const char *ifname)
 	} ifr;
 	int saved, s, idx = 0;
 
-	if (netns_enter(nsfd, &saved))
+	if (netns_enter(c, ns, &saved))
 		return 0;
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	netns_return(saved);
@@ -285,13 +285,15 @@ static int tun_getiff(int fd, char *name, size_t size, unsigned *flags)
  * got), its name and ifindex there (asked twice around the ifindex lookup, so a rename in
  * between is seen); one holder record in t either way.
  */
-static void probe_tun(struct topo *t, int pid, int fd, int tfd, fdprobe_got_fn got, void *ctx)
+static void probe_tun(struct scan_ctx *c, int pid, int fd, int tfd, fdprobe_got_fn got,
+		      void *ctx)
 {
+	struct topo *t = c->t;
 	struct tap_holder *h;
 	char name[IFNAME_MAX], again[IFNAME_MAX], fdinfo[64], info[1024];
 	unsigned flags = 0, flags2 = 0;
 	long ns = -1;
-	int nsfd, keep = -1, err;
+	int nsfd, err;
 
 	if (tun_getiff(tfd, name, sizeof(name), &flags))
 		return;		/* not attached to a device: holds nothing */
@@ -303,13 +305,9 @@ static void probe_tun(struct topo *t, int pid, int fd, int tfd, fdprobe_got_fn g
 	h->holder_netns = pid_netns(pid);
 	nsfd = ioctl(tfd, TUNGETDEVNETNS);
 	err = errno;
-	if (nsfd >= 0) {
-		keep = fcntl(nsfd, F_DUPFD_CLOEXEC, 0);	/* got may close nsfd */
+	if (nsfd >= 0)
 		ns = got(ctx, nsfd);
-	}
-	if (ns < 0 || keep < 0) {
-		if (keep >= 0)
-			close(keep);
+	if (ns < 0) {
 		snprintf(h->reason, sizeof(h->reason), "its device's namespace is unknown (%s)",
 			 nsfd < 0 ? (err == ENOTTY || err == EINVAL ?
 				     "TUNGETDEVNETNS needs kernel 5.2" : strerror(err)) :
@@ -317,8 +315,7 @@ static void probe_tun(struct topo *t, int pid, int fd, int tfd, fdprobe_got_fn g
 		return;
 	}
 	h->netns = t->ns[ns].ino;
-	h->ifindex = ifindex_in(keep, name);
-	close(keep);
+	h->ifindex = ifindex_in(c, (size_t)ns, name);
 	if (!h->ifindex || tun_getiff(tfd, again, sizeof(again), &flags2) || strcmp(name, again)) {
 		h->ifindex = 0;
 		snprintf(h->reason, sizeof(h->reason), "device '%s' changed while looked up", name);
@@ -358,38 +355,39 @@ static void tun_refused(struct topo *t, int pid, int fd, int err)
  * (SIOCGSKNS) and a tun file's device go to got, which takes the nsfs fd and returns the
  * namespace's index (or -1); tun holders are recorded in t.
  */
-void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *ctx)
+void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, void *ctx)
 {
+	struct topo *t = c->t;
 	long long deadline = http_now_ms() + DEEP_BUDGET_MS;
 	unsigned long probed = 0, late = 0, tries = 0;
 	int expired = 0;
 	int pidfd = -1, cur = 0;
 
 	for (size_t i = 0; i < fp->n; i++) {
-		const struct fdcand *c = &fp->v[i];
+		const struct fdcand *fc = &fp->v[i];
 		struct stat st;
 		int fd, nsfd;
 
-		if (c->pid != cur) {
+		if (fc->pid != cur) {
 			if (pidfd >= 0)
 				close(pidfd);
-			cur = c->pid;
+			cur = fc->pid;
 			pidfd = sys_pidfd_open(cur);
 		}
 		if (pidfd < 0)
 			continue;	/* gone (ESRCH), or out of descriptors */
-		if (c->ino && !expired && (tries++ & 63) == 0 && http_now_ms() > deadline)
+		if (fc->ino && !expired && (tries++ & 63) == 0 && http_now_ms() > deadline)
 			expired = 1;	/* from here on, no socket */
-		if (c->ino && expired) {
+		if (fc->ino && expired) {
 			late++;
 			continue;
 		}
-		fd = sys_pidfd_getfd(pidfd, c->fd);
-		if (fd < 0 && !c->ino && errno != EBADF && errno != ESRCH)
-			tun_refused(t, c->pid, c->fd, errno);
+		fd = sys_pidfd_getfd(pidfd, fc->fd);
+		if (fd < 0 && !fc->ino && errno != EBADF && errno != ESRCH)
+			tun_refused(t, fc->pid, fc->fd, errno);
 		if (fd < 0)
 			continue;	/* closed meanwhile (EBADF), exited (ESRCH), refused */
-		if (c->ino) {
+		if (fc->ino) {
 			uint64_t cookie = 0;
 			socklen_t len = sizeof(cookie);
 
@@ -406,14 +404,14 @@ void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *c
 			}
 			/* the very socket noted, not whatever took its number since */
 			nsfd = cookie != 1 && !fstat(fd, &st) && S_ISSOCK(st.st_mode) &&
-			       st.st_ino == c->ino ? ioctl(fd, SIOCGSKNS) : -1;
+			       st.st_ino == fc->ino ? ioctl(fd, SIOCGSKNS) : -1;
 			close(fd);
 			if (nsfd >= 0 && got(ctx, nsfd) >= 0 && cookie > 1)
 				u64set_add(&fp->cookies, cookie);
 		} else {
 			if (!fstat(fd, &st) && S_ISCHR(st.st_mode) && major(st.st_rdev) == TUN_MAJOR &&
 			    minor(st.st_rdev) == TUN_MINOR)
-				probe_tun(t, c->pid, c->fd, fd, got, ctx);
+				probe_tun(c, fc->pid, fc->fd, fd, got, ctx);
 			close(fd);
 		}
 	}
@@ -460,8 +458,9 @@ int cgroup_has_netcls(const char *text)
  * the initial one (PID 1's, else ours), the uid that made it (NS_GET_OWNER_UID) and its
  * user name.
  */
-void fdprobe_owners(struct topo *t)
+void fdprobe_owners(struct scan_ctx *c)
 {
+	struct topo *t = c->t;
 	struct stat st;
 	uint64_t init_userns = 0;
 	uid_t last_uid = (uid_t)-1;
@@ -475,7 +474,7 @@ void fdprobe_owners(struct topo *t)
 		uid_t uid;
 
 		n->owner_uid = -1;
-		if (n->fd < 0 || (ufd = ioctl(n->fd, NS_GET_USERNS)) < 0)
+		if (i >= c->alloc || c->fd[i] < 0 || (ufd = ioctl(c->fd[i], NS_GET_USERNS)) < 0)
 			continue;
 		if (!fstat(ufd, &st))
 			n->userns = st.st_ino;

@@ -31,8 +31,6 @@
 
 #include "vethmap.h"
 
-static int self_fd = -1;	/* our own netns, to come back to */
-
 /* (dev, ino) -> index into topo.ns; open addressing, grows at half load. */
 struct nsmap {
 	long *slot;		/* -1 = empty */
@@ -84,6 +82,7 @@ struct mntns_ref {
 
 struct discovery {
 	struct topo *t;
+	struct scan_ctx *c;	/* holds the fds */
 	struct nsmap map;
 	struct mntns_ref *mntns;	/* foreign mount namespaces, each read once */
 	size_t nmntns, mntns_alloc;
@@ -148,7 +147,7 @@ static long adopt_stat(struct discovery *d, int fd, const struct stat *st0)
 	if ((d->map.used + 1) * 2 > d->map.cap)
 		nsmap_grow(&d->map);
 	i = (long)topo_add_ns(d->t, st->st_dev, st->st_ino);
-	d->t->ns[i].fd = fd;
+	scan_ctx_set_fd(d->c, (size_t)i, fd);
 	d->map.slot[nsmap_pos(&d->map, st->st_dev, st->st_ino)] = i;
 	d->map.used++;
 	return i;
@@ -438,18 +437,28 @@ static void note_mntns(struct discovery *d, const char *pid)
 	d->mntns[d->nmntns++].pid = atoi(pid);
 }
 
+/* /proc/PID/SUB opened for reading; NULL when it cannot be (running out of fds counts). */
+static DIR *proc_dir(struct discovery *d, const char *pid, const char *sub)
+{
+	char path[64];
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%s/%s", pid, sub);
+	dir = opendir(path);
+	if (!dir)
+		open_failed(d, errno, 0);
+	return dir;
+}
+
 static void scan_tasks(struct discovery *d, const char *pid, long proc_ns)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%s/task", pid);
-	dir = opendir(path);
-	if (!dir) {
-		open_failed(d, errno, 0);
+	dir = proc_dir(d, pid, "task");
+	if (!dir)
 		return;
-	}
 	while ((de = readdir(dir))) {
 		long i;
 
@@ -510,12 +519,9 @@ static void scan_fds(struct discovery *d, const char *pid)
 	struct dirent *de;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
-	dir = opendir(path);
-	if (!dir) {
-		open_failed(d, errno, 0);
+	dir = proc_dir(d, pid, "fd");
+	if (!dir)
 		return;
-	}
 	while ((de = readdir(dir))) {
 		uint64_t ino = 0;
 		ssize_t n;
@@ -616,14 +622,26 @@ static int var_run_differs(void)
 	return stat("/run/netns", &a) || a.st_dev != b.st_dev || a.st_ino != b.st_ino;
 }
 
+/* Our own netns, to come back to after a setns(); 0 or -1 (said). */
+static int open_self(struct scan_ctx *c)
+{
+	if (c->self_fd < 0)
+		c->self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (c->self_fd < 0)
+		return error("cannot open '/proc/thread-self/ns/net':");
+	return 0;
+}
+
 /*
  * Find every network namespace; mark the host one.  Returns 0, or -1 when not even our
  * own namespace can be opened.  What was seen but could not be held is counted in
  * t->missed with the reason in t->incomplete_reason.
  */
-int netns_discover(struct topo *t)
+int netns_discover(struct scan_ctx *c)
 {
-	struct discovery d = { .t = t, .map.t = t, .self = getpid(), .budget_ms = LOOKUP_BUDGET_MS };
+	struct topo *t = c->t;
+	struct discovery d = { .t = t, .c = c, .map.t = t, .self = getpid(),
+			       .budget_ms = LOOKUP_BUDGET_MS };
 	struct stat st1;
 	struct dirent *de;
 	long self, host = -1;
@@ -631,12 +649,8 @@ int netns_discover(struct topo *t)
 	DIR *proc;
 
 	raise_nofile();
-	if (self_fd < 0)
-		self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self_fd < 0) {
-		error("cannot open '/proc/thread-self/ns/net':");
+	if (open_self(c))
 		return -1;
-	}
 	self = find_path(&d, "/proc/thread-self/ns/net");
 	if (self < 0) {
 		error("'/proc/thread-self/ns/net' is not a network namespace");
@@ -692,7 +706,7 @@ int netns_discover(struct topo *t)
 	for (size_t k = 0; k < d.nmntns; k++)
 		scan_mountinfo(&d, d.mntns[k].pid, d.mntns[k].ino, 0);
 	/* last: only what no other source found is "via socket" */
-	fdprobe_run(d.fp, t, deep_got, &d);
+	fdprobe_run(d.fp, c, deep_got, &d);
 
 	if (host < 0 && !stat("/proc/1/ns/net", &st1))
 		host = nsmap_get(&d.map, st1.st_dev, st1.st_ino);
@@ -722,20 +736,17 @@ int netns_discover(struct topo *t)
 	return 0;
 }
 
-/* Enter the namespace behind fd on this thread; *saved is where to come back to. */
-int netns_enter(int fd, int *saved)
+/* Enter namespace ns (held by c) on this thread; *saved is where to come back to. */
+int netns_enter(struct scan_ctx *c, size_t ns, int *saved)
 {
-	if (self_fd < 0)
-		self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self_fd < 0) {
-		error("cannot open '/proc/thread-self/ns/net':");
+	if (ns >= c->alloc || c->fd[ns] < 0)
+		return error("namespace %llu is not held open", ns < c->t->nns ?
+			     (unsigned long long)c->t->ns[ns].ino : 0ULL);
+	if (open_self(c))
 		return -1;
-	}
-	*saved = self_fd;
-	if (setns(fd, CLONE_NEWNET)) {
-		error("setns:");
-		return -1;
-	}
+	*saved = c->self_fd;
+	if (setns(c->fd[ns], CLONE_NEWNET))
+		return error("setns into namespace %llu:", (unsigned long long)c->t->ns[ns].ino);
 	return 0;
 }
 
@@ -748,16 +759,16 @@ void netns_return(int saved)
 	}
 }
 
-/* Close every namespace fd of t, and our own: nothing of a namespace stays open. */
-void netns_close_all(struct topo *t)
+/* Close every namespace fd c holds, and our own: nothing of a namespace stays open. */
+void netns_close_all(struct scan_ctx *c)
 {
-	for (size_t i = 0; i < t->nns; i++)
-		if (t->ns[i].fd >= 0) {
-			close(t->ns[i].fd);
-			t->ns[i].fd = -1;
+	for (size_t i = 0; i < c->alloc; i++)
+		if (c->fd[i] >= 0) {
+			close(c->fd[i]);
+			c->fd[i] = -1;
 		}
-	if (self_fd >= 0) {
-		close(self_fd);
-		self_fd = -1;
+	if (c->self_fd >= 0) {
+		close(c->self_fd);
+		c->self_fd = -1;
 	}
 }

@@ -168,29 +168,7 @@ int outfile_open(struct outfile *of, const char *path)
  */
 int outfile_write(struct outfile *of, const void *buf, size_t n)
 {
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(of->fd, p, n);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = of->fd, .events = POLLOUT };
-
-			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
-				continue;
-		}
-		if (w == 0)
-			errno = ENOSPC;
-		return -1;
-	}
-	return 0;
+	return write_full(of->fd, buf, n, NULL);
 }
 
 /* Close our descriptor (not standard output), giving fd 1 back its flags; 0 or -1. */

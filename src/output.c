@@ -86,12 +86,8 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 		pr_str(p, PR_ANY, "name", ":%s", c->name);
 		pr_int(p, PR_JSON, "pid", NULL, c->pid);
 		pr_bool(p, PR_JSON, "verified", NULL, c->verified);
-		pr_opt(p, "image", c->image);
-		pr_opt(p, "pod", c->pod);
-		pr_opt(p, "pod_namespace", c->pod_ns);
-		pr_opt(p, "compose_project", c->compose);
-		pr_opt(p, "network_mode", c->netmode);
-		pr_opt(p, "containerd_namespace", c->cns);
+		for (size_t k = 0; k < CTR_FIELDS; k++)
+			pr_opt(p, ctr_fields[k].key, ctr_field(c, k));
 		if (c->sandbox) {
 			pr_bool(p, PR_JSON, "sandbox", NULL, 1);
 			pr_text(p, "(sandbox)");

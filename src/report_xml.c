@@ -146,12 +146,14 @@ static void add_container(xmlNodePtr parent, const struct container *c)
 	prop(n, "id", c->id);
 	prop(n, "name", c->name);
 	propf(n, "pid", "%d", c->pid);
-	prop_opt(n, "image", c->image);
-	prop_opt(n, "pod", c->pod);
-	prop_opt(n, "pod-namespace", c->pod_ns);
-	prop_opt(n, "compose-project", c->compose);
-	prop_opt(n, "network-mode", c->netmode);
-	prop_opt(n, "containerd-namespace", c->cns);
+	for (size_t k = 0; k < CTR_FIELDS; k++) {
+		char key[32];
+
+		copy_str(key, sizeof(key), ctr_fields[k].key);
+		for (char *u = strchr(key, '_'); u; u = strchr(u, '_'))
+			*u = '-';
+		prop_opt(n, key, ctr_field(c, k));
+	}
 	prop_bool(n, "sandbox", c->sandbox);
 	prop_bool(n, "host-network", c->host_net);
 	prop_bool(n, "verified", c->verified);

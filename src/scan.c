@@ -1,11 +1,16 @@
 /*
  * scan.c implements one whole scan of the host: discover namespaces, dump each one,
- * pair and link, and time it.  The result is a struct topo with no fds left open.  A scan
- * that saw namespaces it could not hold (out of descriptors, a lookup deadline, a mount
- * table beyond its bound) says so in one warning line and is marked incomplete in t.
+ * pair and link, and time it.  The result is a struct topo (the data model) with no fds
+ * in it; what the scan holds open lives in a struct scan_ctx, closed at the end unless
+ * the caller keeps it (capture).  A scan that saw namespaces it could not hold (out of
+ * descriptors, a lookup deadline, a mount table beyond its bound) says so in one warning
+ * line and is marked incomplete in t.
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,9 +23,87 @@ int scan_need_caps(const char *what)
 	       need_cap(what, CAP_SYS_PTRACE, "to read other processes' namespaces") ? -1 : 0;
 }
 
-int scan_run(struct topo *t, int want_addrs, int want_containers)
+void scan_ctx_init(struct scan_ctx *c, struct topo *t)
 {
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->self_fd = -1;
+	c->seq = 0x5e7a0000;
+}
+
+/* Hold fd for namespace ns (the ctx takes it over), growing the per-namespace arrays. */
+void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
+{
+	if (ns >= c->alloc) {
+		size_t old = c->alloc, n = old ? old : 16;
+
+		while (n <= ns)
+			n *= 2;
+		c->fd = xrealloc(c->fd, n * sizeof(*c->fd));
+		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
+		for (size_t i = old; i < n; i++) {
+			c->fd[i] = -1;
+			c->nl[i] = -1;
+		}
+		c->alloc = n;
+	}
+	if (c->fd[ns] >= 0 && c->fd[ns] != fd)
+		BUG("namespace %zu held twice", ns);
+	c->fd[ns] = fd;
+}
+
+/* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
+void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
+{
+	int *fd, *nl;
+
+	if (!n || !c->alloc)
+		return;
+	if (n > c->alloc)
+		BUG("reorder of %zu namespaces, %zu held", n, c->alloc);
+	fd = xmalloc(c->alloc * sizeof(*fd));
+	nl = xmalloc(c->alloc * sizeof(*nl));
+	for (size_t i = 0; i < c->alloc; i++) {
+		fd[i] = i < n ? c->fd[order[i]] : c->fd[i];
+		nl[i] = i < n ? c->nl[order[i]] : c->nl[i];
+	}
+	free(c->fd);
+	free(c->nl);
+	c->fd = fd;
+	c->nl = nl;
+}
+
+void scan_ctx_release(struct scan_ctx *c)
+{
+	nl_close_all(c);
+	netns_close_all(c);
+	free(c->fd);
+	free(c->nl);
+	free(c->buf);
+	c->fd = NULL;
+	c->nl = NULL;
+	c->buf = NULL;
+	c->alloc = c->buf_cap = 0;
+}
+
+static void *engines_thread(void *t)
+{
+	engines_scan(t);
+	return NULL;
+}
+
+/*
+ * Scan the host into t (initialised, empty).  With keep, the namespace fds stay open in
+ * *keep for the caller (scan_ctx_release() it); without, nothing stays open.  Returns 0,
+ * or -1 when not even our own namespace could be opened.
+ */
+int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers)
+{
+	struct scan_ctx own, *c = keep ? keep : &own;
 	struct timespec t0, t1, wall;
+	pthread_t engines;
+	int engines_started = 0;
+	size_t *order;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -29,20 +112,33 @@ int scan_run(struct topo *t, int want_addrs, int want_containers)
 		copy_str(t->host, sizeof(t->host), "unknown");
 	t->host[sizeof(t->host) - 1] = '\0';
 
-	if (netns_discover(t)) {
-		netns_close_all(t);
+	scan_ctx_init(c, t);
+	if (netns_discover(c)) {
+		scan_ctx_release(c);
 		return -1;
 	}
-	fdprobe_owners(t);
-	for (size_t i = 0; i < t->nns; i++)
-		nl_dump_ns(t, i, want_addrs);
-	topo_sort(t);
-	topo_build(t, nl_nsid, t);
+	fdprobe_owners(c);
+	order = topo_sort_ns(t);
+	scan_ctx_reorder(c, order, t->nns);
+	free(order);
+	/*
+	 * The engines are asked while the namespaces are dumped: they read only what
+	 * discovery left in t->ns (processes, identities: nothing below changes those) and
+	 * write only t->ctrs, which nothing below reads.
+	 */
 	if (want_containers)
+		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
+	for (size_t i = 0; i < t->nns; i++)
+		nl_dump_ns(c, i, want_addrs);
+	topo_sort_ifaces(t);
+	topo_build(t, nl_nsid, c);
+	if (engines_started)
+		pthread_join(engines, NULL);
+	else if (want_containers)
 		engines_scan(t);
-	nl_close_all(t);
-	if (!t->keep_fds)
-		netns_close_all(t);
+	nl_close_all(c);
+	if (!keep)
+		scan_ctx_release(c);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->duration_ms = ts_diff_ms(&t0, &t1);

@@ -222,3 +222,18 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 		fputc('\n', stderr);
 	return 2;
 }
+
+/* The one thing spec names, into *out; 0, or 2 after saying why (nothing or several). */
+int target_one(const struct topo *t, const char *spec, struct target *out)
+{
+	struct target_set *m = xcalloc(1, sizeof(*m));
+	int rc = 0;
+
+	target_match(t, spec, m);
+	if (m->n == 1)
+		*out = m->v[0];
+	else
+		rc = target_explain(t, spec, m);
+	free(m);
+	return rc;
+}

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +89,6 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
 	memset(n, 0, sizeof(*n));
 	n->dev = dev;
 	n->ino = ino;
-	n->fd = -1;
 	n->owner_uid = -1;
 	return t->nns++;
 }
@@ -161,6 +161,15 @@ static int cmp_iface(const void *pa, const void *pb)
 	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
 }
 
+/* The interface called name in namespace ns, or -1 (names are unique per namespace). */
+long topo_find_ifname(const struct topo *t, size_t ns, const char *name)
+{
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ifs[i].ns == ns && !strcmp(t->ifs[i].name, name))
+			return (long)i;
+	return -1;
+}
+
 /* Binary search in the (ns, ifindex)-sorted interface array. */
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex)
 {
@@ -194,23 +203,20 @@ static int cmp_ns_index(const void *pa, const void *pb, void *ctx)
 }
 
 /*
- * Put namespaces in output order (host first, then by inode) and interfaces by
- * (namespace, ifindex).  Must run before topo_build() and before any index is kept.
+ * Put namespaces in output order (host first, then by inode), interfaces following them.
+ * Returns order (order[new] = old index, t->nns entries, the caller frees it) for what
+ * else is kept by namespace index (struct scan_ctx); NULL when t has no namespaces.
  */
-void topo_sort(struct topo *t)
+size_t *topo_sort_ns(struct topo *t)
 {
 	size_t *order, *where;
 	struct netns *ns;
 
 	if (!t->nns)
-		return;
-	order = xmalloc(t->nns * sizeof(*order));
+		return NULL;
+	order = index_sorted(t->nns, cmp_ns_index, t);
 	where = xmalloc(t->nns * sizeof(*where));
 	ns = xmalloc(t->nns * sizeof(*ns));
-
-	for (size_t i = 0; i < t->nns; i++)
-		order[i] = i;
-	qsort_r(order, t->nns, sizeof(*order), cmp_ns_index, t);
 	for (size_t i = 0; i < t->nns; i++) {
 		ns[i] = t->ns[order[i]];
 		where[order[i]] = i;
@@ -218,11 +224,23 @@ void topo_sort(struct topo *t)
 	memcpy(t->ns, ns, t->nns * sizeof(*ns));
 	for (size_t i = 0; i < t->nifs; i++)
 		t->ifs[i].ns = where[t->ifs[i].ns];
-	if (t->nifs)
-		qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
-	free(order);
 	free(where);
 	free(ns);
+	return order;
+}
+
+/* Interfaces by (namespace, ifindex).  Must run before topo_build() and any index. */
+void topo_sort_ifaces(struct topo *t)
+{
+	if (t->nifs)
+		qsort(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
+}
+
+/* Both: namespaces in output order, then interfaces by (namespace, ifindex). */
+void topo_sort(struct topo *t)
+{
+	free(topo_sort_ns(t));
+	topo_sort_ifaces(t);
 }
 
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b)
@@ -767,6 +785,22 @@ struct container *topo_find_ctr(struct topo *t, const char *engine, const char *
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id)
 {
 	return topo_find_ctr(t, engine, id, 1);
+}
+
+#define CTR_FIELD(key, member) \
+	{ key, offsetof(struct container, member), sizeof(((struct container *)0)->member) }
+const struct ctr_field ctr_fields[CTR_FIELDS] = {
+	CTR_FIELD("image", image),
+	CTR_FIELD("pod", pod),
+	CTR_FIELD("pod_namespace", pod_ns),
+	CTR_FIELD("compose_project", compose),
+	CTR_FIELD("network_mode", netmode),
+	CTR_FIELD("containerd_namespace", cns),
+};
+
+void ctr_field_set(struct container *c, size_t k, const char *v)
+{
+	copy_str((char *)c + ctr_fields[k].off, ctr_fields[k].size, v);
 }
 
 /* Text from an engine is kept only when it has no control characters. */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -241,34 +242,69 @@ int utf8_seq_len(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
-/*
- * src as UTF-8 into dst (truncated to fit, never mid-character): valid UTF-8 as is, and
- * each byte that is not UTF-8 as the code point of the same value (0xff becomes U+00FF),
- * as the JSON output does.  For formats that require UTF-8 (pcapng options).
- */
-const char *utf8_esc(char *dst, size_t size, const char *src)
+/* The directory path is in ("." for a bare name, "/" at the top) into buf; buf. */
+char *dir_of(char *buf, size_t size, const char *path)
 {
-	size_t n = 0;
+	char *slash;
 
-	for (const unsigned char *p = (const unsigned char *)src; *p;) {
-		int len = utf8_seq_len(p, NULL);
+	copy_str(buf, size, path);
+	slash = strrchr(buf, '/');
+	if (!slash)
+		copy_str(buf, size, ".");
+	else if (slash == buf)
+		buf[1] = '\0';
+	else
+		*slash = '\0';
+	return buf;
+}
 
-		if (!len) {
-			if (n + 3 > size)
-				break;
-			dst[n++] = (char)(0xc0 | *p >> 6);
-			dst[n++] = (char)(0x80 | (*p & 0x3f));
-			p++;
-		} else {
-			if (n + (size_t)len + 1 > size)
-				break;
-			memcpy(dst + n, p, (size_t)len);
-			n += (size_t)len;
-			p += len;
+/*
+ * The indices 0..n-1 in the order cmp(a, b, ctx) gives them (qsort_r); never NULL, the
+ * caller frees it.
+ */
+size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *), const void *ctx)
+{
+	union { const void *in; void *arg; } c = { .in = ctx };	/* qsort_r's ctx is not const */
+	size_t *v = xmalloc((n ? n : 1) * sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = i;
+	if (n)
+		qsort_r(v, n, sizeof(*v), cmp, c.arg);
+	return v;
+}
+
+/*
+ * Write all of buf to fd.  A non-blocking fd that is full is waited for with wait(fd)
+ * (0 to go on, -1 to give up with errno set), or with poll() without a deadline when wait
+ * is NULL.  Returns 0, or -1 with errno set (ENOSPC for a write of nothing).
+ */
+int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd))
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
 		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			if (wait ? !wait(fd) : poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0)
+			errno = ENOSPC;
+		return -1;
 	}
-	dst[n] = '\0';
-	return dst;
+	return 0;
 }
 
 /* strlcpy that always terminates and never reads past src's end. */

@@ -50,7 +50,6 @@ struct nsmount {
 
 struct netns {
 	uint64_t dev, ino;	/* identity: (st_dev, st_ino) of the nsfs file */
-	int fd;			/* held open for the whole scan; -1 when loaded from the db */
 	unsigned via;		/* VIA_* */
 	int is_host;
 	struct strv names;	/* display names, sorted, unique: host paths, "pid P:PATH" */
@@ -58,7 +57,6 @@ struct netns {
 	size_t nmounts, mounts_alloc;
 	unsigned long names_dropped;	/* names beyond NS_NAMES_MAX / NAMES_MAX, not kept */
 	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
-	void *nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
 	int dump_error;		/* errno-style code when its dump failed, else 0 */
 	uint64_t userns;	/* inode of its owning user namespace, 0 = unknown */
 	long long owner_uid;	/* uid that made that user namespace; -1: the initial one,
@@ -157,6 +155,22 @@ struct tap_holder {
 };
 
 /*
+ * A container's optional text fields, in the order every output gives them: the JSON key
+ * (also the database column; '_' is '-' in the XML report), where it is, how big.
+ */
+struct ctr_field {
+	const char *key;
+	size_t off, size;
+};
+#define CTR_FIELDS 6
+extern const struct ctr_field ctr_fields[CTR_FIELDS];
+static inline const char *ctr_field(const struct container *c, size_t k)
+{
+	return (const char *)c + ctr_fields[k].off;
+}
+void ctr_field_set(struct container *c, size_t k, const char *v);
+
+/*
  * nsid lookup used by pairing: the nsid that namespace `observer` gives namespace
  * `target`, or -1 when it has none.  Scanning asks the kernel (RTM_GETNSID); unit tests
  * answer from a recorded table.
@@ -178,9 +192,8 @@ struct topo {
 	struct tap_holder *taps;	/* tun/tap holders (fdprobe.c), placed or not */
 	size_t ntaps, ntaps_alloc;
 	unsigned long sockets_probed;	/* by the deep pass (not stored) */
-	int keep_fds;		/* scan_run leaves namespace fds open (capture) */
-	int deep;		/* scan_run probes every process's sockets (scan --deep) */
 	/* scan metadata */
+	int deep;		/* asked with scan --deep: every process's sockets (not stored) */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
 	char started[32];	/* ISO-8601 UTC */
@@ -223,7 +236,10 @@ void intv_release(struct intv *iv);
 void copy_str(char *dst, size_t size, const char *src);
 uint64_t mix64(uint64_t x);
 int utf8_seq_len(const unsigned char *s, unsigned *cp);
-const char *utf8_esc(char *dst, size_t size, const char *src);
+char *dir_of(char *buf, size_t size, const char *path);
+size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *),
+		     const void *ctx);
+int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 int finish_stdout(void);
@@ -241,7 +257,10 @@ long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino);
 struct iface *topo_add_iface(struct topo *t, size_t ns);
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
+long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);
+size_t *topo_sort_ns(struct topo *t);
+void topo_sort_ifaces(struct topo *t);
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
@@ -299,11 +318,31 @@ struct ns_lookup {
 };
 void ns_lookup(struct ns_lookup *l);
 
+/*
+ * The live side of a scan (scan.c): what it holds open while it runs, kept out of the
+ * data model.  fd[i] and nl[i] belong to namespace i of the scan's topo (indices follow
+ * topo_sort_ns()); a topo loaded from the database has no scan_ctx at all.
+ */
+struct scan_ctx {
+	struct topo *t;
+	int *fd;		/* nsfs fd held for the whole scan, or -1 */
+	int *nl;		/* raw rtnetlink socket created inside, or -1 */
+	size_t alloc;
+	char *buf;		/* netlink dumps are read into this (nl.c) */
+	size_t buf_cap;
+	int self_fd;		/* our own netns, to come back to; -1 until needed */
+	uint32_t seq;		/* netlink sequence numbers of our own requests */
+};
+void scan_ctx_init(struct scan_ctx *c, struct topo *t);
+void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd);
+void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n);
+void scan_ctx_release(struct scan_ctx *c);	/* closes everything it holds */
+
 /* netns.c: discovery and entering */
-int netns_discover(struct topo *t);
-int netns_enter(int fd, int *saved);
+int netns_discover(struct scan_ctx *c);
+int netns_enter(struct scan_ctx *c, size_t ns, int *saved);
 void netns_return(int saved);
-void netns_close_all(struct topo *t);
+void netns_close_all(struct scan_ctx *c);
 
 /*
  * fdprobe.c: the deep pass over other processes' descriptors (sockets: the namespace they
@@ -317,18 +356,19 @@ typedef long (*fdprobe_got_fn)(void *ctx, int nsfd);	/* takes nsfd: index or -1 
 struct fdprobe *fdprobe_new(int sockets);
 int fdprobe_wants(const struct fdprobe *fp, const char *link);
 int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link);
-void fdprobe_run(struct fdprobe *fp, struct topo *t, fdprobe_got_fn got, void *ctx);
+struct scan_ctx;
+void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, void *ctx);
 void fdprobe_free(struct fdprobe *fp);
-void fdprobe_owners(struct topo *t);
+void fdprobe_owners(struct scan_ctx *c);
 uint64_t socket_link_ino(const char *s);
 int fdinfo_iff(const char *text, char *name, size_t size);
 int cgroup_has_netcls(const char *text);
 
 /* nl.c: netlink dumps and nsid queries */
-int nl_dump_ns(struct topo *t, size_t ns, int want_addrs);
-int nl_nsid(void *ctx, size_t observer, size_t target);
+int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
+int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
-void nl_close_all(struct topo *t);
+void nl_close_all(struct scan_ctx *c);
 
 /* cgroup.c: the container a /proc/PID/cgroup file names */
 struct cgroup_match {
@@ -429,15 +469,17 @@ void pkt_describe(char *buf, size_t size, int linktype, const uint8_t *data, uin
 		  uint32_t len);
 
 /* target.c: what `vethmap cap TARGET` names */
+struct target {
+	long ns, ifc;	/* ifc -1: the whole namespace */
+	char what[300];
+};
 struct target_set {
-	struct {
-		long ns, ifc;	/* ifc -1: the whole namespace */
-		char what[300];
-	} v[16];
+	struct target v[16];
 	size_t n;
 };
 void target_match(const struct topo *t, const char *spec, struct target_set *m);
 int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
+int target_one(const struct topo *t, const char *spec, struct target *out);
 
 /* capture.c: bounded libpcap capture on several interfaces in several namespaces */
 struct cap_opts {
@@ -462,7 +504,8 @@ struct cap_iface {
 	unsigned long long captured;
 	unsigned recv, drop;
 };
-int capture_open(struct topo *t, struct cap_iface *ci, size_t *n, const struct cap_opts *o);
+int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *n,
+		 const struct cap_opts *o);
 int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 		       struct capout *out);
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
@@ -520,7 +563,7 @@ void findings_release(struct findings *f);
 
 
 /* scan.c: one whole scan */
-int scan_run(struct topo *t, int want_addrs, int want_containers);
+int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers);
 int scan_need_caps(const char *what);
 
 /* db.c */
