@@ -18,34 +18,8 @@ ip -n "${PFX}decoy" link add eth0 type veth peer name "${PFX}d" netns $$ &&
 ip -n "${PFX}s" link add eth0 type veth peer name "${PFX}s" netns $$ || fail_fixture "veths"
 ip link set "${PFX}s" up && ip -n "${PFX}s" link set eth0 up && ip -n "${PFX}s" link set lo up || fail_fixture "veth up"
 S_NS=$(ns_ino s)
-cat >"$TMP/sock.py" <<'PY'
-import ctypes, os, socket, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-self_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-t = os.open(sys.argv[1], os.O_RDONLY)
-if libc.setns(t, 0x40000000) != 0:
-    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-if libc.setns(self_fd, 0x40000000) != 0:
-    sys.exit("setns back: " + os.strerror(ctypes.get_errno()))
-os.close(t); os.close(self_fd)
-with open(sys.argv[2] + ".tmp", "w") as f:
-    f.write("%d %d\n" % (s.fileno(), s.getsockname()[1]))
-os.rename(sys.argv[2] + ".tmp", sys.argv[2])
-# after the scan: the socket still works, in its own namespace
-while not os.path.exists(sys.argv[3]):
-    time.sleep(0.05)
-try:
-    s.sendto(b"x", s.getsockname())
-    ok = s.recv(10) == b"x"
-except OSError as e:
-    ok = False
-open(sys.argv[4], "w").write("ok\n" if ok else "broken\n")
-time.sleep(120)
-PY
-python3 "$TMP/sock.py" "/run/netns/${PFX}s" "$TMP/sready" "$TMP/scanned" "$TMP/after" &
-SKP=$!; bg_pid $SKP
+socket_holder "/run/netns/${PFX}s" "$TMP/sready" "$TMP/scanned" "$TMP/after"
+SKP=$!
 wait_for 5 test -s "$TMP/sready" || fail_fixture "socket holder"
 read -r SFD _ <"$TMP/sready"
 ip netns del "${PFX}s" || fail_fixture "ip netns del"
