@@ -97,7 +97,7 @@ struct fdprobe {
 	struct u64set seen;	/* socket inodes noted */
 	struct u64set cookies;	/* namespaces (SO_NETNS_COOKIE) whose nsfs file was taken */
 	size_t nsockets, ntuns;
-	unsigned long dropped;	/* sockets beyond DEEP_SOCKETS_MAX, or the deadline */
+	unsigned long dropped;	/* beyond DEEP_SOCKETS_MAX or DEEP_TUNS_MAX, or the deadline */
 	int no_sockets;		/* not --deep, or net_cls/net_prio mounted: sockets are left alone */
 };
 
@@ -118,8 +118,8 @@ struct fdprobe *fdprobe_new(int sockets)
 
 	fp->no_sockets = !sockets || netcls_mounted();
 	if (sockets && fp->no_sockets)
-		verbose("deep pass: sockets not probed (cgroup v1 net_cls/net_prio is mounted: "
-			"taking a socket would retag it)");
+		warnx("--deep: sockets not probed: a cgroup v1 net_cls or net_prio hierarchy is "
+		      "mounted, and taking a socket would retag it with our class");
 	return fp;
 }
 
@@ -169,8 +169,10 @@ int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link)
 		}
 		fp->nsockets++;
 	} else if (!strcmp(link, "/dev/net/tun")) {
-		if (fp->ntuns >= DEEP_TUNS_MAX)
+		if (fp->ntuns >= DEEP_TUNS_MAX) {
+			fp->dropped++;
 			return 1;
+		}
 		fp->ntuns++;
 	} else {
 		return 0;
@@ -376,9 +378,9 @@ void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, voi
 		}
 		if (pidfd < 0)
 			continue;	/* gone (ESRCH), or out of descriptors */
-		if (fc->ino && !expired && (tries++ & 63) == 0 && http_now_ms() > deadline)
-			expired = 1;	/* from here on, no socket */
-		if (fc->ino && expired) {
+		if (!expired && (tries++ & 63) == 0 && http_now_ms() > deadline)
+			expired = 1;	/* from here on, nothing */
+		if (expired) {
 			late++;
 			continue;
 		}
@@ -418,13 +420,11 @@ void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, voi
 	if (pidfd >= 0)
 		close(pidfd);
 	fp->dropped += late;
-	t->sockets_probed = probed;
-	if (fp->no_sockets)
-		return;
 	if (fp->dropped)
-		warnx("deep pass: %lu sockets not probed (at most %d per scan, within %d ms); "
-		      "a namespace held only by one of them is not seen", fp->dropped,
-		      DEEP_SOCKETS_MAX, DEEP_BUDGET_MS);
+		warnx("deep pass: %lu descriptors not probed (at most %d sockets and %d tun files "
+		      "per scan, within %d ms); a namespace held only by one of them is not seen, "
+		      "a tap held by one has no holder", fp->dropped, DEEP_SOCKETS_MAX,
+		      DEEP_TUNS_MAX, DEEP_BUDGET_MS);
 	verbose("deep pass: %lu sockets probed, %zu tun files in %lld ms", probed, fp->ntuns,
 		http_now_ms() - deadline + DEEP_BUDGET_MS);
 }

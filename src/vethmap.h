@@ -191,7 +191,6 @@ struct topo {
 	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
 	struct tap_holder *taps;	/* tun/tap holders (fdprobe.c), placed or not */
 	size_t ntaps, ntaps_alloc;
-	unsigned long sockets_probed;	/* by the deep pass (not stored) */
 	/* scan metadata */
 	int deep;		/* asked with scan --deep: every process's sockets (not stored) */
 	long long scan_id;	/* 0 = not stored */
