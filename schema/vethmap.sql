@@ -1,4 +1,4 @@
--- vethmap database schema, version 4 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 5 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 4;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 5;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -36,7 +36,9 @@ CREATE TABLE netns (
     via      TEXT    NOT NULL,            -- how found: proc,task,fd,mount,self
     dump_error INTEGER NOT NULL DEFAULT 0, -- errno of its failed link dump, 0 = none (v2)
     names_dropped INTEGER NOT NULL DEFAULT 0, -- its names not kept (v2)
-    -- since version 4: whose it is
+    forward4 INTEGER,                     -- forwards IPv4 ("all"): 1/0, NULL unknown (v4)
+    forward6 INTEGER,                     -- forwards IPv6 (v4)
+    -- since version 5: whose it is
     userns   INTEGER,                     -- inode of its owning user namespace
     owner_uid INTEGER,                    -- uid that made that user namespace; NULL for
                                           -- the initial user namespace (or unknown)
@@ -96,6 +98,21 @@ CREATE TABLE iface (
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX iface_by_name ON iface(scan_id, name);
+
+CREATE TABLE route (                      -- main table routes, a row per next hop (v4)
+    scan_id  INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,            -- its namespace
+    route    INTEGER NOT NULL,            -- the route's number in the snapshot
+    nh       INTEGER NOT NULL,            -- next hop 0, 1, ... (0 only, for none)
+    family   INTEGER NOT NULL,            -- 4 or 6
+    dst      TEXT    NOT NULL,            -- 'default' or '10.1.0.0/24'
+    type     TEXT    NOT NULL,            -- unicast, blackhole, unreachable, prohibit, ...
+    metric   INTEGER NOT NULL,
+    gateway  TEXT,                        -- NULL: directly connected
+    ifindex  INTEGER,                     -- output device in the same namespace
+    FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+);
+CREATE INDEX route_by_ns ON route(scan_id, inode);
 
 CREATE TABLE addr (
     scan_id   INTEGER NOT NULL,
@@ -174,7 +191,7 @@ CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
 );
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
-CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v4): the
+CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v5): the
                                           -- other end of that device
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
     netns    INTEGER,                     -- the device's namespace; NULL: not placed

@@ -133,53 +133,41 @@ void fdprobe_free(struct fdprobe *fp)
 	free(fp);
 }
 
-/* The inode N of a link text "socket:[N]", 0 if it is not one. */
-uint64_t socket_link_ino(const char *s)
+/*
+ * Does the deep pass want a descriptor open on a file of this type (statx of /proc/P/fd/N,
+ * cached attributes: no I/O)?  A socket (with --deep), or the tun misc device.
+ */
+int fdprobe_wants(const struct fdprobe *fp, unsigned mode, unsigned rdev_major,
+		  unsigned rdev_minor)
 {
-	char *end;
-	unsigned long long v;
-
-	if (strncmp(s, "socket:[", 8) || s[8] < '0' || s[8] > '9')
-		return 0;
-	errno = 0;
-	v = strtoull(s + 8, &end, 10);
-	return !errno && end[0] == ']' && !end[1] ? v : 0;
-}
-
-/* Does the deep pass want a descriptor whose /proc link reads link (cheap: no syscall)? */
-int fdprobe_wants(const struct fdprobe *fp, const char *link)
-{
-	return (!fp->no_sockets && !strncmp(link, "socket:[", 8)) || !strcmp(link, "/dev/net/tun");
+	return (!fp->no_sockets && S_ISSOCK(mode)) ||
+	       (S_ISCHR(mode) && rdev_major == TUN_MAJOR && rdev_minor == TUN_MINOR);
 }
 
 /*
- * Note descriptor fd of process pid, whose /proc link reads link, if the deep pass wants
- * it: 1 when noted (or already noted through another process), else 0.
+ * Note descriptor fd of process pid, which fdprobe_wants: a socket of inode ino, else a tun
+ * file.  A socket already noted through another process is not noted again.
  */
-int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link)
+void fdprobe_note(struct fdprobe *fp, int pid, int fd, uint64_t ino, int sock)
 {
-	uint64_t ino = socket_link_ino(link);
-
-	if (ino) {
-		if (fp->no_sockets || !u64set_add(&fp->seen, ino))
-			return 1;
+	if (sock) {
+		if (!u64set_add(&fp->seen, ino))
+			return;
 		if (fp->nsockets >= DEEP_SOCKETS_MAX) {
 			fp->dropped++;
-			return 1;
+			return;
 		}
 		fp->nsockets++;
-	} else if (!strcmp(link, "/dev/net/tun")) {
+	} else {
 		if (fp->ntuns >= DEEP_TUNS_MAX) {
 			fp->dropped++;
-			return 1;
+			return;
 		}
 		fp->ntuns++;
-	} else {
-		return 0;
+		ino = 0;
 	}
 	fp->v = grow(fp->v, &fp->alloc, fp->n + 1, sizeof(*fp->v));
 	fp->v[fp->n++] = (struct fdcand){ .pid = pid, .fd = fd, .ino = ino };
-	return 1;
 }
 
 static int sys_pidfd_open(int pid)

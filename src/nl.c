@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/if_arp.h>
 #include <linux/net_namespace.h>
+#include <linux/netconf.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/vxlan.h>
+#include <netlink/route/route.h>
 
 #include "vethmap.h"
 
@@ -213,26 +215,41 @@ static void take_port(struct nl_object *o, void *arg)
 static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *intr)
 {
 	/*
-	 * Links are asked without their counters (RTEXT_FILTER_SKIP_STATS: IFLA_STATS*, the
-	 * IPv6 statistics), which nothing here reads and which are most of a link's bytes.
+	 * Each dump with its own header (the family is its first byte in all of them).  Links
+	 * are asked without their counters (RTEXT_FILTER_SKIP_STATS: IFLA_STATS*, the IPv6
+	 * statistics), which nothing here reads and which are most of a link's bytes.
 	 */
 	struct {
 		struct nlmsghdr nh;
-		struct ifinfomsg ifi;	/* its first byte is the family, as for any dump */
-		struct nlattr mask_attr;
-		uint32_t mask;
+		union {
+			struct {
+				struct ifinfomsg ifi;
+				struct nlattr mask_attr;
+				uint32_t mask;
+			} link;
+			struct ifaddrmsg ifa;
+			struct rtmsg rtm;
+		} u;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = (uint16_t)type,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++c->seq },
-		.ifi = { .ifi_family = (unsigned char)family },
-		.mask_attr = { .nla_len = NLA_HDRLEN + sizeof(uint32_t), .nla_type = IFLA_EXT_MASK },
-		.mask = RTEXT_FILTER_SKIP_STATS,
+		.nh = { .nlmsg_type = (uint16_t)type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = ++c->seq },
 	};
 	size_t len = 0;
 
 	*intr = 0;
-	if (type != RTM_GETLINK)	/* an address dump takes an ifaddrmsg and no mask */
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	if (type == RTM_GETLINK) {
+		req.u.link.ifi.ifi_family = (unsigned char)family;
+		req.u.link.mask_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+		req.u.link.mask_attr.nla_type = IFLA_EXT_MASK;
+		req.u.link.mask = RTEXT_FILTER_SKIP_STATS;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link));
+	} else if (type == RTM_GETADDR) {
+		req.u.ifa.ifa_family = (unsigned char)family;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa));
+	} else {
+		req.u.rtm.rtm_family = (unsigned char)family;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.rtm));
+	}
 	if (send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
 		return -1;
 	for (;;) {
@@ -322,6 +339,129 @@ static void parse_dump(struct scan_ctx *c, long len, int type,
 	}
 }
 
+/* An address of a route as text, "" when there is none. */
+static void addr_text(struct nl_addr *a, char *out, size_t size)
+{
+	*out = '\0';
+	if (a && nl_addr_get_len(a) &&
+	    !inet_ntop(nl_addr_get_family(a), nl_addr_get_binary_addr(a), out, (socklen_t)size))
+		*out = '\0';
+}
+
+/*
+ * A route of the main table.  The IPv6 link-local prefix the kernel adds for every
+ * interface (fe80::/64, proto kernel) is left out: one per interface, and never routed.
+ */
+static void take_route(struct nl_object *o, void *arg)
+{
+	const struct dump_ctx *d = arg;
+	struct rtnl_route *r = (struct rtnl_route *)o;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	int family = rtnl_route_get_family(r), n;
+	char ip[INET6_ADDRSTRLEN];
+	struct route *x;
+
+	if ((family != AF_INET && family != AF_INET6) || rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+	    rtnl_route_get_type(r) == RTN_MULTICAST)
+		return;
+	addr_text(dst, ip, sizeof(ip));
+	if (family == AF_INET6 && !strcmp(ip, "fe80::") && nl_addr_get_prefixlen(dst) == 64 &&
+	    rtnl_route_get_protocol(r) == RTPROT_KERNEL)
+		return;
+	x = topo_add_route(d->t, d->ns);
+	x->family = family;
+	if (!*ip || !nl_addr_get_prefixlen(dst))
+		copy_str(x->dst, sizeof(x->dst), "default");
+	else
+		snprintf(x->dst, sizeof(x->dst), "%s/%u", ip, nl_addr_get_prefixlen(dst));
+	nl_rtntype2str(rtnl_route_get_type(r), x->type, sizeof(x->type));
+	x->metric = rtnl_route_get_priority(r);
+	n = rtnl_route_get_nnexthops(r);
+	for (int k = 0; k < n && x->nnh < ROUTE_NH_MAX; k++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, k);
+
+		if (!nh)
+			continue;
+		addr_text(rtnl_route_nh_get_gateway(nh), x->nh[x->nnh].gw, sizeof(x->nh[0].gw));
+		x->nh[x->nnh++].oif = rtnl_route_nh_get_ifindex(nh);
+	}
+}
+
+/*
+ * Whether the namespace forwards IPv4 and IPv6 (the "all" settings), asked with one
+ * RTM_GETNETCONF per family, both in one send.  Unknown (-1) where the kernel does not say.
+ */
+static void forwarding(struct scan_ctx *c, size_t ns, int fd)
+{
+	struct netns *n = &c->t->ns[ns];
+	struct {
+		struct nlmsghdr nh;
+		struct netconfmsg ncm;
+		char pad[3];
+		struct nlattr a;
+		int32_t ifindex;
+	} req[2];
+	union {
+		struct nlmsghdr nh;
+		char buf[8192];
+	} resp;
+	int answered = 0;
+
+	memset(req, 0, sizeof(req));
+	for (int k = 0; k < 2; k++) {
+		req[k].nh.nlmsg_len = sizeof(req[k]);
+		req[k].nh.nlmsg_type = RTM_GETNETCONF;
+		req[k].nh.nlmsg_flags = NLM_F_REQUEST;
+		req[k].nh.nlmsg_seq = ++c->seq;
+		req[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
+		req[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req[k].a.nla_type = NETCONFA_IFINDEX;
+		req[k].ifindex = NETCONFA_IFINDEX_ALL;
+	}
+	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return;
+	while (answered != 3) {
+		ssize_t got = rt_recv(fd, resp.buf, sizeof(resp.buf));
+
+		if (got <= 0)
+			return;
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
+			struct nlmsghdr h;
+			int k;
+
+			memcpy(&h, resp.buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
+				return;
+			k = h.nlmsg_seq == req[0].nh.nlmsg_seq ? 0 :
+			    h.nlmsg_seq == req[1].nh.nlmsg_seq ? 1 : -1;
+			if (k >= 0)
+				answered |= 1 << k;
+			if (k >= 0 && h.nlmsg_type == RTM_NEWNETCONF) {
+				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
+
+				while (a + NLA_HDRLEN <= off + h.nlmsg_len) {
+					struct nlattr at;
+					int32_t v;
+
+					memcpy(&at, resp.buf + a, sizeof(at));
+					if (at.nla_len < NLA_HDRLEN || at.nla_len > off + h.nlmsg_len - a)
+						break;
+					if (at.nla_type == NETCONFA_FORWARDING &&
+					    at.nla_len >= NLA_HDRLEN + sizeof(v)) {
+						memcpy(&v, resp.buf + a + NLA_HDRLEN, sizeof(v));
+						if (k)
+							n->fwd6 = v != 0;
+						else
+							n->fwd4 = v != 0;
+					}
+					a += NLA_ALIGN(at.nla_len);
+				}
+			}
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+	}
+}
+
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 {
@@ -359,6 +499,11 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	if (len < 0)
 		goto fail;
 	parse_dump(c, len, RTM_NEWADDR, take_addr, &d);
+	/* routes and forwarding: a failure here loses those, nothing else */
+	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
+	if (len >= 0)
+		parse_dump(c, len, RTM_NEWROUTE, take_route, &d);
+	forwarding(c, ns, fd);
 	return 0;
 fail:
 	t->ns[ns].dump_error = errno ? errno : EIO;

@@ -92,6 +92,74 @@ static void *engines_thread(void *t)
 	return NULL;
 }
 
+/* The later half of the namespaces, dumped by a second thread into interfaces of its own. */
+struct dump_job {
+	struct scan_ctx c;	/* shares the held fds and sockets; its own buffer, its own t */
+	struct topo part;	/* t's namespaces (shared, read only), its own interfaces */
+	size_t from, to;
+	int want_addrs;
+};
+
+static void *dump_thread(void *arg)
+{
+	struct dump_job *j = arg;
+
+	for (size_t i = j->from; i < j->to; i++)
+		nl_dump_ns(&j->c, i, j->want_addrs);
+	return NULL;
+}
+
+#define DUMP_SPLIT_MIN 64	/* fewer namespaces are dumped by one thread */
+
+/*
+ * Dump every namespace, in namespace order.  With two CPUs or more and enough namespaces,
+ * a second thread dumps the later half: each namespace has its own socket and fd, each
+ * thread enters namespaces on its own (setns() is per thread), and the second thread's
+ * interfaces are appended after the first's, so t->ifs comes out as one thread makes it.
+ */
+static void dump_all(struct scan_ctx *c, int want_addrs)
+{
+	struct topo *t = c->t;
+	struct dump_job j;
+	pthread_t th;
+	size_t mid = t->nns;
+
+	if (t->nns >= DUMP_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		j.part = *t;
+		j.part.ifs = NULL;
+		j.part.nifs = j.part.nifs_alloc = 0;
+		j.part.routes = NULL;
+		j.part.nroutes = j.part.nroutes_alloc = 0;
+		j.c = *c;
+		j.c.t = &j.part;
+		j.c.buf = NULL;
+		j.c.buf_cap = 0;
+		j.from = t->nns / 2;
+		j.to = t->nns;
+		j.want_addrs = want_addrs;
+		if (!pthread_create(&th, NULL, dump_thread, &j))
+			mid = j.from;
+	}
+	for (size_t i = 0; i < mid; i++)
+		nl_dump_ns(c, i, want_addrs);
+	if (mid == t->nns)
+		return;
+	pthread_join(th, NULL);
+	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + j.part.nifs, sizeof(*t->ifs));
+	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
+	t->nifs += j.part.nifs;
+	free(j.part.ifs);	/* the addresses moved with the interfaces */
+	t->routes = grow(t->routes, &t->nroutes_alloc, t->nroutes + j.part.nroutes,
+			 sizeof(*t->routes));
+	for (size_t i = 0; i < j.part.nroutes; i++) {
+		t->routes[t->nroutes] = j.part.routes[i];
+		t->routes[t->nroutes].seq = t->nroutes;
+		t->nroutes++;
+	}
+	free(j.part.routes);
+	free(j.c.buf);
+}
+
 /*
  * Scan the host into t (initialised, empty).  With keep, the namespace fds stay open in
  * *keep for the caller (scan_ctx_release() it); without, nothing stays open.  Returns 0,
@@ -128,8 +196,7 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	 */
 	if (want_containers)
 		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
-	for (size_t i = 0; i < t->nns; i++)
-		nl_dump_ns(c, i, want_addrs);
+	dump_all(c, want_addrs);
 	topo_sort_ifaces(t);
 	topo_build(t, nl_nsid, c);
 	if (engines_started)

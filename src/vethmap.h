@@ -62,6 +62,23 @@ struct netns {
 	long long owner_uid;	/* uid that made that user namespace; -1: the initial one,
 				   or unknown */
 	char owner[64];		/* that uid's user name, "" when it has none */
+	signed char fwd4, fwd6;	/* forwards IPv4 / IPv6 ("all"): 1, 0, -1 unknown */
+};
+
+/* A route of a namespace's main table (nl.c; IPv6 link-local prefixes left out). */
+#define ROUTE_NH_MAX 8
+struct route {
+	size_t ns;		/* index into topo.ns */
+	size_t seq;		/* its place in the dump: routes stay in dump order */
+	int family;		/* AF_INET or AF_INET6 */
+	char dst[64];		/* "default" or "10.1.0.0/24" */
+	char type[16];		/* unicast, blackhole, unreachable, prohibit, throw, ... */
+	unsigned metric;
+	size_t nnh;		/* next hops kept (at most ROUTE_NH_MAX) */
+	struct {
+		char gw[48];	/* "" for a directly connected route */
+		int oif;	/* ifindex in the same namespace, 0 = none */
+	} nh[ROUTE_NH_MAX];
 };
 
 struct addr {
@@ -186,6 +203,8 @@ struct topo {
 	size_t nedges, nedges_alloc;
 	struct unresolved *unres;
 	size_t nunres, nunres_alloc;
+	struct route *routes;	/* by namespace, in dump order within each */
+	size_t nroutes, nroutes_alloc;
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
 	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
@@ -259,6 +278,9 @@ long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
 long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);
 size_t *topo_sort_ns(struct topo *t);
+struct route *topo_add_route(struct topo *t, size_t ns);
+void topo_sort_routes(struct topo *t);
+const struct route *topo_routes_of(const struct topo *t, size_t ns, size_t *n);
 void topo_sort_ifaces(struct topo *t);
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
@@ -353,13 +375,13 @@ void netns_close_all(struct scan_ctx *c);
 struct fdprobe;
 typedef long (*fdprobe_got_fn)(void *ctx, int nsfd);	/* takes nsfd: index or -1 */
 struct fdprobe *fdprobe_new(int sockets);
-int fdprobe_wants(const struct fdprobe *fp, const char *link);
-int fdprobe_note(struct fdprobe *fp, int pid, int fd, const char *link);
+int fdprobe_wants(const struct fdprobe *fp, unsigned mode, unsigned rdev_major,
+		  unsigned rdev_minor);
+void fdprobe_note(struct fdprobe *fp, int pid, int fd, uint64_t ino, int sock);
 struct scan_ctx;
 void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, void *ctx);
 void fdprobe_free(struct fdprobe *fp);
 void fdprobe_owners(struct scan_ctx *c);
-uint64_t socket_link_ino(const char *s);
 int fdinfo_iff(const char *text, char *name, size_t size);
 int cgroup_has_netcls(const char *text);
 
