@@ -1,4 +1,4 @@
--- vethmap database schema, version 4 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 6 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -38,6 +38,11 @@ CREATE TABLE netns (
     names_dropped INTEGER NOT NULL DEFAULT 0, -- its names not kept (v2)
     forward4 INTEGER,                     -- forwards IPv4 ("all"): 1/0, NULL unknown (v4)
     forward6 INTEGER,                     -- forwards IPv6 (v4)
+    -- since version 5: whose it is
+    userns   INTEGER,                     -- inode of its owning user namespace
+    owner_uid INTEGER,                    -- uid that made that user namespace; NULL for
+                                          -- the initial user namespace (or unknown)
+    owner    TEXT,                        -- that uid's user name, if it has one
     PRIMARY KEY (scan_id, inode)
 ) WITHOUT ROWID;
 
@@ -186,6 +191,20 @@ CREATE TABLE capture (                    -- audit trail: every 'vethmap cap'
                 -- 'killed' (the capturing process died); 'running' stays when vethmap itself
                 -- was killed.  Added to older databases by 'vethmap cap' (ALTER TABLE).
 );
+
+CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v5): the
+                                          -- other end of that device
+    scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    netns    INTEGER,                     -- the device's namespace; NULL: not placed
+    ifindex  INTEGER,                     -- in it; NULL: not placed
+    ifname   TEXT    NOT NULL,            -- the device's name, as TUNGETIFF says
+    tap      INTEGER NOT NULL,            -- 1 tap, 0 tun
+    pid      INTEGER NOT NULL,            -- the holder
+    comm     TEXT    NOT NULL,            -- its comm (set by the process itself)
+    holder_netns INTEGER,                 -- the holder's own namespace
+    reason   TEXT                         -- why it is not placed; NULL when placed
+);
+CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS

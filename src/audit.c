@@ -311,7 +311,7 @@ static void rule_hairpin(struct audit *a)
 	}
 }
 
-/* netns-leaked: no process in it, held only by a bind mount or an open fd. */
+/* netns-leaked: no process in it, held only by a bind mount, an open fd or a socket. */
 static void rule_netns_leaked(struct audit *a)
 {
 	const struct topo *t = a->t;
@@ -331,7 +331,8 @@ static void rule_netns_leaked(struct audit *a)
 			"namespace %s has no process: only %s keeps it alive",
 			topo_ns_label(t, n, nb, sizeof(nb)),
 			ns->via & VIA_MOUNT ? (ns->via & VIA_FD ? "a bind mount and an open fd" :
-					       "a bind mount") : "an open fd");
+					       "a bind mount") :
+			ns->via & VIA_SOCKET ? "another namespace's socket or tun file" : "an open fd");
 		addf(&f->objects, "netns:%llu", (unsigned long long)ns->ino);
 		addf(&f->evidence, "via=%s", *via ? via : "none");
 		strv_add(&f->evidence, "pids=0");

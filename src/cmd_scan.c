@@ -14,6 +14,7 @@
 
 struct scan_opts {
 	int no_containers;
+	int deep;
 };
 
 static int scan_parse(struct cmd_ctx *ctx, int c, const char *arg)
@@ -25,6 +26,8 @@ static int scan_parse(struct cmd_ctx *ctx, int c, const char *arg)
 		ctx->needs &= ~USE_DB_RW;	/* --no-store: no database at all */
 	else if (c == 'C')
 		o->no_containers = 1;
+	else if (c == 'D')
+		o->deep = 1;	/* every process's sockets too (fdprobe.c) */
 	return 0;
 }
 
@@ -36,6 +39,7 @@ static int scan(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
+	t.deep = o->deep;
 	if (scan_run(&t, NULL, 1, !o->no_containers))
 		goto out;
 	if (ctx->db && db_store(ctx->db, &t) < 0)
@@ -54,6 +58,7 @@ const struct cmd_def scan_def = {
 	.longopts = (const struct option[]){
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "no-containers", no_argument, NULL, 'C' },
+		{ "deep", no_argument, NULL, 'D' },
 		{ 0 }
 	},
 };

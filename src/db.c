@@ -59,6 +59,14 @@ static const struct {
 	     " ifindex INTEGER, FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode)"
 	     " ON DELETE CASCADE);"
 	     "CREATE INDEX route_by_ns ON route(scan_id, inode);" },
+	/* whose each namespace is; who holds each tun/tap file */
+	{ 5, "ALTER TABLE netns ADD COLUMN userns INTEGER;"
+	     "ALTER TABLE netns ADD COLUMN owner_uid INTEGER;"
+	     "ALTER TABLE netns ADD COLUMN owner TEXT;"
+	     "CREATE TABLE tap_holder (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
+	     " CASCADE, netns INTEGER, ifindex INTEGER, ifname TEXT NOT NULL, tap INTEGER NOT"
+	     " NULL, pid INTEGER NOT NULL, comm TEXT NOT NULL, holder_netns INTEGER, reason TEXT);"
+	     "CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);" },
 	/* containers a user's engine named (rootless Podman): that user */
 	{ 6, "ALTER TABLE container ADD COLUMN owner_uid INTEGER;"
 	     "ALTER TABLE container ADD COLUMN owner TEXT" },
@@ -499,6 +507,7 @@ static unsigned via_parse(const char *s)
 }
 
 enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
+       S_TAP,
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
@@ -506,7 +515,7 @@ static const char *const insert_sql[S_COUNT] = {
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
 	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
-	" forward4, forward6) VALUES (?,?,?,?,?,?,?,?,?)",
+	" forward4, forward6, userns, owner_uid, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
 	"INSERT INTO netns_pid VALUES (?,?,?)",
 	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -516,6 +525,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
@@ -550,12 +560,21 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		const struct netns *n = &t->ns[i];
 		long long ino = (long long)n->ino;
 
+		sqlite3_stmt *s = st[S_NS];
+
 		topo_via_text(n->via, ",", via, sizeof(via));
 		if (n->fwd4 >= 0)	/* else NULL: unknown */
-			sqlite3_bind_int64(st[S_NS], 8, n->fwd4);
+			sqlite3_bind_int64(s, 8, n->fwd4);
 		if (n->fwd6 >= 0)
-			sqlite3_bind_int64(st[S_NS], 9, n->fwd6);
-		if (run(db, st[S_NS], "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
+			sqlite3_bind_int64(s, 9, n->fwd6);
+		if (n->userns)
+			sqlite3_bind_int64(s, 10, (long long)n->userns);
+		if (n->owner_uid >= 0) {
+			sqlite3_bind_int64(s, 11, n->owner_uid);
+			if (*n->owner)
+				sqlite3_bind_text(s, 12, n->owner, -1, SQLITE_STATIC);
+		}
+		if (run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
 			(long long)n->dump_error, (long long)n->names_dropped))
 			return -1;
 		for (size_t k = 0; k < n->nmounts; k++)
@@ -626,6 +645,26 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 	}
 	if (store_routes(db, st[S_ROUTE], t, id))
 		return -1;
+	for (size_t i = 0; i < t->ntaps; i++) {
+		const struct tap_holder *h = &t->taps[i];
+		sqlite3_stmt *s = st[S_TAP];
+
+		if (h->netns && h->ifindex) {
+			sqlite3_bind_int64(s, 2, (long long)h->netns);
+			sqlite3_bind_int64(s, 3, h->ifindex);
+		}
+		if (h->holder_netns)
+			sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
+		if (*h->reason)
+			sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, h->tap);
+		sqlite3_bind_int64(s, 6, h->pid);
+		sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
+		if (run(db, s, ""))
+			return -1;
+	}
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
 
@@ -775,6 +814,10 @@ static void row_netns(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 		t->ns[ns].fwd4 = sqlite3_column_int(st, 6) != 0;
 	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 		t->ns[ns].fwd6 = sqlite3_column_int(st, 7) != 0;
+	t->ns[ns].userns = (uint64_t)sqlite3_column_int64(st, 8);
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		t->ns[ns].owner_uid = sqlite3_column_int64(st, 9);
+	copy_str(t->ns[ns].owner, sizeof(t->ns[ns].owner), col_text(st, 10));
 }
 
 /* Row of query 9: a route's next hop; next hop 0 starts the route. */
@@ -933,16 +976,34 @@ static void row_mount(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	m->host = sqlite3_column_int(st, 4);
 }
 
+/* Row of query 10: a tun/tap holder. */
+static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct tap_holder *h = topo_add_tap(t);
+
+	(void)ns;
+	h->netns = (uint64_t)ino;
+	h->ifindex = sqlite3_column_int(st, 1);
+	copy_str(h->ifname, sizeof(h->ifname), col_text(st, 2));
+	h->tap = sqlite3_column_int(st, 3);
+	h->pid = sqlite3_column_int(st, 4);
+	copy_str(h->comm, sizeof(h->comm), col_text(st, 5));
+	h->holder_netns = (uint64_t)sqlite3_column_int64(st, 6);
+	copy_str(h->reason, sizeof(h->reason), col_text(st, 7));
+}
+
 static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 {
-	int v2 = ver >= 2, v4 = ver >= 4;
+	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5;
 	const char *sql[] = {
-		v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6"
-		     " FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL"
-			  " FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL FROM netns WHERE scan_id=?1"
-		     " ORDER BY is_host DESC, inode",
+		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
+		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
+			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL, NULL,"
+			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
+		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
@@ -959,6 +1020,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		v4 ? "SELECT inode, route, nh, family, dst, type, metric, gateway, ifindex FROM route"
 		     " WHERE scan_id=?1 ORDER BY route, nh"
 		   : "SELECT 0 WHERE 0",
+		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
+		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
+		   : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
@@ -972,7 +1036,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		" FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route,
+			row_mount, row_route, row_tap,
 		};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;

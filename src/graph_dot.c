@@ -615,6 +615,40 @@ static void unresolved_nodes(FILE *f, const struct plan *p, size_t ns)
 	}
 }
 
+/*
+ * The namespace a tun/tap holder lives in, when it is drawn with its tap and differs from
+ * the tap's own (slirp4netns in the host for a container's tap0); else -1.
+ */
+static long holder_ns(const struct plan *p, const struct tap_holder *h, long *ifc)
+{
+	const struct topo *t = p->t;
+	long i = topo_tap_iface(t, h), hns;
+
+	*ifc = i;
+	if (i < 0 || !p->s->on[i] || !h->holder_netns)
+		return -1;
+	hns = topo_find_ns(t, 0, h->holder_netns);
+	if (hns < 0 || (size_t)hns == t->ifs[i].ns || !(p->s->whole[hns] || p->drawn[hns]))
+		return -1;
+	return hns;
+}
+
+/* A note for each process in namespace ns that holds a tap drawn elsewhere. */
+static void holder_nodes(FILE *f, const struct plan *p, size_t ns)
+{
+	for (size_t k = 0; k < p->t->ntaps; k++) {
+		const struct tap_holder *h = &p->t->taps[k];
+		long ifc;
+
+		if (holder_ns(p, h, &ifc) != (long)ns)
+			continue;
+		fprintf(f, "		h%zu [shape=note, fillcolor=\"#fff7d6\", tooltip=\"holds %s\", "
+			"label=<pid %d ", k + 1, h->tap ? "a tap" : "a tun", h->pid);
+		dot_html(f, h->comm);
+		fputs(">];\n", f);
+	}
+}
+
 static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 {
 	const struct topo *t = p->t;
@@ -647,6 +681,7 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 		fprintf(f, "\t\tz%zu [shape=plaintext, label=<<I>%s</I>>];\n", ns + 1,
 			all ? "lo only" : "no interfaces");
 	unresolved_nodes(f, p, ns);
+	holder_nodes(f, p, ns);
 	fputs("\t}\n", f);
 }
 
@@ -722,6 +757,13 @@ static void edges(FILE *f, const struct plan *p)
 		if (p->s->on[t->unres[u].ifc])
 			fprintf(f, "\tn%zu -> u%zu [style=dashed, color=\"#d00000\", "
 				"tooltip=\"unresolved\"];\n", t->unres[u].ifc + 1, u + 1);
+	for (size_t k = 0; k < t->ntaps; k++) {	/* a tap to the process at its other end */
+		long ifc;
+
+		if (holder_ns(p, &t->taps[k], &ifc) >= 0)
+			fprintf(f, "\tn%ld -> h%zu [style=dotted, tooltip=\"held by\"];\n", ifc + 1,
+				k + 1);
+	}
 }
 
 /* The whole DOT text of the selection s of t. */

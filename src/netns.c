@@ -95,6 +95,7 @@ struct discovery {
 	size_t nmissed, missed_alloc;
 	size_t names_total;	/* names kept, all namespaces */
 	long budget_ms;		/* left for lookups in mount namespaces */
+	struct fdprobe *fp;	/* sockets and tun files for the deep pass, run last */
 };
 
 /* A namespace we saw (by inode) but could not hold; why, for the one warning line. */
@@ -551,8 +552,17 @@ static void scan_fds(struct discovery *d, const char *pid)
 		 * "net:[INO]", as the path of a bind mount it was opened through, or as "/"
 		 * once that mount is gone.  Only an nsfs file is looked at further.
 		 */
-		if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) ||
-		    makedev(stx.stx_dev_major, stx.stx_dev_minor) != d->nsfs_dev)
+		if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO | STATX_TYPE, &stx))
+			continue;
+		if (fdprobe_wants(d->fp, stx.stx_mode, stx.stx_rdev_major, stx.stx_rdev_minor)) {
+			if (other_scan < 0)	/* another scan's sockets are in what it holds */
+				other_scan = is_vethmap(d, pid);
+			if (!other_scan)
+				fdprobe_note(d->fp, atoi(pid), atoi(de->d_name), stx.stx_ino,
+					     S_ISSOCK(stx.stx_mode));
+			continue;
+		}
+		if (makedev(stx.stx_dev_major, stx.stx_dev_minor) != d->nsfs_dev)
 			continue;
 		ino = stx.stx_ino;
 		i = nsmap_get(&d->map, d->nsfs_dev, ino);
@@ -573,6 +583,18 @@ static void scan_fds(struct discovery *d, const char *pid)
 		found(d, adopt_path_fd(d, pfd, ino), other_scan ? 0 : VIA_FD, 0);
 	}
 	closedir(dir);
+}
+
+/* A namespace the deep pass found behind a socket or tun file: via socket when new. */
+static long deep_got(void *ctx, int nsfd)
+{
+	struct discovery *d = ctx;
+	size_t before = d->t->nns;
+	long i = adopt_fd(d, nsfd);
+
+	if (i >= (long)before)
+		found(d, i, VIA_SOCKET, 0);
+	return i;
 }
 
 /* ip netns names: bind mounts in dirpath, in the host's own mount namespace. */
@@ -677,6 +699,7 @@ int netns_discover(struct scan_ctx *c)
 		error("cannot read '/proc':");
 		return -1;
 	}
+	d.fp = fdprobe_new(t->deep);
 	while ((de = readdir(proc))) {
 		char path[PATH_MAX];
 		long i;
@@ -696,6 +719,8 @@ int netns_discover(struct scan_ctx *c)
 	scan_mountinfo(&d, own_mntns == d.host_mntns ? d.self : 1, d.host_mntns, 1);
 	for (size_t k = 0; k < d.nmntns; k++)
 		scan_mountinfo(&d, d.mntns[k].pid, d.mntns[k].ino, 0);
+	/* last: only what no other source found is "via socket" */
+	fdprobe_run(d.fp, c, deep_got, &d);
 
 	if (host < 0 && !stat("/proc/1/ns/net", &st1))
 		host = nsmap_get(&d.map, st1.st_dev, st1.st_ino);
@@ -721,6 +746,7 @@ int netns_discover(struct scan_ctx *c)
 	free(d.map.slot);
 	free(d.mntns);
 	free(d.missed);
+	fdprobe_free(d.fp);
 	return 0;
 }
 

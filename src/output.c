@@ -17,6 +17,8 @@ struct ifinfo {
 	long *lower;		/* index of the parent, -1 = none */
 	char *unresolved;
 	size_t *edge_of;	/* veth or lower edge id, 0 = none */
+	long *holder;		/* index into topo.taps of its first holder, -1 = none */
+	char *placed;		/* per tap holder: it holds an interface of the dump */
 };
 
 static void ifinfo_init(struct ifinfo *x, const struct topo *t)
@@ -26,8 +28,17 @@ static void ifinfo_init(struct ifinfo *x, const struct topo *t)
 	x->lower = xmalloc(n * sizeof(*x->lower));
 	x->unresolved = xcalloc(n, 1);
 	x->edge_of = xcalloc(n, sizeof(*x->edge_of));
+	x->holder = xmalloc(n * sizeof(*x->holder));
+	x->placed = xcalloc(t->ntaps ? t->ntaps : 1, 1);
 	for (size_t i = 0; i < t->nifs; i++)
-		x->lower[i] = -1;
+		x->lower[i] = x->holder[i] = -1;
+	for (size_t h = 0; h < t->ntaps; h++) {
+		long i = topo_tap_iface(t, &t->taps[h]);
+
+		if (i >= 0 && x->holder[i] < 0)
+			x->holder[i] = (long)h;
+		x->placed[h] = i >= 0;
+	}
 	for (size_t e = 0; e < t->nedges; e++)
 		if (t->edges[e].type == EDGE_LOWER && x->lower[t->edges[e].a] < 0)
 			x->lower[t->edges[e].a] = (long)t->edges[e].b;
@@ -41,6 +52,8 @@ static void ifinfo_release(struct ifinfo *x)
 	free(x->lower);
 	free(x->unresolved);
 	free(x->edge_of);
+	free(x->holder);
+	free(x->placed);
 }
 
 /* An interface end as {"netns": INODE, "name": NAME} under key. */
@@ -183,6 +196,13 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 		pr_uint(p, PR_JSON, "names_dropped", NULL, n->names_dropped);
 	if (n->dump_error)
 		pr_str(p, PR_JSON, "dump_error", NULL, strerror(n->dump_error));
+	if (n->userns)
+		pr_uint(p, PR_JSON, "userns", NULL, n->userns);
+	if (n->owner_uid >= 0) {
+		pr_int(p, PR_JSON, "owner_uid", NULL, n->owner_uid);
+		if (*n->owner)
+			pr_str(p, PR_JSON, "owner", NULL, n->owner);
+	}
 	print_routing(p, t, i);
 	pr_close_object(p);
 	if (p->json)
@@ -201,6 +221,10 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 	} else {
 		pr_text(p, "  no process");
 	}
+	if (n->owner_uid >= 0) {	/* a user namespace other than the initial one */
+		pr_str(p, PR_TEXT, NULL, "  user %s", *n->owner ? n->owner : "-");
+		pr_text(p, " (uid %lld)", n->owner_uid);
+	}
 	if (n->names_dropped)
 		pr_text(p, "  (+%lu names not kept)", n->names_dropped);
 	if (n->fwd4 > 0 || n->fwd6 > 0)
@@ -218,6 +242,17 @@ static char *peer_text(const struct topo *t, const struct ifinfo *x, size_t i)
 	long peer = ifc->peer >= 0 ? ifc->peer : x->lower[i];
 	char lab[32], *s = NULL;
 
+	if (peer < 0 && x->holder[i] >= 0) {	/* a tun/tap: the process at its other end */
+		const struct tap_holder *h = &t->taps[x->holder[i]];
+		long hns = h->holder_netns ? topo_find_ns(t, 0, h->holder_netns) : -1;
+		const char *where = hns >= 0 && (size_t)hns != ifc->ns ?
+				    topo_ns_label(t, (size_t)hns, lab, sizeof(lab)) : NULL;
+
+		if (asprintf(&s, "pid:%d %s%s%s", h->pid, h->comm, where ? "@" : "",
+			     where ? where : "") < 0)
+			die("out of memory");
+		return s;
+	}
 	if (peer < 0)
 		return xstrdup(x->unresolved[i] && !strcmp(ifc->kind, "veth") ? "(unresolved)" : "");
 	if (asprintf(&s, "%s%s:%s", ifc->peer >= 0 ? "" : "@",
@@ -274,6 +309,26 @@ static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo 
 		pr_str(p, PR_JSON, "container", NULL, cn);
 	if (ifc->peer >= 0)
 		pr_end(p, "peer", t, &t->ifs[ifc->peer]);
+	if (x->holder[i] >= 0) {
+		pr_open_array(p, "holders", 0);
+		for (size_t h = (size_t)x->holder[i]; h < t->ntaps; h++) {
+			const struct tap_holder *th = &t->taps[h];
+			long hns;
+
+			if (!x->placed[h] || topo_tap_iface(t, th) != (long)i)
+				continue;
+			hns = th->holder_netns ? topo_find_ns(t, 0, th->holder_netns) : -1;
+			pr_open_object(p, NULL);
+			pr_int(p, PR_JSON, "pid", NULL, th->pid);
+			pr_str(p, PR_JSON, "comm", NULL, th->comm);
+			if (th->holder_netns)
+				pr_uint(p, PR_JSON, "netns", NULL, th->holder_netns);
+			if (hns >= 0 && topo_ns_container(t, (size_t)hns))
+				pr_str(p, PR_JSON, "container", NULL, topo_ns_container(t, (size_t)hns));
+			pr_close_object(p);
+		}
+		pr_close_array(p);
+	}
 	pr_row_end(p);
 }
 
@@ -337,6 +392,36 @@ static void print_unresolved(struct pr *p, const struct topo *t)
 	pr_close_array(p);
 }
 
+/* Processes holding a tun/tap file that could not be placed on an interface of the dump. */
+static void print_taps_unresolved(struct pr *p, const struct topo *t, const struct ifinfo *x)
+{
+	size_t n = 0;
+
+	for (size_t h = 0; h < t->ntaps; h++)
+		n += !x->placed[h];
+	if (!n)
+		return;
+	pr_text(p, "tap holders unresolved:\n");
+	pr_open_array(p, "tap_holders_unresolved", 1);
+	for (size_t h = 0; h < t->ntaps; h++) {
+		const struct tap_holder *th = &t->taps[h];
+
+		if (x->placed[h])
+			continue;
+		pr_open_object(p, NULL);
+		pr_int(p, PR_ANY, "pid", "  pid %s", th->pid);
+		pr_str(p, PR_ANY, "comm", " (%s)", th->comm);
+		pr_str(p, PR_ANY, "ifname", " holds %s", th->ifname);
+		pr_str(p, PR_JSON, "kind", NULL, th->tap ? "tap" : "tun");
+		if (th->netns)
+			pr_uint(p, PR_JSON, "netns", NULL, th->netns);
+		pr_str(p, PR_ANY, "reason", ": holder unresolved: %s\n",
+		       *th->reason ? th->reason : "no such device in its namespace's dump");
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+}
+
 /* The whole snapshot: the table, or the JSON object of the README. */
 void print_topo(struct pr *p, const struct topo *t)
 {
@@ -370,6 +455,7 @@ void print_topo(struct pr *p, const struct topo *t)
 		pr_text(p, "dropped: %lu names, %lu mount table lines (bounds)\n", t->names_dropped,
 			t->mount_lines_dropped);
 	print_unresolved(p, t);
+	print_taps_unresolved(p, t, &x);
 	pr_close_object(p);
 	ifinfo_release(&x);
 }

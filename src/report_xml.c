@@ -179,6 +179,12 @@ static void add_netns(xmlNodePtr inv, const struct topo *t, size_t i)
 	prop(n, "via", topo_via_text(ns->via, " ", buf, sizeof(buf)));
 	prop(n, "label", topo_ns_label(t, i, nb, sizeof(nb)));
 	propf(n, "ref", "netns:%llu", (unsigned long long)ns->ino);
+	if (ns->userns)
+		propf(n, "userns", "%llu", (unsigned long long)ns->userns);
+	if (ns->owner_uid >= 0) {	/* not the initial user namespace */
+		propf(n, "owner-uid", "%lld", ns->owner_uid);
+		prop_opt(n, "owner", ns->owner);
+	}
 	for (size_t k = 0; k < ns->names.n; k++)
 		text_elem(n, "name", ns->names.v[k]);
 	if (ns->pids.n) {
@@ -242,6 +248,22 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 
 		prop(a, "family", x->addrs[k].family == AF_INET6 ? "inet6" : "inet");
 	}
+	for (size_t k = 0; k < t->ntaps; k++) {	/* the processes at a tun/tap's other end */
+		const struct tap_holder *h = &t->taps[k];
+		long hns;
+		xmlNodePtr hn;
+
+		if (topo_tap_iface(t, h) != (long)i)
+			continue;
+		hn = elem(n, "holder");
+		propf(hn, "pid", "%d", h->pid);
+		prop(hn, "comm", h->comm);
+		if (h->holder_netns)
+			propf(hn, "netns-inode", "%llu", (unsigned long long)h->holder_netns);
+		hns = h->holder_netns ? topo_find_ns(t, 0, h->holder_netns) : -1;
+		if (hns >= 0 && topo_ns_container(t, (size_t)hns))
+			prop(hn, "container", topo_ns_container(t, (size_t)hns));
+	}
 }
 
 static void add_inventory(xmlNodePtr root, const struct topo *t)
@@ -271,6 +293,18 @@ static void add_inventory(xmlNodePtr root, const struct topo *t)
 
 		propf(n, "if", "if%zu", t->unres[u].ifc);
 		prop(n, "ref", iface_ref(t, t->unres[u].ifc, ref, sizeof(ref)));
+	}
+	for (size_t k = 0; k < t->ntaps; k++) {	/* tun/tap holders not placed */
+		const struct tap_holder *h = &t->taps[k];
+		xmlNodePtr n;
+
+		if (topo_tap_iface(t, h) >= 0)
+			continue;
+		n = text_elem(inv, "unresolved-holder", *h->reason ? h->reason :
+			      "no such device in its namespace's dump");
+		propf(n, "pid", "%d", h->pid);
+		prop(n, "comm", h->comm);
+		prop(n, "ifname", h->ifname);
 	}
 }
 

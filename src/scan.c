@@ -185,6 +185,7 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		scan_ctx_release(c);
 		return -1;
 	}
+	fdprobe_owners(c);
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);

@@ -18,7 +18,7 @@
 
 #include "vethmap.h"
 
-const char *const via_names[VIA_COUNT] = { "proc", "task", "fd", "mount", "self" };
+const char *const via_names[VIA_COUNT] = { "proc", "task", "fd", "mount", "self", "socket" };
 const char *const edge_type_names[] = { "veth", "bridge", "master", "lower" };
 
 void topo_init(struct topo *t)
@@ -43,6 +43,7 @@ void topo_release(struct topo *t)
 	free(t->unres);
 	free(t->routes);
 	free(t->ctrs);
+	free(t->taps);
 	topo_init(t);
 }
 
@@ -89,6 +90,7 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
 	memset(n, 0, sizeof(*n));
 	n->dev = dev;
 	n->ino = ino;
+	n->owner_uid = -1;
 	n->fwd4 = n->fwd6 = -1;
 	return t->nns++;
 }
@@ -100,6 +102,33 @@ long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino)
 		if (t->ns[i].ino == ino && (!dev || t->ns[i].dev == dev))
 			return (long)i;
 	return -1;
+}
+
+struct tap_holder *topo_add_tap(struct topo *t)
+{
+	struct tap_holder *h;
+
+	t->taps = grow(t->taps, &t->ntaps_alloc, t->ntaps + 1, sizeof(*t->taps));
+	h = &t->taps[t->ntaps++];
+	memset(h, 0, sizeof(*h));
+	return h;
+}
+
+/*
+ * The interface a tap holder holds: the one of its namespace with its ifindex, when that
+ * has the same name and is a tun device; else -1 (not placed, or gone from the dump).
+ */
+long topo_tap_iface(const struct topo *t, const struct tap_holder *h)
+{
+	long ns, i;
+
+	if (!h->netns || !h->ifindex || (ns = topo_find_ns(t, 0, h->netns)) < 0)
+		return -1;
+	i = topo_find_iface(t, (size_t)ns, h->ifindex);
+	if (i < 0 || strcmp(t->ifs[i].name, h->ifname) ||
+	    (strcmp(t->ifs[i].kind, "tap") && strcmp(t->ifs[i].kind, "tun")))
+		return -1;
+	return i;
 }
 
 struct iface *topo_add_iface(struct topo *t, size_t ns)

@@ -23,7 +23,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", &scan_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE,
-	  "[--db PATH] [--json] [--no-store] [--no-containers] [-v]",
+	  "[--db PATH] [--json] [--no-store] [--no-containers] [--deep] [-v]",
 	  "find every network namespace, pair every veth, store the snapshot" },
 	{ "show", &show_def, USE_DB_RO | TAKES_SCAN | TAKES_JSON,
 	  "[--scan ID] [--db PATH] [--json]",

@@ -25,8 +25,9 @@ enum {
 	VIA_FD = 1 << 2,	/* /proc/P/fd/N -> net:[INODE] */
 	VIA_MOUNT = 1 << 3,	/* nsfs bind mount, in any mount namespace (incl. /run/netns) */
 	VIA_SELF = 1 << 4,	/* the namespace vethmap runs in */
+	VIA_SOCKET = 1 << 5,	/* only a process's socket or tun file (fdprobe.c, run last) */
 };
-#define VIA_COUNT 5
+#define VIA_COUNT 6
 extern const char *const via_names[VIA_COUNT];
 
 struct strv {
@@ -57,6 +58,10 @@ struct netns {
 	unsigned long names_dropped;	/* names beyond NS_NAMES_MAX / NAMES_MAX, not kept */
 	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
 	int dump_error;		/* errno-style code when its dump failed, else 0 */
+	uint64_t userns;	/* inode of its owning user namespace, 0 = unknown */
+	long long owner_uid;	/* uid that made that user namespace; -1: the initial one,
+				   or unknown */
+	char owner[64];		/* that uid's user name, "" when it has none */
 	signed char fwd4, fwd6;	/* forwards IPv4 / IPv6 ("all"): 1, 0, -1 unknown */
 };
 
@@ -83,6 +88,7 @@ struct addr {
 };
 
 #define IFNAME_MAX 64		/* kernel allows 15 bytes; headroom for hostile dumps */
+#define IFNAMSIZ_ 16		/* the kernel's IFNAMSIZ, with its NUL */
 #define KIND_MAX 32
 
 /*
@@ -153,6 +159,22 @@ struct container {
 };
 
 /*
+ * A process holding a tun/tap file (fdprobe.c): the other end of that device.  Placed by
+ * the kernel's own words (TUNGETDEVNETNS, TUNGETIFF, SIOCGIFINDEX there), never by name:
+ * netns 0 or ifindex 0 is a holder that could not be placed, and reason says why.
+ */
+struct tap_holder {
+	uint64_t netns;		/* inode of the device's namespace, 0 = unknown */
+	int ifindex;		/* in that namespace, 0 = unknown */
+	char ifname[IFNAME_MAX];
+	int tap;		/* IFF_TAP (else tun) */
+	int pid;
+	char comm[32];		/* as the process set it: hostile text */
+	uint64_t holder_netns;	/* inode of the holder's own namespace, 0 = unknown */
+	char reason[128];	/* "" when placed */
+};
+
+/*
  * A container's optional text fields, in the order every output gives them: the JSON key
  * (also the database column; '_' is '-' in the XML report), where it is, how big.
  */
@@ -189,7 +211,10 @@ struct topo {
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
 	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
+	struct tap_holder *taps;	/* tun/tap holders (fdprobe.c), placed or not */
+	size_t ntaps, ntaps_alloc;
 	/* scan metadata */
+	int deep;		/* asked with scan --deep: every process's sockets (not stored) */
 	long long scan_id;	/* 0 = not stored */
 	char host[256];
 	char started[32];	/* ISO-8601 UTC */
@@ -265,6 +290,8 @@ void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
+struct tap_holder *topo_add_tap(struct topo *t);
+long topo_tap_iface(const struct topo *t, const struct tap_holder *h);
 /* containers (engines.c fills them in; an index by (engine, id) while it does) */
 struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id);
@@ -340,6 +367,26 @@ int netns_discover(struct scan_ctx *c);
 int netns_enter(struct scan_ctx *c, size_t ns, int *saved);
 void netns_return(int saved);
 void netns_close_all(struct scan_ctx *c);
+
+/*
+ * fdprobe.c: the deep pass over other processes' descriptors (sockets: the namespace they
+ * were made in; tun files: the device they hold), and whose each namespace is.
+ */
+#define DEEP_SOCKETS_MAX 65536	/* sockets probed per scan; more are counted, not probed */
+#define DEEP_TUNS_MAX 4096	/* tun files probed per scan */
+#define DEEP_BUDGET_MS 1000	/* for all the probes of a scan */
+struct fdprobe;
+typedef long (*fdprobe_got_fn)(void *ctx, int nsfd);	/* takes nsfd: index or -1 */
+struct fdprobe *fdprobe_new(int sockets);
+int fdprobe_wants(const struct fdprobe *fp, unsigned mode, unsigned rdev_major,
+		  unsigned rdev_minor);
+void fdprobe_note(struct fdprobe *fp, int pid, int fd, uint64_t ino, int sock);
+struct scan_ctx;
+void fdprobe_run(struct fdprobe *fp, struct scan_ctx *c, fdprobe_got_fn got, void *ctx);
+void fdprobe_free(struct fdprobe *fp);
+void fdprobe_owners(struct scan_ctx *c);
+int fdinfo_iff(const char *text, char *name, size_t size);
+int cgroup_has_netcls(const char *text);
 
 /* nl.c: netlink dumps and nsid queries */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);

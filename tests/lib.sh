@@ -8,7 +8,7 @@
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
 # Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID,
-#          wait_for SECS CMD, cap_child PID, need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
+#          wait_for SECS CMD, cap_child PID, socket_holder NSPATH READY [SCANNED RESULT], need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
 #          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
 #          edge_count, edges_of, unresolved_of, netns_obj, check_veth).
 # Output protocol, one line per assertion: "ok - NAME", "not ok - NAME: details",
@@ -66,6 +66,44 @@ wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 }
 
 _gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# socket_holder NSPATH READY [SCANNED RESULT]: start (in the background: $! is it, killed at
+# exit) a python3 process that makes a UDP socket inside the netns NSPATH, setns()es back
+# to its own and sleeps: once NSPATH's netns has no other holder, only that socket keeps it
+# alive.  READY gets "FD PORT" when it is made.  With SCANNED and RESULT: when SCANNED
+# exists, it sends itself a datagram through the socket and writes "ok" (or "broken") to
+# RESULT, which shows the socket still works where it was made (needs lo up there).
+socket_holder() {
+	cat >"$TMP/socket_holder.py" <<'PY'
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+self_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+t = os.open(sys.argv[1], os.O_RDONLY)
+if libc.setns(t, 0x40000000) != 0:
+    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if len(sys.argv) > 3:
+    s.bind(("127.0.0.1", 0))
+if libc.setns(self_fd, 0x40000000) != 0:
+    sys.exit("setns back: " + os.strerror(ctypes.get_errno()))
+os.close(t); os.close(self_fd)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d %d\n" % (s.fileno(), s.getsockname()[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+if len(sys.argv) > 3:
+    while not os.path.exists(sys.argv[3]):
+        time.sleep(0.05)
+    try:
+        s.sendto(b"x", s.getsockname())
+        ok = s.recv(10) == b"x"
+    except OSError:
+        ok = False
+    open(sys.argv[4], "w").write("ok\n" if ok else "broken\n")
+time.sleep(120)
+PY
+	python3 "$TMP/socket_holder.py" "$@" &
+	bg_pid $!
+}
 
 cap_child() {	# cap_child PID: the capturing process of 'vethmap cap' PID: the child it
 	local c	# forks to read packets once that exists, else PID itself

@@ -5,7 +5,7 @@
 #   fd    - an open fd of another process (opened via /proc/P/ns/net, P gone)
 #   fd2   - an open fd opened via /run/netns/X, then "ip netns del X"
 #   mount - an nsfs bind mount that exists only inside a private mount namespace
-#   socket- only a socket (not discoverable): its veth must be unresolved, not guessed
+#   socket- only a socket (found by scan --deep alone): without it its veth must be unresolved, not guessed
 # Each gets a veth to the host; vethmap must find the netns (by inode), report the right
 # "via" and pair the veth.
 . "${BASH_SOURCE%/*}/lib.sh"
@@ -83,29 +83,15 @@ grep -q "net:\[$MNT_NS\]" /proc/self/mountinfo && fail_fixture "mount holder" "b
 [ "$(pid_ns_ino $MP)" == "$HOSTNS" ] || fail_fixture "mount holder netns"
 ip link add "${PFX}m" type veth peer name eth0 netns "/proc/$MP/root$TMP/nsm" || fail_fixture "mount veth"
 
-# socket: held only by a socket another process created inside it (vethmap has no
-# source for this); a decoy netns has the same layout (eth0 with the same ifindex, host
+# socket: held only by a socket another process created inside it (found only by
+# scan --deep: t_scan_socketns.sh); a decoy netns has the same layout (eth0 with the same ifindex, host
 # end with the same iflink).  The host end must be unresolved, never paired with the decoy.
 ns_add decoy
 ns_add s
 ip -n "${PFX}decoy" link add eth0 type veth peer name "${PFX}d" netns $$ &&
 ip -n "${PFX}s" link add eth0 type veth peer name "${PFX}s" netns $$ || fail_fixture "socket veths"
-cat >"$TMP/sock.py" <<'PY'
-import ctypes, os, socket, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-self_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-t = os.open(sys.argv[1], os.O_RDONLY)
-if libc.setns(t, 0x40000000) != 0:
-    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-if libc.setns(self_fd, 0x40000000) != 0:
-    sys.exit("setns back: " + os.strerror(ctypes.get_errno()))
-os.close(t); os.close(self_fd)
-open(sys.argv[2], "w").close()
-time.sleep(120)
-PY
-python3 "$TMP/sock.py" "/run/netns/${PFX}s" "$TMP/sready" &
-SKP=$!; bg_pid $SKP
+socket_holder "/run/netns/${PFX}s" "$TMP/sready"
+SKP=$!
 wait_for 5 test -e "$TMP/sready" || fail_fixture "socket holder"
 ip netns del "${PFX}s" || fail_fixture "socket: ip netns del"
 sleep 1.5	# a destroyed netns would take its veth with it about a second later

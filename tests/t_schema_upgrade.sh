@@ -32,6 +32,13 @@ check_eq "upgraded: containers have the verified column (version 3)" 1 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name = 'verified'")"
 check_eq "upgraded: containers have owner_uid and owner (version 6)" 2 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name IN ('owner_uid', 'owner')")"
+check_eq "upgraded: namespaces have the owner columns (version 5)" 3 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('netns') WHERE name IN ('userns', 'owner_uid', 'owner')")"
+check_eq "upgraded: the new scan's userns stored" \
+	"$(jq '.netns[] | select(.host) | .userns' "$TMP/s.json")" \
+	"$(sqlite3 "$V1" 'SELECT userns FROM netns WHERE scan_id = 2 AND is_host')"
+check_eq "upgraded: the tap_holder table (version 5)" 1 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name = 'tap_holder'")"
 check_eq "upgraded: the new scan's completeness stored" "0|0|" \
 	"$(sqlite3 "$V1" 'SELECT incomplete, missed, incomplete_reason FROM scan WHERE id = 2')"
 check_eq "upgraded: the old scan reads complete" "0|0" \

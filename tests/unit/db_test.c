@@ -244,6 +244,60 @@ static void compare(const struct topo *x, const struct topo *y)
 	}
 }
 
+/* Schema 5: namespace owners and tun/tap holders (placed or not) come back as stored. */
+static void test_owners_taps(struct sqlite3 *db, struct topo *t)
+{
+	struct tap_holder *h;
+	struct topo back;
+	long long id;
+	long i;
+
+	t->ns[0].userns = 4026531837;
+	t->ns[1].userns = 4026532178;
+	t->ns[1].owner_uid = 1001;
+	copy_str(t->ns[1].owner, sizeof(t->ns[1].owner), "alice \"<&>");
+	t->ns[2].userns = 4026532179;
+	t->ns[2].owner_uid = 65534;	/* a uid with no name */
+	add_if(t, 1, 7, "tap0", "tap", 0, -2);
+	topo_sort(t);
+	h = topo_add_tap(t);
+	h->netns = t->ns[1].ino;
+	h->ifindex = 7;
+	copy_str(h->ifname, sizeof(h->ifname), "tap0");
+	h->tap = 1;
+	h->pid = 812;
+	copy_str(h->comm, sizeof(h->comm), "slirp4\x01netns");
+	h->holder_netns = t->ns[0].ino;
+	h = topo_add_tap(t);
+	copy_str(h->ifname, sizeof(h->ifname), "tun9");
+	h->pid = 813;
+	copy_str(h->comm, sizeof(h->comm), "vpnd");
+	copy_str(h->reason, sizeof(h->reason), "its device's namespace is unknown (x)");
+	i = topo_tap_iface(t, &t->taps[0]);
+	check(i >= 0 && !strcmp(t->ifs[i].name, "tap0"), "tap holder placed on its interface",
+	      "%ld", i);
+	check(topo_tap_iface(t, &t->taps[1]) < 0, "tap holder without a namespace not placed",
+	      "placed");
+	id = db_store(db, t);
+	topo_init(&back);
+	check(id > 0 && !db_load(db, id, &back), "schema 5: stored and loaded", "failed");
+	check(back.nns == 3 && back.ns[0].userns == 4026531837 && back.ns[0].owner_uid == -1 &&
+	      back.ns[1].owner_uid == 1001 && !strcmp(back.ns[1].owner, "alice \"<&>") &&
+	      back.ns[2].owner_uid == 65534 && !back.ns[2].owner[0] &&
+	      back.ns[2].userns == 4026532179, "round trip: userns, owner uid and name",
+	      "differ");
+	check(back.ntaps == 2 && back.taps[0].netns == t->ns[1].ino && back.taps[0].ifindex == 7 &&
+	      !strcmp(back.taps[0].comm, "slirp4\x01netns") && back.taps[0].pid == 812 &&
+	      back.taps[0].tap && back.taps[0].holder_netns == t->ns[0].ino && !back.taps[0].reason[0],
+	      "round trip: a placed tap holder", "differs");
+	check(back.ntaps == 2 && !back.taps[1].netns && !back.taps[1].ifindex &&
+	      !strcmp(back.taps[1].reason, t->taps[1].reason) && !back.taps[1].tap,
+	      "round trip: an unplaced tap holder and its reason", "differs");
+	check(back.ntaps == 2 && topo_tap_iface(&back, &back.taps[0]) >= 0,
+	      "loaded: the holder is placed again", "not placed");
+	topo_release(&back);
+}
+
 /*
  * db_test --write PATH: store the fixture, then a second snapshot of it with a change
  * (an MTU, a container gone, a new interface), into PATH; the recorded database of
@@ -311,6 +365,7 @@ int main(int argc, char **argv)
 	      "failed");
 	compare(&t, &back);
 	topo_release(&back);
+	test_owners_taps(db, &t);
 	topo_init(&back);
 	check(db_load(db, 7, &back) < 0, "db_load: a missing snapshot is an error", "loaded");
 	topo_release(&back);

@@ -180,11 +180,60 @@ static void test_storage_conf(void)
 	check(n == 0 && !*sc.graphroot, "storage.conf: an overlong line refused", "n %d", n);
 }
 
+/* fdprobe.c's parsers: fdinfo of a tun file, /proc/self/cgroup. */
+static void test_fdprobe(void)
+{
+	/* recorded here: /proc/P/fdinfo/N of a tap made with TUNSETIFF (kernel 6.18) */
+	static const char fdinfo[] = "pos:\t0\nflags:\t02100002\nmnt_id:\t24\nino:\t104\n"
+				     "iff:\th11pfdi\n";
+	static const struct { const char *text, *want; } iff[] = {
+		{ fdinfo, "h11pfdi" },
+		{ "pos:\t0\nflags:\t02\nmnt_id:\t24\nino:\t104\n", NULL },	/* not attached */
+		{ "iff:\ttap0", "tap0" },					/* no newline */
+		{ "iff:\t\n", NULL },						/* empty */
+		{ "iff:\t0123456789abcdef\n", NULL },		/* 16 bytes: longer than IFNAMSIZ */
+		{ "xiff:\tfoo\n", NULL },					/* not at a line start */
+		{ "pos:\t0 iff:\tfoo\n", NULL },
+	};
+	static const struct { const char *text; int want; } cg[] = {
+		/* recorded here: cgroup v1 without net_cls */
+		{ "9:name=systemd:/\n8:pids:/\n4:memory:/x\n1:cpu:/\n0::/\n", 0 },
+		{ "0::/user.slice\n", 0 },
+		{ "5:net_cls,net_prio:/\n0::/\n", 1 },
+		{ "5:net_prio:/\n", 1 },
+		{ "5:net_cls:/", 1 },
+		{ "5:cpu,net_clsx:/\n", 0 },
+		{ "5:name=net_cls:/\n", 0 },
+		{ "0::/net_cls\n", 0 },		/* a path, not a controller */
+		{ "", 0 },
+	};
+	char name[IFNAME_MAX], label[96];
+
+	for (size_t i = 0; i < sizeof(iff) / sizeof(iff[0]); i++) {
+		int rc = fdinfo_iff(iff[i].text, name, sizeof(name));
+
+		snprintf(label, sizeof(label), "fdinfo iff case %zu", i);
+		if (iff[i].want)
+			check(!rc && !strcmp(name, iff[i].want), label, "rc %d name '%s'", rc,
+			      rc ? "" : name);
+		else
+			check(rc == -1, label, "rc %d", rc);
+	}
+	check(fdinfo_iff(fdinfo, name, 4) == -1, "fdinfo iff: too small a buffer refused",
+	      "accepted");
+	for (size_t i = 0; i < sizeof(cg) / sizeof(cg[0]); i++) {
+		snprintf(label, sizeof(label), "cgroup net_cls case %zu", i);
+		check(cgroup_has_netcls(cg[i].text) == cg[i].want, label, "got %d",
+		      cgroup_has_netcls(cg[i].text));
+	}
+}
+
 int main(void)
 {
 	test_storage_conf();
 	test_cgroup();
 	test_cgroup_dir();
 	test_cgroup_hostile();
+	test_fdprobe();
 	return unit_failures ? 1 : 0;
 }
