@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 3;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 5;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -144,7 +144,9 @@ CREATE TABLE container (                  -- containers found in the namespace
     host_network    INTEGER NOT NULL,
     verified        INTEGER NOT NULL DEFAULT 0, -- 1: named by its engine, or by a root-owned
                                           -- cgroup where its engine puts containers (v3)
-    PRIMARY KEY (scan_id, engine, id),
+    node            TEXT    NOT NULL DEFAULT '', -- a nested engine's: the container it runs
+                                          -- in ("engine:name") or "pid:N"; '' = none (v5)
+    PRIMARY KEY (scan_id, engine, node, id),
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX container_by_name ON container(name);

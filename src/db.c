@@ -21,7 +21,7 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 5
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -50,6 +50,23 @@ static const struct {
 	     "CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);" },
 	/* containers stored before cgroup names were verified: not verified */
 	{ 3, "ALTER TABLE container ADD COLUMN verified INTEGER NOT NULL DEFAULT 0" },
+	/*
+	 * a nested engine's containers: the node they run in, part of the key (the same id
+	 * can run in two engines at once: containerd on the host and in a kind node)
+	 */
+	{ 5, "CREATE TABLE container_v5 (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " engine TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, pid INTEGER NOT NULL,"
+	     " image TEXT, pod TEXT, pod_namespace TEXT, compose_project TEXT, network_mode TEXT,"
+	     " containerd_namespace TEXT, sandbox INTEGER NOT NULL, host_network INTEGER NOT NULL,"
+	     " verified INTEGER NOT NULL DEFAULT 0, node TEXT NOT NULL DEFAULT '',"
+	     " PRIMARY KEY (scan_id, engine, node, id), FOREIGN KEY (scan_id, netns) REFERENCES"
+	     " netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
+	     "INSERT INTO container_v5 SELECT scan_id, netns, engine, id, name, pid, image, pod,"
+	     " pod_namespace, compose_project, network_mode, containerd_namespace, sandbox,"
+	     " host_network, verified, '' FROM container;"
+	     "DROP TABLE container;"
+	     "ALTER TABLE container_v5 RENAME TO container;"
+	     "CREATE INDEX container_by_name ON container(name);" },
 };
 
 static const char schema_sql[] = {
@@ -488,7 +505,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 };
 
@@ -581,10 +598,10 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (c->ns < 0)
 			continue;
-		if (run(db, st[S_CTR], "iisssissssssiii", id, (long long)t->ns[c->ns].ino, c->engine,
+		if (run(db, st[S_CTR], "iisssissssssiiis", id, (long long)t->ns[c->ns].ino, c->engine,
 			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
 			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
-			(long long)c->host_net, (long long)c->verified))
+			(long long)c->host_net, (long long)c->verified, c->node))
 			return -1;
 	}
 	return 0;
@@ -829,6 +846,7 @@ static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	c->sandbox = sqlite3_column_int(st, 11);
 	c->host_net = sqlite3_column_int(st, 12);
 	c->verified = sqlite3_column_int(st, 13);
+	copy_str(c->node, sizeof(c->node), col_text(st, 14));
 }
 
 /* Row of query 8: where a name comes from. */
@@ -866,8 +884,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified FROM container"
-		" WHERE scan_id=?1 ORDER BY name, id",
+		" network_mode, containerd_namespace, sandbox, host_network, verified, node"
+		" FROM container WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
@@ -875,7 +893,12 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, 0 FROM container"
+		" network_mode, containerd_namespace, sandbox, host_network, 0, '' FROM container"
+		" WHERE scan_id=?1 ORDER BY name, id";
+	/* versions 3 and 4: no nodes */
+	static const char ctr_v3[] =
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network, verified, '' FROM container"
 		" WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
@@ -885,7 +908,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		if (sqlite3_prepare_v2(db, q == 7 && schema_version(db) < 3 ? ctr_v1 : sql[q], -1, &st,
+		long long ver = q == 7 ? schema_version(db) : SCHEMA_VERSION;
+
+		if (sqlite3_prepare_v2(db, ver < 3 ? ctr_v1 : ver < 5 ? ctr_v3 : sql[q], -1, &st,
 				       NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);

@@ -1,7 +1,7 @@
 /*
  * engine_state.c implements the engines read from their state on disk: containerd's task
- * bundles (any containerd namespace: k8s.io, moby, default, ...; Kubernetes pod names from
- * the CRI annotations in config.json) and Podman's containers.json with each container's
+ * bundles (any containerd namespace: k8s.io, moby, default, ...; any task id; Kubernetes
+ * pod names from the CRI annotations in config.json, nerdctl's names from its own) and Podman's containers.json with each container's
  * pidfile, used when Podman's API socket is absent.
  */
 #define _GNU_SOURCE
@@ -47,30 +47,30 @@ void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *pat
 	sqlite3_finalize(st);
 }
 
-static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const char *cns,
-			    const char *id)
+/*
+ * One containerd task: bundle id, containerd namespace cns, the host PID of its init and
+ * its config.json text (NULL: unreadable).  Names come from the CRI annotations, else
+ * nerdctl's (nerdctl passes its labels on as OCI annotations: nerdctl/name), else the id.
+ * A task already named (Docker's own, by its API; the same bundle found both by its
+ * state directory and by its shim) is not added twice.  Returns the container or NULL.
+ */
+struct container *engine_containerd_task(struct topo *t, sqlite3 *jdb, const char *cns,
+					 const char *id, int pid, const char *config, size_t len)
 {
-	char path[1024], type[32] = "";
 	struct container *c;
-	size_t len;
-	char *config;
-	int pid;
+	char type[32] = "";
 
-	if (strlen(id) < 12 || !container_text_ok(id) || strlen(id) >= sizeof(c->id))
-		return;
-	if (topo_find_container(t, NULL, id))
-		return;		/* Docker's own, already named by its API */
-	snprintf(path, sizeof(path), "%s/%s/%s/init.pid", dir, cns, id);
-	pid = pid_from_file(path);
-	if (!pid)
-		return;
+	if (!*id || !container_text_ok(id) || strchr(id, '/') || strlen(id) >= sizeof(c->id) ||
+	    !container_text_ok(cns) || strlen(cns) >= sizeof(c->cns) || pid <= 0)
+		return NULL;
+	c = topo_find_container(t, NULL, id);
+	if (c && (strcmp(c->engine, "containerd") || c->pid == pid))
+		return NULL;
 	c = topo_add_container(t, "containerd", id);
 	c->pid = pid;
 	copy_str(c->cns, sizeof(c->cns), cns);
-	snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, cns, id);
-	config = read_small_file(path, STATE_MAX, &len);
 	if (!config)
-		return;
+		return c;
 	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
 		   sizeof(type));
 	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
@@ -81,11 +81,34 @@ static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const
 		   sizeof(c->name));
 	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
 		   sizeof(c->image));
+	if (!*c->name)
+		engine_json_text(jdb, config, len, "$.annotations.\"nerdctl/name\"", c->name,
+				 sizeof(c->name));
 	if (!strcmp(type, "sandbox")) {
 		c->sandbox = 1;
 		if (!*c->name && *c->pod)
 			copy_str(c->name, sizeof(c->name), c->pod);
 	}
+	return c;
+}
+
+/* A bundle below containerd's state directory on the host (root's). */
+static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const char *cns,
+			    const char *id)
+{
+	char path[1024];
+	size_t len = 0;
+	char *config;
+	int pid;
+
+	if (snprintf(path, sizeof(path), "%s/%s/%s/init.pid", dir, cns, id) >= (int)sizeof(path))
+		return;
+	pid = pid_from_file(path);
+	if (!pid)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, cns, id);
+	config = read_small_file(path, STATE_MAX, &len);
+	engine_containerd_task(t, jdb, cns, id, pid, config, len);
 	free(config);
 }
 

@@ -35,10 +35,9 @@ static void index_begin(struct topo *t)
 	topo_index_containers(t, seed);
 }
 
-/* Read a whole small file; NULL if missing, unreadable or larger than max. */
-char *read_small_file(const char *path, size_t max, size_t *len)
+/* Read the rest of fd (closed here), at most max bytes; NULL if unreadable or larger. */
+char *read_small_fd(int fd, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t n = 0, cap = 4096;
 	char *buf;
 
@@ -78,6 +77,12 @@ char *read_small_file(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+/* Read a whole small file; NULL if missing, unreadable or larger than max. */
+char *read_small_file(const char *path, size_t max, size_t *len)
+{
+	return read_small_fd(open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), max, len);
 }
 
 /* pid -> namespace index, from the pids discovery recorded. */
@@ -135,7 +140,7 @@ static long pidmap_get(const struct pidmap *m, int pid)
 }
 
 /* The parent PID from /proc/P/stat (the field after the last ')'). */
-static int ppid_of(int pid)
+int ppid_of(int pid)
 {
 	char path[64], buf[512], *p;
 	int ppid = 0;
@@ -424,6 +429,7 @@ int engines_scan(struct topo *t)
 		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, (int)ENGINE_JSON_MAX);
 		engine_api_scan(t, jdb);
 		engine_containerd_scan(t, jdb);
+		engine_shims_scan(t, jdb);
 		engine_podman_disk_scan(t, jdb);
 	}
 	sqlite3_close(jdb);
@@ -446,6 +452,7 @@ int engines_scan(struct topo *t)
 		}
 		c->host_net = c->ns >= 0 && t->ns[c->ns].is_host;
 	}
+	engine_nodes(t);
 	mark_sandboxes(t);
 	topo_unindex_containers(t);
 	/* Running containers only: one whose process is gone is dropped. */
