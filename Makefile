@@ -35,7 +35,8 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
            libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
-           docker.io podman busybox-static tcpdump tshark clang libclang-rt-14-dev
+           docker.io podman busybox-static tcpdump tshark clang libclang-rt-14-dev \
+           containerd containernetworking-plugins runc
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
