@@ -118,12 +118,6 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		ctr_pod_label(r->c, pod, sizeof(pod));
 		pr_str(p, PR_TEXT, NULL, "%s", *r->c->pod ? pod : NULL);
 		pr_str(p, PR_TEXT, NULL, "%s", *r->c->node ? r->c->node : NULL);
-		if (*r->c->pod)
-			pr_str(p, PR_JSON, "pod", NULL, r->c->pod);
-		if (*r->c->pod_ns)
-			pr_str(p, PR_JSON, "pod_namespace", NULL, r->c->pod_ns);
-		if (*r->c->node)
-			pr_str(p, PR_JSON, "node", NULL, r->c->node);
 		pr_str(p, PR_JSON, "id", NULL, r->c->id);
 		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
 		pr_bool(p, PR_JSON, "verified", NULL, r->c->verified);
@@ -161,6 +155,12 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		addrs = r->ifc ? iface_addrs_text(r->ifc, ",") : xstrdup("");
 		pr_str(p, PR_TEXT, NULL, "%s", *addrs ? addrs : NULL);
 		free(addrs);
+		if (*r->c->pod)
+			pr_str(p, PR_JSON, "pod", NULL, r->c->pod);
+		if (*r->c->pod_ns)
+			pr_str(p, PR_JSON, "pod_namespace", NULL, r->c->pod_ns);
+		if (*r->c->node)
+			pr_str(p, PR_JSON, "node", NULL, r->c->node);
 		pr_row_end(p);
 	}
 	pr_table_end(p);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
-# read as it is, and upgraded to the current version (3) when the first scan opens it: its old
+# read as it is, and upgraded to the current version (5) when the first scan opens it: its old
 # snapshots stay readable, the new one carries the completeness columns and the mounts.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
@@ -20,7 +20,9 @@ check_eq "v1: show --json of an old scan" "/run/netns/old false 0" \
 check_eq "v1: still version 1 after reading" 1 "$(sqlite3 "$V1" 'PRAGMA user_version')"
 timeout 120 "$VETHMAP" scan --db "$V1" --json >"$TMP/s.json" 2>"$TMP/s.err"
 check_eq "scan into a v1 file: exit 0 ($(head -c 200 "$TMP/s.err"))" 0 $?
-check_eq "upgraded: user_version 3" 3 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+check_eq "upgraded: user_version 5" 5 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+check_eq "upgraded: containers have the node column, in the key (version 5)" "1 1" \
+	"$(sqlite3 "$V1" "SELECT count(*), max(pk > 0) FROM pragma_table_info('container') WHERE name = 'node'" | tr '|' ' ')"
 check_eq "upgraded: containers have the verified column (version 3)" 1 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name = 'verified'")"
 check_eq "upgraded: the new scan's completeness stored" "0|0|" \
