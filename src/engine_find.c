@@ -1,15 +1,17 @@
 /*
  * engine_find.c implements finding engines by their processes rather than at fixed host
  * paths: every containerd shim (/proc/P/exe named containerd-shim*) runs in the bundle
- * directory of the task it serves, whichever --state its containerd was given, in
- * whichever mount and PID namespace (a nested engine, as kind, k3d or minikube run one).
- * A process name proves nothing (anyone can call a program that): it only says where to
- * look, and only a shim that is root's (in our user namespace), in a root-owned directory
- * that others cannot write, on a local filesystem, is read.  The bundle's files are
- * opened beneath that directory (openat2 RESOLVE_BENEATH, no symlinks, no other mount).
- * The PID its init.pid names is a PID of the shim's PID namespace: it is taken only as
- * the shim's own child whose NSpid says so, which maps it to our PID.  A task of a shim
- * in another PID namespace carries that namespace's init (its "node": engine_nodes).
+ * directory of a task it serves, whichever --state its containerd was given, in whichever
+ * mount and PID namespace (a nested engine, as kind, k3d or minikube run one); the
+ * directory above holds every bundle of that containerd namespace.  A process name proves
+ * nothing (anyone can run a program called that): it only says where to look, and only a
+ * shim that is root's in our user namespace, in a directory root owns and others cannot
+ * write, on a filesystem that cannot stall a lookup, is read.  Bundle files are opened
+ * beneath that directory (openat2 RESOLVE_BENEATH, no symlinks, no other mount), root's
+ * regular files, bounded.  The PID a bundle's init.pid names is a PID of its shim's PID
+ * namespace: it is taken only as a child of one of the shims there whose NSpid line says
+ * so, which gives our PID.  A task of a shim in another PID namespace carries that
+ * namespace's init (its node: engine_nodes).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -160,9 +162,10 @@ struct bundle_dir {
 	dev_t dev;
 	ino_t ino;
 	char cns[64];
-	int shim[CHILDREN_MAX];	/* the shims here, their PID namespace level and node */
-	int level[CHILDREN_MAX];
-	size_t nshims;
+	struct {
+		int pid, level;	/* a shim here, and its PID namespace's level */
+	} *shim;
+	size_t nshims, alloc;
 };
 
 /* A child of a shim: its PID in the shim's namespace, ours, and the shim's node. */
@@ -295,10 +298,9 @@ static void shim_add(int pid, uint64_t our_user, struct bundle_dir **dirs, size_
 		b->ino = stx.stx_ino;
 		copy_str(b->cns, sizeof(b->cns), cns);
 	}
-	if (b->nshims < CHILDREN_MAX) {
-		b->shim[b->nshims] = pid;
-		b->level[b->nshims++] = n - 1;
-	}
+	b->shim = grow(b->shim, &b->alloc, b->nshims + 1, sizeof(*b->shim));
+	b->shim[b->nshims].pid = pid;
+	b->shim[b->nshims++].level = n - 1;
 }
 
 /* The tasks of one bundle directory whose init is a child of one of its shims. */
@@ -315,13 +317,14 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 	DIR *d = NULL;
 
 	for (size_t i = 0; i < b->nshims; i++) {
-		int node = b->level[i] ? pidns_init(b->shim[i], b->level[i]) : 0;
+		int pid = b->shim[i].pid, level = b->shim[i].level;
+		int node = level ? pidns_init(pid, level) : 0;
 
-		if (b->level[i] && !node) {
-			verbose("containerd shim %d: its PID namespace has no init in view", b->shim[i]);
+		if (level && !node) {
+			verbose("containerd shim %d: its PID namespace has no init in view", pid);
 			continue;
 		}
-		shim_children(b->shim[i], b->level[i], node, &kids, &nkids, &alloc);
+		shim_children(pid, level, node, &kids, &nkids, &alloc);
 	}
 	if (nkids)
 		qsort(kids, nkids, sizeof(*kids), cmp_child);
@@ -330,7 +333,7 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 		struct statx stx;
 		int dfd;
 
-		snprintf(path, sizeof(path), "/proc/%d/cwd/..", b->shim[i]);
+		snprintf(path, sizeof(path), "/proc/%d/cwd/..", b->shim[i].pid);
 		dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue;
@@ -415,8 +418,10 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		shim_add((int)pid, our_user, &dirs, &ndirs, &alloc, &mc);
 	}
 	closedir(d);
-	for (size_t i = 0; i < ndirs; i++)
+	for (size_t i = 0; i < ndirs; i++) {
 		dir_tasks(t, jdb, &dirs[i]);
+		free(dirs[i].shim);
+	}
 	for (size_t i = 0; i < mc.n; i++)
 		free(mc.v[i].text);
 	free(dirs);
