@@ -278,18 +278,20 @@ static void shim_add(int pid, uint64_t our_user, struct bundle_dir **dirs, size_
 	if (fd < 0)
 		return;
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS | STATX_MNT_ID,
-		  &stx) || !(stx.stx_mask & STATX_MNT_ID) || !S_ISDIR(stx.stx_mode) ||
-	    stx.stx_uid != 0 || (stx.stx_mode & (S_IWGRP | S_IWOTH)) ||
-	    !local_fs(pid, stx.stx_mnt_id, mc)) {
-		verbose("containerd shim %d: '%s' is not root's on a local filesystem", pid, cns);
+		  &stx) || !(stx.stx_mask & STATX_MNT_ID)) {
 		close(fd);
 		return;
 	}
 	close(fd);
-	for (size_t i = 0; i < *ndirs && !b; i++)
+	for (size_t i = 0; i < *ndirs && !b; i++)	/* a directory seen (and checked) before */
 		if ((*dirs)[i].dev == makedev(stx.stx_dev_major, stx.stx_dev_minor) &&
 		    (*dirs)[i].ino == stx.stx_ino)
 			b = &(*dirs)[i];
+	if (!b && (!S_ISDIR(stx.stx_mode) || stx.stx_uid != 0 ||
+		   (stx.stx_mode & (S_IWGRP | S_IWOTH)) || !local_fs(pid, stx.stx_mnt_id, mc))) {
+		verbose("containerd shim %d: '%s' is not root's on a local filesystem", pid, cns);
+		return;
+	}
 	if (!b) {
 		*dirs = grow(*dirs, alloc, *ndirs + 1, sizeof(**dirs));
 		b = &(*dirs)[(*ndirs)++];

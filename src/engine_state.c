@@ -27,6 +27,17 @@ static int pid_from_file(const char *path)
 	return pid > 0 && pid < (1 << 30) ? (int)pid : 0;
 }
 
+/* Copy column i of st into out when it is text without control characters that fits. */
+static void col_text_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_column_text(st, i);
+
+		if (s && container_text_ok(s) && strlen(s) < size)
+			copy_str(out, size, s);
+	}
+}
+
 /* Copy the text value at a JSON path of doc (NULL-safe, control characters refused). */
 void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *path, char *out,
 		      size_t size)
@@ -38,12 +49,8 @@ void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *pat
 		return;
 	sqlite3_bind_text(st, 1, doc, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-
-		if (s && container_text_ok(s) && strlen(s) < size)
-			copy_str(out, size, s);
-	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		col_text_copy(st, 0, out, size);
 	sqlite3_finalize(st);
 }
 
@@ -57,7 +64,17 @@ void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *pat
 struct container *engine_containerd_task(struct topo *t, sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len)
 {
+	static const char annotations_sql[] =
+		"SELECT json_extract(a, '$.\"io.kubernetes.cri.container-type\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.sandbox-name\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.sandbox-namespace\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.container-name\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.image-name\"'),"
+		" json_extract(a, '$.\"nerdctl/name\"')"
+		" FROM (SELECT json_extract(?1, '$.annotations') AS a WHERE json_valid(?1))"
+		" WHERE json_type(a) = 'object'";
 	struct container *c;
+	sqlite3_stmt *st;
 	char type[32] = "";
 
 	if (!*id || !container_text_ok(id) || strchr(id, '/') || strlen(id) >= sizeof(c->id) ||
@@ -71,19 +88,20 @@ struct container *engine_containerd_task(struct topo *t, sqlite3 *jdb, const cha
 	copy_str(c->cns, sizeof(c->cns), cns);
 	if (!config)
 		return c;
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
-		   sizeof(type));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
-		   sizeof(c->pod));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-namespace\"",
-		   c->pod_ns, sizeof(c->pod_ns));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-name\"", c->name,
-		   sizeof(c->name));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
-		   sizeof(c->image));
-	if (!*c->name)
-		engine_json_text(jdb, config, len, "$.annotations.\"nerdctl/name\"", c->name,
-				 sizeof(c->name));
+	/* config.json parsed once: its annotations object, then the keys of that */
+	if (sqlite3_prepare_v2(jdb, annotations_sql, -1, &st, NULL) != SQLITE_OK)
+		return c;
+	sqlite3_bind_text(st, 1, config, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_text_copy(st, 0, type, sizeof(type));
+		col_text_copy(st, 1, c->pod, sizeof(c->pod));
+		col_text_copy(st, 2, c->pod_ns, sizeof(c->pod_ns));
+		col_text_copy(st, 3, c->name, sizeof(c->name));
+		col_text_copy(st, 4, c->image, sizeof(c->image));
+		if (!*c->name)
+			col_text_copy(st, 5, c->name, sizeof(c->name));
+	}
+	sqlite3_finalize(st);
 	if (!strcmp(type, "sandbox")) {
 		c->sandbox = 1;
 		if (!*c->name && *c->pod)

@@ -39,13 +39,14 @@ note "started $N tasks in $((($(date +%s%N) - t0) / 1000000)) ms"
 scan_ms() {	# scan_ms ARGS...: wall time of one scan, in µs
 	local a b
 	a=$(date +%s%N)
-	"$VETHMAP" scan --no-store "$@" >/dev/null 2>>"$TMP/scan.err" || echo "scan failed" >&2
+	"$VETHMAP" scan --no-store "$@" >/dev/null 2>"$TMP/scan.err" || echo "scan failed: $(head -c 300 "$TMP/scan.err")" >&2
 	b=$(date +%s%N)
 	echo $(((b - a) / 1000))
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-"$VETHMAP" scan --no-store --json >"$TMP/s.json" 2>/dev/null
+"$VETHMAP" scan --no-store --json -v >"$TMP/s.json" 2>"$TMP/v.err"
+note "$(grep -E "shims|scan:" "$TMP/v.err" | tr "\n" " ")"
 check_eq "every task named" "$N" \
 	"$(jq --arg p "${PFX}c" '[.netns[].containers[] | select(.engine == "containerd" and (.name | startswith($p)))] | length' "$TMP/s.json")"
 scan_ms >/dev/null
