@@ -4,10 +4,11 @@
 # /run/containerd (which exists only in there), a pod (sandbox + app, CRI annotations, a
 # CNI veth on a bridge).  Its init.pid files hold PIDs of its own PID namespace.  vethmap
 # on the host must name the pod with our PIDs (mapped by NSpid), and its node ("pid:N",
-# N the nested init's PID: the node is no container here, see the README).  A container of
-# the same name on a host containerd makes the name ambiguous: the error lists both, with
-# engine and node.  Cleanup kills the nested init by its host PID (the PID namespace goes
-# with it).
+# N the nested init's PID: that node is no container).  A container of the same name on a
+# host containerd makes the name ambiguous: the error lists both, with engine and node.
+# Cleanup kills the nested init by its host PID (the PID namespace goes with it).
+# Then the same inside a Podman container (the host's root under an overlay: no registry
+# here), as kind's node: the pod's node is "podman:NAME", its veth's peer in the node.
 . "${BASH_SOURCE%/*}/lib_containerd.sh"
 need_root
 need_vethmap
@@ -127,3 +128,46 @@ check_eq "ls ${PFX}app (host and nested): exit 2" 2 $?
 check "ambiguous: says so" grep -q "ambiguous target '${PFX}app'" "$TMP/amb.err"
 check "ambiguous: the nested one with its node" grep -qF "containerd container '${PFX}app' (in node pid:$INIT)" "$TMP/amb.err"
 check_eq "ambiguous: the host's one without a node" 1 "$(grep -cxF "  containerd container '${PFX}app'" "$TMP/amb.err")"
+
+# ---- a node that is a container: containerd inside a Podman container, as kind runs one ------
+# (no registry here: the node's root is the host's own, under an overlay, --rootfs /:O)
+if [ ! -x "$PODMAN" ] || ! timeout 30 "$PODMAN" info >/dev/null 2>&1; then
+	skip "node container" "podman does not work here"
+	exit 0
+fi
+PD=$TMP/pnode
+mkdir -p "$PD/root" "$PD/opt" "$PD/cni"
+sed -e "s|$ND/root|/h11c/root|; s|$ND/opt|/h11c/opt|" "$ND/config.toml" >"$PD/config.toml"
+printf '#!/bin/sh\nmount -t tmpfs tmpfs /run && mkdir -p /run/containerd || exit 1\ncontainerd --config /h11c/config.toml >/h11c/log 2>&1 &\nexec sleep 100000\n' >"$PD/init.sh"
+chmod +x "$PD/init.sh"
+NODE=${PFX}node
+prun "$NODE" --privileged --network none -v "$PD:/h11c" --rootfs /:O /h11c/init.sh >"$TMP/node.out" 2>&1 ||
+	{ not_ok "fixture: node container" "$(head -c 300 "$TMP/node.out")"; exit 1; }
+pn() { timeout 60 "$PODMAN" exec "$NODE" "$@"; }
+wait_for 30 pn ctr version >/dev/null ||
+	{ not_ok "fixture: containerd in the node" "$(tail -n 3 "$PD/log" | tr '\n' ' ')"; exit 1; }
+cp "$TMP/img.tar" "$PD/img.tar"
+pn ctr -n k8s.io images import /h11c/img.tar >/dev/null 2>"$TMP/import.err" ||
+	{ not_ok "fixture: image import in the node" "$(head -c 300 "$TMP/import.err")"; exit 1; }
+printf '{"cniVersion":"0.4.0","name":"%snet","type":"bridge","bridge":"%spbr","ipam":{"type":"host-local","subnet":"10.238.3.0/24","dataDir":"/h11c/cni"}}' \
+	"$PFX" "$PFX" >"$PD/cni.json"
+pn ip netns add pod &&
+	pn sh -c 'CNI_COMMAND=ADD CNI_CONTAINERID=pod CNI_NETNS=/run/netns/pod CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge </h11c/cni.json' \
+	>"$TMP/cni.out" 2>&1 || { not_ok "fixture: CNI in the node" "$(head -c 300 "$TMP/cni.out")"; exit 1; }
+SB2=$(hex64) POD2=coredns-${PFX}k
+pn ctr -n k8s.io run -d --with-ns network:/run/netns/pod \
+	--annotation io.kubernetes.cri.container-type=sandbox --annotation io.kubernetes.cri.sandbox-name="$POD2" \
+	--annotation io.kubernetes.cri.sandbox-namespace=kube-system --annotation io.kubernetes.cri.sandbox-id="$SB2" \
+	"$CD_IMAGE" "$SB2" sleep 1000 >"$TMP/run.out" 2>&1 ||
+	{ not_ok "fixture: pod in the node" "$(head -c 300 "$TMP/run.out")"; exit 1; }
+
+J=$TMP/scan2.json
+scan_json "$J" || exit 1
+check_eq "node container: the pod named" "$POD2" "$(ctr_of "$SB2" .name)"
+check_eq "node container: the pod's node is the Podman container" "podman:$NODE" "$(ctr_of "$SB2" .node)"
+check_eq "node container: the node itself has no node" null \
+	"$(jqv "$J" --arg n "$NODE" '[.netns[].containers[] | select(.engine == "podman" and .name == $n)][0].node')"
+"$VETHMAP" ls --stored --db "$DB" "kube-system/$POD2" >"$TMP/ls2.txt" 2>&1
+check_eq "ls: the pod's row: node, and its veth's peer in the node's namespace" "podman:$NODE ${PFX}pbr" \
+	"$(awk -v n="$POD2" '$1 == n { print $4, $8 }' "$TMP/ls2.txt")"
+check "ls: the host-side peer is in the node" grep -qE "^$POD2 .* $NODE:veth" "$TMP/ls2.txt"
