@@ -358,6 +358,9 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 
 		if (e->d_name[0] == '.' || !container_text_ok(e->d_name))
 			continue;
+		c = topo_find_container(t, NULL, e->d_name);
+		if (c && strcmp(c->engine, "containerd"))
+			continue;	/* Docker's own (moby), named by its API */
 		bfd = (int)syscall(SYS_openat2, dirfd(d), e->d_name, &bh, sizeof(bh));
 		if (bfd < 0)
 			continue;
