@@ -132,6 +132,8 @@ CREATE TABLE container (                  -- containers found in the namespace
     netns           INTEGER NOT NULL,
     engine          TEXT    NOT NULL,     -- docker, podman, containerd, cri-o, lxc, nspawn
     id              TEXT    NOT NULL,
+    node            TEXT    NOT NULL DEFAULT '', -- a nested engine's: the container it runs
+                                          -- in ("engine:name") or "pid:N"; '' = none (v5)
     name            TEXT    NOT NULL,
     pid             INTEGER NOT NULL,     -- main process
     image           TEXT,
@@ -144,9 +146,8 @@ CREATE TABLE container (                  -- containers found in the namespace
     host_network    INTEGER NOT NULL,
     verified        INTEGER NOT NULL DEFAULT 0, -- 1: named by its engine, or by a root-owned
                                           -- cgroup where its engine puts containers (v3)
-    node            TEXT    NOT NULL DEFAULT '', -- a nested engine's: the container it runs
-                                          -- in ("engine:name") or "pid:N"; '' = none (v5)
-    PRIMARY KEY (scan_id, engine, node, id),
+    PRIMARY KEY (scan_id, engine, node, id), -- (node before name: SQLite 3.40's integrity_check
+                                          -- misreads a key column after other columns)
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX container_by_name ON container(name);

@@ -29,6 +29,10 @@
  * (readers read older files as they are).  Columns are added at the end, so old rows
  * keep their values.  Mirrors schema/vethmap.sql.
  */
+/* The container columns of every version (version 5 added node, right after id). */
+#define CTR_COLS "scan_id, netns, engine, id, name, pid, image, pod, pod_namespace," \
+	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified"
+
 static const struct {
 	int to;
 	const char *sql;
@@ -55,15 +59,14 @@ static const struct {
 	 * can run in two engines at once: containerd on the host and in a kind node)
 	 */
 	{ 5, "CREATE TABLE container_v5 (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
-	     " engine TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, pid INTEGER NOT NULL,"
+	     " engine TEXT NOT NULL, id TEXT NOT NULL, node TEXT NOT NULL DEFAULT '',"
+	     " name TEXT NOT NULL, pid INTEGER NOT NULL,"
 	     " image TEXT, pod TEXT, pod_namespace TEXT, compose_project TEXT, network_mode TEXT,"
 	     " containerd_namespace TEXT, sandbox INTEGER NOT NULL, host_network INTEGER NOT NULL,"
-	     " verified INTEGER NOT NULL DEFAULT 0, node TEXT NOT NULL DEFAULT '',"
+	     " verified INTEGER NOT NULL DEFAULT 0,"
 	     " PRIMARY KEY (scan_id, engine, node, id), FOREIGN KEY (scan_id, netns) REFERENCES"
 	     " netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
-	     "INSERT INTO container_v5 SELECT scan_id, netns, engine, id, name, pid, image, pod,"
-	     " pod_namespace, compose_project, network_mode, containerd_namespace, sandbox,"
-	     " host_network, verified, '' FROM container;"
+	     "INSERT INTO container_v5 (" CTR_COLS ") SELECT " CTR_COLS " FROM container;"
 	     "DROP TABLE container;"
 	     "ALTER TABLE container_v5 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
@@ -505,7 +508,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container (" CTR_COLS ", node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 };
 
