@@ -29,7 +29,7 @@ ifdef WERROR
 CFLAGS  += -Werror
 endif
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc -DDATADIR='"$(DATADIR)"'
-LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 
 # Debian packages needed to build and test (make deps installs the missing ones).
 DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \

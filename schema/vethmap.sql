@@ -1,4 +1,4 @@
--- vethmap database schema, version 3 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 4 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -36,6 +36,8 @@ CREATE TABLE netns (
     via      TEXT    NOT NULL,            -- how found: proc,task,fd,mount,self
     dump_error INTEGER NOT NULL DEFAULT 0, -- errno of its failed link dump, 0 = none (v2)
     names_dropped INTEGER NOT NULL DEFAULT 0, -- its names not kept (v2)
+    forward4 INTEGER,                     -- forwards IPv4 ("all"): 1/0, NULL unknown (v4)
+    forward6 INTEGER,                     -- forwards IPv6 (v4)
     PRIMARY KEY (scan_id, inode)
 ) WITHOUT ROWID;
 
@@ -91,6 +93,21 @@ CREATE TABLE iface (
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX iface_by_name ON iface(scan_id, name);
+
+CREATE TABLE route (                      -- main table routes, a row per next hop (v4)
+    scan_id  INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,            -- its namespace
+    route    INTEGER NOT NULL,            -- the route's number in the snapshot
+    nh       INTEGER NOT NULL,            -- next hop 0, 1, ... (0 only, for none)
+    family   INTEGER NOT NULL,            -- 4 or 6
+    dst      TEXT    NOT NULL,            -- 'default' or '10.1.0.0/24'
+    type     TEXT    NOT NULL,            -- unicast, blackhole, unreachable, prohibit, ...
+    metric   INTEGER NOT NULL,
+    gateway  TEXT,                        -- NULL: directly connected
+    ifindex  INTEGER,                     -- output device in the same namespace
+    FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+);
+CREATE INDEX route_by_ns ON route(scan_id, inode);
 
 CREATE TABLE addr (
     scan_id   INTEGER NOT NULL,

@@ -54,6 +54,15 @@ static const struct {
 	     "CREATE INDEX netns_mount_by_ns ON netns_mount(scan_id, inode);" },
 	/* containers stored before cgroup names were verified: not verified */
 	{ 3, "ALTER TABLE container ADD COLUMN verified INTEGER NOT NULL DEFAULT 0" },
+	/* forwarding and routes (snapshots before it: unknown, none recorded) */
+	{ 4, "ALTER TABLE netns ADD COLUMN forward4 INTEGER;"
+	     "ALTER TABLE netns ADD COLUMN forward6 INTEGER;"
+	     "CREATE TABLE route (scan_id INTEGER NOT NULL, inode INTEGER NOT NULL,"
+	     " route INTEGER NOT NULL, nh INTEGER NOT NULL, family INTEGER NOT NULL,"
+	     " dst TEXT NOT NULL, type TEXT NOT NULL, metric INTEGER NOT NULL, gateway TEXT,"
+	     " ifindex INTEGER, FOREIGN KEY (scan_id, inode) REFERENCES netns(scan_id, inode)"
+	     " ON DELETE CASCADE);"
+	     "CREATE INDEX route_by_ns ON route(scan_id, inode);" },
 	/*
 	 * a nested engine's containers: the node they run in, part of the key (the same id
 	 * can run in two engines at once: containerd on the host and in a kind node)
@@ -77,7 +86,13 @@ static const char schema_sql[] = {
 	, 0
 };
 
-static const char *db_file;	/* for messages */
+/* The file behind db, for messages (SQLite keeps its full path with the handle). */
+static const char *db_name(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+
+	return f && *f ? f : "(database)";
+}
 
 const char *db_path(const char *opt)
 {
@@ -357,7 +372,6 @@ sqlite3 *db_open(const char *path, int writable)
 	struct stat st;
 	int rc;
 
-	db_file = path;
 	if (check_place(path, writable))
 		return NULL;
 	if (writable) {
@@ -437,7 +451,7 @@ void db_close(sqlite3 *db)
 
 static int db_fail(sqlite3 *db, const char *what)
 {
-	error("cannot %s '%s': %s", what, db_file, sqlite3_errmsg(db));
+	error("cannot %s '%s': %s", what, db_name(db), sqlite3_errmsg(db));
 	return -1;
 }
 
@@ -494,14 +508,15 @@ static unsigned via_parse(const char *s)
 	return via;
 }
 
-enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_COUNT };
+enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
+       S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
 	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped)"
-	" VALUES (?,?,?,?,?,?,?)",
+	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
+	" forward4, forward6) VALUES (?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
 	"INSERT INTO netns_pid VALUES (?,?,?)",
 	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -510,12 +525,31 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
 	"INSERT INTO container (" CTR_COLS ", node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
+	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
 static const char *nz(const char *s)
 {
 	return *s ? s : NULL;
+}
+
+/* Routes: a row per next hop (nh 0, 1, ...), one row with no gateway for none. */
+static int store_routes(sqlite3 *db, sqlite3_stmt *st, const struct topo *t, long long id)
+{
+	for (size_t i = 0; i < t->nroutes; i++) {
+		const struct route *r = &t->routes[i];
+
+		for (size_t h = 0; h < (r->nnh ? r->nnh : 1); h++) {
+			if (r->nnh && r->nh[h].oif)
+				sqlite3_bind_int64(st, 10, r->nh[h].oif);
+			if (run(db, st, "iiiiissis", id, (long long)t->ns[r->ns].ino, (long long)i,
+				(long long)h, (long long)(r->family == AF_INET6 ? 6 : 4), r->dst, r->type,
+				(long long)r->metric, r->nnh ? nz(r->nh[h].gw) : NULL))
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
@@ -527,6 +561,10 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 		long long ino = (long long)n->ino;
 
 		topo_via_text(n->via, ",", via, sizeof(via));
+		if (n->fwd4 >= 0)	/* else NULL: unknown */
+			sqlite3_bind_int64(st[S_NS], 8, n->fwd4);
+		if (n->fwd6 >= 0)
+			sqlite3_bind_int64(st[S_NS], 9, n->fwd6);
 		if (run(db, st[S_NS], "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
 			(long long)n->dump_error, (long long)n->names_dropped))
 			return -1;
@@ -596,6 +634,8 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 			(long long)f->ifindex, t->unres[i].reason))
 			return -1;
 	}
+	if (store_routes(db, st[S_ROUTE], t, id))
+		return -1;
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
 
@@ -740,6 +780,33 @@ static void row_netns(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	t->ns[ns].via = via_parse(col_text(st, 3));
 	t->ns[ns].dump_error = sqlite3_column_int(st, 4);
 	t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		t->ns[ns].fwd4 = sqlite3_column_int(st, 6) != 0;
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		t->ns[ns].fwd6 = sqlite3_column_int(st, 7) != 0;
+}
+
+/* Row of query 9: a route's next hop; next hop 0 starts the route. */
+static void row_route(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	struct route *r = t->nroutes ? &t->routes[t->nroutes - 1] : NULL;
+	int nh = sqlite3_column_int(st, 2);
+
+	(void)ino;
+	if (ns < 0)
+		return;
+	if (!nh || !r || r->ns != (size_t)ns) {
+		r = topo_add_route(t, (size_t)ns);
+		r->family = sqlite3_column_int(st, 3) == 6 ? AF_INET6 : AF_INET;
+		copy_str(r->dst, sizeof(r->dst), col_text(st, 4));
+		copy_str(r->type, sizeof(r->type), col_text(st, 5));
+		r->metric = (unsigned)sqlite3_column_int64(st, 6);
+	}
+	if ((sqlite3_column_type(st, 7) == SQLITE_NULL && sqlite3_column_type(st, 8) == SQLITE_NULL) ||
+	    r->nnh == ROUTE_NH_MAX)
+		return;
+	copy_str(r->nh[r->nnh].gw, sizeof(r->nh[0].gw), col_text(st, 7));
+	r->nh[r->nnh++].oif = sqlite3_column_int(st, 8);
 }
 
 /* Row of query 1: one of its names. */
@@ -872,12 +939,15 @@ static void row_mount(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	m->host = sqlite3_column_int(st, 4);
 }
 
-static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
+static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 {
+	int v2 = ver >= 2, v4 = ver >= 4;
 	const char *sql[] = {
-		v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped FROM netns"
-		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : "SELECT inode, dev, is_host, via, 0, 0 FROM netns WHERE scan_id=?1"
+		v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6"
+		     " FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL"
+			  " FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL FROM netns WHERE scan_id=?1"
 		     " ORDER BY is_host DESC, inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
@@ -892,6 +962,9 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
+		v4 ? "SELECT inode, route, nh, family, dst, type, metric, gateway, ifindex FROM route"
+		     " WHERE scan_id=?1 ORDER BY route, nh"
+		   : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
@@ -905,16 +978,15 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		" WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount,
+			row_mount, row_route,
 		};
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		long long ver = q == 7 ? schema_version(db) : SCHEMA_VERSION;
+		const char *q_sql = q != 7 ? sql[q] : ver < 3 ? ctr_v1 : ver < 5 ? ctr_v3 : sql[q];
 
-		if (sqlite3_prepare_v2(db, ver < 3 ? ctr_v1 : ver < 5 ? ctr_v3 : sql[q], -1, &st,
-				       NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -927,6 +999,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, int v2)
 		if (q == 3 && !rc)
 			topo_sort(t);	/* interfaces by (ns, ifindex) before anything looks them up */
 	}
+	topo_sort_routes(t);
 	return rc;
 }
 
@@ -941,7 +1014,7 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		if (id < 0)
 			return -1;
 		if (!id) {
-			error("'%s' holds no scans yet: run 'vethmap scan' first", db_file);
+			error("'%s' holds no scans yet: run 'vethmap scan' first", db_name(db));
 			return -1;
 		}
 	}
@@ -970,14 +1043,14 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
-		error("no scan %lld in '%s'", id, db_file);
+		error("no scan %lld in '%s'", id, db_name(db));
 		return -1;
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "read");
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
-	rc = load_rows(db, id, t, v2);
+	rc = load_rows(db, id, t, schema_version(db));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

@@ -449,12 +449,21 @@ static DIR *proc_dir(struct discovery *d, const char *pid, const char *sub)
 	return dir;
 }
 
+/*
+ * The threads of a process, each of which may be in a namespace of its own.  The link
+ * count of /proc/PID/task is 2 + its threads: a process with one thread (the one seen
+ * as the process) costs one stat instead of a directory listing.
+ */
 static void scan_tasks(struct discovery *d, const char *pid, long proc_ns)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
+	struct stat st;
 	DIR *dir;
 
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	if (!stat(path, &st) && st.st_nlink <= 3)
+		return;
 	dir = proc_dir(d, pid, "task");
 	if (!dir)
 		return;
@@ -498,23 +507,29 @@ static int is_vethmap(struct discovery *d, const char *pid)
 	return strtoul(uid, NULL, 10) == 0 && (*uid == '\t' || *uid == ' ');
 }
 
-/* The inode N of a link text "net:[N]", 0 if it is not one. */
-static uint64_t net_link_ino(const char *s)
+/*
+ * An nsfs fd (ino) that is not a namespace we hold: is it a network namespace?  It reads
+ * as "net:[INO]" when opened as such, or as a path when opened through a bind mount (the
+ * open that follows checks the type); "mnt:[...]", "user:[...]" and the rest are not.
+ */
+static int is_net_fd(const char *path, uint64_t ino)
 {
-	char *end;
-	unsigned long long v;
+	char target[64];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
 
-	if (strncmp(s, "net:[", 5))
+	if (n <= 0)
 		return 0;
-	v = strtoull(s + 5, &end, 10);
-	return *end == ']' ? v : 0;
+	target[n] = '\0';
+	if (target[0] == '/')
+		return 1;
+	return !strncmp(target, "net:[", 5) && strtoull(target + 5, NULL, 10) == ino;
 }
 
 static void scan_fds(struct discovery *d, const char *pid)
 {
 	int other_scan = -1;	/* unknown until an nsfs fd is seen */
 
-	char path[PATH_MAX], target[64];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
 
@@ -522,36 +537,33 @@ static void scan_fds(struct discovery *d, const char *pid)
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
-		uint64_t ino = 0;
-		ssize_t n;
+		struct statx stx;
+		uint64_t ino;
+		long i;
 		int pfd;
 
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, de->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0)
+		/*
+		 * What the fd is open on, from cached attributes only (a dead network
+		 * filesystem cannot stall us): one call for any fd, whether it reads as
+		 * "net:[INO]", as the path of a bind mount it was opened through, or as "/"
+		 * once that mount is gone.  Only an nsfs file is looked at further.
+		 */
+		if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) ||
+		    makedev(stx.stx_dev_major, stx.stx_dev_minor) != d->nsfs_dev)
 			continue;
-		target[n] = '\0';
-		if ((ino = net_link_ino(target))) {
-			;
-		} else if (target[0] == '/') {
-			/*
-			 * An fd opened through a bind mount reads as the mount's path, or as
-			 * "/" once the mount is gone.  Ask the file's device, from cached
-			 * attributes only, so a dead network filesystem cannot stall us.
-			 */
-			struct statx stx;
-
-			if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) ||
-			    makedev(stx.stx_dev_major, stx.stx_dev_minor) != d->nsfs_dev)
-				continue;
-			ino = stx.stx_ino;
-		} else {
-			continue;
-		}
+		ino = stx.stx_ino;
+		i = nsmap_get(&d->map, d->nsfs_dev, ino);
+		if (i < 0 && !is_net_fd(path, ino))
+			continue;	/* another kind of namespace */
 		if (other_scan < 0)
 			other_scan = is_vethmap(d, pid);
+		if (i >= 0) {	/* known: nothing to open */
+			found(d, i, other_scan ? 0 : VIA_FD, 0);
+			continue;
+		}
 		/* O_PATH opens nothing: what the fd is gets checked before a real open */
 		pfd = open(path, O_PATH | O_CLOEXEC);
 		if (pfd < 0) {

@@ -1,18 +1,21 @@
 /*
- * nl.c implements the netlink side of a scan: one rtnetlink socket created inside each
- * namespace (enter, create, return at once), link and address dumps through libnl-route,
- * and RTM_GETNSID queries by fd, which libnl has no helper for.
+ * nl.c implements the netlink side of a scan: one raw rtnetlink socket created inside
+ * each namespace (enter, create, return at once), link and address dumps read whole over
+ * it, each message then parsed by libnl-route (nl_msg_parse: libnl's parsers, without its
+ * socket set-up, message peeking and caches, which cost syscalls per namespace), and
+ * RTM_GETNSID queries by fd, which libnl has no helper for.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_arp.h>
 #include <linux/net_namespace.h>
+#include <linux/netconf.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <netlink/cache.h>
@@ -22,36 +25,81 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/vxlan.h>
+#include <netlink/route/route.h>
 
 #include "vethmap.h"
 
-/* Create a route socket inside namespace ns; it stays bound there after we return. */
-static struct nl_sock *socket_in(struct scan_ctx *c, size_t ns)
+/*
+ * A raw route socket created inside namespace ns (it stays there after we return), or -1.
+ * No bind: the kernel gives it a port at the first send.
+ */
+static int socket_in(struct scan_ctx *c, size_t ns)
 {
-	struct topo *t = c->t;
-	struct nl_sock *sk;
-	int saved, err;
+	int saved, fd, err;
 
 	if (netns_enter(c, ns, &saved))
-		return NULL;
-	sk = nl_socket_alloc();
-	err = sk ? nl_connect(sk, NETLINK_ROUTE) : -NLE_NOMEM;
+		return -1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	err = errno;
 	netns_return(saved);
-	if (err) {
-		error("netlink socket in namespace %llu: %s", (unsigned long long)t->ns[ns].ino,
-		      nl_geterror(err));
-		nl_socket_free(sk);
-		return NULL;
+	if (fd < 0) {
+		errno = err;
+		error("netlink socket in namespace %llu:", (unsigned long long)c->t->ns[ns].ino);
+		return -1;
 	}
-	nl_socket_disable_auto_ack(sk);
-	nl_socket_set_buffer_size(sk, 1 << 20, 0);
-	{
-		/* the kernel answers at once or never: never wait forever */
-		struct timeval tv = { .tv_sec = 5 };
+	return fd;
+}
 
-		setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+#define NL_WAIT_MS 5000	/* the kernel answers at once or never: never wait forever */
+
+/*
+ * Receive what the kernel queued for us on fd into buf (up to two datagrams: a dump's
+ * last part and its NLMSG_DONE are usually queued together, and one recvmmsg() takes
+ * both).  The kernel answers a request while it is sent, so there is nearly always
+ * something to read; when not, we wait up to NL_WAIT_MS.  Returns the bytes read (the
+ * datagrams back to back, each at an NLMSG_ALIGNed offset), or -1 with errno set.
+ */
+static ssize_t rt_recv(int fd, char *buf, size_t size)
+{
+	for (;;) {
+		struct iovec iov[2] = { { buf, size / 2 }, { buf + size / 2, size / 2 } };
+		struct mmsghdr mm[2] = {
+			{ .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
+			{ .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } },
+		};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n = recvmmsg(fd, mm, 2, MSG_DONTWAIT, NULL);
+
+		if (n > 0) {
+			size_t first = mm[0].msg_len;
+
+			if ((mm[0].msg_hdr.msg_flags | (n > 1 ? mm[1].msg_hdr.msg_flags : 0)) & MSG_TRUNC) {
+				errno = EMSGSIZE;
+				return -1;
+			}
+			if (n == 1)
+				return (ssize_t)first;
+			/* the second datagram goes right after the first */
+			memmove(buf + NLMSG_ALIGN(first), buf + size / 2, mm[1].msg_len);
+			return (ssize_t)(NLMSG_ALIGN(first) + mm[1].msg_len);
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (!n) {
+			errno = EIO;
+			return -1;
+		}
+		n = poll(&pfd, 1, NL_WAIT_MS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = ETIMEDOUT;
+			return -1;
+		}
 	}
-	return sk;
 }
 
 static void set_kind(struct iface *ifc, struct rtnl_link *l)
@@ -66,9 +114,17 @@ static void set_kind(struct iface *ifc, struct rtnl_link *l)
 	copy_str(ifc->kind, sizeof(ifc->kind), kind);
 }
 
-static void take_link(struct topo *t, size_t ns, struct rtnl_link *l)
+/* What the parse callbacks need: where the namespace's interfaces are. */
+struct dump_ctx {
+	struct topo *t;
+	size_t ns, first;	/* its interfaces are t->ifs[first..] */
+};
+
+static void take_link(struct nl_object *o, void *arg)
 {
-	struct iface *ifc = topo_add_iface(t, ns);
+	const struct dump_ctx *d = arg;
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	struct iface *ifc = topo_add_iface(d->t, d->ns);
 	struct nl_addr *mac = rtnl_link_get_addr(l);
 	const char *s;
 	int32_t nsid;
@@ -95,133 +151,364 @@ static void take_link(struct topo *t, size_t ns, struct rtnl_link *l)
 		ifc->vxlan_link = (int)vx;
 }
 
-static void take_addr(struct topo *t, size_t first, struct rtnl_addr *a)
+static int cmp_ifindex(const void *pa, const void *pb)
 {
+	const struct iface *a = pa, *b = pb;
+
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+/* The namespace's interface with this ifindex (its slice is sorted by then), or NULL. */
+static struct iface *find_ifindex(const struct dump_ctx *d, int ifindex)
+{
+	size_t lo = d->first, hi = d->t->nifs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->t->ifs[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->t->nifs && d->t->ifs[lo].ifindex == ifindex ? &d->t->ifs[lo] : NULL;
+}
+
+static void take_addr(struct nl_object *o, void *arg)
+{
+	const struct dump_ctx *d = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)o;
 	struct nl_addr *local = rtnl_addr_get_local(a);
 	int family = rtnl_addr_get_family(a);
 	char ip[INET6_ADDRSTRLEN], text[64];
-	long i;
+	struct iface *ifc;
 
 	if (!local || (family != AF_INET && family != AF_INET6))
 		return;
 	if (!inet_ntop(family, nl_addr_get_binary_addr(local), ip, sizeof(ip)))
 		return;
 	snprintf(text, sizeof(text), "%s/%d", ip, rtnl_addr_get_prefixlen(a));
-	/* Interfaces of this namespace are t->ifs[first..]; unsorted yet, so search. */
-	for (i = (long)first; (size_t)i < t->nifs; i++)
-		if (t->ifs[i].ifindex == rtnl_addr_get_ifindex(a)) {
-			iface_add_addr(&t->ifs[i], family, rtnl_addr_get_prefixlen(a), text);
-			return;
+	ifc = find_ifindex(d, rtnl_addr_get_ifindex(a));
+	if (ifc)
+		iface_add_addr(ifc, family, rtnl_addr_get_prefixlen(a), text);
+}
+
+static void take_port(struct nl_object *o, void *arg)
+{
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	struct iface *ifc;
+
+	if (!rtnl_link_bridge_has_ext_info(l))
+		return;
+	ifc = find_ifindex(arg, rtnl_link_get_ifindex(l));
+	if (ifc)
+		ifc->hairpin = !!(rtnl_link_bridge_get_flags(l) & RTNL_BRIDGE_HAIRPIN_MODE);
+}
+
+#define NL_RECV_MAX 65536	/* > the 32 KiB the kernel puts in one dump skb at most */
+
+/*
+ * Send one dump request (type, family) on fd and read the answer whole into c->buf.
+ * Returns its length (the messages before NLMSG_DONE), or -1 with errno set; *intr is
+ * set when the kernel marked it interrupted (NLM_F_DUMP_INTR: links changed meanwhile).
+ */
+static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *intr)
+{
+	/*
+	 * Each dump with its own header (the family is its first byte in all of them).  Links
+	 * are asked without their counters (RTEXT_FILTER_SKIP_STATS: IFLA_STATS*, the IPv6
+	 * statistics), which nothing here reads and which are most of a link's bytes.
+	 */
+	struct {
+		struct nlmsghdr nh;
+		union {
+			struct {
+				struct ifinfomsg ifi;
+				struct nlattr mask_attr;
+				uint32_t mask;
+			} link;
+			struct ifaddrmsg ifa;
+			struct rtmsg rtm;
+		} u;
+	} req = {
+		.nh = { .nlmsg_type = (uint16_t)type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = ++c->seq },
+	};
+	size_t len = 0;
+
+	*intr = 0;
+	if (type == RTM_GETLINK) {
+		req.u.link.ifi.ifi_family = (unsigned char)family;
+		req.u.link.mask_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+		req.u.link.mask_attr.nla_type = IFLA_EXT_MASK;
+		req.u.link.mask = RTEXT_FILTER_SKIP_STATS;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link));
+	} else if (type == RTM_GETADDR) {
+		req.u.ifa.ifa_family = (unsigned char)family;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa));
+	} else {
+		req.u.rtm.rtm_family = (unsigned char)family;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.rtm));
+	}
+	if (send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
+		return -1;
+	for (;;) {
+		ssize_t n;
+		size_t off;
+
+		if (c->buf_cap - len < 2 * NL_RECV_MAX) {
+			c->buf_cap = c->buf_cap ? c->buf_cap * 2 : 8 * NL_RECV_MAX;
+			c->buf = xrealloc(c->buf, c->buf_cap);
 		}
+		n = rt_recv(fd, c->buf + len, 2 * NL_RECV_MAX);
+		if (n < 0)
+			return -1;
+		for (off = 0; off + sizeof(struct nlmsghdr) <= (size_t)n;) {
+			struct nlmsghdr h;
+
+			memcpy(&h, c->buf + len + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)n - off) {
+				errno = EPROTO;
+				return -1;
+			}
+			if (h.nlmsg_seq == req.nh.nlmsg_seq) {
+				if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+					*intr = 1;
+				if (h.nlmsg_type == NLMSG_DONE)
+					return (long)(len + off);
+				if (h.nlmsg_type == NLMSG_ERROR) {
+					struct nlmsgerr e = { .error = -EPROTO };
+
+					if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
+						memcpy(&e, c->buf + len + off + NLMSG_HDRLEN, sizeof(e));
+					errno = e.error < 0 ? -e.error : EPROTO;
+					return -1;
+				}
+			}
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+		len += (size_t)n;
+	}
 }
 
 /*
- * One dump into a new cache of `kind` ("route/link", "route/addr").  libnl's own
- * rtnl_*_alloc_cache() restarts an interrupted dump (NLM_F_DUMP_INTR) forever, which
- * never ends while links keep changing; here a dump is tried a few times, then the last
- * one is kept as it is, with a warning, as iproute2 does.  Pairing is checked from both
- * ends, so a dump that moved under us can leave a pair unresolved, never wrong.
+ * One whole dump into c->buf, tried again while the kernel says it was interrupted; after
+ * four tries the last one is kept as it is, with a warning, as iproute2 does (libnl's own
+ * caches restart forever, which never ends while links keep changing).  Pairing is
+ * checked from both ends, so a dump that moved under us can leave a pair unresolved,
+ * never wrong.  Returns the length, or -1 with errno set.
  */
-static int dump_cache(struct topo *t, size_t ns, struct nl_sock *sk, const char *kind,
-		      int type, int family, struct nl_cache **out)
+static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family,
+		     const char *what)
 {
-	struct nl_cache *c = NULL;
-	int err = 0;
+	for (int tries = 0;; tries++) {
+		int intr;
+		long len = dump_once(c, fd, type, family, &intr);
 
-	for (int tries = 0; tries < 4; tries++) {
-		err = nl_cache_alloc_name(kind, &c);
-		if (err < 0)
-			return err;
-		if (family)
-			nl_cache_set_arg1(c, family);
-		err = nl_rtgen_request(sk, type, family, NLM_F_DUMP);
-		if (err >= 0)
-			err = nl_cache_pickup(sk, c);
-		if (err != -NLE_DUMP_INTR)
-			break;
+		if (len < 0 || !intr)
+			return len;
 		if (tries == 3) {
 			warnx("namespace %llu: its %s dump kept changing: kept as dumped",
-			      (unsigned long long)t->ns[ns].ino, kind + 6);
-			err = 0;
-			break;
+			      (unsigned long long)c->t->ns[ns].ino, what);
+			return len;
 		}
-		nl_cache_free(c);
-		c = NULL;
 	}
-	if (err < 0) {
-		nl_cache_free(c);
-		return err;
-	}
-	*out = c;
-	return 0;
 }
 
 /*
- * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
- * namespace that has bridge ports.  A failure here loses the flags, nothing else.
+ * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
+ * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.
  */
-static void bridge_ports(struct topo *t, size_t ns, struct nl_sock *sk, size_t first)
+static void parse_dump(struct scan_ctx *c, long len, int type,
+		       void (*take)(struct nl_object *, void *), void *arg)
 {
-	struct nl_cache *ports = NULL;
-	struct nl_object *o;
-	size_t i;
+	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
+		struct nlmsghdr h;
 
-	for (i = first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
-		;
-	if (i == t->nifs || dump_cache(t, ns, sk, "route/link", RTM_GETLINK, AF_BRIDGE, &ports) < 0)
-		return;
-	for (o = nl_cache_get_first(ports); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		int idx = rtnl_link_get_ifindex(l);
+		memcpy(&h, c->buf + off, sizeof(h));
+		if (h.nlmsg_type == type) {
+			struct nl_msg *m = nlmsg_convert((struct nlmsghdr *)(void *)(c->buf + off));
 
-		if (!rtnl_link_bridge_has_ext_info(l))
-			continue;
-		for (i = first; i < t->nifs; i++)
-			if (t->ifs[i].ifindex == idx) {
-				t->ifs[i].hairpin = !!(rtnl_link_bridge_get_flags(l) &
-						       RTNL_BRIDGE_HAIRPIN_MODE);
-				break;
-			}
+			if (!m)
+				die("out of memory");
+			nlmsg_set_proto(m, NETLINK_ROUTE);
+			nl_msg_parse(m, take, arg);
+			nlmsg_free(m);
+		}
+		off += NLMSG_ALIGN(h.nlmsg_len);
 	}
-	nl_cache_free(ports);
+}
+
+/* An address of a route as text, "" when there is none. */
+static void addr_text(struct nl_addr *a, char *out, size_t size)
+{
+	*out = '\0';
+	if (a && nl_addr_get_len(a) &&
+	    !inet_ntop(nl_addr_get_family(a), nl_addr_get_binary_addr(a), out, (socklen_t)size))
+		*out = '\0';
+}
+
+/*
+ * A route of the main table.  The IPv6 link-local prefix the kernel adds for every
+ * interface (fe80::/64, proto kernel) is left out: one per interface, and never routed.
+ */
+static void take_route(struct nl_object *o, void *arg)
+{
+	const struct dump_ctx *d = arg;
+	struct rtnl_route *r = (struct rtnl_route *)o;
+	struct nl_addr *dst = rtnl_route_get_dst(r);
+	int family = rtnl_route_get_family(r), n;
+	char ip[INET6_ADDRSTRLEN];
+	struct route *x;
+
+	if ((family != AF_INET && family != AF_INET6) || rtnl_route_get_table(r) != RT_TABLE_MAIN ||
+	    rtnl_route_get_type(r) == RTN_MULTICAST)
+		return;
+	addr_text(dst, ip, sizeof(ip));
+	if (family == AF_INET6 && !strcmp(ip, "fe80::") && nl_addr_get_prefixlen(dst) == 64 &&
+	    rtnl_route_get_protocol(r) == RTPROT_KERNEL)
+		return;
+	x = topo_add_route(d->t, d->ns);
+	x->family = family;
+	if (!*ip || !nl_addr_get_prefixlen(dst))
+		copy_str(x->dst, sizeof(x->dst), "default");
+	else
+		snprintf(x->dst, sizeof(x->dst), "%s/%u", ip, nl_addr_get_prefixlen(dst));
+	nl_rtntype2str(rtnl_route_get_type(r), x->type, sizeof(x->type));
+	x->metric = rtnl_route_get_priority(r);
+	n = rtnl_route_get_nnexthops(r);
+	for (int k = 0; k < n && x->nnh < ROUTE_NH_MAX; k++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(r, k);
+
+		if (!nh)
+			continue;
+		addr_text(rtnl_route_nh_get_gateway(nh), x->nh[x->nnh].gw, sizeof(x->nh[0].gw));
+		x->nh[x->nnh++].oif = rtnl_route_nh_get_ifindex(nh);
+	}
+}
+
+/*
+ * Whether the namespace forwards IPv4 and IPv6 (the "all" settings), asked with one
+ * RTM_GETNETCONF per family, both in one send.  Unknown (-1) where the kernel does not say.
+ */
+static void forwarding(struct scan_ctx *c, size_t ns, int fd)
+{
+	struct netns *n = &c->t->ns[ns];
+	struct {
+		struct nlmsghdr nh;
+		struct netconfmsg ncm;
+		char pad[3];
+		struct nlattr a;
+		int32_t ifindex;
+	} req[2];
+	union {
+		struct nlmsghdr nh;
+		char buf[8192];
+	} resp;
+	int answered = 0;
+
+	memset(req, 0, sizeof(req));
+	for (int k = 0; k < 2; k++) {
+		req[k].nh.nlmsg_len = sizeof(req[k]);
+		req[k].nh.nlmsg_type = RTM_GETNETCONF;
+		req[k].nh.nlmsg_flags = NLM_F_REQUEST;
+		req[k].nh.nlmsg_seq = ++c->seq;
+		req[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
+		req[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req[k].a.nla_type = NETCONFA_IFINDEX;
+		req[k].ifindex = NETCONFA_IFINDEX_ALL;
+	}
+	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return;
+	while (answered != 3) {
+		ssize_t got = rt_recv(fd, resp.buf, sizeof(resp.buf));
+
+		if (got <= 0)
+			return;
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
+			struct nlmsghdr h;
+			int k;
+
+			memcpy(&h, resp.buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
+				return;
+			k = h.nlmsg_seq == req[0].nh.nlmsg_seq ? 0 :
+			    h.nlmsg_seq == req[1].nh.nlmsg_seq ? 1 : -1;
+			if (k >= 0)
+				answered |= 1 << k;
+			if (k >= 0 && h.nlmsg_type == RTM_NEWNETCONF) {
+				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
+
+				while (a + NLA_HDRLEN <= off + h.nlmsg_len) {
+					struct nlattr at;
+					int32_t v;
+
+					memcpy(&at, resp.buf + a, sizeof(at));
+					if (at.nla_len < NLA_HDRLEN || at.nla_len > off + h.nlmsg_len - a)
+						break;
+					if (at.nla_type == NETCONFA_FORWARDING &&
+					    at.nla_len >= NLA_HDRLEN + sizeof(v)) {
+						memcpy(&v, resp.buf + a + NLA_HDRLEN, sizeof(v));
+						if (k)
+							n->fwd6 = v != 0;
+						else
+							n->fwd4 = v != 0;
+					}
+					a += NLA_ALIGN(at.nla_len);
+				}
+			}
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+	}
 }
 
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 {
 	struct topo *t = c->t;
-	struct nl_cache *links = NULL, *addrs = NULL;
-	struct nl_object *o;
-	struct nl_sock *sk;
-	size_t first = t->nifs;
-	int err = 0;
+	struct dump_ctx d = { .t = t, .ns = ns, .first = t->nifs };
+	long len;
+	size_t i;
+	int fd;
 
-	sk = socket_in(c, ns);
-	if (!sk) {
+	fd = socket_in(c, ns);
+	if (fd < 0) {
 		t->ns[ns].dump_error = errno ? errno : EIO;
 		return -1;
 	}
-	c->nl[ns] = sk;	/* socket_in() checked that ns is held: c->nl has room */
-	err = dump_cache(t, ns, sk, "route/link", RTM_GETLINK, AF_UNSPEC, &links);
-	if (err < 0)
+	c->nl[ns] = fd;	/* socket_in() checked that ns is held: c->nl has room */
+	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, "link");
+	if (len < 0)
 		goto fail;
-	for (o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
-		take_link(t, ns, (struct rtnl_link *)o);
-	nl_cache_free(links);
-	bridge_ports(t, ns, sk, first);
+	parse_dump(c, len, RTM_NEWLINK, take_link, &d);
+	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
+	/*
+	 * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
+	 * namespace that has bridge ports.  A failure here loses the flags, nothing else.
+	 */
+	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
+		;
+	if (i < t->nifs) {
+		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, "bridge port");
+		if (len >= 0)
+			parse_dump(c, len, RTM_NEWLINK, take_port, &d);
+	}
 	if (!want_addrs)
 		return 0;
-	err = dump_cache(t, ns, sk, "route/addr", RTM_GETADDR, AF_UNSPEC, &addrs);
-	if (err < 0)
+	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, "address");
+	if (len < 0)
 		goto fail;
-	for (o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o))
-		take_addr(t, first, (struct rtnl_addr *)o);
-	nl_cache_free(addrs);
+	parse_dump(c, len, RTM_NEWADDR, take_addr, &d);
+	/* routes and forwarding: a failure here loses those, nothing else */
+	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
+	if (len >= 0)
+		parse_dump(c, len, RTM_NEWROUTE, take_route, &d);
+	forwarding(c, ns, fd);
 	return 0;
 fail:
+	t->ns[ns].dump_error = errno ? errno : EIO;
 	warnx("dump of namespace %llu failed: %s", (unsigned long long)t->ns[ns].ino,
-	      nl_geterror(err));
-	t->ns[ns].dump_error = EIO;
+	      strerror(t->ns[ns].dump_error));
 	return -1;
 }
 
@@ -233,7 +520,7 @@ fail:
 int nl_nsid(void *ctx, size_t observer, size_t target)
 {
 	struct scan_ctx *c = ctx;
-	struct nl_sock *sk = observer < c->alloc ? c->nl[observer] : NULL;
+	int fd = observer < c->alloc ? c->nl[observer] : -1;
 	uint32_t seq;
 	struct {
 		struct nlmsghdr nh;
@@ -244,16 +531,14 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	} req;
 	union {
 		struct nlmsghdr nh;
-		char buf[4096];
+		char buf[8192];
 	} resp;
 	ssize_t n;
-	int fd;
 
-	if (!sk || target >= c->alloc || c->fd[target] < 0)
+	if (fd < 0 || target >= c->alloc || c->fd[target] < 0)
 		return -1;
 	if (observer == target)
 		return -1;
-	fd = nl_socket_get_fd(sk);
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = RTM_GETNSID;
@@ -268,9 +553,7 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	for (;;) {
 		int id, rc;
 
-		n = recv(fd, &resp, sizeof(resp), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = rt_recv(fd, resp.buf, sizeof(resp.buf));
 		if (n < 0)
 			return -1;
 		rc = nsid_parse_reply(resp.buf, (size_t)n, seq, &id);
@@ -331,8 +614,8 @@ int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 void nl_close_all(struct scan_ctx *c)
 {
 	for (size_t i = 0; i < c->alloc; i++)
-		if (c->nl[i]) {
-			nl_socket_free(c->nl[i]);
-			c->nl[i] = NULL;
+		if (c->nl[i] >= 0) {
+			close(c->nl[i]);
+			c->nl[i] = -1;
 		}
 }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vethmap.h"
 
@@ -97,6 +98,51 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 	pr_close_array(p);
 }
 
+/* JSON: whether namespace i forwards, and its routes ("forwarding", "routes"). */
+static void print_routing(struct pr *p, const struct topo *t, size_t i)
+{
+	const struct netns *n = &t->ns[i];
+	const struct route *r;
+	size_t nr;
+
+	if (n->fwd4 >= 0 || n->fwd6 >= 0) {
+		pr_open_object(p, "forwarding");
+		if (n->fwd4 >= 0)
+			pr_bool(p, PR_JSON, "ipv4", NULL, n->fwd4);
+		if (n->fwd6 >= 0)
+			pr_bool(p, PR_JSON, "ipv6", NULL, n->fwd6);
+		pr_close_object(p);
+	}
+	r = topo_routes_of(t, i, &nr);
+	if (!r)
+		return;
+	pr_open_array(p, "routes", 0);
+	for (size_t k = 0; k < nr; k++, r++) {
+		pr_open_object(p, NULL);
+		pr_int(p, PR_JSON, "family", NULL, r->family == AF_INET6 ? 6 : 4);
+		pr_str(p, PR_JSON, "dst", NULL, r->dst);
+		pr_str(p, PR_JSON, "type", NULL, r->type);
+		if (r->metric)
+			pr_uint(p, PR_JSON, "metric", NULL, r->metric);
+		pr_open_array(p, "nexthops", 0);
+		for (size_t h = 0; h < r->nnh; h++) {
+			long dev = r->nh[h].oif ? topo_find_iface(t, i, r->nh[h].oif) : -1;
+
+			pr_open_object(p, NULL);
+			if (*r->nh[h].gw)
+				pr_str(p, PR_JSON, "gateway", NULL, r->nh[h].gw);
+			if (dev >= 0)
+				pr_str(p, PR_JSON, "dev", NULL, t->ifs[dev].name);
+			else if (r->nh[h].oif)
+				pr_int(p, PR_JSON, "ifindex", NULL, r->nh[h].oif);
+			pr_close_object(p);
+		}
+		pr_close_array(p);
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+}
+
 /* A namespace: its JSON object, or the header line of its block in the table. */
 static void print_netns(struct pr *p, const struct topo *t, size_t i)
 {
@@ -140,6 +186,7 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 		pr_uint(p, PR_JSON, "names_dropped", NULL, n->names_dropped);
 	if (n->dump_error)
 		pr_str(p, PR_JSON, "dump_error", NULL, strerror(n->dump_error));
+	print_routing(p, t, i);
 	pr_close_object(p);
 	if (p->json)
 		return;
@@ -159,6 +206,9 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 	}
 	if (n->names_dropped)
 		pr_text(p, "  (+%lu names not kept)", n->names_dropped);
+	if (n->fwd4 > 0 || n->fwd6 > 0)
+		pr_text(p, "  forwards %s", n->fwd4 > 0 && n->fwd6 > 0 ? "ipv4,ipv6" :
+			n->fwd4 > 0 ? "ipv4" : "ipv6");
 	pr_text(p, "\n");
 	if (n->dump_error)
 		pr_text(p, "  (interfaces unknown: dump failed: %s)\n", strerror(n->dump_error));

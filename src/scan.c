@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,7 +43,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
 		for (size_t i = old; i < n; i++) {
 			c->fd[i] = -1;
-			c->nl[i] = NULL;
+			c->nl[i] = -1;
 		}
 		c->alloc = n;
 	}
@@ -54,8 +55,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 /* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
 void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 {
-	int *fd;
-	void **nl;
+	int *fd, *nl;
 
 	if (!n || !c->alloc)
 		return;
@@ -79,9 +79,85 @@ void scan_ctx_release(struct scan_ctx *c)
 	netns_close_all(c);
 	free(c->fd);
 	free(c->nl);
+	free(c->buf);
 	c->fd = NULL;
 	c->nl = NULL;
-	c->alloc = 0;
+	c->buf = NULL;
+	c->alloc = c->buf_cap = 0;
+}
+
+static void *engines_thread(void *t)
+{
+	engines_scan(t);
+	return NULL;
+}
+
+/* The later half of the namespaces, dumped by a second thread into interfaces of its own. */
+struct dump_job {
+	struct scan_ctx c;	/* shares the held fds and sockets; its own buffer, its own t */
+	struct topo part;	/* t's namespaces (shared, read only), its own interfaces */
+	size_t from, to;
+	int want_addrs;
+};
+
+static void *dump_thread(void *arg)
+{
+	struct dump_job *j = arg;
+
+	for (size_t i = j->from; i < j->to; i++)
+		nl_dump_ns(&j->c, i, j->want_addrs);
+	return NULL;
+}
+
+#define DUMP_SPLIT_MIN 64	/* fewer namespaces are dumped by one thread */
+
+/*
+ * Dump every namespace, in namespace order.  With two CPUs or more and enough namespaces,
+ * a second thread dumps the later half: each namespace has its own socket and fd, each
+ * thread enters namespaces on its own (setns() is per thread), and the second thread's
+ * interfaces are appended after the first's, so t->ifs comes out as one thread makes it.
+ */
+static void dump_all(struct scan_ctx *c, int want_addrs)
+{
+	struct topo *t = c->t;
+	struct dump_job j;
+	pthread_t th;
+	size_t mid = t->nns;
+
+	if (t->nns >= DUMP_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		j.part = *t;
+		j.part.ifs = NULL;
+		j.part.nifs = j.part.nifs_alloc = 0;
+		j.part.routes = NULL;
+		j.part.nroutes = j.part.nroutes_alloc = 0;
+		j.c = *c;
+		j.c.t = &j.part;
+		j.c.buf = NULL;
+		j.c.buf_cap = 0;
+		j.from = t->nns / 2;
+		j.to = t->nns;
+		j.want_addrs = want_addrs;
+		if (!pthread_create(&th, NULL, dump_thread, &j))
+			mid = j.from;
+	}
+	for (size_t i = 0; i < mid; i++)
+		nl_dump_ns(c, i, want_addrs);
+	if (mid == t->nns)
+		return;
+	pthread_join(th, NULL);
+	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + j.part.nifs, sizeof(*t->ifs));
+	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
+	t->nifs += j.part.nifs;
+	free(j.part.ifs);	/* the addresses moved with the interfaces */
+	t->routes = grow(t->routes, &t->nroutes_alloc, t->nroutes + j.part.nroutes,
+			 sizeof(*t->routes));
+	for (size_t i = 0; i < j.part.nroutes; i++) {
+		t->routes[t->nroutes] = j.part.routes[i];
+		t->routes[t->nroutes].seq = t->nroutes;
+		t->nroutes++;
+	}
+	free(j.part.routes);
+	free(j.c.buf);
 }
 
 /*
@@ -93,6 +169,8 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 {
 	struct scan_ctx own, *c = keep ? keep : &own;
 	struct timespec t0, t1, wall;
+	pthread_t engines;
+	int engines_started = 0;
 	size_t *order;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -110,11 +188,19 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);
-	for (size_t i = 0; i < t->nns; i++)
-		nl_dump_ns(c, i, want_addrs);
+	/*
+	 * The engines are asked while the namespaces are dumped: they read only what
+	 * discovery left in t->ns (processes, identities: nothing below changes those) and
+	 * write only t->ctrs, which nothing below reads.
+	 */
+	if (want_containers)
+		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
+	dump_all(c, want_addrs);
 	topo_sort_ifaces(t);
 	topo_build(t, nl_nsid, c);
-	if (want_containers)
+	if (engines_started)
+		pthread_join(engines, NULL);
+	else if (want_containers)
 		engines_scan(t);
 	nl_close_all(c);
 	if (!keep)

@@ -41,6 +41,7 @@ void topo_release(struct topo *t)
 	free(t->ifs);
 	free(t->edges);
 	free(t->unres);
+	free(t->routes);
 	free(t->ctrs);
 	topo_init(t);
 }
@@ -88,6 +89,7 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino)
 	memset(n, 0, sizeof(*n));
 	n->dev = dev;
 	n->ino = ino;
+	n->fwd4 = n->fwd6 = -1;
 	return t->nns++;
 }
 
@@ -160,6 +162,54 @@ long topo_find_iface(const struct topo *t, size_t ns, int ifindex)
 	return -1;
 }
 
+static int cmp_route(const void *pa, const void *pb)
+{
+	const struct route *a = pa, *b = pb;
+
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Routes by namespace, each namespace's in the order they were added. */
+void topo_sort_routes(struct topo *t)
+{
+	if (t->nroutes)
+		qsort(t->routes, t->nroutes, sizeof(*t->routes), cmp_route);
+}
+
+/* A new route of namespace ns (topo_routes_of() wants them sorted: topo_sort_routes()). */
+struct route *topo_add_route(struct topo *t, size_t ns)
+{
+	struct route *r;
+
+	t->routes = grow(t->routes, &t->nroutes_alloc, t->nroutes + 1, sizeof(*t->routes));
+	r = &t->routes[t->nroutes];
+	memset(r, 0, sizeof(*r));
+	r->ns = ns;
+	r->seq = t->nroutes++;
+	return r;
+}
+
+/* The routes of namespace ns (*n of them), or NULL. */
+const struct route *topo_routes_of(const struct topo *t, size_t ns, size_t *n)
+{
+	size_t lo = 0, hi = t->nroutes, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->routes[mid].ns < ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < t->nroutes && t->routes[end].ns == ns; end++)
+		;
+	*n = end - lo;
+	return *n ? &t->routes[lo] : NULL;
+}
+
 static int cmp_ns_index(const void *pa, const void *pb, void *ctx)
 {
 	const struct topo *t = ctx;
@@ -195,6 +245,9 @@ size_t *topo_sort_ns(struct topo *t)
 	memcpy(t->ns, ns, t->nns * sizeof(*ns));
 	for (size_t i = 0; i < t->nifs; i++)
 		t->ifs[i].ns = where[t->ifs[i].ns];
+	for (size_t i = 0; i < t->nroutes; i++)
+		t->routes[i].ns = where[t->routes[i].ns];
+	topo_sort_routes(t);
 	free(where);
 	free(ns);
 	return order;

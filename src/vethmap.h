@@ -57,6 +57,23 @@ struct netns {
 	unsigned long names_dropped;	/* names beyond NS_NAMES_MAX / NAMES_MAX, not kept */
 	struct intv pids;	/* processes (and threads) found in it, sorted, unique */
 	int dump_error;		/* errno-style code when its dump failed, else 0 */
+	signed char fwd4, fwd6;	/* forwards IPv4 / IPv6 ("all"): 1, 0, -1 unknown */
+};
+
+/* A route of a namespace's main table (nl.c; IPv6 link-local prefixes left out). */
+#define ROUTE_NH_MAX 8
+struct route {
+	size_t ns;		/* index into topo.ns */
+	size_t seq;		/* its place in the dump: routes stay in dump order */
+	int family;		/* AF_INET or AF_INET6 */
+	char dst[64];		/* "default" or "10.1.0.0/24" */
+	char type[16];		/* unicast, blackhole, unreachable, prohibit, throw, ... */
+	unsigned metric;
+	size_t nnh;		/* next hops kept (at most ROUTE_NH_MAX) */
+	struct {
+		char gw[48];	/* "" for a directly connected route */
+		int oif;	/* ifindex in the same namespace, 0 = none */
+	} nh[ROUTE_NH_MAX];
 };
 
 struct addr {
@@ -167,6 +184,8 @@ struct topo {
 	size_t nedges, nedges_alloc;
 	struct unresolved *unres;
 	size_t nunres, nunres_alloc;
+	struct route *routes;	/* by namespace, in dump order within each */
+	size_t nroutes, nroutes_alloc;
 	struct container *ctrs;
 	size_t nctrs, nctrs_alloc;
 	void *ctr_index;	/* engines.c, while naming: ctrs by (engine, id) */
@@ -237,6 +256,9 @@ long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
 long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);
 size_t *topo_sort_ns(struct topo *t);
+struct route *topo_add_route(struct topo *t, size_t ns);
+void topo_sort_routes(struct topo *t);
+const struct route *topo_routes_of(const struct topo *t, size_t ns, size_t *n);
 void topo_sort_ifaces(struct topo *t);
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
@@ -302,8 +324,10 @@ void ns_lookup(struct ns_lookup *l);
 struct scan_ctx {
 	struct topo *t;
 	int *fd;		/* nsfs fd held for the whole scan, or -1 */
-	void **nl;		/* netlink socket created inside (struct nl_sock *), or NULL */
+	int *nl;		/* raw rtnetlink socket created inside, or -1 */
 	size_t alloc;
+	char *buf;		/* netlink dumps are read into this (nl.c) */
+	size_t buf_cap;
 	int self_fd;		/* our own netns, to come back to; -1 until needed */
 	uint32_t seq;		/* netlink sequence numbers of our own requests */
 };

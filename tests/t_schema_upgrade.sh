@@ -20,7 +20,14 @@ check_eq "v1: show --json of an old scan" "/run/netns/old false 0" \
 check_eq "v1: still version 1 after reading" 1 "$(sqlite3 "$V1" 'PRAGMA user_version')"
 timeout 120 "$VETHMAP" scan --db "$V1" --json >"$TMP/s.json" 2>"$TMP/s.err"
 check_eq "scan into a v1 file: exit 0 ($(head -c 200 "$TMP/s.err"))" 0 $?
-check_eq "upgraded: user_version 5" 5 "$(sqlite3 "$V1" 'PRAGMA user_version')"
+CURRENT=$(sed -n 's/^PRAGMA user_version = \([0-9]*\);.*/\1/p' schema/vethmap.sql)
+check_eq "upgraded: user_version $CURRENT (schema/vethmap.sql)" "$CURRENT" "$(sqlite3 "$V1" 'PRAGMA user_version')"
+check_eq "upgraded: the route table exists (version 4)" 1 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'route'")"
+check_eq "upgraded: the old scan has no routes" 0 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM route WHERE scan_id = 1")"
+check_eq "upgraded: the old scan's forwarding reads unknown" "null" \
+	"$("$VETHMAP" show --db "$V1" --scan 1 --json | jq -c '.netns[0].forwarding')"
 check_eq "upgraded: containers have the node column, in the key (version 5)" "1 1" \
 	"$(sqlite3 "$V1" "SELECT count(*), max(pk > 0) FROM pragma_table_info('container') WHERE name = 'node'" | tr '|' ' ')"
 check_eq "upgraded: containers have the verified column (version 3)" 1 \

@@ -106,6 +106,34 @@ static void fixture(struct topo *t)
 	c->pid = 77;
 	c->ns = 2;
 
+	/* routing: the host forwards IPv4, a default route, an ECMP route; a blackhole in 1 */
+	t->ns[0].fwd4 = 1;
+	t->ns[0].fwd6 = 0;
+	t->ns[2].fwd4 = 0;	/* IPv6 unknown */
+	{
+		struct route *r = topo_add_route(t, 0);
+
+		r->family = AF_INET;
+		copy_str(r->dst, sizeof(r->dst), "default");
+		copy_str(r->type, sizeof(r->type), "unicast");
+		copy_str(r->nh[0].gw, sizeof(r->nh[0].gw), "192.0.2.1");
+		r->nh[0].oif = 2;
+		r->nnh = 1;
+		r = topo_add_route(t, 0);
+		r->family = AF_INET6;
+		copy_str(r->dst, sizeof(r->dst), "2001:db8:9::/48");
+		copy_str(r->type, sizeof(r->type), "unicast");
+		r->metric = 1024;
+		copy_str(r->nh[0].gw, sizeof(r->nh[0].gw), "2001:db8::1");
+		r->nh[0].oif = 2;
+		r->nh[1].oif = 3;	/* connected, no gateway */
+		r->nnh = 2;
+		r = topo_add_route(t, 1);
+		r->family = AF_INET;
+		copy_str(r->dst, sizeof(r->dst), "10.66.0.0/16");
+		copy_str(r->type, sizeof(r->type), "blackhole");
+	}
+
 	/* as discovery and engines_scan() leave them: names and pids sorted, containers by name */
 	for (size_t i = 0; i < t->nns; i++) {
 		strv_sort_unique(&t->ns[i].names);
@@ -186,6 +214,22 @@ static void compare(const struct topo *x, const struct topo *y)
 	for (size_t i = 0; i < x->nunres; i++)
 		ok &= x->unres[i].ifc == y->unres[i].ifc && !strcmp(x->unres[i].reason, y->unres[i].reason);
 	check(ok, "round trip: unresolved ends and reasons", "differ");
+	ok = x->nroutes == y->nroutes && x->nroutes == 3;
+	for (size_t i = 0; ok && i < x->nroutes; i++) {
+		const struct route *a = &x->routes[i], *b = &y->routes[i];
+
+		ok &= a->ns == b->ns && a->family == b->family && !strcmp(a->dst, b->dst) &&
+		      !strcmp(a->type, b->type) && a->metric == b->metric && a->nnh == b->nnh;
+		for (size_t h = 0; ok && h < a->nnh; h++)
+			ok &= !strcmp(a->nh[h].gw, b->nh[h].gw) && a->nh[h].oif == b->nh[h].oif;
+	}
+	check(ok, "round trip: routes, their next hops, in order", "differ (%zu vs %zu)", x->nroutes,
+	      y->nroutes);
+	ok = 1;
+	for (size_t i = 0; i < x->nns; i++)
+		ok &= x->ns[i].fwd4 == y->ns[i].fwd4 && x->ns[i].fwd6 == y->ns[i].fwd6;
+	check(ok && y->ns[0].fwd4 == 1 && y->ns[0].fwd6 == 0 && y->ns[1].fwd4 == -1,
+	      "round trip: forwarding (on, off, unknown)", "differs");
 	for (size_t i = 0; i < x->nctrs; i++) {
 		const struct container *a = &x->ctrs[i], *b = &y->ctrs[i];
 		char what[192];
