@@ -1,4 +1,4 @@
--- vethmap database schema, version 6 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 7 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 6;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 7;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -154,6 +154,8 @@ CREATE TABLE container (                  -- containers found in the namespace
     netns           INTEGER NOT NULL,
     engine          TEXT    NOT NULL,     -- docker, podman, containerd, cri-o, lxc, nspawn
     id              TEXT    NOT NULL,
+    node            TEXT    NOT NULL DEFAULT '', -- a nested engine's: the container it runs
+                                          -- in ("engine:name") or "pid:N"; '' = none (v7)
     name            TEXT    NOT NULL,
     pid             INTEGER NOT NULL,     -- main process
     image           TEXT,
@@ -168,7 +170,8 @@ CREATE TABLE container (                  -- containers found in the namespace
                                           -- cgroup where its engine puts containers (v3)
     owner_uid       INTEGER,              -- a user's engine named it (rootless Podman): that
     owner           TEXT,                 -- user's uid and name; NULL for the system's (v6)
-    PRIMARY KEY (scan_id, engine, id),
+    PRIMARY KEY (scan_id, engine, node, id), -- (node before name: SQLite 3.40's integrity_check
+                                          -- misreads a key column after other columns) (v7)
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX container_by_name ON container(name);

@@ -1,6 +1,7 @@
 /*
- * cmd_ls.c implements 'vethmap ls': for every container, each interface of its
- * namespace with the host-side end of its veth and the bridge that end hangs off.  Live
+ * cmd_ls.c implements 'vethmap ls [TARGET]': for every container (or those of one target's
+ * namespace), each interface of its namespace with the host-side end of its veth and the
+ * bridge that end hangs off.  Live
  * by default (a scan that is not stored); --stored or --scan ID read the database.
  */
 #define _GNU_SOURCE
@@ -98,9 +99,9 @@ static void pr_end(struct pr *p, const char *key, const struct topo *t, const st
 /* One row per container interface: the table, or the JSON array of the README. */
 static void print_rows(struct pr *p, const struct topo *t, const struct row *rows, size_t n)
 {
-	static const char *const head[] = { "CONTAINER", "ENGINE", "NETNS", "IFACE", "HOST-PEER",
-		"BRIDGE", "ADDRS" };
-	char lab[32], *hop = NULL, *addrs = NULL;
+	static const char *const head[] = { "CONTAINER", "ENGINE", "POD", "NODE", "NETNS", "IFACE",
+		"HOST-PEER", "BRIDGE", "ADDRS" };
+	char lab[32], *hop = NULL, *addrs = NULL, pod[sizeof(rows->c->pod) * 2 + 1];
 
 	pr_table_begin(p, NULL, head, sizeof(head) / sizeof(head[0]), "", "  ");
 	for (size_t i = 0; i < n; i++) {
@@ -126,6 +127,9 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		} else {
 			pr_str(p, PR_ANY, "engine", "%s", r->c->engine);
 		}
+		ctr_pod_label(r->c, pod, sizeof(pod));
+		pr_str(p, PR_TEXT, NULL, "%s", *r->c->pod ? pod : NULL);
+		pr_str(p, PR_TEXT, NULL, "%s", *r->c->node ? r->c->node : NULL);
 		pr_str(p, PR_JSON, "id", NULL, r->c->id);
 		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
 		pr_bool(p, PR_JSON, "verified", NULL, r->c->verified);
@@ -163,6 +167,12 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		addrs = r->ifc ? iface_addrs_text(r->ifc, ",") : xstrdup("");
 		pr_str(p, PR_TEXT, NULL, "%s", *addrs ? addrs : NULL);
 		free(addrs);
+		if (*r->c->pod)
+			pr_str(p, PR_JSON, "pod", NULL, r->c->pod);
+		if (*r->c->pod_ns)
+			pr_str(p, PR_JSON, "pod_namespace", NULL, r->c->pod_ns);
+		if (*r->c->node)
+			pr_str(p, PR_JSON, "node", NULL, r->c->node);
 		pr_row_end(p);
 	}
 	pr_table_end(p);
@@ -179,6 +189,8 @@ static int ls_parse(struct cmd_ctx *ctx, int c, const char *arg)
 
 static int ls_check(struct cmd_ctx *ctx)
 {
+	if (ctx->argc > 1)
+		return arg_error("ls", ctx->argv[1]);
 	if (ctx->scan)
 		ctx->needs = (ctx->needs & ~NEED_SCAN) | USE_DB_RO;
 	return 0;
@@ -196,6 +208,21 @@ static int ls(struct cmd_ctx *ctx)
 	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, NULL, 1, 1))
 		goto out;
 	rows = make_rows(&t, &nrows);
+	if (ctx->argc == 1) {	/* only the rows of one target's namespace (or interface) */
+		struct target m;
+		size_t k = 0;
+
+		rc = target_one(&t, ctx->argv[0], &m);
+		if (rc) {
+			free(rows);
+			goto out;
+		}
+		for (size_t i = 0; i < nrows; i++)
+			if (rows[i].c->ns == m.ns &&
+			    (m.ifc < 0 || (rows[i].ifc && rows[i].ifc == &t.ifs[m.ifc])))
+				rows[k++] = rows[i];
+		nrows = k;
+	}
 	pr_init(&p, stdout, ctx->json);
 	print_rows(&p, &t, rows, nrows);
 	free(rows);

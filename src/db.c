@@ -21,7 +21,7 @@
 #include "vethmap.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -29,6 +29,11 @@
  * (readers read older files as they are).  Columns are added at the end, so old rows
  * keep their values.  Mirrors schema/vethmap.sql.
  */
+/* The container columns of every version (version 5 added node, right after id). */
+#define CTR_COLS "scan_id, netns, engine, id, name, pid, image, pod, pod_namespace," \
+	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified," \
+	" owner_uid, owner"
+
 static const struct {
 	int to;
 	const char *sql;
@@ -70,6 +75,22 @@ static const struct {
 	/* containers a user's engine named (rootless Podman): that user */
 	{ 6, "ALTER TABLE container ADD COLUMN owner_uid INTEGER;"
 	     "ALTER TABLE container ADD COLUMN owner TEXT" },
+	/*
+	 * a nested engine's containers: the node they run in, part of the key (the same id
+	 * can run in two engines at once: containerd on the host and in a kind node)
+	 */
+	{ 7, "CREATE TABLE container_v7 (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " engine TEXT NOT NULL, id TEXT NOT NULL, node TEXT NOT NULL DEFAULT '',"
+	     " name TEXT NOT NULL, pid INTEGER NOT NULL,"
+	     " image TEXT, pod TEXT, pod_namespace TEXT, compose_project TEXT, network_mode TEXT,"
+	     " containerd_namespace TEXT, sandbox INTEGER NOT NULL, host_network INTEGER NOT NULL,"
+	     " verified INTEGER NOT NULL DEFAULT 0, owner_uid INTEGER, owner TEXT,"
+	     " PRIMARY KEY (scan_id, engine, node, id), FOREIGN KEY (scan_id, netns) REFERENCES"
+	     " netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
+	     "INSERT INTO container_v7 (" CTR_COLS ") SELECT " CTR_COLS " FROM container;"
+	     "DROP TABLE container;"
+	     "ALTER TABLE container_v7 RENAME TO container;"
+	     "CREATE INDEX container_by_name ON container(name);" },
 };
 
 static const char schema_sql[] = {
@@ -522,7 +543,7 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO addr VALUES (?,?,?,?,?)",
 	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
 	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO container (" CTR_COLS ", node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
@@ -670,11 +691,11 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 
 		if (c->ns < 0)
 			continue;
-		if (run(db, st[S_CTR], "iisssissssssiiiIs", id, (long long)t->ns[c->ns].ino,
+		if (run(db, st[S_CTR], "iisssissssssiiiIss", id, (long long)t->ns[c->ns].ino,
 			c->engine, c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod),
 			nz(c->pod_ns), nz(c->compose), nz(c->netmode), nz(c->cns),
 			(long long)c->sandbox, (long long)c->host_net, (long long)c->verified,
-			(long long)c->owner_uid, c->owner_uid >= 0 ? c->owner : NULL))
+			(long long)c->owner_uid, c->owner_uid >= 0 ? c->owner : NULL, c->node))
 			return -1;
 	}
 	return 0;
@@ -954,6 +975,7 @@ static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 		c->owner_uid = (long)sqlite3_column_int64(st, 14);
 		copy_str(c->owner, sizeof(c->owner), col_text(st, 15));
 	}
+	copy_str(c->node, sizeof(c->node), col_text(st, 16));
 }
 
 /* Row of query 8: where a name comes from. */
@@ -1013,7 +1035,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
 		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid,"
-		" owner FROM container WHERE scan_id=?1 ORDER BY name, id",
+		" owner, node FROM container WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
 		     " ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
@@ -1027,13 +1049,18 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, 0, NULL, NULL"
+		" network_mode, containerd_namespace, sandbox, host_network, 0, NULL, NULL, ''"
 		" FROM container WHERE scan_id=?1 ORDER BY name, id";
-	/* before version 6: no owners */
+	/* versions 3 to 5: no owners, no nodes */
 	static const char ctr_v5[] =
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified, NULL, NULL"
+		" network_mode, containerd_namespace, sandbox, host_network, verified, NULL, NULL, ''"
 		" FROM container WHERE scan_id=?1 ORDER BY name, id";
+	/* version 6: owners, no nodes */
+	static const char ctr_v6[] =
+		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
+		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid, owner,"
+		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
 			row_mount, row_route, row_tap,
@@ -1042,9 +1069,10 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		const char *ctr = ver < 3 ? ctr_v1 : ver < 6 ? ctr_v5 : sql[q];
+		const char *q_sql = q != 7 ? sql[q] : ver < 3 ? ctr_v1 : ver < 6 ? ctr_v5 :
+				    ver < 7 ? ctr_v6 : sql[q];
 
-		if (sqlite3_prepare_v2(db, q == 7 ? ctr : sql[q], -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

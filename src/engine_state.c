@@ -1,7 +1,8 @@
 /*
  * engine_state.c implements the engines read from their state on disk: containerd's task
- * bundles (any containerd namespace: k8s.io, moby, default, ...; Kubernetes pod names from
- * the CRI annotations in config.json).  Podman's state on disk is engine_podman.c's.
+ * bundles (any containerd namespace: k8s.io, moby, default, ...; any task id; Kubernetes
+ * pod names from the CRI annotations in config.json, nerdctl's names from its own).
+ * Podman's state on disk is engine_podman.c's.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -26,6 +27,17 @@ int pid_from_file(const char *path)
 	return pid > 0 && pid < (1 << 30) ? (int)pid : 0;
 }
 
+/* Copy column i of st into out when it is text without control characters that fits. */
+static void col_text_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_column_text(st, i);
+
+		if (s && container_text_ok(s) && strlen(s) < size)
+			copy_str(out, size, s);
+	}
+}
+
 /* Copy the text value at a JSON path of doc (NULL-safe, control characters refused). */
 void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *path, char *out,
 		      size_t size)
@@ -37,54 +49,84 @@ void engine_json_text(sqlite3 *jdb, const char *doc, size_t len, const char *pat
 		return;
 	sqlite3_bind_text(st, 1, doc, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-
-		if (s && container_text_ok(s) && strlen(s) < size)
-			copy_str(out, size, s);
-	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		col_text_copy(st, 0, out, size);
 	sqlite3_finalize(st);
 }
 
-static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const char *cns,
-			    const char *id)
+/*
+ * One containerd task: bundle id, containerd namespace cns, the host PID of its init and
+ * its config.json text (NULL: unreadable).  Names come from the CRI annotations, else
+ * nerdctl's (nerdctl passes its labels on as OCI annotations: nerdctl/name), else the id.
+ * A task already named (Docker's own, by its API; the same bundle found both by its
+ * state directory and by its shim) is not added twice.  Returns the container or NULL.
+ */
+struct container *engine_containerd_task(struct topo *t, sqlite3 *jdb, const char *cns,
+					 const char *id, int pid, const char *config, size_t len)
 {
-	char path[1024], type[32] = "";
+	static const char annotations_sql[] =
+		"SELECT json_extract(a, '$.\"io.kubernetes.cri.container-type\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.sandbox-name\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.sandbox-namespace\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.container-name\"'),"
+		" json_extract(a, '$.\"io.kubernetes.cri.image-name\"'),"
+		" json_extract(a, '$.\"nerdctl/name\"')"
+		" FROM (SELECT json_extract(?1, '$.annotations') AS a WHERE json_valid(?1))"
+		" WHERE json_type(a) = 'object'";
 	struct container *c;
-	size_t len;
-	char *config;
-	int pid;
+	sqlite3_stmt *st;
+	char type[32] = "";
 
-	if (strlen(id) < 12 || !container_text_ok(id) || strlen(id) >= sizeof(c->id))
-		return;
-	if (topo_find_container(t, NULL, id))
-		return;		/* Docker's own, already named by its API */
-	snprintf(path, sizeof(path), "%s/%s/%s/init.pid", dir, cns, id);
-	pid = pid_from_file(path);
-	if (!pid)
-		return;
+	if (!*id || !container_text_ok(id) || strchr(id, '/') || strlen(id) >= sizeof(c->id) ||
+	    !container_text_ok(cns) || strlen(cns) >= sizeof(c->cns) || pid <= 0)
+		return NULL;
+	c = topo_find_container(t, NULL, id);
+	if (c && (strcmp(c->engine, "containerd") || c->pid == pid))
+		return NULL;
 	c = topo_add_container(t, "containerd", id);
 	c->pid = pid;
 	copy_str(c->cns, sizeof(c->cns), cns);
-	snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, cns, id);
-	config = read_small_file(path, STATE_MAX, &len);
 	if (!config)
-		return;
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-type\"", type,
-		   sizeof(type));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-name\"", c->pod,
-		   sizeof(c->pod));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.sandbox-namespace\"",
-		   c->pod_ns, sizeof(c->pod_ns));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.container-name\"", c->name,
-		   sizeof(c->name));
-	engine_json_text(jdb, config, len, "$.annotations.\"io.kubernetes.cri.image-name\"", c->image,
-		   sizeof(c->image));
+		return c;
+	/* config.json parsed once: its annotations object, then the keys of that */
+	if (sqlite3_prepare_v2(jdb, annotations_sql, -1, &st, NULL) != SQLITE_OK)
+		return c;
+	sqlite3_bind_text(st, 1, config, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col_text_copy(st, 0, type, sizeof(type));
+		col_text_copy(st, 1, c->pod, sizeof(c->pod));
+		col_text_copy(st, 2, c->pod_ns, sizeof(c->pod_ns));
+		col_text_copy(st, 3, c->name, sizeof(c->name));
+		col_text_copy(st, 4, c->image, sizeof(c->image));
+		if (!*c->name)
+			col_text_copy(st, 5, c->name, sizeof(c->name));
+	}
+	sqlite3_finalize(st);
 	if (!strcmp(type, "sandbox")) {
 		c->sandbox = 1;
 		if (!*c->name && *c->pod)
 			copy_str(c->name, sizeof(c->name), c->pod);
 	}
+	return c;
+}
+
+/* A bundle below containerd's state directory on the host (root's). */
+static void containerd_task(struct topo *t, sqlite3 *jdb, const char *dir, const char *cns,
+			    const char *id)
+{
+	char path[1024];
+	size_t len = 0;
+	char *config;
+	int pid;
+
+	if (snprintf(path, sizeof(path), "%s/%s/%s/init.pid", dir, cns, id) >= (int)sizeof(path))
+		return;
+	pid = pid_from_file(path);
+	if (!pid)
+		return;
+	snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, cns, id);
+	config = read_small_file(path, STATE_MAX, &len);
+	engine_containerd_task(t, jdb, cns, id, pid, config, len);
 	free(config);
 }
 

@@ -516,7 +516,7 @@ static void engines_text(FILE *f, const struct topo *t, size_t ns)
 {
 	const char *seen[8];
 	size_t nseen = 0;
-	const struct container *pod = NULL;
+	const struct container *pod = NULL, *node = NULL;
 
 	for (size_t k = 0; k < t->nctrs; k++) {
 		const struct container *c = &t->ctrs[k];
@@ -526,6 +526,8 @@ static void engines_text(FILE *f, const struct topo *t, size_t ns)
 			continue;
 		if (!pod && *c->pod)
 			pod = c;
+		if (!node && *c->node)
+			node = c;
 		for (j = 0; j < nseen && strcmp(seen[j], c->engine); j++)
 			;
 		if (j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
@@ -541,6 +543,11 @@ static void engines_text(FILE *f, const struct topo *t, size_t ns)
 			fputs("/", f);
 		}
 		dot_html(f, pod->pod);
+		fputs(" &#183; ", f);
+	}
+	if (node) {
+		fputs("in ", f);
+		dot_html(f, node->node);
 		fputs(" &#183; ", f);
 	}
 }

@@ -89,6 +89,15 @@ static void print_containers(struct pr *p, const struct topo *t, size_t ns)
 		pr_bool(p, PR_JSON, "verified", NULL, c->verified);
 		for (size_t k = 0; k < CTR_FIELDS; k++)
 			pr_opt(p, ctr_fields[k].key, ctr_field(c, k));
+		pr_opt(p, "node", c->node);
+		if (*c->pod) {
+			char pod[sizeof(c->pod_ns) + sizeof(c->pod) + 1];
+
+			ctr_pod_label(c, pod, sizeof(pod));
+			pr_str(p, PR_TEXT, NULL, "(pod %s)", pod);
+		}
+		if (*c->node)
+			pr_str(p, PR_TEXT, NULL, "(node %s)", c->node);
 		if (c->sandbox) {
 			pr_bool(p, PR_JSON, "sandbox", NULL, 1);
 			pr_text(p, "(sandbox)");

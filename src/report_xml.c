@@ -154,6 +154,7 @@ static void add_container(xmlNodePtr parent, const struct container *c)
 			*u = '-';
 		prop_opt(n, key, ctr_field(c, k));
 	}
+	prop_opt(n, "node", c->node);
 	prop_bool(n, "sandbox", c->sandbox);
 	prop_bool(n, "host-network", c->host_net);
 	prop_bool(n, "verified", c->verified);

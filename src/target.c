@@ -1,6 +1,7 @@
 /*
  * target.c implements the parser of capture targets: what `vethmap cap TARGET` means in a
- * scanned topology.  A target is a container name or id prefix (any engine), an `ip netns`
+ * scanned topology.  A target is a container name or id prefix (any engine, any node), a
+ * pod (`NAMESPACE/POD` or `POD`), an `ip netns`
  * name or other bind-mount path of the host's mount namespace (never one seen only in
  * another mount namespace), `host`, `pid:N`, `netns:INODE`, `NETNS:IFNAME` (NETNS any
  * of those), a host interface name, or an edge id `eN` (resolved by the caller from the
@@ -68,6 +69,17 @@ static int parse_num(const char *s, unsigned long long *out)
 	return errno || *end ? -1 : 0;
 }
 
+/* How a match on container c reads: "containerd pod 'shop/web' (in node docker:kind)". */
+static void ctr_what(const struct container *c, const char *kind, const char *name, char *what,
+		     size_t size)
+{
+	int n = snprintf(what, size, "%s %s '%s'%s%s%s", c->engine, kind, name,
+			 *c->node ? " (in node " : "", c->node, *c->node ? ")" : "");
+
+	if (n >= (int)size && size > 4)
+		strcpy(what + size - 4, "...");	/* a message, cut */
+}
+
 /* Namespaces that `spec` names, added to m (ifc = -1). */
 static void match_ns(const struct topo *t, const char *spec, struct target_set *m)
 {
@@ -107,21 +119,31 @@ static void match_ns(const struct topo *t, const char *spec, struct target_set *
 	}
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
+		char pod[sizeof(c->pod_ns) + sizeof(c->pod) + 1];
 
 		if (c->ns < 0 || !c->verified)	/* a name anyone could have chosen */
 			continue;
-		if (!strcmp(c->name, spec)) {
-			snprintf(what, sizeof(what), "%s container '%s'", c->engine, c->name);
-			add_match(m, c->ns, -1, what);
-		}
+		ctr_pod_label(c, pod, sizeof(pod));
+		if (!strcmp(c->name, spec))
+			ctr_what(c, "container", c->name, what, sizeof(what));
+		else if (*c->pod && (!strcmp(pod, spec) || !strcmp(c->pod, spec)))
+			ctr_what(c, "pod", pod, what, sizeof(what));
+		else
+			continue;
+		add_match(m, c->ns, -1, what);
 	}
 	if (!m->n && strlen(spec) >= 3)
 		for (size_t i = 0; i < t->nctrs; i++) {
 			const struct container *c = &t->ctrs[i];
 
 			if (c->ns >= 0 && c->verified && !strncmp(c->id, spec, strlen(spec))) {
-				snprintf(what, sizeof(what), "%s container '%s' (id %.12s)", c->engine,
-					 c->name, c->id);
+				char id[32];
+
+				snprintf(id, sizeof(id), "id %.12s", c->id);
+				ctr_what(c, "container", c->name, what, sizeof(what));
+				if (strlen(what) + strlen(id) + 4 < sizeof(what))
+					snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)",
+						 id);
 				add_match(m, c->ns, -1, what);
 			}
 		}

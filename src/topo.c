@@ -907,3 +907,10 @@ const char *topo_ns_container(const struct topo *t, size_t ns)
 	}
 	return any;
 }
+
+/* A container's pod as text shows it: "NAMESPACE/POD", or "POD" outside Kubernetes. */
+const char *ctr_pod_label(const struct container *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", c->pod_ns, *c->pod_ns && *c->pod ? "/" : "", c->pod);
+	return buf;
+}

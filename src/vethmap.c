@@ -28,8 +28,8 @@ static const struct command commands[] = {
 	{ "show", &show_def, USE_DB_RO | TAKES_SCAN | TAKES_JSON,
 	  "[--scan ID] [--db PATH] [--json]",
 	  "print a stored snapshot (the latest by default)" },
-	{ "ls", &ls_def, NEED_SCAN | TAKES_DB | TAKES_SCAN | TAKES_JSON | TAKES_VERBOSE,
-	  "[--json] [--stored | --scan ID] [--db PATH] [-v]",
+	{ "ls", &ls_def, NEED_SCAN | TAKES_DB | TAKES_SCAN | TAKES_JSON | TAKES_VERBOSE | TAKES_ARGS,
+	  "[--json] [--stored | --scan ID] [--db PATH] [-v] [TARGET]",
 	  "every container: its interfaces, host-side veth, bridge and addresses" },
 	{ "cap", &cap_def, NEED_SCAN | NEED_RAW | TAKES_DB | TAKES_SCAN | TAKES_VERBOSE | TAKES_ARGS,
 	  "TARGET [-i IFNAME] [--host-side|--both-ends] [-d DURATION] [-c COUNT]\n"

@@ -146,6 +146,9 @@ struct container {
 	char compose[128];	/* docker compose project */
 	char netmode[160];	/* engine's network mode: bridge, host, none, container:ID */
 	char cns[64];		/* containerd namespace */
+	char node[160];		/* a nested engine's: the container it runs in ("engine:name"),
+				   or "pid:N" (N: host PID of its PID namespace's init); "" = none */
+	int node_pid;		/* while naming: host PID of that init, 0 = not nested */
 	int pid;		/* main process, 0 = unknown */
 	long ns;		/* index into topo.ns, -1 = unknown */
 	int sandbox;		/* pod sandbox, or the container whose netns others join */
@@ -300,6 +303,7 @@ struct container *topo_find_ctr(struct topo *t, const char *engine, const char *
 void topo_index_containers(struct topo *t, uint64_t seed);
 void topo_unindex_containers(struct topo *t);
 int container_text_ok(const char *s);
+const char *ctr_pod_label(const struct container *c, char *buf, size_t size);
 const char *topo_ns_container(const struct topo *t, size_t ns);
 const char *topo_via_text(unsigned via, const char *sep, char *buf, size_t size);
 long topo_master(const struct topo *t, size_t i);
@@ -442,6 +446,13 @@ int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, co
 void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,
 		      char *out, size_t size);
 int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
+struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
+					 const char *id, int pid, const char *config, size_t len);
+/* engine_find.c: engines found by their processes (containerd shims, nested engines) */
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb);
+void engine_nodes(struct topo *t);
+char *read_small_fd(int fd, size_t max, size_t *len);
+int ppid_of(int pid);
 int engine_podman_disk_scan(struct topo *t, struct sqlite3 *jdb);
 int pid_from_file(const char *path);
 char *read_small_file(const char *path, size_t max, size_t *len);

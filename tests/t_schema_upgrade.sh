@@ -28,6 +28,8 @@ check_eq "upgraded: the old scan has no routes" 0 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM route WHERE scan_id = 1")"
 check_eq "upgraded: the old scan's forwarding reads unknown" "null" \
 	"$("$VETHMAP" show --db "$V1" --scan 1 --json | jq -c '.netns[0].forwarding')"
+check_eq "upgraded: containers have the node column, in the key (version 7)" "1 1" \
+	"$(sqlite3 "$V1" "SELECT count(*), max(pk > 0) FROM pragma_table_info('container') WHERE name = 'node'" | tr '|' ' ')"
 check_eq "upgraded: containers have the verified column (version 3)" 1 \
 	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('container') WHERE name = 'verified'")"
 check_eq "upgraded: containers have owner_uid and owner (version 6)" 2 \

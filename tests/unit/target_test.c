@@ -37,11 +37,14 @@ static struct container *add_ctr(const char *engine, const char *id, const char 
  * ns 2: podman db and podman db2 (pod), eth0, eth1
  * ns 3: /run/netns/green and /var/run/netns/teal; lxc "db" (same name as podman's)
  * ns 2 also has names seen only in another mount namespace (pid 42's): never targets
+ * ns 4: a nested containerd's pod kube-system/coredns-1 (its app "coredns"), in node
+ *       docker:kind-control-plane
+ * ns 5: a host containerd's "coredns" (no node)
  */
 static void fixture(void)
 {
 	topo_init(&t);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		size_t k = topo_add_ns(&t, 4, 4026532000 + i);
 
 		t.ns[k].is_host = i == 0;
@@ -63,6 +66,15 @@ static void fixture(void)
 	add_ctr("podman", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", "db", 2);
 	add_ctr("podman", "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd", "db2", 2);
 	add_ctr("lxc", "db", "db", 3);
+	for (int i = 0; i < 2; i++) {
+		struct container *c = add_ctr("containerd", i ? "c0ffee" : "b0ba", "coredns", 4 + i);
+
+		if (!i) {
+			copy_str(c->pod, sizeof(c->pod), "coredns-1");
+			copy_str(c->pod_ns, sizeof(c->pod_ns), "kube-system");
+			copy_str(c->node, sizeof(c->node), "docker:kind-control-plane");
+		}
+	}
 	topo_sort(&t);
 }
 
@@ -132,11 +144,34 @@ int main(void)
 		{ ":eth0", 0, 0, 0, NULL },
 		{ "webapp:", 0, 0, 0, NULL },
 		{ "", 0, 0, 0, NULL },
+		{ "kube-system/coredns-1", 1, 4, -1, NULL },	/* a pod, NAMESPACE/POD */
+		{ "coredns-1", 1, 4, -1, NULL },		/* a pod by its name */
+		{ "kube-system/coredns-1:eth0", 0, 0, 0, NULL },	/* ns 4 has no eth0 */
+		{ "c0ffee", 1, 5, -1, NULL },			/* a short containerd id */
+		{ "coredns", 2, 0, 0, NULL },			/* nested and host */
 	};
 
 	fixture();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
+	{	/* an ambiguous name lists each candidate with its engine and node */
+		struct target_set *m = xcalloc(1, sizeof(*m));
+		int nested = 0, host = 0;
+
+		target_match(&t, "coredns", m);
+		for (size_t i = 0; i < m->n; i++) {
+			nested += !strcmp(m->v[i].what, "containerd container 'coredns' (in node "
+					  "docker:kind-control-plane)");
+			host += !strcmp(m->v[i].what, "containerd container 'coredns'");
+		}
+		check(nested == 1 && host == 1, "ambiguous 'coredns': engine and node of each",
+		      "got '%s' / '%s'", m->n > 0 ? m->v[0].what : "", m->n > 1 ? m->v[1].what : "");
+		target_match(&t, "kube-system/coredns-1", m);
+		check(m->n == 1 && !strcmp(m->v[0].what, "containerd pod 'kube-system/coredns-1' (in node "
+					   "docker:kind-control-plane)"),
+		      "a pod target reads as a pod, with its node", "got '%s'", m->n ? m->v[0].what : "");
+		free(m);
+	}
 	topo_release(&t);
 	return unit_failures ? 1 : 0;
 }
