@@ -30,6 +30,14 @@
 
 #include "vethmap.h"
 
+/*
+ * Packet blocks gathered for one write(2) without -U: tcpdump's stdio buffer is 4 KiB
+ * (st_blksize); 64 KiB is some 500 small packets per write.  A pipe, FIFO or device gets
+ * the buffer once per wake-up (each batch of packets libpcap hands over), so a reader such
+ * as Wireshark sees every packet as soon as it is read; a regular file when it is full.
+ */
+#define CAP_OUT_BUFSIZE	(64u * 1024)
+
 static volatile sig_atomic_t stop_signal;
 static sigset_t wait_mask;		/* the mask to wait with: our signals let through */
 static const sigset_t *wait_maskp;	/* NULL: wait with the mask we have */
@@ -129,7 +137,7 @@ int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *np,
 			pcap_set_snaplen(p, o->snaplen);
 			pcap_set_promisc(p, o->promisc);
 			pcap_set_immediate_mode(p, 1);
-			pcap_set_buffer_size(p, 4 << 20);
+			pcap_set_buffer_size(p, o->buffer_kib * 1024);
 			pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 			rc = pcap_activate(p);
 		}
@@ -363,7 +371,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	c->ci->captured++;
 	l->total++;
 	if ((l->o->count && l->total >= l->o->count) ||
-	    (l->o->max_bytes && l->o->out_fd >= 0 && l->out->good >= l->o->max_bytes))
+	    (l->o->max_bytes && l->o->out_fd >= 0 && capout_bytes(l->out) >= l->o->max_bytes))
 		l->stop = 1;
 }
 
@@ -392,12 +400,16 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 			return -1;
 		}
 	}
+	if (!o->packet_buffered)
+		capout_buffer(out, CAP_OUT_BUFSIZE);
 	return 0;
 }
 
 /*
  * Capture until a bound, into `out` (begun with capture_begin_file) or as text lines.
- * Returns 0, or -1 when the output failed (the file then holds whole blocks only).
+ * The packets counted in ci[].captured and *total are those whose blocks reached the
+ * output whole.  Returns 0, or -1 when the output failed (the file then holds whole
+ * blocks only).
  */
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms)
@@ -483,6 +495,14 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 				ci[i].done = 1;
 			}
 		}
+		if (o->out_fd >= 0 && !out->is_file && capout_flush(out))
+			l.stop = 1;
+	}
+	if (o->out_fd >= 0) {	/* what is left; the counts are what reached the file */
+		capout_flush(out);
+		l.total = out->packets;
+		for (size_t i = 0; i < n; i++)
+			ci[i].captured = out->ipackets[ci[i].out_id];
 	}
 	if (stop_signal)
 		verbose("capture stopped by signal %d", (int)stop_signal);
