@@ -9,6 +9,7 @@
 # Fixture (10.254.X.0/24, X random; no address on the host, no default route):
 #   ns a [va .1] <-veth-> [vb .2] ns b
 . "${BASH_SOURCE%/*}/lib.sh"
+. "${BASH_SOURCE%/*}/lib_cap.sh"
 need_root
 need_vethmap
 for t in tshark busybox python3 sqlite3 mountpoint; do
@@ -46,41 +47,6 @@ ip -n "${PFX}a" link add va type veth peer name vb netns "${PFX}b" &&
 timeout 15 ip netns exec "${PFX}a" busybox ping -q -c 2 -W 2 "$NET.2" >/dev/null 2>&1 ||
 	fixture_fail "ping a->b" "no reply"
 "$VETHMAP" scan --db "$DB" >/dev/null 2>"$TMP/scan.err" || fixture_fail "vethmap scan" "$(errtext "$TMP/scan.err")"
-
-# whole_blocks FILE: "N blocks, M packets" when FILE is pcapng (or classic pcap) made of
-# whole blocks (records) only; else what is wrong, and exit 1
-whole_blocks() {
-	python3 - "$1" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-def bad(msg):
-    print(msg); sys.exit(1)
-if len(d) >= 4 and struct.unpack_from("<I", d)[0] in (0xA1B2C3D4, 0xA1B23C4D):
-    if len(d) < 24: bad("classic pcap header cut short (%d bytes)" % len(d))
-    off, n = 24, 0
-    while off < len(d):
-        if len(d) - off < 16: bad("record header cut short at %d" % off)
-        incl = struct.unpack_from("<I", d, off + 8)[0]
-        if off + 16 + incl > len(d): bad("record at %d (%d bytes) cut short: file ends at %d" % (off, incl, len(d)))
-        off += 16 + incl; n += 1
-    print("%d records, %d packets" % (n, n)); sys.exit(0)
-off, n, epb, bo = 0, 0, 0, "<"
-while off < len(d):
-    if len(d) - off < 12: bad("block header cut short at %d of %d" % (off, len(d)))
-    t = struct.unpack_from(bo + "I", d, off)[0]
-    if t == 0x0A0D0D0A:
-        bo = "<" if struct.unpack_from("<I", d, off + 8)[0] == 0x1A2B3C4D else ">"
-    elif off == 0:
-        bad("does not start with a section header block (type 0x%08x)" % t)
-    ln = struct.unpack_from(bo + "I", d, off + 4)[0]
-    if ln < 12 or ln % 4: bad("block at %d has length %d" % (off, ln))
-    if off + ln > len(d): bad("block at %d (type %d, %d bytes) cut short: file ends at %d" % (off, t, ln, len(d)))
-    if struct.unpack_from(bo + "I", d, off + ln - 4)[0] != ln: bad("block at %d: trailing length differs" % off)
-    if t in (6, 3): epb += 1
-    off += ln; n += 1
-print("%d blocks, %d packets" % (n, epb))
-EOF
-}
 
 # tshark_clean NAME FILE: tshark -r reads FILE with exit 0 and nothing on stderr; NPK its packets
 tshark_clean() {
