@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -416,7 +417,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 {
 	struct loop l = { .ci = ci, .o = o, .out = out };
 	struct cb_ctx *ctx = xcalloc(n, sizeof(*ctx));
-	struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
+	struct pollfd *pfd = xcalloc(n + 1, sizeof(*pfd));	/* and the deadline's timer */
 	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
 	sigset_t ours;
@@ -441,11 +442,26 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];
 	}
+	/*
+	 * The deadline as a timer descriptor polled beside the handles: each wake-up is then
+	 * one ppoll(2) with no timeout to arm, as tcpdump's poll in immediate mode.  Without
+	 * one, ppoll's timeout keeps the deadline.
+	 */
+	pfd[n].fd = deadline ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
+	pfd[n].events = POLLIN;
+	if (pfd[n].fd >= 0) {
+		struct itimerspec its = { .it_value = {
+			.tv_sec = (time_t)deadline,
+			.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9) } };
+
+		if (timerfd_settime(pfd[n].fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+			close(pfd[n].fd);
+			pfd[n].fd = -1;
+		}
+	}
 	while (!l.stop && !stop_signal) {
 		int live = 0, r;
 
-		if (deadline && deadline - now_s() <= 0)
-			break;
 		for (size_t i = 0; i < n; i++) {
 			pfd[i].fd = ci[i].done ? -1 : pcap_get_selectable_fd(ci[i].pcap);
 			pfd[i].events = POLLIN;
@@ -456,8 +472,9 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 			warnx("every captured interface is gone: capture ended");
 			break;
 		}
-		r = wait_until(pfd, n, deadline);
-		if (r <= 0) {
+		pfd[n].revents = 0;
+		r = pfd[n].fd >= 0 ? wait_until(pfd, n + 1, 0) : wait_until(pfd, n, deadline);
+		if (r <= 0 || pfd[n].revents) {	/* a signal, the deadline, an error */
 			if (r < 0 && errno != EINTR)
 				error("poll:");
 			break;
@@ -535,6 +552,8 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	}
 	*total = l.total;
 	*elapsed_ms = (now_s() - start) * 1000;
+	if (pfd[n].fd >= 0)
+		close(pfd[n].fd);
 	free(ctx);
 	free(pfd);
 	return rc;
