@@ -24,28 +24,8 @@ NET=10.253.$X
 fixture_fail() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
 errtext() { head -c 300 "$1" | tr '\n' '|'; }
 
-for n in a b; do
-	ns_add $n
-	ip netns exec "$PFX$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-done
-ip -n "${PFX}a" link add va type veth peer name vb netns "${PFX}b" &&
-	ip -n "${PFX}a" addr add "$NET.1/24" dev va &&
-	ip -n "${PFX}b" addr add "$NET.2/24" dev vb &&
-	ip -n "${PFX}a" link set dev va up &&
-	ip -n "${PFX}b" link set dev vb up || fixture_fail "veth a-b"
-timeout 15 ip netns exec "${PFX}a" busybox ping -q -c 2 -W 2 "$NET.2" >/dev/null 2>&1 ||
-	fixture_fail "ping a->b" "no reply"
-"$VETHMAP" scan --db "$DB" >/dev/null 2>"$TMP/scan.err" || fixture_fail "vethmap scan" "$(errtext "$TMP/scan.err")"
+veth_ab "$NET"
 
-# _ready: CAP_PID has dropped to nobody (every handle and the output are open) or ended
-_ready() {
-	local st
-	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null) || return 0
-	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
-	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
-	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
-}
 # cap_bg NAME ARGS...: vethmap cap on va for up to 30 s in the background, stderr in
 # $TMP/NAME.err (stdout $CAP_OUT or /dev/null); returns once it captures
 cap_bg() {
@@ -53,7 +33,7 @@ cap_bg() {
 	"$VETHMAP" cap --db "$DB" "${PFX}a:va" -d 30 "$@" >"${CAP_OUT:-/dev/null}" 2>"$TMP/$name.err" &
 	CAP_PID=$!
 	bg_pid $CAP_PID
-	wait_for 60 _ready || fixture_fail "$name: capture starts" "$(errtext "$TMP/$name.err")"
+	wait_for 60 cap_ready || fixture_fail "$name: capture starts" "$(errtext "$TMP/$name.err")"
 	sleep 0.2
 }
 # cap_end NAME: SIGINT, wait; RC, and CAPTURED the "packets captured" on stderr
