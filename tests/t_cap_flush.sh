@@ -139,6 +139,8 @@ check "-B: nothing written for a bad value" test ! -e "$TMP/bad.pcapng"
 for v in 1 1024; do
 	"$VETHMAP" cap --db "$DB" "${PFX}a:va" -d 300ms -B $v -w "$TMP/b$v.pcapng" >/dev/null 2>"$TMP/b$v.err"
 	rc=$?
-	check_eq "-B $v: a capture with a $v KiB kernel buffer exits 0" "0" "$rc$(grep -v 'packets captured' "$TMP/b$v.err")"
+	# (the live scan's warnings about others' namespaces on the machine are not ours to judge)
+	check_eq "-B $v: a capture with a $v KiB kernel buffer exits 0, no error" "0" \
+		"$rc$(grep -v 'packets captured\|^vethmap: warning: ' "$TMP/b$v.err")"
 done
 exit "$TEST_FAILED"
