@@ -23,12 +23,21 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
 
 #include "vethmap.h"
+
+/*
+ * Packet blocks gathered for one write(2) without -U: tcpdump's stdio buffer is 4 KiB
+ * (st_blksize); 64 KiB is some 500 small packets per write.  A pipe, FIFO or device gets
+ * the buffer once per wake-up (each batch of packets libpcap hands over), so a reader such
+ * as Wireshark sees every packet as soon as it is read; a regular file when it is full.
+ */
+#define CAP_OUT_BUFSIZE	(64u * 1024)
 
 static volatile sig_atomic_t stop_signal;
 static sigset_t wait_mask;		/* the mask to wait with: our signals let through */
@@ -129,7 +138,7 @@ int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *np,
 			pcap_set_snaplen(p, o->snaplen);
 			pcap_set_promisc(p, o->promisc);
 			pcap_set_immediate_mode(p, 1);
-			pcap_set_buffer_size(p, 4 << 20);
+			pcap_set_buffer_size(p, o->buffer_kib * 1024);
 			pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 			rc = pcap_activate(p);
 		}
@@ -363,7 +372,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	c->ci->captured++;
 	l->total++;
 	if ((l->o->count && l->total >= l->o->count) ||
-	    (l->o->max_bytes && l->o->out_fd >= 0 && l->out->good >= l->o->max_bytes))
+	    (l->o->max_bytes && l->o->out_fd >= 0 && capout_bytes(l->out) >= l->o->max_bytes))
 		l->stop = 1;
 }
 
@@ -392,19 +401,23 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 			return -1;
 		}
 	}
+	if (!o->packet_buffered)
+		capout_buffer(out, CAP_OUT_BUFSIZE);
 	return 0;
 }
 
 /*
  * Capture until a bound, into `out` (begun with capture_begin_file) or as text lines.
- * Returns 0, or -1 when the output failed (the file then holds whole blocks only).
+ * The packets counted in ci[].captured and *total are those whose blocks reached the
+ * output whole.  Returns 0, or -1 when the output failed (the file then holds whole
+ * blocks only).
  */
 int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct capout *out,
 		unsigned long long *total, double *elapsed_ms)
 {
 	struct loop l = { .ci = ci, .o = o, .out = out };
 	struct cb_ctx *ctx = xcalloc(n, sizeof(*ctx));
-	struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
+	struct pollfd *pfd = xcalloc(n + 1, sizeof(*pfd));	/* and the deadline's timer */
 	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
 	sigset_t ours;
@@ -429,11 +442,26 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];
 	}
+	/*
+	 * The deadline as a timer descriptor polled beside the handles: each wake-up is then
+	 * one ppoll(2) with no timeout to arm, as tcpdump's poll in immediate mode.  Without
+	 * one, ppoll's timeout keeps the deadline.
+	 */
+	pfd[n].fd = deadline ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
+	pfd[n].events = POLLIN;
+	if (pfd[n].fd >= 0) {
+		struct itimerspec its = { .it_value = {
+			.tv_sec = (time_t)deadline,
+			.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9) } };
+
+		if (timerfd_settime(pfd[n].fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+			close(pfd[n].fd);
+			pfd[n].fd = -1;
+		}
+	}
 	while (!l.stop && !stop_signal) {
 		int live = 0, r;
 
-		if (deadline && deadline - now_s() <= 0)
-			break;
 		for (size_t i = 0; i < n; i++) {
 			pfd[i].fd = ci[i].done ? -1 : pcap_get_selectable_fd(ci[i].pcap);
 			pfd[i].events = POLLIN;
@@ -444,8 +472,9 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 			warnx("every captured interface is gone: capture ended");
 			break;
 		}
-		r = wait_until(pfd, n, deadline);
-		if (r <= 0) {
+		pfd[n].revents = 0;
+		r = pfd[n].fd >= 0 ? wait_until(pfd, n + 1, 0) : wait_until(pfd, n, deadline);
+		if (r <= 0 || pfd[n].revents) {	/* a signal, the deadline, an error */
 			if (r < 0 && errno != EINTR)
 				error("poll:");
 			break;
@@ -483,6 +512,14 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 				ci[i].done = 1;
 			}
 		}
+		if (o->out_fd >= 0 && !out->is_file && capout_flush(out))
+			l.stop = 1;
+	}
+	if (o->out_fd >= 0) {	/* what is left; the counts are what reached the file */
+		capout_flush(out);
+		l.total = out->packets;
+		for (size_t i = 0; i < n; i++)
+			ci[i].captured = out->ipackets[ci[i].out_id];
 	}
 	if (stop_signal)
 		verbose("capture stopped by signal %d", (int)stop_signal);
@@ -515,6 +552,8 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	}
 	*total = l.total;
 	*elapsed_ms = (now_s() - start) * 1000;
+	if (pfd[n].fd >= 0)
+		close(pfd[n].fd);
 	free(ctx);
 	free(pfd);
 	return rc;

@@ -34,6 +34,8 @@
 #include "vethmap.h"
 
 #define MAX_POINTS 256
+#define CAP_BUFFER_KIB	4096		/* -B: tcpdump's default is 2048 */
+#define CAP_BUFFER_KIB_MAX 1048576u	/* 1 GiB: libpcap's size is an int of bytes */
 
 /* "10", "10s", "500ms", "2m", "1h" -> seconds; -1 if malformed. */
 static double parse_duration(const char *s)
@@ -155,6 +157,7 @@ static void cap_init(struct cmd_ctx *ctx)
 
 	a->o.duration_s = 10;
 	a->o.snaplen = 262144;
+	a->o.buffer_kib = CAP_BUFFER_KIB;
 	a->o.promisc = 1;
 	a->o.out_fd = -1;
 	a->o.fmt = CAP_PCAPNG;
@@ -205,6 +208,17 @@ static int cap_parse(struct cmd_ctx *ctx, int c, const char *arg)
 		a->o.snaplen = (int)v;
 		break;
 	}
+	case 'B': {
+		unsigned long long v = parse_size(arg, &ok);
+
+		if (!ok || strspn(arg, "0123456789") != strlen(arg) || v > CAP_BUFFER_KIB_MAX) {
+			error("cap: invalid buffer size '%s' (KiB, 1 to %u)", arg, CAP_BUFFER_KIB_MAX);
+			return 2;
+		}
+		a->o.buffer_kib = (int)v;
+		break;
+	}
+	case 'U': a->o.packet_buffered = 1; break;
 	case 'w': a->outpath = arg; break;
 	case 'W':
 		if (!strcmp(arg, "pcap")) {
@@ -219,7 +233,7 @@ static int cap_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	case 'Z': a->user = arg; break;
 	case 'p': a->o.promisc = 0; break;
 	case 'H': a->host_side = 1; break;
-	case 'B': a->both_ends = 1; break;
+	case 'E': a->both_ends = 1; break;
 	}
 	return 0;
 }
@@ -685,6 +699,7 @@ out:
 		rc = finish_output(&of, rc, total);
 	if (ci)
 		capture_close(ci, pts.n);
+	capout_release(&out);
 	free(ci);
 	free(ifaces);
 	scan_ctx_release(&live);
@@ -698,11 +713,11 @@ out:
 }
 
 const struct cmd_def cap_def = {
-	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:w:W:Z:p",
+	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:B:Uw:W:Z:p",
 	.parse = cap_parse, .check = cap_check, .size = sizeof(struct cap_args),
 	.longopts = (const struct option[]){
 		{ "host-side", no_argument, NULL, 'H' },
-		{ "both-ends", no_argument, NULL, 'B' },
+		{ "both-ends", no_argument, NULL, 'E' },
 		{ 0 }
 	},
 };

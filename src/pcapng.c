@@ -3,19 +3,27 @@
  * Interface Description Block per interface, one Enhanced Packet Block per packet) or
  * classic pcap with nanosecond timestamps.
  *
- * Each block is built whole in one buffer and handed to write(2) until all of it is
- * written, so a reader never meets half a block.  When a write fails or stops short (full
- * disk, reader gone), a regular file is truncated back to its last whole block, the errno
- * is kept in o->failed and every later call returns -1.  A call refused for a bad argument
- * returns -1 with errno EINVAL and leaves the writer usable (except capout_begin, which
- * then sets o->failed: without a header nothing can follow).  Nothing here prints: the
- * caller knows the file's name and reports o->failed.
+ * Each block is built whole and handed to write(2) until all of it is written, so a
+ * reader never meets half a block: one write per block (packet-buffered, tcpdump -U), or,
+ * after capout_buffer(), packet blocks gathered in a buffer that goes out whole when the
+ * next block would not fit and at capout_flush() (block-buffered, tcpdump's default; the
+ * caller flushes a pipe once per batch of packets).  Header blocks (SHB, IDB, the classic
+ * header) are always written at once.  When a write fails or stops short (full disk,
+ * reader gone), a regular file is truncated back to its last whole block: for a buffer,
+ * the buffer's blocks are walked to find the last one that reached the file whole.  The
+ * errno is kept in o->failed and every later call returns -1.  o->good counts the bytes
+ * of whole blocks in the file, o->packets (and o->ipackets[] per interface) the packet
+ * blocks among them: what a failed write did not take whole is never counted.  A call
+ * refused for a bad argument returns -1 with errno EINVAL and leaves the writer usable
+ * (except capout_begin, which then sets o->failed: without a header nothing can follow).
+ * Nothing here prints: the caller knows the file's name and reports o->failed.
  *
  * Both formats are written in host byte order; readers detect it from the magic number.
  * The caller should ignore SIGPIPE, or a write to a closed pipe kills the process before
  * EPIPE can be reported.  A non-blocking output that is full is waited for with o->wait
  * (it may give up: a deadline, a signal), else with poll(2) for as long as it takes; the
  * caller sets o->wait, or zeroes the struct, before capout_begin(), which keeps it.
+ * capout_release() frees what the writer holds (capout_begin() too, of an earlier use).
  *
  * The strings of a file (comments, if_name, if_description) are written byte for byte:
  * the caller makes them readable with pcapng_str() first.
@@ -96,14 +104,17 @@ static int einval(void)
 	return -1;
 }
 
-/* The write failed after `done` bytes of the current block: drop them, remember why. */
-static int write_failed(struct capout *o, size_t done)
+/*
+ * A write failed after `drop` bytes that are not whole blocks: a regular file is cut back
+ * to the end of its last whole block; the errno is remembered.
+ */
+static int write_failed(struct capout *o, size_t drop)
 {
 	int saved = errno ? errno : EIO;
 
-	if (o->is_file && done) {
+	if (o->is_file && drop) {
 		off_t end = lseek(o->fd, 0, SEEK_CUR);
-		off_t keep = end >= (off_t)done ? end - (off_t)done : (off_t)o->good;
+		off_t keep = end >= (off_t)drop ? end - (off_t)drop : (off_t)o->good;
 
 		if (ftruncate(o->fd, keep) == 0)
 			lseek(o->fd, keep, SEEK_SET);
@@ -113,20 +124,18 @@ static int write_failed(struct capout *o, size_t done)
 	return -1;
 }
 
-/* Write one whole block or fail (see the top of the file). */
-static int write_block(struct capout *o, const uint8_t *b, size_t n)
+/*
+ * write(2) all n bytes of b, waiting while a non-blocking output is full: 0, or -1 with
+ * errno set and *done the bytes that went out.
+ */
+static int write_span(struct capout *o, const uint8_t *b, size_t n, size_t *done)
 {
-	size_t done = 0;
-
-	if (o->failed) {
-		errno = o->failed;
-		return -1;
-	}
-	while (done < n) {
-		ssize_t w = write(o->fd, b + done, n - done);
+	*done = 0;
+	while (*done < n) {
+		ssize_t w = write(o->fd, b + *done, n - *done);
 
 		if (w > 0) {
-			done += (size_t)w;
+			*done += (size_t)w;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
@@ -139,10 +148,112 @@ static int write_block(struct capout *o, const uint8_t *b, size_t n)
 		}
 		if (w == 0)
 			errno = ENOSPC;
-		return write_failed(o, done);
+		return -1;
 	}
+	return 0;
+}
+
+/* Write one whole block or fail (see the top of the file). */
+static int write_block(struct capout *o, const uint8_t *b, size_t n)
+{
+	size_t done;
+
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
+	if (write_span(o, b, n, &done))
+		return write_failed(o, done);
 	o->good += n;
 	return 0;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* One more packet block of interface iface is whole in the file. */
+static void count_packet(struct capout *o, unsigned iface)
+{
+	o->packets++;
+	o->ipackets[iface]++;
+}
+
+/*
+ * The packet blocks that lie whole in the first `done` bytes of the buffer, counted as
+ * written; returns the bytes they take (the buffer holds packet blocks only).
+ */
+static size_t count_whole(struct capout *o, size_t done)
+{
+	size_t off = 0;
+
+	while (done - off >= 16) {
+		const uint8_t *p = o->buf + off;
+		size_t len = o->fmt == CAP_PCAP ? 16 + (size_t)get32(p + 8) : get32(p + 4);
+
+		if (len > done - off)
+			break;
+		count_packet(o, o->fmt == CAP_PCAP ? 0 : get32(p + 8));
+		off += len;
+	}
+	return off;
+}
+
+/*
+ * Write out the buffered packet blocks.  When the write fails part way, the file keeps
+ * the blocks that reached it whole (the rest is cut off) and only those are counted.
+ * Returns 0, or -1 with o->failed set.
+ */
+int capout_flush(struct capout *o)
+{
+	size_t done, whole;
+	int rc;
+
+	if (o->failed) {
+		errno = o->failed;
+		return -1;
+	}
+	if (!o->blen)
+		return 0;
+	rc = write_span(o, o->buf, o->blen, &done);
+	whole = count_whole(o, rc ? done : o->blen);
+	o->good += whole;
+	o->blen = 0;
+	return rc ? write_failed(o, done - whole) : 0;
+}
+
+/*
+ * Gather packet blocks in a buffer of size bytes from now on (see the top of the file);
+ * size 0 writes each block at once again (after a flush).  Returns 0 or -1.
+ */
+int capout_buffer(struct capout *o, size_t size)
+{
+	if (capout_flush(o))
+		return -1;
+	free(o->buf);
+	o->buf = size ? xmalloc(size) : NULL;
+	o->bsize = size;
+	return 0;
+}
+
+/* Bytes of whole blocks written or waiting in the buffer (what -C counts). */
+unsigned long long capout_bytes(const struct capout *o)
+{
+	return o->good + o->blen;
+}
+
+/* Free the buffer and the counts; the writer is then as if zeroed (o->wait kept). */
+void capout_release(struct capout *o)
+{
+	free(o->buf);
+	free(o->ipackets);
+	o->buf = NULL;
+	o->ipackets = NULL;
+	o->bsize = o->blen = 0;
 }
 
 /* A buffer for one block: on the stack when small, else on the heap. */
@@ -217,7 +328,8 @@ static int write_shb(struct capout *o, const char *const *comments, size_t ncomm
  * Start a capture file on fd: the pcapng Section Header Block with one comment option per
  * non-empty comment and the writing application, or for CAP_PCAP the classic header with
  * pcap_linktype and pcap_snaplen.  Every field is reset but o->wait, which must be set or
- * NULL.  Returns 0, or -1 with o->failed set.
+ * NULL (o zeroed, or used before: what it held is released).  Returns 0, or -1 with
+ * o->failed set.
  */
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen)
@@ -227,6 +339,7 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 
 	int (*wait)(struct capout *) = o->wait;	/* the caller's, kept */
 
+	capout_release(o);
 	memset(o, 0, sizeof(*o));
 	o->wait = wait;
 	o->fd = fd;
@@ -248,6 +361,14 @@ int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *c
 	if (rc && !o->failed)
 		o->failed = errno;
 	return rc;
+}
+
+/* The next interface's id, with a packet count of its own. */
+static int new_iface(struct capout *o)
+{
+	o->ipackets = xrealloc(o->ipackets, (o->nifaces + 1) * sizeof(*o->ipackets));
+	o->ipackets[o->nifaces] = 0;
+	return (int)o->nifaces++;
 }
 
 /*
@@ -272,11 +393,13 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 	if (o->fmt == CAP_PCAP) {
 		if (o->nifaces || linktype != o->linktype)
 			return einval();
-		return (int)o->nifaces++;
+		return new_iface(o);
 	}
 	if (linktype < 0 || linktype > 0xFFFF || snaplen < 0 || nlen > OPT_MAX_LEN ||
 	    dlen > OPT_MAX_LEN || o->nifaces >= INT32_MAX)
 		return einval();
+	if (capout_flush(o))	/* blocks stay in order */
+		return -1;
 	len = 16 + (nlen ? opt_size(nlen) : 0) + (dlen ? opt_size(dlen) : 0) + opt_size(1) + 4 + 4;
 	b = p = blockbuf_get(&bb, len);
 	p = put32(p, BT_IDB);
@@ -293,19 +416,49 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 	put32(p, (uint32_t)len);
 	rc = write_block(o, b, len);
 	blockbuf_release(&bb);
-	return rc ? -1 : (int)o->nifaces++;
+	return rc ? -1 : new_iface(o);
+}
+
+/* Lay out a packet block of n bytes at b (see capout_packet). */
+static void put_packet(const struct capout *o, uint8_t *b, size_t n, unsigned iface,
+		       uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	uint8_t *p = b;
+
+	if (o->fmt == CAP_PCAP) {
+		p = put32(p, (uint32_t)(ts_ns / 1000000000u));
+		p = put32(p, (uint32_t)(ts_ns % 1000000000u));
+		p = put32(p, caplen);
+		p = put32(p, len);
+		if (caplen)
+			memcpy(p, data, caplen);
+		return;
+	}
+	p = put32(p, BT_EPB);
+	p = put32(p, (uint32_t)n);
+	p = put32(p, iface);
+	p = put32(p, (uint32_t)(ts_ns >> 32));	/* units of if_tsresol: ns */
+	p = put32(p, (uint32_t)ts_ns);
+	p = put32(p, caplen);
+	p = put32(p, len);
+	if (caplen)
+		memcpy(p, data, caplen);
+	memset(p + caplen, 0, pad4(caplen) - caplen);
+	p += pad4(caplen);
+	put32(p, (uint32_t)n);
 }
 
 /*
  * One packet seen on interface `iface` at ts_ns (nanoseconds since the epoch): caplen
- * bytes of data captured of len on the wire.  Returns 0 or -1.
+ * bytes of data captured of len on the wire, written, or buffered after capout_buffer().
+ * Returns 0 or -1.
  */
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len)
 {
 	struct blockbuf bb;
 	size_t n;
-	uint8_t *b, *p;
+	uint8_t *b;
 	int rc;
 
 	if (o->failed) {
@@ -314,33 +467,20 @@ int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_
 	}
 	if (iface >= o->nifaces || caplen > CAP_MAX_CAPLEN || caplen > len || (caplen && !data))
 		return einval();
-	if (o->fmt == CAP_PCAP) {
-		n = 16 + caplen;
-		b = p = blockbuf_get(&bb, n);
-		p = put32(p, (uint32_t)(ts_ns / 1000000000u));
-		p = put32(p, (uint32_t)(ts_ns % 1000000000u));
-		p = put32(p, caplen);
-		p = put32(p, len);
-		if (caplen)
-			memcpy(p, data, caplen);
-	} else {
-		n = 28 + pad4(caplen) + 4;
-		b = p = blockbuf_get(&bb, n);
-		p = put32(p, BT_EPB);
-		p = put32(p, (uint32_t)n);
-		p = put32(p, iface);
-		p = put32(p, (uint32_t)(ts_ns >> 32));	/* units of if_tsresol: ns */
-		p = put32(p, (uint32_t)ts_ns);
-		p = put32(p, caplen);
-		p = put32(p, len);
-		if (caplen)
-			memcpy(p, data, caplen);
-		memset(p + caplen, 0, pad4(caplen) - caplen);
-		p += pad4(caplen);
-		put32(p, (uint32_t)n);
+	n = o->fmt == CAP_PCAP ? 16 + caplen : 28 + pad4(caplen) + 4;
+	if (o->bsize && o->blen + n > o->bsize && capout_flush(o))
+		return -1;
+	if (n <= o->bsize) {
+		put_packet(o, o->buf + o->blen, n, iface, ts_ns, data, caplen, len);
+		o->blen += n;
+		return 0;
 	}
+	b = blockbuf_get(&bb, n);	/* unbuffered, or larger than the buffer */
+	put_packet(o, b, n, iface, ts_ns, data, caplen, len);
 	rc = write_block(o, b, n);
 	blockbuf_release(&bb);
+	if (!rc)
+		count_packet(o, iface);
 	return rc;
 }
 

@@ -33,8 +33,8 @@ static const struct command commands[] = {
 	  "every container: its interfaces, host-side veth, bridge and addresses" },
 	{ "cap", &cap_def, NEED_SCAN | NEED_RAW | TAKES_DB | TAKES_SCAN | TAKES_VERBOSE | TAKES_ARGS,
 	  "TARGET [-i IFNAME] [--host-side|--both-ends] [-d DURATION] [-c COUNT]\n"
-	  "                   [-C MAXBYTES] [-s SNAPLEN] [-w FILE|-] [-W pcapng|pcap] [-Z USER] [-p]\n"
-	  "                   [--db PATH] [--scan ID] [FILTER...]",
+	  "                   [-C MAXBYTES] [-s SNAPLEN] [-B KIB] [-w FILE|-] [-U] [-W pcapng|pcap]\n"
+	  "                   [-Z USER] [-p] [--db PATH] [--scan ID] [FILTER...]",
 	  "a short, bounded capture on a container, namespace, interface or edge" },
 	{ "graph", &graph_def, USE_DB_RO | TAKES_SCAN,
 	  "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--db PATH]",

@@ -479,6 +479,10 @@ struct capout {
 	int linktype;		/* classic pcap: the file's one link type */
 	int failed;		/* errno of the failed write, 0 while all is well */
 	int (*wait)(struct capout *o);	/* output full: 0 to try again, -1 (errno) to give up */
+	unsigned long long packets;	/* packet blocks written whole */
+	unsigned long long *ipackets;	/* the same per interface id */
+	uint8_t *buf;			/* packet blocks not yet written (capout_buffer) */
+	size_t blen, bsize;
 };
 int capout_begin(struct capout *o, int fd, enum capfmt fmt, const char *const *comments,
 		 size_t ncomments, int pcap_linktype, int pcap_snaplen);
@@ -486,6 +490,10 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 		     const char *desc);
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len);
+int capout_buffer(struct capout *o, size_t size);
+int capout_flush(struct capout *o);
+unsigned long long capout_bytes(const struct capout *o);
+void capout_release(struct capout *o);
 const char *pcapng_str(char *dst, size_t size, const char *src);
 
 /*
@@ -533,6 +541,8 @@ struct cap_opts {
 	unsigned long long count;	/* 0 = none */
 	unsigned long long max_bytes;	/* 0 = none */
 	int snaplen, promisc;
+	int buffer_kib;			/* the kernel's capture buffer (-B), KiB */
+	int packet_buffered;		/* -U: each packet written at once */
 	const char *filter;		/* NULL = everything */
 	int out_fd;			/* -1: one line per packet on text_fd */
 	int text_fd;			/* standard output, maybe reopened non-blocking */

@@ -9,6 +9,7 @@
 # Fixture (10.254.X.0/24, X random; no address on the host, no default route):
 #   ns a [va .1] <-veth-> [vb .2] ns b
 . "${BASH_SOURCE%/*}/lib.sh"
+. "${BASH_SOURCE%/*}/lib_cap.sh"
 need_root
 need_vethmap
 for t in tshark busybox python3 sqlite3 mountpoint; do
@@ -33,54 +34,7 @@ errtext() { head -c 400 "$1" | tr '\n' '|'; }
 why() { [ -s "$1" ] && printf ' (%s)' "$(errtext "$1")"; return 0; }
 within() { awk -v lo="$1" -v hi="$2" -v x="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 
-for n in a b; do
-	ns_add $n
-	ip netns exec "$PFX$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
-done
-ip -n "${PFX}a" link add va type veth peer name vb netns "${PFX}b" &&
-	ip -n "${PFX}a" addr add "$NET.1/24" dev va &&
-	ip -n "${PFX}b" addr add "$NET.2/24" dev vb &&
-	ip -n "${PFX}a" link set dev va up &&
-	ip -n "${PFX}b" link set dev vb up || fixture_fail "veth a-b"
-timeout 15 ip netns exec "${PFX}a" busybox ping -q -c 2 -W 2 "$NET.2" >/dev/null 2>&1 ||
-	fixture_fail "ping a->b" "no reply"
-"$VETHMAP" scan --db "$DB" >/dev/null 2>"$TMP/scan.err" || fixture_fail "vethmap scan" "$(errtext "$TMP/scan.err")"
-
-# whole_blocks FILE: "N blocks, M packets" when FILE is pcapng (or classic pcap) made of
-# whole blocks (records) only; else what is wrong, and exit 1
-whole_blocks() {
-	python3 - "$1" <<'EOF'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-def bad(msg):
-    print(msg); sys.exit(1)
-if len(d) >= 4 and struct.unpack_from("<I", d)[0] in (0xA1B2C3D4, 0xA1B23C4D):
-    if len(d) < 24: bad("classic pcap header cut short (%d bytes)" % len(d))
-    off, n = 24, 0
-    while off < len(d):
-        if len(d) - off < 16: bad("record header cut short at %d" % off)
-        incl = struct.unpack_from("<I", d, off + 8)[0]
-        if off + 16 + incl > len(d): bad("record at %d (%d bytes) cut short: file ends at %d" % (off, incl, len(d)))
-        off += 16 + incl; n += 1
-    print("%d records, %d packets" % (n, n)); sys.exit(0)
-off, n, epb, bo = 0, 0, 0, "<"
-while off < len(d):
-    if len(d) - off < 12: bad("block header cut short at %d of %d" % (off, len(d)))
-    t = struct.unpack_from(bo + "I", d, off)[0]
-    if t == 0x0A0D0D0A:
-        bo = "<" if struct.unpack_from("<I", d, off + 8)[0] == 0x1A2B3C4D else ">"
-    elif off == 0:
-        bad("does not start with a section header block (type 0x%08x)" % t)
-    ln = struct.unpack_from(bo + "I", d, off + 4)[0]
-    if ln < 12 or ln % 4: bad("block at %d has length %d" % (off, ln))
-    if off + ln > len(d): bad("block at %d (type %d, %d bytes) cut short: file ends at %d" % (off, t, ln, len(d)))
-    if struct.unpack_from(bo + "I", d, off + ln - 4)[0] != ln: bad("block at %d: trailing length differs" % off)
-    if t in (6, 3): epb += 1
-    off += ln; n += 1
-print("%d blocks, %d packets" % (n, epb))
-EOF
-}
+veth_ab "$NET"
 
 # tshark_clean NAME FILE: tshark -r reads FILE with exit 0 and nothing on stderr; NPK its packets
 tshark_clean() {
@@ -92,14 +46,6 @@ tshark_clean() {
 	NPK=$(grep -c . "$TMP/tsh.out")
 }
 
-# _ready: CAP_PID has dropped to nobody (every handle and the output are open) or ended
-_ready() {
-	local st
-	st=$(cat "/proc/$CAP_PID/status" 2>/dev/null) || return 0
-	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
-	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
-	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
-}
 
 # cap_full NAME FILE ARGS...: vethmap cap on ${PFX}a for up to 5 s, writing FILE, while a
 # bounded flood of 1000-byte pings runs from a to b once it captures.  Sets RC, EL (seconds
@@ -109,7 +55,7 @@ cap_full() {
 	"$VETHMAP" cap --db "$DB" "${PFX}a" -d 5 -w "$f" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	CAP_PID=$!
 	bg_pid $CAP_PID
-	wait_for 60 _ready
+	wait_for 60 cap_ready
 	local t0
 	t0=$(date +%s.%N)
 	timeout 15 ip netns exec "${PFX}a" busybox ping -q -c 200 -i 0.01 -s 1000 -W 1 "$NET.2" >/dev/null 2>&1 &
@@ -187,7 +133,7 @@ rm -f "$F"
 L="-w - >/dev/full"
 "$VETHMAP" cap --db "$DB" "${PFX}a" -d 2 -w - >/dev/full 2>"$TMP/dfull.err" & CAP_PID=$!
 bg_pid $CAP_PID
-wait_for 60 _ready
+wait_for 60 cap_ready
 t0=$(date +%s.%N)
 wait $CAP_PID; RC=$?
 EL=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')

@@ -359,6 +359,7 @@ static void test_pcapng(void)
 		free(c);
 		close(fd);
 	}
+	capout_release(&o);
 }
 
 /* ---- classic pcap ----------------------------------------------------------------- */
@@ -394,6 +395,7 @@ static void test_pcap(void)
 	free(b);
 	check(capout_packet(&o, 1, 0, pkt, 1, 1) == -1 && o.failed == 0,
 	      "pcap: packet for interface 1 refused", "accepted");
+	capout_release(&o);
 	close(fd);
 }
 
@@ -441,6 +443,7 @@ static void test_pipe(void)
 	/* a bad descriptor */
 	rc = capout_begin(&o, -1, CAP_PCAP, NULL, 0, 1, 100);
 	check(rc == -1 && o.failed == EBADF, "failure: bad descriptor", "failed %d", o.failed);
+	capout_release(&o);
 }
 
 /* A non-blocking pipe with a slow reader: EAGAIN is waited out, every byte arrives. */
@@ -485,14 +488,17 @@ static void test_nonblocking(void)
 	waitpid(pid, &status, 0);
 	check(rc == 0 && got == o.good, "failure: non-blocking pipe, EAGAIN waited out",
 	      "rc %d good %llu reader got %llu", rc, o.good, got);
+	capout_release(&o);
 	free(big);
 }
 
 /*
  * A file that cannot grow (RLIMIT_FSIZE: the write stops short, then fails with EFBIG),
- * written after `prefix` bytes that are not ours: the file ends on a whole block.
+ * written after `prefix` bytes that are not ours, each block at once (bufsize 0) or through
+ * a buffer of bufsize bytes whose write fails part way: the file ends on a whole block, and
+ * the packets counted are the packet blocks in it.
  */
-static void test_fsize(size_t prefix)
+static void test_fsize(size_t prefix, size_t bufsize)
 {
 	struct rlimit old, lim;
 	struct capout o = { .fd = -1 };
@@ -500,8 +506,9 @@ static void test_fsize(size_t prefix)
 	size_t n;
 	unsigned sent = 0, nepb = 0;
 	int fd = tmpfd(), rc;
-	char name[80];
+	char name[120], what[40];
 
+	snprintf(what, sizeof(what), "prefix %zu, buffer %zu", prefix, bufsize);
 	memset(pkt, 0x11, sizeof(pkt));
 	if (prefix && write(fd, "prefix of someone else", prefix) != (ssize_t)prefix)
 		die("write:");
@@ -513,21 +520,92 @@ static void test_fsize(size_t prefix)
 		die("setrlimit:");
 	rc = capout_begin(&o, fd, CAP_PCAPNG, NULL, 0, 0, 0);
 	rc |= capout_add_iface(&o, 1, 0, "eth0", NULL);
+	rc |= capout_buffer(&o, bufsize);
 	while (rc == 0 && sent < 1000) {
 		rc = capout_packet(&o, 0, sent, pkt, 60 + sent * 37 % 700, 1500);
 		sent += rc == 0;
 	}
 	setrlimit(RLIMIT_FSIZE, &old);
 	b = slurp(fd, &n);
-	snprintf(name, sizeof(name), "failure: full file (prefix %zu) fails with EFBIG", prefix);
+	snprintf(name, sizeof(name), "failure: full file (%s) fails with EFBIG", what);
 	check(rc == -1 && o.failed == EFBIG, name, "rc %d failed %d", rc, o.failed);
-	snprintf(name, sizeof(name), "failure: full file (prefix %zu) truncated to whole blocks",
-		 prefix);
+	snprintf(name, sizeof(name), "failure: full file (%s) truncated to whole blocks", what);
 	check(n == prefix + o.good && n < 5000 && pcapng_whole(b + prefix, n - prefix, &nepb) == 0 &&
-	      nepb == sent, name, "size %zu good %llu epb %u sent %u", n, o.good, nepb, sent);
-	check(capout_packet(&o, 0, 0, pkt, 60, 60) == -1, "failure: full file keeps failing",
-	      "accepted");
+	      nepb == o.packets && o.ipackets[0] == o.packets, name,
+	      "size %zu good %llu epb %u packets %llu", n, o.good, nepb, o.packets);
+	snprintf(name, sizeof(name), "failure: full file (%s): packets counted as written", what);
+	if (bufsize)	/* the buffer that failed held packets that are not counted */
+		check(o.packets < sent && n > 4096, name, "packets %llu of %u accepted, size %zu",
+		      o.packets, sent, n);
+	else
+		check(o.packets == sent, name, "packets %llu, sent %u", o.packets, sent);
+	check(capout_packet(&o, 0, 0, pkt, 60, 60) == -1 && capout_flush(&o) == -1,
+	      "failure: full file keeps failing", "accepted");
 	free(b);
+	capout_release(&o);
+	close(fd);
+}
+
+/*
+ * Block-buffered: packet blocks reach the file only when the buffer is full or flushed,
+ * always whole and in order (a packet larger than the buffer included), counted per
+ * interface as they reach it.
+ */
+static void test_buffered(void)
+{
+	struct capout o = { .fd = -1 };
+	uint8_t pkt[3000], *b;
+	size_t n, hdr;
+	unsigned nepb = 0, whole = 1, grew = 0;
+	unsigned long long last = 0;
+	int fd = tmpfd(), rc;
+
+	memset(pkt, 0x22, sizeof(pkt));
+	rc = capout_begin(&o, fd, CAP_PCAPNG, NULL, 0, 0, 0);
+	rc |= capout_add_iface(&o, 1, 0, "eth0", NULL) != 0;
+	rc |= capout_add_iface(&o, 1, 0, "eth1", NULL) != 1;
+	rc |= capout_buffer(&o, 1000);
+	hdr = (size_t)o.good;
+	rc |= capout_packet(&o, 0, 1, pkt, 100, 100);
+	b = slurp(fd, &n);
+	check(rc == 0 && n == hdr && o.packets == 0 && capout_bytes(&o) == hdr + 132,
+	      "buffered: a packet waits in the buffer", "rc %d size %zu header %zu", rc, n, hdr);
+	free(b);
+	for (unsigned i = 0; i < 60 && !rc; i++) {
+		unsigned cl = i == 30 ? 2500 : 40 + i * 13 % 200;	/* one larger than the buffer */
+
+		rc = capout_packet(&o, i % 2, i, pkt, cl, cl);
+		b = slurp(fd, &n);
+		whole &= pcapng_whole(b, n, &nepb) == 0 && n == o.good && nepb == o.packets;
+		grew += o.good != last;
+		last = o.good;
+		free(b);
+	}
+	check(rc == 0 && whole && grew >= 5, "buffered: the file grows by whole blocks only",
+	      "rc %d whole %u grew %u times", rc, whole, grew);
+	rc = capout_flush(&o);
+	b = slurp(fd, &n);
+	check(rc == 0 && pcapng_whole(b, n, &nepb) == 0 && nepb == 61 && o.packets == 61 &&
+	      o.ipackets[0] == 31 && o.ipackets[1] == 30 && n == o.good && o.blen == 0,
+	      "buffered: flush writes the rest, counted per interface",
+	      "rc %d epb %u packets %llu (%llu + %llu)", rc, nepb, o.packets, o.ipackets[0],
+	      o.ipackets[1]);
+	{	/* in order: the large packet (caplen 2500) is the 32nd block */
+		size_t off = 0;
+		unsigned k = 0, at = 0;
+
+		while (off + 8 <= n) {
+			uint32_t type = rd32(b + off), len = rd32(b + off + 4);
+
+			if (type == 6 && ++k && rd32(b + off + 20) == 2500)
+				at = k;
+			off += len;
+		}
+		check(at == 32, "buffered: blocks stay in order around a large packet",
+		      "the large packet is block %u", at);
+	}
+	free(b);
+	capout_release(&o);
 	close(fd);
 }
 
@@ -966,8 +1044,11 @@ int main(void)
 	test_pcap();
 	test_pipe();
 	test_nonblocking();
-	test_fsize(0);
-	test_fsize(7);
+	test_fsize(0, 0);
+	test_fsize(7, 0);
+	test_fsize(0, 4096);
+	test_fsize(7, 4096);
+	test_buffered();
 	test_describe();
 	test_fuzz();
 	return unit_failures ? 1 : 0;

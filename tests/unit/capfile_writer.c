@@ -9,9 +9,10 @@
  *	the same with both interfaces Ethernet (one link type: tcpdump reads it)
  *   capfile_writer pcap FILE N
  *	classic pcap, Ethernet
- *   capfile_writer fill FILE
- *	pcapng, Ethernet, packets of changing sizes until a write fails; prints
- *	"packets N good BYTES errno NAME"
+ *   capfile_writer fill FILE [BUFSIZE]
+ *	pcapng, Ethernet, packets of changing sizes until a write fails, each block written
+ *	at once or through a buffer of BUFSIZE bytes; prints "packets N good BYTES errno
+ *	NAME accepted M" (N packets whole in the file, M handed to the writer)
  *
  * FILE "-" is standard output.  Packet i is stamped 1700000000.123456789 s + i * 1001 ns,
  * and its summary (pktline.c) goes to standard error when CAPFILE_DESCRIBE is set.
@@ -84,10 +85,10 @@ int main(int argc, char **argv)
 	int fd, two = !strcmp(mode, "ng") || !strcmp(mode, "ng1");
 
 	if (argc < 3 || (two && argc != 8) || (!strcmp(mode, "pcap") && argc != 4) ||
-	    (!strcmp(mode, "fill") && argc != 3) || (!two && strcmp(mode, "pcap") &&
+	    (!strcmp(mode, "fill") && argc != 3 && argc != 4) || (!two && strcmp(mode, "pcap") &&
 						      strcmp(mode, "fill"))) {
 		fprintf(stderr, "usage: capfile_writer ng|ng1 FILE N NAME0 DESC0 NAME1 DESC1 | "
-			"pcap FILE N | fill FILE\n");
+			"pcap FILE N | fill FILE [BUFSIZE]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -113,14 +114,17 @@ int main(int argc, char **argv)
 				die("cannot write '%s': %s", file, strerror(errno));
 	} else {
 		if (capout_begin(&o, fd, CAP_PCAPNG, comments, 2, 0, 0) ||
-		    capout_add_iface(&o, 1, 262144, "eth0", NULL) != 0)
+		    capout_add_iface(&o, 1, 262144, "eth0", NULL) != 0 ||
+		    capout_buffer(&o, n))
 			die("cannot write '%s': %s", file, strerror(o.failed ? o.failed : errno));
 		for (i = 0; i < 10000000 && !packet(&o, 0, i, 1, (i * 379) % 1400); i++)
 			;
 		if (!o.failed)
 			die("'%s' never filled up", file);
-		printf("packets %u good %llu errno %s\n", i, o.good, strerrorname_np(o.failed));
+		printf("packets %llu good %llu errno %s accepted %u\n", o.packets, o.good,
+		       strerrorname_np(o.failed), i);
 	}
+	capout_release(&o);
 	if (fd != 1 && close(fd))
 		die("cannot close '%s':", file);
 	return 0;
