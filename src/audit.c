@@ -26,6 +26,8 @@ struct audit {
 	const struct topo *t;
 	struct findings *out;
 	struct intv *ports;	/* per interface: the ports of the bridge (EDGE_BRIDGE) */
+	size_t *nifs;		/* per namespace: its interfaces but lo */
+	size_t *nctrs;		/* per namespace: its containers not on the host network */
 	char lbuf[2][PATH_MAX + 200];	/* two labels at a time, for messages */
 };
 
@@ -319,13 +321,10 @@ static void rule_netns_leaked(struct audit *a)
 	for (size_t n = 0; n < t->nns; n++) {
 		const struct netns *ns = &t->ns[n];
 		char via[64], nb[32];
-		size_t nifs = 0;
 		struct finding *f;
 
 		if (ns->is_host || ns->pids.n || (ns->via & (VIA_PROC | VIA_TASK | VIA_SELF)))
 			continue;
-		for (size_t i = 0; i < t->nifs; i++)
-			nifs += t->ifs[i].ns == n && !iface_is_loopback(&t->ifs[i]);
 		topo_via_text(ns->via, ",", via, sizeof(via));
 		f = add(a, "netns-leaked", SEV_WARNING,
 			"namespace %s has no process: only %s keeps it alive",
@@ -337,7 +336,7 @@ static void rule_netns_leaked(struct audit *a)
 		strv_add(&f->evidence, "pids=0");
 		for (size_t k = 0; k < ns->names.n; k++)
 			addf(&f->evidence, "name=%s", ns->names.v[k]);
-		addf(&f->evidence, "interfaces=%zu", nifs);
+		addf(&f->evidence, "interfaces=%zu", a->nifs[n]);
 	}
 }
 
@@ -602,15 +601,11 @@ static void rule_netns_shared(struct audit *a)
 	const struct topo *t = a->t;
 
 	for (size_t n = 0; n < t->nns; n++) {
-		size_t count = 0;
+		size_t count = a->nctrs[n];
 		struct finding *f;
 		char nb[32];
 
-		if (t->ns[n].is_host)
-			continue;
-		for (size_t i = 0; i < t->nctrs; i++)
-			count += t->ctrs[i].ns == (long)n && !t->ctrs[i].host_net;
-		if (count < 2)
+		if (t->ns[n].is_host || count < 2)
 			continue;
 		f = add(a, "netns-shared", SEV_INFO, "%zu containers share namespace %s", count,
 			topo_ns_label(t, n, nb, sizeof(nb)));
@@ -637,6 +632,13 @@ void audit_run(const struct topo *t, struct findings *out)
 	for (size_t e = 0; e < t->nedges; e++)
 		if (t->edges[e].type == EDGE_BRIDGE)
 			intv_add(&a.ports[t->edges[e].b], (int)t->edges[e].a);
+	a.nifs = xcalloc(t->nns ? t->nns : 1, sizeof(*a.nifs));
+	for (size_t i = 0; i < t->nifs; i++)
+		a.nifs[t->ifs[i].ns] += !iface_is_loopback(&t->ifs[i]);
+	a.nctrs = xcalloc(t->nns ? t->nns : 1, sizeof(*a.nctrs));
+	for (size_t i = 0; i < t->nctrs; i++)
+		if (t->ctrs[i].ns >= 0 && (size_t)t->ctrs[i].ns < t->nns && !t->ctrs[i].host_net)
+			a.nctrs[t->ctrs[i].ns]++;
 
 	rule_scan_incomplete(&a);
 	rule_netns_dump_failed(&a);
@@ -659,6 +661,8 @@ void audit_run(const struct topo *t, struct findings *out)
 	for (size_t i = 0; i < t->nifs; i++)
 		intv_release(&a.ports[i]);
 	free(a.ports);
+	free(a.nifs);
+	free(a.nctrs);
 }
 
 void findings_release(struct findings *f)

@@ -93,7 +93,9 @@ static void add_ns(struct topo *t, size_t host, size_t i, unsigned mtu)
 		copy_str(c->image, sizeof(c->image), "busybox:latest");
 		copy_str(c->netmode, sizeof(c->netmode), "bridge");
 		c->ns = (long)ns;
-		c->verified = 1;
+		c->pid = 20000 + (int)i;
+		intv_add(&t->ns[ns].pids, c->pid);
+		t->ns[ns].via |= VIA_PROC;
 	}
 }
 
