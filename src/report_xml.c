@@ -326,7 +326,10 @@ xmlDocPtr report_build(const struct topo *t, const struct findings *f,
 	if (!doc)
 		die("out of memory");
 	doc->encoding = xmlStrdup(XC "UTF-8");
-	root = xmlNewNode(NULL, XC "vethmap-report");
+	doc->dict = xmlDictCreate();	/* element and attribute names stored once, not per node */
+	if (!doc->dict)
+		die("out of memory");
+	root = xmlNewDocNode(doc, NULL, XC "vethmap-report", NULL);
 	if (!root)
 		die("out of memory");
 	xmlDocSetRootElement(doc, root);
