@@ -366,10 +366,9 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	p->order = xcalloc(n, sizeof(*p->order));
 	p->pos = xcalloc(n, sizeof(*p->pos));
 	p->drawn = xcalloc(n, sizeof(*p->drawn));
-	for (size_t ns = 0; ns < t->nns; ns++) {
-		p->label[ns] = topo_ns_label(t, ns, p->labbuf[ns], sizeof(p->labbuf[ns]));
+	topo_ns_labels(t, p->label, p->labbuf);
+	for (size_t ns = 0; ns < t->nns; ns++)
 		p->order[ns] = ns;
-	}
 	for (size_t i = 0; i < t->nifs; i++)
 		p->drawn[t->ifs[i].ns] += s->on[i];
 	topo_edge_ids(t, p->edge_of);	/* as 'vethmap show' numbers them */
