@@ -167,8 +167,10 @@ static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, 
 void graph_sel_all(struct graph_sel *s, const struct topo *t)
 {
 	sel_alloc(s, t);
-	for (size_t ns = 0; ns < t->nns; ns++)
-		sel_ns(s, t, ns);
+	for (size_t ns = 0; ns < t->nns; ns++)	/* sel_ns() of each, in one pass */
+		s->whole[ns] = 1;
+	for (size_t i = 0; i < t->nifs; i++)
+		s->on[i] = !iface_is_loopback(&t->ifs[i]);
 }
 
 /*
@@ -234,6 +236,9 @@ struct plan {
 	size_t *order;		/* namespaces in drawing order */
 	size_t *pos;		/* per namespace: its place in order */
 	size_t *drawn;		/* per namespace: interfaces drawn */
+	size_t *by_ns;		/* interfaces by namespace (then by index) */
+	size_t *first;		/* per namespace + 1: where its interfaces start in by_ns */
+	const char **ctr;	/* per namespace: topo_ns_container() */
 	struct groups *g;	/* alike namespaces drawn as one node, or NULL */
 };
 
@@ -367,6 +372,21 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	p->pos = xcalloc(n, sizeof(*p->pos));
 	p->drawn = xcalloc(n, sizeof(*p->drawn));
 	topo_ns_labels(t, p->label, p->labbuf);
+	p->ctr = xcalloc(n, sizeof(*p->ctr));
+	topo_ns_containers(t, p->ctr);
+	p->first = xcalloc(n + 1, sizeof(*p->first));
+	p->by_ns = xcalloc(t->nifs ? t->nifs : 1, sizeof(*p->by_ns));
+	for (size_t i = 0; i < t->nifs; i++)	/* a counting sort: one pass, stable */
+		p->first[t->ifs[i].ns + 1]++;
+	for (size_t ns = 0; ns < t->nns; ns++)
+		p->first[ns + 1] += p->first[ns];
+	{
+		size_t *at = xcalloc(n, sizeof(*at));
+
+		for (size_t i = 0; i < t->nifs; i++)
+			p->by_ns[p->first[t->ifs[i].ns] + at[t->ifs[i].ns]++] = i;
+		free(at);
+	}
 	for (size_t ns = 0; ns < t->nns; ns++)
 		p->order[ns] = ns;
 	for (size_t i = 0; i < t->nifs; i++)
@@ -390,6 +410,9 @@ static void plan_release(struct plan *p)
 	free(p->order);
 	free(p->pos);
 	free(p->drawn);
+	free(p->by_ns);
+	free(p->first);
+	free(p->ctr);
 }
 
 /* ---- the text ------------------------------------------------------------------------- */
@@ -574,8 +597,8 @@ static void cluster_label(FILE *f, const struct plan *p, size_t ns)
 	if (!n->is_host)
 		engines_text(f, t, ns);
 	fprintf(f, "netns %llu", (unsigned long long)n->ino);
-	for (size_t i = 0; i < t->nifs; i++)
-		total += t->ifs[i].ns == ns && !iface_is_loopback(&t->ifs[i]);
+	for (size_t k = p->first[ns]; k < p->first[ns + 1]; k++)
+		total += !iface_is_loopback(&t->ifs[p->by_ns[k]]);
 	if (p->drawn[ns] < total)
 		fprintf(f, " &#183; %zu of %zu interfaces", p->drawn[ns], total);
 	fputs("</FONT>", f);
@@ -634,18 +657,19 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 	if (n->is_host)
 		fputs("\t\tstyle=\"filled,bold\"; fillcolor=\"#e9e9e9\"; color=\"#303030\"; "
 		      "penwidth=2;\n", f);
-	else if (t->nctrs && topo_ns_container(t, ns))
+	else if (p->ctr[ns])
 		fputs("\t\tstyle=\"rounded,filled\"; fillcolor=\"#eef4fb\"; color=\"#5b7fb0\";\n",
 		      f);
 	else
 		fputs("\t\tstyle=\"rounded,filled,dashed\"; fillcolor=\"#f7f7ef\"; "
 		      "color=\"#8a8a70\";\n", f);
-	for (size_t i = 0; i < t->nifs; i++)
-		if (t->ifs[i].ns == ns) {
-			all++;
-			if (p->s->on[i])
-				scratch[k++] = i;
-		}
+	for (size_t j = p->first[ns]; j < p->first[ns + 1]; j++) {
+		size_t i = p->by_ns[j];
+
+		all++;
+		if (p->s->on[i])
+			scratch[k++] = i;
+	}
 	qsort_r(scratch, k, sizeof(*scratch), cmp_iface, p);
 	for (size_t j = 0; j < k; j++)
 		iface_node(f, p, scratch[j]);
