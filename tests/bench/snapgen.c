@@ -5,12 +5,12 @@
  * The snapshots are built in memory with the topo API and stored with db_store(), as a
  * scan stores them, so the bench follows the schema wherever it goes.
  *
- *   snapgen DB N
+ *   snapgen DB N [K]
  *
  * Snapshot 1: the host (lo, eth0 with an address, BRIDGES bridges) and N namespaces
  * /run/netns/nI, each with lo and eth0, a veth whose host end vhI is a port of bridge
- * brI%BRIDGES, an IPv4 and an IPv6 address; every 50th namespace belongs to a Docker
- * container.  Snapshot 2, the same host later: every 100th namespace's eth0 has MTU 1400,
+ * brI%BRIDGES, an IPv4 and an IPv6 address; every Kth (default 50th) namespace belongs to
+ * a Docker container.  Snapshot 2, the same host later: every 100th namespace's eth0 has MTU 1400,
  * N/100 namespaces are gone (every 100th, from the 25th) and N/100 new ones appear.
  */
 #define _GNU_SOURCE
@@ -50,7 +50,7 @@ static int gen_nsid(void *ctx, size_t observer, size_t target)
 }
 
 /* Namespace i: lo, eth0 (veth, peer ifindex HOST_IF + 2i in the host) and its host end. */
-static void add_ns(struct topo *t, size_t host, size_t i, unsigned mtu)
+static void add_ns(struct topo *t, size_t host, size_t i, unsigned mtu, size_t every)
 {
 	size_t ns = topo_add_ns(t, 4, NS_INO + i);
 	int h = HOST_IF + 2 * (int)i;
@@ -83,7 +83,7 @@ static void add_ns(struct topo *t, size_t host, size_t i, unsigned mtu)
 	f->has_link_netnsid = 1;
 	f->link_netnsid = (int)i + 1;
 	snprintf(f->mac, sizeof(f->mac), "02:00:00:01:%02zx:%02zx", i >> 8 & 255, i & 255);
-	if (i % 50 == 0) {
+	if (i % every == 0) {
 		char id[72];
 		struct container *c;
 
@@ -99,7 +99,7 @@ static void add_ns(struct topo *t, size_t host, size_t i, unsigned mtu)
 	}
 }
 
-static void snapshot(struct topo *t, size_t n, int second)
+static void snapshot(struct topo *t, size_t n, int second, size_t every)
 {
 	size_t host;
 	struct iface *f;
@@ -126,11 +126,11 @@ static void snapshot(struct topo *t, size_t n, int second)
 	for (size_t i = 0; i < n; i++) {
 		if (second && i % 100 == 25)
 			continue;	/* gone */
-		add_ns(t, host, i, second && i % 100 == 0 ? 1400 : 1500);
+		add_ns(t, host, i, second && i % 100 == 0 ? 1400 : 1500, every);
 	}
 	if (second)
 		for (size_t i = n; i < n + n / 100; i++)
-			add_ns(t, host, i, 1500);	/* new */
+			add_ns(t, host, i, 1500, every);	/* new */
 	for (size_t i = 0; i < t->nns; i++) {
 		strv_sort_unique(&t->ns[i].names);
 		intv_sort_unique(&t->ns[i].pids);
@@ -145,11 +145,13 @@ int main(int argc, char **argv)
 {
 	struct sqlite3 *db;
 	char *end;
-	unsigned long n;
+	unsigned long n, every = 50;
 	int rc = 0;
 
-	if (argc != 3 || !(n = strtoul(argv[2], &end, 10)) || *end || n > 60000) {
-		fprintf(stderr, "usage: snapgen DB N (N namespaces, 1 to 60000)\n");
+	if (argc < 3 || argc > 4 || !(n = strtoul(argv[2], &end, 10)) || *end || n > 60000 ||
+	    (argc == 4 && (!(every = strtoul(argv[3], &end, 10)) || *end))) {
+		fprintf(stderr, "usage: snapgen DB N [K] (N namespaces, 1 to 60000; a container "
+			"in every Kth, default 50)\n");
 		return 2;
 	}
 	db = db_open(argv[1], 1);
@@ -158,7 +160,7 @@ int main(int argc, char **argv)
 	for (int second = 0; second < 2 && !rc; second++) {
 		struct topo t;
 
-		snapshot(&t, n, second);
+		snapshot(&t, n, second, every);
 		if (t.nunres) {
 			fprintf(stderr, "snapgen: %zu unresolved ends (first: %s)\n", t.nunres,
 				t.unres[0].reason);
