@@ -42,7 +42,7 @@ SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
 UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test
-BENCH   := tests/bench/floor
+BENCH   := tests/bench/floor tests/bench/snapgen
 
 all: vethmap
 

@@ -26,6 +26,10 @@ struct audit {
 	const struct topo *t;
 	struct findings *out;
 	struct intv *ports;	/* per interface: the ports of the bridge (EDGE_BRIDGE) */
+	size_t *nifs;		/* per namespace: its interfaces but lo */
+	size_t *nctrs;		/* per namespace: its containers not on the host network */
+	const char **label;	/* per namespace: topo_ns_label() */
+	char (*lbufs)[32];
 	char lbuf[2][PATH_MAX + 200];	/* two labels at a time, for messages */
 };
 
@@ -67,10 +71,8 @@ static void addf(struct strv *sv, const char *fmt, ...)
 static const char *ifname(struct audit *a, size_t i, int slot)
 {
 	const struct iface *x = &a->t->ifs[i];
-	char nb[32];
 
-	snprintf(a->lbuf[slot], sizeof(a->lbuf[slot]), "%s:%s",
-		 topo_ns_label(a->t, x->ns, nb, sizeof(nb)), x->name);
+	snprintf(a->lbuf[slot], sizeof(a->lbuf[slot]), "%s:%s", a->label[x->ns], x->name);
 	return a->lbuf[slot];
 }
 
@@ -318,18 +320,15 @@ static void rule_netns_leaked(struct audit *a)
 
 	for (size_t n = 0; n < t->nns; n++) {
 		const struct netns *ns = &t->ns[n];
-		char via[64], nb[32];
-		size_t nifs = 0;
+		char via[64];
 		struct finding *f;
 
 		if (ns->is_host || ns->pids.n || (ns->via & (VIA_PROC | VIA_TASK | VIA_SELF)))
 			continue;
-		for (size_t i = 0; i < t->nifs; i++)
-			nifs += t->ifs[i].ns == n && !iface_is_loopback(&t->ifs[i]);
 		topo_via_text(ns->via, ",", via, sizeof(via));
 		f = add(a, "netns-leaked", SEV_WARNING,
 			"namespace %s has no process: only %s keeps it alive",
-			topo_ns_label(t, n, nb, sizeof(nb)),
+			a->label[n],
 			ns->via & VIA_MOUNT ? (ns->via & VIA_FD ? "a bind mount and an open fd" :
 					       "a bind mount") :
 			ns->via & VIA_SOCKET ? "another namespace's socket or tun file" : "an open fd");
@@ -338,7 +337,7 @@ static void rule_netns_leaked(struct audit *a)
 		strv_add(&f->evidence, "pids=0");
 		for (size_t k = 0; k < ns->names.n; k++)
 			addf(&f->evidence, "name=%s", ns->names.v[k]);
-		addf(&f->evidence, "interfaces=%zu", nifs);
+		addf(&f->evidence, "interfaces=%zu", a->nifs[n]);
 	}
 }
 
@@ -350,13 +349,12 @@ static void rule_netns_dump_failed(struct audit *a)
 	for (size_t n = 0; n < t->nns; n++) {
 		const struct netns *ns = &t->ns[n];
 		struct finding *f;
-		char nb[32];
 
 		if (!ns->dump_error)
 			continue;
 		f = add(a, "netns-dump-failed", SEV_ERROR,
 			"the interfaces of namespace %s are unknown: its dump failed (%s)",
-			topo_ns_label(t, n, nb, sizeof(nb)), strerror(ns->dump_error));
+			a->label[n], strerror(ns->dump_error));
 		addf(&f->objects, "netns:%llu", (unsigned long long)ns->ino);
 		addf(&f->evidence, "errno=%d", ns->dump_error);
 		addf(&f->evidence, "error=%s", strerror(ns->dump_error));
@@ -377,14 +375,13 @@ static void rule_netns_name_foreign(struct audit *a)
 		for (size_t k = 0; k < ns->nmounts; k++) {
 			const struct nsmount *m = &ns->mounts[k];
 			struct finding *f;
-			char nb[32];
 
 			if (m->host || (strncmp(m->path, "/run/netns/", 11) &&
 					strncmp(m->path, "/var/run/netns/", 15)))
 				continue;
 			f = add(a, "netns-name-foreign", SEV_WARNING,
 				"namespace %s is mounted at %s in the mount namespace of pid %d, not "
-				"the host's: not an ip netns name", topo_ns_label(t, n, nb, sizeof(nb)),
+				"the host's: not an ip netns name", a->label[n],
 				m->path, m->pid);
 			addf(&f->objects, "netns:%llu", (unsigned long long)ns->ino);
 			addf(&f->evidence, "path=%s", m->path);
@@ -603,18 +600,13 @@ static void rule_netns_shared(struct audit *a)
 	const struct topo *t = a->t;
 
 	for (size_t n = 0; n < t->nns; n++) {
-		size_t count = 0;
+		size_t count = a->nctrs[n];
 		struct finding *f;
-		char nb[32];
 
-		if (t->ns[n].is_host)
-			continue;
-		for (size_t i = 0; i < t->nctrs; i++)
-			count += t->ctrs[i].ns == (long)n && !t->ctrs[i].host_net;
-		if (count < 2)
+		if (t->ns[n].is_host || count < 2)
 			continue;
 		f = add(a, "netns-shared", SEV_INFO, "%zu containers share namespace %s", count,
-			topo_ns_label(t, n, nb, sizeof(nb)));
+			a->label[n]);
 		addf(&f->objects, "netns:%llu", (unsigned long long)t->ns[n].ino);
 		for (size_t i = 0; i < t->nctrs; i++) {
 			const struct container *c = &t->ctrs[i];
@@ -638,6 +630,16 @@ void audit_run(const struct topo *t, struct findings *out)
 	for (size_t e = 0; e < t->nedges; e++)
 		if (t->edges[e].type == EDGE_BRIDGE)
 			intv_add(&a.ports[t->edges[e].b], (int)t->edges[e].a);
+	a.label = xcalloc(t->nns ? t->nns : 1, sizeof(*a.label));
+	a.lbufs = xcalloc(t->nns ? t->nns : 1, sizeof(*a.lbufs));
+	topo_ns_labels(t, a.label, a.lbufs);
+	a.nifs = xcalloc(t->nns ? t->nns : 1, sizeof(*a.nifs));
+	for (size_t i = 0; i < t->nifs; i++)
+		a.nifs[t->ifs[i].ns] += !iface_is_loopback(&t->ifs[i]);
+	a.nctrs = xcalloc(t->nns ? t->nns : 1, sizeof(*a.nctrs));
+	for (size_t i = 0; i < t->nctrs; i++)
+		if (t->ctrs[i].ns >= 0 && (size_t)t->ctrs[i].ns < t->nns && !t->ctrs[i].host_net)
+			a.nctrs[t->ctrs[i].ns]++;
 
 	rule_scan_incomplete(&a);
 	rule_netns_dump_failed(&a);
@@ -660,6 +662,10 @@ void audit_run(const struct topo *t, struct findings *out)
 	for (size_t i = 0; i < t->nifs; i++)
 		intv_release(&a.ports[i]);
 	free(a.ports);
+	free(a.nifs);
+	free(a.nctrs);
+	free(a.label);
+	free(a.lbufs);
 }
 
 void findings_release(struct findings *f)

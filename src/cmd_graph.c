@@ -152,8 +152,12 @@ static const char *suffix_format(const char *file)
 	return "dot";
 }
 
-/* The DOT text of the snapshot, or of --focus TARGET; 2 for a bad target. */
-static int make_dot(const struct topo *t, const char *focus, char **dot, size_t *len)
+/*
+ * The DOT text of the snapshot (alike namespaces as one node unless expand), or of
+ * --focus TARGET; 2 for a bad target.
+ */
+static int make_dot(const struct topo *t, const char *focus, int expand, char **dot,
+		    size_t *len)
 {
 	struct graph_sel sel;
 	char what[sizeof(sel.focus)];
@@ -170,6 +174,7 @@ static int make_dot(const struct topo *t, const char *focus, char **dot, size_t 
 	} else {
 		graph_sel_all(&sel, t);
 	}
+	sel.expand = expand;
 	f = open_memstream(dot, len);
 	if (!f)
 		die("out of memory");
@@ -182,6 +187,7 @@ static int make_dot(const struct topo *t, const char *focus, char **dot, size_t 
 
 struct graph_opts {
 	const char *fmt, *out, *focus;
+	int expand;
 };
 
 static int graph_parse(struct cmd_ctx *ctx, int c, const char *arg)
@@ -189,6 +195,7 @@ static int graph_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	struct graph_opts *o = ctx->opts;
 
 	switch (c) {
+	case 'e': o->expand = 1; break;
 	case 'f': o->focus = arg; break;
 	case 'o': o->out = arg; break;
 	case 'T':
@@ -230,7 +237,7 @@ static int graph(struct cmd_ctx *ctx)
 	topo_init(&t);
 	if (db_load(ctx->db, ctx->scan, &t))
 		goto done;
-	rc = make_dot(&t, o->focus, &dot, &dotlen);
+	rc = make_dot(&t, o->focus, o->expand, &dot, &dotlen);
 	if (rc)
 		goto done;
 	rc = 1;
@@ -251,6 +258,7 @@ const struct cmd_def graph_def = {
 	.check = graph_check, .size = sizeof(struct graph_opts),
 	.longopts = (const struct option[]){
 		{ "focus", required_argument, NULL, 'f' },
+		{ "expand", no_argument, NULL, 'e' },
 		{ 0 }
 	},
 };

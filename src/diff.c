@@ -42,7 +42,8 @@ struct side {
 
 static void side_init(struct side *s, const struct topo *t)
 {
-	char buf[32];
+	const char **l = xcalloc(t->nns ? t->nns : 1, sizeof(*l));
+	char (*buf)[32] = xcalloc(t->nns ? t->nns : 1, sizeof(*buf));
 
 	s->t = t;
 	s->host = -1;
@@ -60,17 +61,21 @@ static void side_init(struct side *s, const struct topo *t)
 		if (t->ctrs[i].ns >= 0 && (size_t)t->ctrs[i].ns < t->nns)
 			s->nctrs[t->ctrs[i].ns]++;
 	}
-	for (size_t i = 0; i < t->nns; i++) {
-		const char *l = topo_ns_label(t, i, buf, sizeof(buf));
+	topo_ns_labels(t, l, buf);	/* (one pass over the containers, not one per namespace) */
+	for (size_t k = 0; k < t->nctrs; k++) {
+		long i = t->ctrs[k].ns;
 
+		if (i >= 0 && (size_t)i < t->nns && !t->ns[i].is_host && t->ctrs[k].name == l[i])
+			s->engine[i] = t->ctrs[k].engine;
+	}
+	for (size_t i = 0; i < t->nns; i++) {
 		s->ns_match[i] = -1;
 		if (t->ns[i].is_host && s->host < 0)
 			s->host = (long)i;
-		s->label[i] = xstrdup(l);
-		for (size_t k = 0; k < t->nctrs && !t->ns[i].is_host; k++)
-			if (t->ctrs[k].name == l)
-				s->engine[i] = t->ctrs[k].engine;
+		s->label[i] = xstrdup(l[i]);
 	}
+	free(l);
+	free(buf);
 }
 
 static void side_release(struct side *s)

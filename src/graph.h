@@ -18,7 +18,17 @@ struct graph_sel {
 	unsigned char *on;
 	unsigned char *whole;
 	char focus[320];	/* what --focus named, shown in the title; "" = everything */
+	int expand;		/* 1: every namespace its own cluster, alike ones too */
 };
+
+/*
+ * Alike namespaces (graph_dot.c, collapse_plan): without --focus or --expand, at least
+ * COLLAPSE_MIN namespaces that each hold one interface besides lo, a veth whose peer is a
+ * port of the same host bridge, both ends in the same up/down state, with no other edge,
+ * no container, no unresolved end, no hairpin and no failed dump, are drawn as one node
+ * "N namespaces" (and their host ends as one node "N veths" in the host's cluster).
+ */
+#define COLLAPSE_MIN 3
 
 /* graph_dot.c */
 void graph_sel_all(struct graph_sel *s, const struct topo *t);

@@ -123,6 +123,7 @@ static void sel_alloc(struct graph_sel *s, const struct topo *t)
 	s->on = xcalloc(t->nifs ? t->nifs : 1, 1);
 	s->whole = xcalloc(t->nns ? t->nns : 1, 1);
 	s->focus[0] = '\0';
+	s->expand = 0;
 }
 
 /* Namespace ns whole: its cluster and every interface in it but lo. */
@@ -166,8 +167,10 @@ static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, 
 void graph_sel_all(struct graph_sel *s, const struct topo *t)
 {
 	sel_alloc(s, t);
-	for (size_t ns = 0; ns < t->nns; ns++)
-		sel_ns(s, t, ns);
+	for (size_t ns = 0; ns < t->nns; ns++)	/* sel_ns() of each, in one pass */
+		s->whole[ns] = 1;
+	for (size_t i = 0; i < t->nifs; i++)
+		s->on[i] = !iface_is_loopback(&t->ifs[i]);
 }
 
 /*
@@ -219,6 +222,8 @@ void graph_sel_release(struct graph_sel *s)
 
 /* ---- order: namespaces by their uplink, interfaces by bridge ------------------------- */
 
+struct groups;
+
 struct plan {
 	const struct topo *t;
 	const struct graph_sel *s;
@@ -231,6 +236,10 @@ struct plan {
 	size_t *order;		/* namespaces in drawing order */
 	size_t *pos;		/* per namespace: its place in order */
 	size_t *drawn;		/* per namespace: interfaces drawn */
+	size_t *by_ns;		/* interfaces by namespace (then by index) */
+	size_t *first;		/* per namespace + 1: where its interfaces start in by_ns */
+	const char **ctr;	/* per namespace: topo_ns_container() */
+	struct groups *g;	/* alike namespaces drawn as one node, or NULL */
 };
 
 static size_t ns_of(const struct plan *p, size_t i)
@@ -352,6 +361,7 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 
 	p->t = t;
 	p->s = s;
+	p->g = NULL;
 	p->depth = xcalloc(n, sizeof(*p->depth));
 	p->uplink = xcalloc(n, sizeof(*p->uplink));
 	p->upif = xcalloc(n, sizeof(*p->upif));
@@ -361,10 +371,24 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	p->order = xcalloc(n, sizeof(*p->order));
 	p->pos = xcalloc(n, sizeof(*p->pos));
 	p->drawn = xcalloc(n, sizeof(*p->drawn));
-	for (size_t ns = 0; ns < t->nns; ns++) {
-		p->label[ns] = topo_ns_label(t, ns, p->labbuf[ns], sizeof(p->labbuf[ns]));
-		p->order[ns] = ns;
+	topo_ns_labels(t, p->label, p->labbuf);
+	p->ctr = xcalloc(n, sizeof(*p->ctr));
+	topo_ns_containers(t, p->ctr);
+	p->first = xcalloc(n + 1, sizeof(*p->first));
+	p->by_ns = xcalloc(t->nifs ? t->nifs : 1, sizeof(*p->by_ns));
+	for (size_t i = 0; i < t->nifs; i++)	/* a counting sort: one pass, stable */
+		p->first[t->ifs[i].ns + 1]++;
+	for (size_t ns = 0; ns < t->nns; ns++)
+		p->first[ns + 1] += p->first[ns];
+	{
+		size_t *at = xcalloc(n, sizeof(*at));
+
+		for (size_t i = 0; i < t->nifs; i++)
+			p->by_ns[p->first[t->ifs[i].ns] + at[t->ifs[i].ns]++] = i;
+		free(at);
 	}
+	for (size_t ns = 0; ns < t->nns; ns++)
+		p->order[ns] = ns;
 	for (size_t i = 0; i < t->nifs; i++)
 		p->drawn[t->ifs[i].ns] += s->on[i];
 	topo_edge_ids(t, p->edge_of);	/* as 'vethmap show' numbers them */
@@ -386,6 +410,9 @@ static void plan_release(struct plan *p)
 	free(p->order);
 	free(p->pos);
 	free(p->drawn);
+	free(p->by_ns);
+	free(p->first);
+	free(p->ctr);
 }
 
 /* ---- the text ------------------------------------------------------------------------- */
@@ -577,8 +604,8 @@ static void cluster_label(FILE *f, const struct plan *p, size_t ns)
 	if (!n->is_host)
 		engines_text(f, t, ns);
 	fprintf(f, "netns %llu", (unsigned long long)n->ino);
-	for (size_t i = 0; i < t->nifs; i++)
-		total += t->ifs[i].ns == ns && !iface_is_loopback(&t->ifs[i]);
+	for (size_t k = p->first[ns]; k < p->first[ns + 1]; k++)
+		total += !iface_is_loopback(&t->ifs[p->by_ns[k]]);
 	if (p->drawn[ns] < total)
 		fprintf(f, " &#183; %zu of %zu interfaces", p->drawn[ns], total);
 	fputs("</FONT>", f);
@@ -656,6 +683,8 @@ static void holder_nodes(FILE *f, const struct plan *p, size_t ns)
 	}
 }
 
+static void group_host_nodes(FILE *f, const struct plan *p, size_t ns);
+
 static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 {
 	const struct topo *t = p->t;
@@ -669,18 +698,19 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 	if (n->is_host)
 		fputs("\t\tstyle=\"filled,bold\"; fillcolor=\"#e9e9e9\"; color=\"#303030\"; "
 		      "penwidth=2;\n", f);
-	else if (t->nctrs && topo_ns_container(t, ns))
+	else if (p->ctr[ns])
 		fputs("\t\tstyle=\"rounded,filled\"; fillcolor=\"#eef4fb\"; color=\"#5b7fb0\";\n",
 		      f);
 	else
 		fputs("\t\tstyle=\"rounded,filled,dashed\"; fillcolor=\"#f7f7ef\"; "
 		      "color=\"#8a8a70\";\n", f);
-	for (size_t i = 0; i < t->nifs; i++)
-		if (t->ifs[i].ns == ns) {
-			all++;
-			if (p->s->on[i])
-				scratch[k++] = i;
-		}
+	for (size_t j = p->first[ns]; j < p->first[ns + 1]; j++) {
+		size_t i = p->by_ns[j];
+
+		all++;
+		if (p->s->on[i])
+			scratch[k++] = i;
+	}
 	qsort_r(scratch, k, sizeof(*scratch), cmp_iface, p);
 	for (size_t j = 0; j < k; j++)
 		iface_node(f, p, scratch[j]);
@@ -689,6 +719,7 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 			all ? "lo only" : "no interfaces");
 	unresolved_nodes(f, p, ns);
 	holder_nodes(f, p, ns);
+	group_host_nodes(f, p, ns);
 	fputs("\t}\n", f);
 }
 
@@ -773,13 +804,268 @@ static void edges(FILE *f, const struct plan *p)
 	}
 }
 
+/* ---- alike namespaces, drawn as one node ------------------------------------------------ */
+
+/*
+ * A group: namespaces that look alike (graph.h: COLLAPSE_MIN) hanging off one host
+ * bridge.  Its namespace-side interfaces are drawn as node gn<k>, its host ends as node
+ * gh<k> in the host's cluster; nothing else of theirs is drawn.
+ */
+struct group {
+	size_t bridge;		/* the host bridge (index into topo.ifs) */
+	int up_in, up_host;	/* up state of the namespace end and of the host end */
+	size_t *ifc;		/* members' own interfaces (one each), in drawing order */
+	size_t n, alloc;
+};
+
+struct groups {
+	struct group *v;
+	size_t n, alloc;
+	size_t *of;		/* per namespace: 1 + its group, 0 = drawn as itself */
+	size_t host;		/* the host's namespace */
+};
+
+/*
+ * The one interface (besides lo) of namespace ns if ns may be drawn as one of a group,
+ * else -1: a veth with no other edge, its peer a host veth whose only other edge makes
+ * it a port of a host bridge; no container, no unresolved end, no hairpin, no failed
+ * dump, nothing chosen apart.  deg[i] counts the edges of interface i, bad[i] its
+ * unresolved ends; ifs_of[ns] .. ifs_of[ns + 1] are its interfaces.
+ */
+static long alike_iface(const struct plan *p, size_t ns, const size_t *deg,
+			const unsigned char *bad, const size_t *ifs_of, const unsigned char *ctr)
+{
+	const struct topo *t = p->t;
+	long x = -1, y, m;
+
+	if (t->ns[ns].is_host || t->ns[ns].dump_error || ctr[ns] || !p->s->whole[ns])
+		return -1;
+	for (size_t i = ifs_of[ns]; i < ifs_of[ns + 1]; i++) {
+		if (bad[i] || !p->s->on[i] != !!iface_is_loopback(&t->ifs[i]))
+			return -1;
+		if (iface_is_loopback(&t->ifs[i])) {
+			if (deg[i])
+				return -1;
+			continue;
+		}
+		if (x >= 0)
+			return -1;
+		x = (long)i;
+	}
+	if (x < 0 || strcmp(t->ifs[x].kind, "veth") || t->ifs[x].master || deg[x] != 1)
+		return -1;
+	y = t->ifs[x].peer;
+	if (y < 0 || !t->ns[t->ifs[y].ns].is_host || strcmp(t->ifs[y].kind, "veth") ||
+	    bad[y] || deg[y] != 2 || t->ifs[y].hairpin || !p->s->on[y])
+		return -1;
+	m = topo_master(t, (size_t)y);
+	if (m < 0 || strcmp(t->ifs[m].kind, "bridge") || !p->s->on[m])
+		return -1;
+	for (size_t e = 0; e < t->nedges; e++)	/* (only reached for few: deg[y] is 2) */
+		if (t->edges[e].a == (size_t)y && t->edges[e].b == (size_t)m)
+			return t->edges[e].type == EDGE_BRIDGE ? x : -1;
+	return -1;
+}
+
+/*
+ * Find the groups of p's drawing and leave their members out of it: *mine becomes the
+ * selection drawn one by one (p->s points to it from here on).  Deterministic: members
+ * and groups follow p->order.
+ */
+static void collapse_plan(struct plan *p, struct groups *g, struct graph_sel *mine)
+{
+	const struct topo *t = p->t;
+	size_t nns = t->nns ? t->nns : 1, nifs = t->nifs ? t->nifs : 1;
+	size_t *deg = xcalloc(nifs, sizeof(*deg));
+	size_t *ifs_of = xcalloc(nns + 1, sizeof(*ifs_of));
+	unsigned char *bad = xcalloc(nifs, 1), *ctr = xcalloc(nns, 1);
+	size_t k = 0;
+
+	g->of = xcalloc(nns, sizeof(*g->of));
+	for (size_t e = 0; e < t->nedges; e++) {
+		deg[t->edges[e].a]++;
+		deg[t->edges[e].b]++;
+	}
+	for (size_t u = 0; u < t->nunres; u++)
+		bad[t->unres[u].ifc] = 1;
+	for (size_t c = 0; c < t->nctrs; c++)
+		if (t->ctrs[c].ns >= 0 && (size_t)t->ctrs[c].ns < t->nns)
+			ctr[t->ctrs[c].ns] = 1;
+	for (size_t ns = 0; ns <= t->nns; ns++) {	/* interfaces are sorted by namespace */
+		while (k < t->nifs && t->ifs[k].ns < ns)
+			k++;
+		ifs_of[ns] = k;
+	}
+	for (size_t i = 1; i < t->nifs; i++)
+		if (t->ifs[i].ns < t->ifs[i - 1].ns)
+			BUG("interfaces not sorted by namespace");
+	for (size_t o = 0; o < t->nns; o++) {
+		size_t ns = p->order[o], j;
+		long x = alike_iface(p, ns, deg, bad, ifs_of, ctr), y;
+		struct group *gr;
+
+		if (x < 0)
+			continue;
+		y = t->ifs[x].peer;
+		g->host = t->ifs[y].ns;
+		for (j = 0; j < g->n; j++) {
+			gr = &g->v[j];
+			if (gr->bridge == (size_t)topo_master(t, (size_t)y) &&
+			    gr->up_in == iface_up(&t->ifs[x]) && gr->up_host == iface_up(&t->ifs[y]))
+				break;
+		}
+		if (j == g->n) {
+			g->v = grow(g->v, &g->alloc, g->n + 1, sizeof(*g->v));
+			gr = &g->v[g->n++];
+			memset(gr, 0, sizeof(*gr));
+			gr->bridge = (size_t)topo_master(t, (size_t)y);
+			gr->up_in = iface_up(&t->ifs[x]);
+			gr->up_host = iface_up(&t->ifs[y]);
+		}
+		gr = &g->v[j];
+		gr->ifc = grow(gr->ifc, &gr->alloc, gr->n + 1, sizeof(*gr->ifc));
+		gr->ifc[gr->n++] = (size_t)x;
+	}
+	/* groups too small are drawn as they are */
+	k = 0;
+	for (size_t j = 0; j < g->n; j++) {
+		if (g->v[j].n < COLLAPSE_MIN) {
+			free(g->v[j].ifc);
+			continue;
+		}
+		g->v[k++] = g->v[j];
+	}
+	g->n = k;
+	mine->on = xmalloc(nifs);
+	mine->whole = xmalloc(nns);
+	memcpy(mine->on, p->s->on, t->nifs);
+	memcpy(mine->whole, p->s->whole, t->nns);
+	copy_str(mine->focus, sizeof(mine->focus), p->s->focus);
+	mine->expand = p->s->expand;
+	for (size_t j = 0; j < g->n; j++)
+		for (size_t m = 0; m < g->v[j].n; m++) {
+			size_t x = g->v[j].ifc[m], ns = t->ifs[x].ns;
+
+			g->of[ns] = j + 1;
+			mine->whole[ns] = 0;
+			for (size_t i = ifs_of[ns]; i < ifs_of[ns + 1]; i++)
+				mine->on[i] = 0;
+			mine->on[t->ifs[x].peer] = 0;
+			p->drawn[ns] = 0;
+		}
+	p->s = mine;
+	p->g = g;
+	free(deg);
+	free(ifs_of);
+	free(bad);
+	free(ctr);
+}
+
+static void groups_release(struct groups *g, struct graph_sel *mine)
+{
+	for (size_t j = 0; j < g->n; j++)
+		free(g->v[j].ifc);
+	free(g->v);
+	free(g->of);
+	graph_sel_release(mine);
+}
+
+/* "a, b, c, ... z": the first names of a group and its last, escaped. */
+static void group_names(FILE *f, const struct plan *p, const struct group *gr, int host_end)
+{
+	const struct topo *t = p->t;
+
+	for (size_t m = 0; m < gr->n; m++) {
+		if (m == MAX_NAMES && m + 1 < gr->n) {
+			fputs(", &#8230;", f);
+			m = gr->n - 1;
+		}
+		if (m)
+			fputs(", ", f);
+		if (host_end)
+			html_or(f, t->ifs[t->ifs[gr->ifc[m]].peer].name, "?");
+		else
+			html_or(f, p->label[t->ifs[gr->ifc[m]].ns], "?");
+	}
+}
+
+/* The host ends of each group, one node each, inside the host's cluster. */
+static void group_host_nodes(FILE *f, const struct plan *p, size_t ns)
+{
+	const struct groups *g = p->g;
+
+	if (!g || !g->n || ns != g->host)
+		return;
+	for (size_t j = 0; j < g->n; j++) {
+		const struct group *gr = &g->v[j];
+
+		fprintf(f, "\t\tgh%zu [label=<<B>%zu veths</B><BR/><FONT POINT-SIZE=\"8\">", j + 1,
+			gr->n);
+		group_names(f, p, gr, 1);
+		fprintf(f, "</FONT><BR/><FONT POINT-SIZE=\"8\">veth%s</FONT>>, tooltip=\"%zu host "
+			"ends of veths, ports of one bridge (--expand draws each)\", %s%s];\n",
+			gr->up_host ? "" : " &#183; down", gr->n, kind_attrs("veth"),
+			gr->up_host ? ", peripheries=2" :
+			", peripheries=2, color=\"#888888\", fontcolor=\"#666666\"");
+	}
+}
+
+/* Each group's namespaces, one node each, beside the clusters. */
+static void group_nodes(FILE *f, const struct plan *p)
+{
+	const struct topo *t = p->t;
+	const struct groups *g = p->g;
+
+	for (size_t j = 0; g && j < g->n; j++) {
+		const struct group *gr = &g->v[j];
+		const char *name = NULL;
+		int same = 1;
+
+		for (size_t m = 0; m < gr->n; m++) {
+			if (!name)
+				name = t->ifs[gr->ifc[m]].name;
+			same &= !strcmp(name, t->ifs[gr->ifc[m]].name);
+		}
+		fprintf(f, "\tgn%zu [label=<<B>%zu namespaces</B><BR/><FONT POINT-SIZE=\"8\">", j + 1,
+			gr->n);
+		group_names(f, p, gr, 0);
+		fprintf(f, "</FONT><BR/><FONT POINT-SIZE=\"8\">%zu interfaces", gr->n);
+		if (same && name) {
+			fputs(": ", f);
+			html_or(f, name, "?");
+		}
+		fprintf(f, " (veth)%s</FONT>>, tooltip=\"%zu namespaces alike: one veth each, to "
+			"the same bridge (--expand draws each)\", shape=box, style=\"rounded,filled,"
+			"dashed\", fillcolor=\"#f7f7ef\", color=\"#8a8a70\", peripheries=2%s];\n",
+			gr->up_in ? "" : " &#183; down", gr->n,
+			gr->up_in ? "" : ", fontcolor=\"#666666\"");
+	}
+}
+
+/* bridge -> host ends -> namespaces, for each group. */
+static void group_edges(FILE *f, const struct plan *p)
+{
+	const struct groups *g = p->g;
+
+	for (size_t j = 0; g && j < g->n; j++) {
+		fprintf(f, "\tn%zu -> gh%zu [tooltip=\"%zu bridge\"];\n", g->v[j].bridge + 1, j + 1,
+			g->v[j].n);
+		fprintf(f, "\tgh%zu -> gn%zu [tooltip=\"%zu veth\", style=bold, penwidth=2, "
+			"color=\"#1f4e8c\"];\n", j + 1, j + 1, g->v[j].n);
+	}
+}
+
 /* The whole DOT text of the selection s of t. */
 void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 {
 	size_t *scratch = xcalloc(t->nifs ? t->nifs : 1, sizeof(*scratch));
+	struct graph_sel mine = { 0 };
+	struct groups g = { 0 };
 	struct plan p;
 
 	plan_init(&p, t, s);
+	if (!*s->focus && !s->expand)
+		collapse_plan(&p, &g, &mine);
 	fputs("digraph vethmap {\n\tgraph [rankdir=LR, newrank=true, nodesep=0.15, ranksep=0.5, "
 	      "fontname=\"Helvetica\", fontsize=11, labelloc=t, tooltip=\"vethmap\", label=<<B>", f);
 	if (t->scan_id)
@@ -805,11 +1091,14 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	for (size_t k = 0; k < t->nns; k++) {
 		size_t ns = p.order[k];
 
-		if (s->whole[ns] || p.drawn[ns])
+		if (p.s->whole[ns] || p.drawn[ns])
 			cluster(f, &p, ns, scratch);
 	}
+	group_nodes(f, &p);
 	edges(f, &p);
+	group_edges(f, &p);
 	fputs("}\n", f);
 	plan_release(&p);
+	groups_release(&g, &mine);
 	free(scratch);
 }

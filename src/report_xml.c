@@ -115,13 +115,61 @@ static void prop_bool(xmlNodePtr n, const char *name, int b)
 	prop(n, name, b ? "true" : "false");
 }
 
-/* "NETNS:IFNAME", as audit.c names interfaces. */
-static const char *iface_ref(const struct topo *t, size_t i, char *buf, size_t size)
-{
-	char nb[32];
+/*
+ * What each namespace is called, worked out once for the document: with a container per
+ * namespace, asking topo_ns_label() per interface is quadratic.
+ */
+struct names {
+	const char **label;	/* per namespace: topo_ns_label() */
+	char (*lbuf)[32];
+	const char **ctr;	/* per namespace: topo_ns_container() */
+	size_t *by_ns;		/* containers by namespace (then in their order) */
+	size_t *first;		/* per namespace + 1: where its containers start in by_ns */
+};
 
-	snprintf(buf, size, "%s:%s", topo_ns_label(t, t->ifs[i].ns, nb, sizeof(nb)),
-		 t->ifs[i].name);
+static int cmp_ctr_ns(const void *a, const void *b, void *ctx)
+{
+	const struct topo *t = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	long nx = t->ctrs[x].ns, ny = t->ctrs[y].ns;
+
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void names_init(struct names *nm, const struct topo *t)
+{
+	size_t n = t->nns ? t->nns : 1, k = 0;
+
+	nm->label = xcalloc(n, sizeof(*nm->label));
+	nm->lbuf = xcalloc(n, sizeof(*nm->lbuf));
+	nm->ctr = xcalloc(n, sizeof(*nm->ctr));
+	topo_ns_labels(t, nm->label, nm->lbuf);
+	topo_ns_containers(t, nm->ctr);
+	nm->by_ns = index_sorted(t->nctrs, cmp_ctr_ns, t);
+	nm->first = xcalloc(n + 1, sizeof(*nm->first));
+	for (size_t ns = 0; ns <= t->nns; ns++) {
+		while (k < t->nctrs && t->ctrs[nm->by_ns[k]].ns < (long)ns)
+			k++;
+		nm->first[ns] = k;
+	}
+}
+
+static void names_release(struct names *nm)
+{
+	free(nm->label);
+	free(nm->lbuf);
+	free(nm->ctr);
+	free(nm->by_ns);
+	free(nm->first);
+}
+
+/* "NETNS:IFNAME", as audit.c names interfaces. */
+static const char *iface_ref(const struct topo *t, const struct names *nm, size_t i,
+			     char *buf, size_t size)
+{
+	snprintf(buf, size, "%s:%s", nm->label[t->ifs[i].ns], t->ifs[i].name);
 	return buf;
 }
 
@@ -166,11 +214,11 @@ static void add_container(xmlNodePtr parent, const struct container *c)
 	prop(n, "ref", ref);
 }
 
-static void add_netns(xmlNodePtr inv, const struct topo *t, size_t i)
+static void add_netns(xmlNodePtr inv, const struct topo *t, const struct names *nm, size_t i)
 {
 	const struct netns *ns = &t->ns[i];
 	xmlNodePtr n = elem(inv, "netns");
-	char buf[128], nb[32];
+	char buf[128];
 	size_t len = 0;
 
 	propf(n, "id", "ns%zu", i);
@@ -178,7 +226,7 @@ static void add_netns(xmlNodePtr inv, const struct topo *t, size_t i)
 	propf(n, "dev", "%llu", (unsigned long long)ns->dev);
 	prop_bool(n, "host", ns->is_host);
 	prop(n, "via", topo_via_text(ns->via, " ", buf, sizeof(buf)));
-	prop(n, "label", topo_ns_label(t, i, nb, sizeof(nb)));
+	prop(n, "label", nm->label[i]);
 	propf(n, "ref", "netns:%llu", (unsigned long long)ns->ino);
 	if (ns->userns)
 		propf(n, "userns", "%llu", (unsigned long long)ns->userns);
@@ -199,16 +247,15 @@ static void add_netns(xmlNodePtr inv, const struct topo *t, size_t i)
 		propf(p, "count", "%zu", ns->pids.n);
 		free(list);
 	}
-	for (size_t k = 0; k < t->nctrs; k++)
-		if (t->ctrs[k].ns == (long)i)
-			add_container(n, &t->ctrs[k]);
+	for (size_t k = nm->first[i]; k < nm->first[i + 1]; k++)
+		add_container(n, &t->ctrs[nm->by_ns[k]]);
 }
 
-static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
+static void add_iface(xmlNodePtr inv, const struct topo *t, const struct names *nm, size_t i)
 {
 	const struct iface *x = &t->ifs[i];
 	xmlNodePtr n = elem(inv, "interface");
-	const char *ctr = topo_ns_container(t, x->ns);
+	const char *ctr = nm->ctr[x->ns];
 	long m = topo_master(t, i);
 	char ref[PATH_MAX + 200];
 
@@ -239,11 +286,11 @@ static void add_iface(xmlNodePtr inv, const struct topo *t, size_t i)
 		propf(n, "link-netnsid", "%d", x->link_netnsid);
 	if (x->peer >= 0) {
 		propf(n, "peer", "if%ld", x->peer);
-		prop(n, "peer-ref", iface_ref(t, (size_t)x->peer, ref, sizeof(ref)));
+		prop(n, "peer-ref", iface_ref(t, nm, (size_t)x->peer, ref, sizeof(ref)));
 	}
 	if (ctr)
 		prop(n, "container", ctr);
-	prop(n, "ref", iface_ref(t, i, ref, sizeof(ref)));
+	prop(n, "ref", iface_ref(t, nm, i, ref, sizeof(ref)));
 	for (size_t k = 0; k < x->naddrs; k++) {
 		xmlNodePtr a = text_elem(n, "address", x->addrs[k].text);
 
@@ -271,14 +318,16 @@ static void add_inventory(xmlNodePtr root, const struct topo *t)
 {
 	xmlNodePtr inv = elem(root, "inventory");
 	char ref[PATH_MAX + 200];
+	struct names nm;
 
+	names_init(&nm, t);
 	for (size_t i = 0; i < t->nns; i++)
-		add_netns(inv, t, i);
+		add_netns(inv, t, &nm, i);
 	for (size_t k = 0; k < t->nctrs; k++)
 		if (t->ctrs[k].ns < 0 || (size_t)t->ctrs[k].ns >= t->nns)
 			add_container(inv, &t->ctrs[k]);
 	for (size_t i = 0; i < t->nifs; i++)
-		add_iface(inv, t, i);
+		add_iface(inv, t, &nm, i);
 	for (size_t e = 0; e < t->nedges; e++) {
 		const struct edge *d = &t->edges[e];
 		xmlNodePtr n = elem(inv, "edge");
@@ -286,14 +335,14 @@ static void add_inventory(xmlNodePtr root, const struct topo *t)
 		prop(n, "type", edge_type_names[d->type]);
 		propf(n, "a", "if%zu", d->a);
 		propf(n, "b", "if%zu", d->b);
-		prop(n, "a-ref", iface_ref(t, d->a, ref, sizeof(ref)));
-		prop(n, "b-ref", iface_ref(t, d->b, ref, sizeof(ref)));
+		prop(n, "a-ref", iface_ref(t, &nm, d->a, ref, sizeof(ref)));
+		prop(n, "b-ref", iface_ref(t, &nm, d->b, ref, sizeof(ref)));
 	}
 	for (size_t u = 0; u < t->nunres; u++) {
 		xmlNodePtr n = text_elem(inv, "unresolved", t->unres[u].reason);
 
 		propf(n, "if", "if%zu", t->unres[u].ifc);
-		prop(n, "ref", iface_ref(t, t->unres[u].ifc, ref, sizeof(ref)));
+		prop(n, "ref", iface_ref(t, &nm, t->unres[u].ifc, ref, sizeof(ref)));
 	}
 	for (size_t k = 0; k < t->ntaps; k++) {	/* tun/tap holders not placed */
 		const struct tap_holder *h = &t->taps[k];
@@ -307,6 +356,7 @@ static void add_inventory(xmlNodePtr root, const struct topo *t)
 		prop(n, "comm", h->comm);
 		prop(n, "ifname", h->ifname);
 	}
+	names_release(&nm);
 }
 
 static void add_findings(xmlNodePtr root, const struct findings *f)
@@ -365,7 +415,10 @@ xmlDocPtr report_build(const struct topo *t, const struct findings *f,
 	if (!doc)
 		die("out of memory");
 	doc->encoding = xmlStrdup(XC "UTF-8");
-	root = xmlNewNode(NULL, XC "vethmap-report");
+	doc->dict = xmlDictCreate();	/* element and attribute names stored once, not per node */
+	if (!doc->dict)
+		die("out of memory");
+	root = xmlNewDocNode(doc, NULL, XC "vethmap-report", NULL);
 	if (!root)
 		die("out of memory");
 	xmlDocSetRootElement(doc, root);

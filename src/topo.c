@@ -711,16 +711,16 @@ int iface_is_loopback(const struct iface *x)
 	return !strcmp(x->kind, "loopback") || (x->flags & IFF_LOOPBACK_);
 }
 
-const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size)
+/* The label of namespace ns whose container (topo_ns_container) is ctr. */
+static const char *ns_label(const struct topo *t, size_t ns, const char *ctr, char *buf,
+			    size_t size)
 {
 	const struct netns *n = &t->ns[ns];
-	const char *c;
 
 	if (n->is_host)
 		return "host";
-	c = topo_ns_container(t, ns);
-	if (c)
-		return c;
+	if (ctr)
+		return ctr;
 	for (size_t i = 0; i < n->names.n; i++) {
 		const char *s = n->names.v[i];
 
@@ -733,6 +733,49 @@ const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t siz
 		return n->names.v[0];
 	snprintf(buf, size, "%llu", (unsigned long long)n->ino);
 	return buf;
+}
+
+const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size)
+{
+	return ns_label(t, ns, t->ns[ns].is_host ? NULL : topo_ns_container(t, ns), buf, size);
+}
+
+/*
+ * topo_ns_label() of every namespace at once, in one pass over the containers (a label
+ * each is a pass over them all: quadratic with a container per namespace).  label[ns]
+ * points into t or into buf[ns].
+ */
+void topo_ns_labels(const struct topo *t, const char **label, char (*buf)[32])
+{
+	const char **ctr = xcalloc(t->nns ? t->nns : 1, sizeof(*ctr));
+
+	topo_ns_containers(t, ctr);
+	for (size_t ns = 0; ns < t->nns; ns++)
+		label[ns] = ns_label(t, ns, ctr[ns], buf[ns], sizeof(buf[ns]));
+	free(ctr);
+}
+
+/* topo_ns_container() of every namespace at once, in one pass: ctr[ns], or NULL. */
+void topo_ns_containers(const struct topo *t, const char **ctr)
+{
+	unsigned char *sandbox = xcalloc(t->nns ? t->nns : 1, 1);
+
+	for (size_t ns = 0; ns < t->nns; ns++)
+		ctr[ns] = NULL;
+	for (size_t i = 0; i < t->nctrs; i++) {	/* as topo_ns_container() chooses */
+		const struct container *c = &t->ctrs[i];
+
+		if (c->ns < 0 || (size_t)c->ns >= t->nns || t->ns[c->ns].is_host || !*c->name ||
+		    !c->verified || sandbox[c->ns])
+			continue;
+		if (c->sandbox) {
+			ctr[c->ns] = c->name;
+			sandbox[c->ns] = 1;
+		} else if (!ctr[c->ns]) {
+			ctr[c->ns] = c->name;
+		}
+	}
+	free(sandbox);
 }
 
 /* ---- containers: the model's own lookups (engines.c fills them in) ---------------------- */

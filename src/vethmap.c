@@ -37,7 +37,7 @@ static const struct command commands[] = {
 	  "                   [-Z USER] [-p] [--db PATH] [--scan ID] [FILTER...]",
 	  "a short, bounded capture on a container, namespace, interface or edge" },
 	{ "graph", &graph_def, USE_DB_RO | TAKES_SCAN,
-	  "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--db PATH]",
+	  "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--expand] [--db PATH]",
 	  "draw a stored snapshot with GraphViz" },
 	{ "report", &report_def, USE_DB_RO | TAKES_SCAN,
 	  "[--scan ID] [-o FILE] [--format xml|html] [--xsl FILE] [--db PATH]",

@@ -295,6 +295,8 @@ void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 const char *topo_ns_label(const struct topo *t, size_t ns, char *buf, size_t size);
 struct tap_holder *topo_add_tap(struct topo *t);
 long topo_tap_iface(const struct topo *t, const struct tap_holder *h);
+void topo_ns_labels(const struct topo *t, const char **label, char (*buf)[32]);
+void topo_ns_containers(const struct topo *t, const char **ctr);
 /* containers (engines.c fills them in; an index by (engine, id) while it does) */
 struct container *topo_add_container(struct topo *t, const char *engine, const char *id);
 struct container *topo_find_container(struct topo *t, const char *engine, const char *id);

@@ -68,11 +68,22 @@ done
 	ip -n "${PFX}lone" link add l0 type veth peer name l1 &&
 	ip link set "$BR" up
 } || { not_ok "fixture" "ip failed"; exit 1; }
+AB="${PFX}ab"
+ip link add "$AB" type bridge && ip link set "$AB" up || { not_ok "fixture: ab" "ip failed"; exit 1; }
+k=0
+for a in a1 a2 a3 'a<&'; do
+	k=$((k + 1))
+	ns_add "$a"
+	ip link add "${PFX}ah$k" type veth peer name eth0 netns "$PFX$a" &&
+	ip link set "${PFX}ah$k" master "$AB" up &&
+	ip -n "$PFX$a" link set eth0 up || { not_ok "fixture: $a" "ip failed"; exit 1; }
+done
 
 "$VETHMAP" scan --db "$DB" >/dev/null 2>"$TMP/scan.err" ||
 	{ not_ok "scan" "exit $?: $(head -c 300 "$TMP/scan.err")"; exit 1; }
 H=$HOSTNS C1=$(ns_ino c1) C2=$(ns_ino c2) C3=$(ns_ino c3) NB=$(ns_ino nb)
 LONE=$(ns_ino lone) Q=$(ns_ino "$NQ")
+A=("$(ns_ino a1)" "$(ns_ino a2)" "$(ns_ino a3)" "$(ns_ino 'a<&')")
 
 # ---- helpers over the DOT text ---------------------------------------------------------
 
@@ -198,6 +209,44 @@ check_eq "focus bridge: no ${PFX}lw" "" "$(node_id "$F" "$H" "${PFX}lw")"
 "$VETHMAP" graph --db "$DB" --focus "$PFX$NQ" -T svg -o "$TMP/f.svg" 2>"$TMP/f.err"
 check_eq "focus hostile netns, svg: exit" 0 "$?"
 check "focus hostile netns, svg: well-formed" xmllint --noout "$TMP/f.svg"
+
+# ---- alike namespaces: one node unless --expand ------------------------------------------
+
+gn=$(grep -E '^	gn[0-9]+ \[label=<<B>4 namespaces</B>' "$G")
+check_eq "alike: one node for a1 a2 a3 a<&" 1 "$(printf '%s' "$gn" | grep -c .)"
+check "alike: its label names the first and the last, escaped" \
+	grep -qF "${PFX}a1, ${PFX}a2, ${PFX}a3, ${PFX}a&lt;&amp;</FONT>" <<<"$gn"
+check "alike: its label counts the interfaces" grep -qF '4 interfaces: eth0 (veth)' <<<"$gn"
+for k in 0 1 2 3; do
+	check_eq "alike: no cluster of netns ${A[$k]}" 0 "$(has_cluster "$G" "${A[$k]}")"
+done
+check_eq "alike: no node ${PFX}ah1 in the host" "" "$(nid "$H" "${PFX}ah1")"
+g=${gn%% *}; g=${g#	gn}
+check "alike: host ends as one node gh$g" grep -qE "^		gh$g \[label=<<B>4 veths</B>" "$G"
+check "alike: bridge -> host ends" grep -qE "^	$(nid "$H" "$AB") -> gh$g \[" "$G"
+check "alike: host ends -> namespaces, bold" grep -qE "^	gh$g -> gn$g \[.*style=bold" "$G"
+check_eq "alike: c2 and the hostile netns (not alike: states differ, 2 < 3) drawn as they are" \
+	11 "$(has_cluster "$G" "$C2")$(has_cluster "$G" "$Q")"
+"$VETHMAP" graph --db "$DB" -T dot -o "$TMP/g2.dot" 2>/dev/null
+check "alike: the same output twice, byte for byte" cmp -s "$G" "$TMP/g2.dot"
+
+X=$TMP/x.dot
+"$VETHMAP" graph --db "$DB" --expand -o "$X" 2>"$TMP/x.err"
+check_eq "--expand: exit" 0 "$?"
+dot_clean "--expand" "$X"
+check_eq "--expand: no collapsed node" 0 "$(grep -cE '^	+g[nh][0-9]+ \[' "$X")"
+for k in 0 1 2 3; do
+	check_eq "--expand: eth0 in netns ${A[$k]}" 1 "$(node_id "$X" "${A[$k]}" eth0 | wc -l)"
+done
+check_eq "--expand: node ${PFX}ah4 in the host" 1 "$(node_id "$X" "$H" "${PFX}ah4" | wc -l)"
+"$VETHMAP" graph --db "$DB" -T svg -o "$TMP/g.svg" 2>"$TMP/svg.err"
+check "alike: SVG has the collapsed node" grep -qF ">4 namespaces<" "$TMP/g.svg"
+
+"$VETHMAP" graph --db "$DB" --focus "${PFX}a1" -o "$F" 2>"$TMP/f.err"
+check_eq "focus a1 (one of the alike): exit" 0 "$?"
+check_eq "focus a1: its cluster is drawn" 1 "$(has_cluster "$F" "${A[0]}")"
+check_eq "focus a1: eth0 drawn" 1 "$(node_id "$F" "${A[0]}" eth0 | wc -l)"
+check_eq "focus a1: no collapsed node" 0 "$(grep -cE '^	+g[nh][0-9]+ \[' "$F")"
 
 # ---- errors ---------------------------------------------------------------------------------
 

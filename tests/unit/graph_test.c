@@ -362,6 +362,7 @@ static void test_scale(void)
 		edge(&t, EDGE_BRIDGE, 0, name, 0, i % 2 ? "brA" : "brB");
 	}
 	graph_sel_all(&s, &t);
+	s.expand = 1;	/* (else all 200 are two nodes) */
 	dot = dot_text(&t, &s);
 	/* cluster order: every namespace on brA (odd), then every one on brB (even) */
 	for (p = strstr(dot, "tooltip=\"netns 50"); p; p = strstr(p + 1, "tooltip=\"netns 50")) {
@@ -384,6 +385,108 @@ static void test_scale(void)
 	topo_release(&t);
 }
 
+/* How many times needle is in hay. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * Alike namespaces: host with br0 and br1; ns 1-5 one veth each to br0, up (ns 5 with a
+ * hostile name); ns 6 the same but its eth0 down; ns 7-9 one veth each to br1; ns 10 like
+ * 1-5 but a container's; ns 11 like 1-5 with an unresolved end; ns 12 like 1-5 with a
+ * second interface.  Groups: 1-5 (five), 7-9 (three); the others drawn as they are.
+ */
+static void test_collapse(void)
+{
+	struct topo t;
+	struct graph_sel s;
+	struct container *c;
+	char name[32], *dot, *again, *svg = NULL;
+	unsigned len = 0;
+	int ok = 1, rc;
+
+	topo_init(&t);
+	for (size_t i = 0; i <= 12; i++) {
+		size_t k = topo_add_ns(&t, 4, 7000 + i);
+
+		t.ns[k].is_host = i == 0;
+		if (i) {
+			snprintf(name, sizeof(name), "/run/netns/a%02zu", i);
+			strv_add(&t.ns[k].names, i == 5 ? HOSTILE_NS : name);
+		}
+	}
+	add_if(&t, 0, 2, "br0", "bridge", 0);
+	add_if(&t, 0, 3, "br1", "bridge", 0);
+	for (int i = 1; i <= 12; i++) {
+		snprintf(name, sizeof(name), "vh%d", i);
+		add_if(&t, 0, 10 + i, name, "veth", i >= 7 && i <= 9 ? 3 : 2);
+		add_if(&t, (size_t)i, 1, "lo", "loopback", 0)->flags |= IFF_LOOPBACK_;
+		add_if(&t, (size_t)i, 2, "eth0", "veth", 0)->flags = i == 6 ? 0 : 1;
+	}
+	add_if(&t, 12, 3, "tap0", "tun", 0);
+	topo_sort(&t);
+	for (int i = 1; i <= 12; i++) {
+		snprintf(name, sizeof(name), "vh%d", i);
+		veth(&t, 0, name, (size_t)i, "eth0");
+		edge(&t, EDGE_BRIDGE, 0, name, 0, i >= 7 && i <= 9 ? "br1" : "br0");
+	}
+	topo_add_unresolved(&t, (size_t)find(&t, 11, "lo"), "%s", "a test");
+	c = topo_add_container(&t, "docker", "c10");
+	copy_str(c->name, sizeof(c->name), "web10");
+	c->ns = 10;
+
+	graph_sel_all(&s, &t);
+	dot = dot_text(&t, &s);
+	check(count(dot, "\tgn") == 2 && count(dot, "\t\tgh") == 2,
+	      "alike: two groups, each a namespace node and a host-end node", "%zu/%zu",
+	      count(dot, "\tgn"), count(dot, "\t\tgh"));
+	check(strstr(dot, "<B>5 namespaces</B><BR/><FONT POINT-SIZE=\"8\">a01, a02, a03, &#8230;, "
+		     "q&quot;&lt;&amp;\\\\l</FONT><BR/><FONT POINT-SIZE=\"8\">5 interfaces: eth0 "
+		     "(veth)</FONT>") != NULL, "alike: the five on br0, named (escaped) and counted",
+	      "label not found");
+	check(strstr(dot, "<B>3 namespaces</B><BR/><FONT POINT-SIZE=\"8\">a07, a08, a09</FONT>") &&
+	      strstr(dot, "<B>3 veths</B><BR/><FONT POINT-SIZE=\"8\">vh7, vh8, vh9</FONT>"),
+	      "alike: the three on br1, and their host ends", "label not found");
+	for (size_t ns = 1; ns <= 12; ns++)
+		ok &= has_cluster(dot, ns) == (ns == 6 || ns >= 10);
+	check(ok, "alike: down, container, unresolved, two interfaces: drawn as they are",
+	      "clusters differ");
+	check(!has_node(dot, &t, 0, "vh1") && has_node(dot, &t, 0, "vh6") &&
+	      has_node(dot, &t, 0, "br0"), "alike: host ends in a group not drawn alone",
+	      "vh1/vh6/br0");
+	check(count(dot, "-> gh") == 2 && count(dot, "style=bold, penwidth=2, color=\"#1f4e8c\"];\n")
+	      >= 2, "alike: bridge -> host ends -> namespaces", "edges missing");
+	again = dot_text(&t, &s);
+	check(!strcmp(dot, again), "alike: the same text twice", "differs");
+	free(again);
+	rc = gv_render(dot, &svg, &len);
+	check(rc == 0 && !gv_msgs[0], "alike: laid out without a message", "rc %d %s", rc,
+	      gv_msgs);
+	if (svg)
+		gvFreeRenderData(svg);
+	free(dot);
+	s.expand = 1;
+	dot = dot_text(&t, &s);
+	ok = !strstr(dot, "\tgn") && !strstr(dot, "\t\tgh");
+	for (size_t ns = 1; ns <= 12; ns++)
+		ok &= has_cluster(dot, ns) && has_node(dot, &t, ns, "eth0");
+	check(ok, "--expand: every namespace its own cluster", "collapsed or missing");
+	free(dot);
+	graph_sel_release(&s);
+	graph_sel_focus(&s, &t, 1, -1, "a01");
+	dot = dot_text(&t, &s);
+	check(has_cluster(dot, 1) && has_node(dot, &t, 1, "eth0") && !strstr(dot, "\tgn"),
+	      "--focus one of the alike: drawn as itself", "collapsed");
+	free(dot);
+	graph_sel_release(&s);
+	topo_release(&t);
+}
+
 int main(void)
 {
 	struct topo t;
@@ -396,6 +499,7 @@ int main(void)
 	test_focus(&t);
 	topo_release(&t);
 	test_scale();
+	test_collapse();
 	gvFreeContext(gvc);
 	return unit_failures ? 1 : 0;
 }

@@ -416,6 +416,60 @@ static void test_escapes(void)
 	check(decode_mount_escapes(buf) == -1, "mountinfo NUL escape refused", "accepted");
 }
 
+/*
+ * topo_ns_labels() and topo_ns_containers() (one pass) give what topo_ns_label() and
+ * topo_ns_container() give namespace by namespace: a sandbox before an earlier plain
+ * container, an unverified or unnamed container never, the host never, a netns name,
+ * else the inode.
+ */
+static void test_ns_labels(void)
+{
+	static const struct { long ns; const char *name; int sandbox, verified; } ctrs[] = {
+		{ 1, "plain1", 0, 1 }, { 1, "sandbox1", 1, 1 }, { 1, "late1", 0, 1 },
+		{ 2, "unverified2", 1, 0 }, { 2, "", 1, 1 }, { 2, "plain2", 0, 1 },
+		{ 0, "hostnet", 1, 1 }, { 3, "fake3", 0, 0 }, { -1, "nowhere", 1, 1 },
+		{ 5, "sb5", 1, 1 }, { 5, "sb5b", 1, 1 },
+	};
+	const char *label[6], *ctr[6];
+	char buf[6][32], one[32];
+	struct topo t;
+	int ok = 1;
+
+	topo_init(&t);
+	for (size_t i = 0; i < 6; i++) {
+		size_t k = topo_add_ns(&t, 4, 900 + i);	/* (may move t.ns) */
+
+		t.ns[k].is_host = i == 0;
+	}
+	strv_add(&t.ns[3].names, "/run/netns/three");
+	strv_add(&t.ns[4].names, "pid 7:/x");
+	for (size_t k = 0; k < sizeof(ctrs) / sizeof(ctrs[0]); k++) {
+		struct container *c = topo_add_container(&t, "docker", ctrs[k].name[0] ?
+							 ctrs[k].name : "id");
+
+		copy_str(c->name, sizeof(c->name), ctrs[k].name);
+		c->ns = ctrs[k].ns;
+		c->sandbox = ctrs[k].sandbox;
+		c->verified = ctrs[k].verified;
+	}
+	topo_ns_labels(&t, label, buf);
+	topo_ns_containers(&t, ctr);
+	for (size_t i = 0; i < 6; i++) {
+		const char *c = topo_ns_container(&t, i);
+
+		ok &= !strcmp(label[i], topo_ns_label(&t, i, one, sizeof(one))) &&
+		      (c ? ctr[i] && !strcmp(c, ctr[i]) : !ctr[i]);
+	}
+	check(ok, "topo_ns_labels and topo_ns_containers: as topo_ns_label, one by one",
+	      "differ");
+	check(!strcmp(label[1], "sandbox1") && !strcmp(label[2], "plain2") &&
+	      !strcmp(label[3], "three") && !strcmp(label[4], "pid 7:/x") &&
+	      !strcmp(label[5], "sb5") && !strcmp(label[0], "host"),
+	      "topo_ns_labels: sandbox first, verified and named only, names, host", "%s %s %s %s %s",
+	      label[1], label[2], label[3], label[4], label[5]);
+	topo_release(&t);
+}
+
 int main(void)
 {
 	struct topo t;
@@ -434,6 +488,7 @@ int main(void)
 	test_sort_remap(&t);
 	test_scale(&t);
 	test_escapes();
+	test_ns_labels();
 	topo_release(&t);
 	free(nsids);
 	return unit_failures ? 1 : 0;
