@@ -406,6 +406,107 @@ int capture_begin_file(struct cap_iface *ci, size_t n, const struct cap_opts *o,
 	return 0;
 }
 
+/* SIGINT, SIGTERM and SIGHUP end the capture; they are blocked except while waiting. */
+static void catch_signals(sigset_t *ours)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(ours);
+	sigaddset(ours, SIGINT);
+	sigaddset(ours, SIGTERM);
+	sigaddset(ours, SIGHUP);
+	sigprocmask(SIG_BLOCK, ours, &wait_mask);	/* delivered only while waiting */
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
+	wait_maskp = &wait_mask;
+}
+
+/*
+ * The deadline as a timer descriptor polled beside the handles: each wake-up is then
+ * one ppoll(2) with no timeout to arm, as tcpdump's poll in immediate mode.  -1 without
+ * a deadline or a timer (ppoll's timeout then keeps the deadline).
+ */
+static int deadline_timer(double deadline)
+{
+	int fd = deadline ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
+	struct itimerspec its = { .it_value = {
+		.tv_sec = (time_t)deadline,
+		.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9) } };
+
+	if (fd >= 0 && timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Read what each ready handle has; an interface that is gone or failing is done. */
+static void dispatch_ready(struct cap_iface *ci, size_t n, const struct pollfd *pfd,
+			   struct cb_ctx *ctx, struct loop *l)
+{
+	for (size_t i = 0; i < n && !l->stop; i++) {
+		char esc[512];
+		int got;
+
+		if (ci[i].done || !pfd[i].revents)
+			continue;
+		got = pcap_dispatch(ci[i].pcap, l->o->count ? (int)(l->o->count - l->total) : -1,
+				    on_packet, (u_char *)&ctx[i]);
+		if (got == PCAP_ERROR) {
+			warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc), ci[i].label),
+			      pcap_geterr(ci[i].pcap));
+			ci[i].done = 1;
+		} else if (!got && (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			/*
+			 * The socket reports an error that libpcap's non-blocking read did not
+			 * take (the device was unregistered: ENETDOWN): the interface is gone,
+			 * not quiet.  Polling it again would spin.
+			 */
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (pfd[i].revents & POLLNVAL)
+				err = EBADF;
+			else if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+				err = ENETDOWN;
+			warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc), ci[i].label),
+			      err == ENETDOWN ? "the interface went down or is gone" : strerror(err));
+			ci[i].done = 1;
+		}
+	}
+}
+
+/* How the output ended, said once; 0, or -1 when what was asked could not be written. */
+static int output_end(const struct cap_opts *o, const struct capout *out, const struct loop *l)
+{
+	int rc = 0;
+
+	if (o->out_fd >= 0 && out->failed && out_interrupted(out->failed)) {
+		verbose("'%s' took no more before the end: capture ended", o->out_name);
+	} else if (o->out_fd >= 0 && out->failed) {
+		error("writing '%s' failed: %s: capture stopped; the file holds whole packets only",
+		      o->out_name, strerror(out->failed));
+		rc = -1;
+	} else if (l->text_failed && out_interrupted(l->text_failed)) {
+		verbose("standard output took no more before the end: capture ended");
+	} else if (l->text_failed) {
+		error("write error on standard output: %s", strerror(l->text_failed));
+		rc = -1;
+	}
+	if (o->out_fd >= 0 && !out->failed && fsync(o->out_fd) && errno != EINVAL &&
+	    errno != EROFS) {
+		error("cannot write '%s':", o->out_name);
+		rc = -1;
+	}
+	return rc;
+}
+
 /*
  * Capture until a bound, into `out` (begun with capture_begin_file) or as text lines.
  * The packets counted in ci[].captured and *total are those whose blocks reached the
@@ -418,47 +519,18 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	struct loop l = { .ci = ci, .o = o, .out = out };
 	struct cb_ctx *ctx = xcalloc(n, sizeof(*ctx));
 	struct pollfd *pfd = xcalloc(n + 1, sizeof(*pfd));	/* and the deadline's timer */
-	struct sigaction sa = { .sa_handler = on_signal };
 	double start = now_s(), deadline = o->duration_s > 0 ? start + o->duration_s : 0;
 	sigset_t ours;
-	int rc = 0;
+	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&ours);
-	sigaddset(&ours, SIGINT);
-	sigaddset(&ours, SIGTERM);
-	sigaddset(&ours, SIGHUP);
-	sigprocmask(SIG_BLOCK, &ours, &wait_mask);	/* delivered only while waiting */
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigdelset(&wait_mask, SIGHUP);
-	wait_maskp = &wait_mask;
+	catch_signals(&ours);
 	out_deadline = deadline;
 	for (size_t i = 0; i < n; i++) {
 		ctx[i].l = &l;
 		ctx[i].ci = &ci[i];
 	}
-	/*
-	 * The deadline as a timer descriptor polled beside the handles: each wake-up is then
-	 * one ppoll(2) with no timeout to arm, as tcpdump's poll in immediate mode.  Without
-	 * one, ppoll's timeout keeps the deadline.
-	 */
-	pfd[n].fd = deadline ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -1;
+	pfd[n].fd = deadline_timer(deadline);
 	pfd[n].events = POLLIN;
-	if (pfd[n].fd >= 0) {
-		struct itimerspec its = { .it_value = {
-			.tv_sec = (time_t)deadline,
-			.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9) } };
-
-		if (timerfd_settime(pfd[n].fd, TFD_TIMER_ABSTIME, &its, NULL)) {
-			close(pfd[n].fd);
-			pfd[n].fd = -1;
-		}
-	}
 	while (!l.stop && !stop_signal) {
 		int live = 0, r;
 
@@ -479,39 +551,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 				error("poll:");
 			break;
 		}
-		for (size_t i = 0; i < n && !l.stop; i++) {
-			int got;
-
-			if (ci[i].done || !pfd[i].revents)
-				continue;
-			got = pcap_dispatch(ci[i].pcap, o->count ? (int)(o->count - l.total) : -1,
-					    on_packet, (u_char *)&ctx[i]);
-			if (got == PCAP_ERROR) {
-				char esc[512];
-
-				warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc),
-				      ci[i].label), pcap_geterr(ci[i].pcap));
-				ci[i].done = 1;
-			} else if (!got && (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))) {
-				/*
-				 * The socket reports an error that libpcap's non-blocking read
-				 * did not take (the device was unregistered: ENETDOWN): the
-				 * interface is gone, not quiet.  Polling it again would spin.
-				 */
-				int err = 0;
-				socklen_t len = sizeof(err);
-				char esc[512];
-
-				if (pfd[i].revents & POLLNVAL)
-					err = EBADF;
-				else if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) || !err)
-					err = ENETDOWN;
-				warnx("%s: %s: its capture ended", text_esc(esc, sizeof(esc),
-				      ci[i].label), err == ENETDOWN ? "the interface went down or is gone" :
-				      strerror(err));
-				ci[i].done = 1;
-			}
-		}
+		dispatch_ready(ci, n, pfd, ctx, &l);
 		if (o->out_fd >= 0 && !out->is_file && capout_flush(out))
 			l.stop = 1;
 	}
@@ -523,23 +563,7 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	}
 	if (stop_signal)
 		verbose("capture stopped by signal %d", (int)stop_signal);
-	if (o->out_fd >= 0 && out->failed && out_interrupted(out->failed)) {
-		verbose("'%s' took no more before the end: capture ended", o->out_name);
-	} else if (o->out_fd >= 0 && out->failed) {
-		error("writing '%s' failed: %s: capture stopped; the file holds whole packets only",
-		      o->out_name, strerror(out->failed));
-		rc = -1;
-	} else if (l.text_failed && out_interrupted(l.text_failed)) {
-		verbose("standard output took no more before the end: capture ended");
-	} else if (l.text_failed) {
-		error("write error on standard output: %s", strerror(l.text_failed));
-		rc = -1;
-	}
-	if (o->out_fd >= 0 && !out->failed && fsync(o->out_fd) && errno != EINVAL &&
-	    errno != EROFS) {
-		error("cannot write '%s':", o->out_name);
-		rc = -1;
-	}
+	rc = output_end(o, out, &l);
 	sigprocmask(SIG_UNBLOCK, &ours, NULL);
 	wait_maskp = NULL;
 	for (size_t i = 0; i < n; i++) {

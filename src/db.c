@@ -573,82 +573,114 @@ static int store_routes(sqlite3 *db, sqlite3_stmt *st, const struct topo *t, lon
 	return 0;
 }
 
-static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
+/* A namespace's row, and its mounts, names and processes. */
+static int store_netns(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
+		       long long id)
 {
+	const struct netns *n = &t->ns[i];
+	long long ino = (long long)n->ino;
+	sqlite3_stmt *s = st[S_NS];
 	char via[64];
 
-	for (size_t i = 0; i < t->nns; i++) {
-		const struct netns *n = &t->ns[i];
-		long long ino = (long long)n->ino;
-
-		sqlite3_stmt *s = st[S_NS];
-
-		topo_via_text(n->via, ",", via, sizeof(via));
-		if (n->fwd4 >= 0)	/* else NULL: unknown */
-			sqlite3_bind_int64(s, 8, n->fwd4);
-		if (n->fwd6 >= 0)
-			sqlite3_bind_int64(s, 9, n->fwd6);
-		if (n->userns)
-			sqlite3_bind_int64(s, 10, (long long)n->userns);
-		if (n->owner_uid >= 0) {
-			sqlite3_bind_int64(s, 11, n->owner_uid);
-			if (*n->owner)
-				sqlite3_bind_text(s, 12, n->owner, -1, SQLITE_STATIC);
-		}
-		if (run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
-			(long long)n->dump_error, (long long)n->names_dropped))
-			return -1;
-		for (size_t k = 0; k < n->nmounts; k++)
-			if (run(db, st[S_MOUNT], "iisiii", id, ino, n->mounts[k].path,
-				(long long)n->mounts[k].mntns, (long long)n->mounts[k].pid,
-				(long long)n->mounts[k].host))
-				return -1;
-		for (size_t k = 0; k < n->names.n; k++)
-			if (run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
-				return -1;
-		for (size_t k = 0; k < n->pids.n; k++)
-			if (run(db, st[S_PID], "iii", id, ino, (long long)n->pids.v[k]))
-				return -1;
+	topo_via_text(n->via, ",", via, sizeof(via));
+	if (n->fwd4 >= 0)	/* else NULL: unknown */
+		sqlite3_bind_int64(s, 8, n->fwd4);
+	if (n->fwd6 >= 0)
+		sqlite3_bind_int64(s, 9, n->fwd6);
+	if (n->userns)
+		sqlite3_bind_int64(s, 10, (long long)n->userns);
+	if (n->owner_uid >= 0) {
+		sqlite3_bind_int64(s, 11, n->owner_uid);
+		if (*n->owner)
+			sqlite3_bind_text(s, 12, n->owner, -1, SQLITE_STATIC);
 	}
-	for (size_t i = 0; i < t->nifs; i++) {
-		const struct iface *f = &t->ifs[i];
-		long long ino = (long long)t->ns[f->ns].ino;
-		const struct iface *p = f->peer >= 0 ? &t->ifs[f->peer] : NULL;
-
-		sqlite3_stmt *s = st[S_IF];
-
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, ino);
-		sqlite3_bind_int64(s, 3, f->ifindex);
-		sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, f->kind, -1, SQLITE_STATIC);
-		if (*f->slave_kind)
-			sqlite3_bind_text(s, 6, f->slave_kind, -1, SQLITE_STATIC);
-		if (*f->mac)
-			sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 8, f->mtu);
-		sqlite3_bind_int64(s, 9, iface_up(f));
-		sqlite3_bind_int64(s, 10, f->flags);
-		sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 12, f->promiscuity);
-		if (f->master)
-			sqlite3_bind_int64(s, 13, f->master);
-		sqlite3_bind_int64(s, 14, f->hairpin);
-		if (f->link)
-			sqlite3_bind_int64(s, 15, f->link);
-		if (f->has_link_netnsid)
-			sqlite3_bind_int64(s, 16, f->link_netnsid);
-		if (p) {
-			sqlite3_bind_int64(s, 17, (long long)t->ns[p->ns].ino);
-			sqlite3_bind_int64(s, 18, p->ifindex);
-		}
-		if (run(db, s, ""))
+	if (run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
+		(long long)n->dump_error, (long long)n->names_dropped))
+		return -1;
+	for (size_t k = 0; k < n->nmounts; k++)
+		if (run(db, st[S_MOUNT], "iisiii", id, ino, n->mounts[k].path,
+			(long long)n->mounts[k].mntns, (long long)n->mounts[k].pid,
+			(long long)n->mounts[k].host))
 			return -1;
-		for (size_t k = 0; k < f->naddrs; k++)
-			if (run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
-				(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
-				return -1;
+	for (size_t k = 0; k < n->names.n; k++)
+		if (run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
+			return -1;
+	for (size_t k = 0; k < n->pids.n; k++)
+		if (run(db, st[S_PID], "iii", id, ino, (long long)n->pids.v[k]))
+			return -1;
+	return 0;
+}
+
+/* An interface's row, and its addresses. */
+static int store_iface(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
+		       long long id)
+{
+	const struct iface *f = &t->ifs[i];
+	long long ino = (long long)t->ns[f->ns].ino;
+	const struct iface *p = f->peer >= 0 ? &t->ifs[f->peer] : NULL;
+	sqlite3_stmt *s = st[S_IF];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, ino);
+	sqlite3_bind_int64(s, 3, f->ifindex);
+	sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, f->kind, -1, SQLITE_STATIC);
+	if (*f->slave_kind)
+		sqlite3_bind_text(s, 6, f->slave_kind, -1, SQLITE_STATIC);
+	if (*f->mac)
+		sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, f->mtu);
+	sqlite3_bind_int64(s, 9, iface_up(f));
+	sqlite3_bind_int64(s, 10, f->flags);
+	sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, f->promiscuity);
+	if (f->master)
+		sqlite3_bind_int64(s, 13, f->master);
+	sqlite3_bind_int64(s, 14, f->hairpin);
+	if (f->link)
+		sqlite3_bind_int64(s, 15, f->link);
+	if (f->has_link_netnsid)
+		sqlite3_bind_int64(s, 16, f->link_netnsid);
+	if (p) {
+		sqlite3_bind_int64(s, 17, (long long)t->ns[p->ns].ino);
+		sqlite3_bind_int64(s, 18, p->ifindex);
 	}
+	if (run(db, s, ""))
+		return -1;
+	for (size_t k = 0; k < f->naddrs; k++)
+		if (run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
+			(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
+			return -1;
+	return 0;
+}
+
+/* A tun/tap holder's row: its device's place only when it was placed. */
+static int store_tap(sqlite3 *db, sqlite3_stmt *s, const struct tap_holder *h, long long id)
+{
+	if (h->netns && h->ifindex) {
+		sqlite3_bind_int64(s, 2, (long long)h->netns);
+		sqlite3_bind_int64(s, 3, h->ifindex);
+	}
+	if (h->holder_netns)
+		sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
+	if (*h->reason)
+		sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, h->tap);
+	sqlite3_bind_int64(s, 6, h->pid);
+	sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
+	return run(db, s, "");
+}
+
+static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
+{
+	for (size_t i = 0; i < t->nns; i++)
+		if (store_netns(db, st, t, i, id))
+			return -1;
+	for (size_t i = 0; i < t->nifs; i++)
+		if (store_iface(db, st, t, i, id))
+			return -1;
 	for (size_t i = 0; i < t->nedges; i++) {
 		const struct iface *a = &t->ifs[t->edges[i].a], *b = &t->ifs[t->edges[i].b];
 
@@ -666,26 +698,9 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 	}
 	if (store_routes(db, st[S_ROUTE], t, id))
 		return -1;
-	for (size_t i = 0; i < t->ntaps; i++) {
-		const struct tap_holder *h = &t->taps[i];
-		sqlite3_stmt *s = st[S_TAP];
-
-		if (h->netns && h->ifindex) {
-			sqlite3_bind_int64(s, 2, (long long)h->netns);
-			sqlite3_bind_int64(s, 3, h->ifindex);
-		}
-		if (h->holder_netns)
-			sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
-		if (*h->reason)
-			sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, h->tap);
-		sqlite3_bind_int64(s, 6, h->pid);
-		sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
-		if (run(db, s, ""))
+	for (size_t i = 0; i < t->ntaps; i++)
+		if (store_tap(db, st[S_TAP], &t->taps[i], id))
 			return -1;
-	}
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
 
