@@ -73,8 +73,10 @@ static int parse_num(const char *s, unsigned long long *out)
 static void ctr_what(const struct container *c, const char *kind, const char *name, char *what,
 		     size_t size)
 {
-	int n = snprintf(what, size, "%s %s '%s'%s%s%s", c->engine, kind, name,
-			 *c->node ? " (in node " : "", c->node, *c->node ? ")" : "");
+	int n = snprintf(what, size, "%s %s '%s'%s%s%s%s%s%s", c->engine, kind, name,
+			 *c->node ? " (in node " : "", c->node, *c->node ? ")" : "",
+			 c->owner_uid >= 0 ? " (user " : "", c->owner_uid >= 0 ? c->owner : "",
+			 c->owner_uid >= 0 ? ")" : "");
 
 	if (n >= (int)size && size > 4)
 		strcpy(what + size - 4, "...");	/* a message, cut */
@@ -117,21 +119,29 @@ static void match_ns(const struct topo *t, const char *spec, struct target_set *
 		}
 		return;
 	}
-	for (size_t i = 0; i < t->nctrs; i++) {
-		const struct container *c = &t->ctrs[i];
-		char pod[sizeof(c->pod_ns) + sizeof(c->pod) + 1];
+	/*
+	 * The system's containers first: a user's (rootless) container is a target by its
+	 * name only when no system container has that name, so a user cannot make the
+	 * system's name ambiguous, or take it.
+	 */
+	for (int users = 0, system = 0; users < 2 && !system; users++)
+		for (size_t i = 0; i < t->nctrs; i++) {
+			const struct container *c = &t->ctrs[i];
+			char pod[sizeof(c->pod_ns) + sizeof(c->pod) + 1];
 
-		if (c->ns < 0 || !c->verified)	/* a name anyone could have chosen */
-			continue;
-		ctr_pod_label(c, pod, sizeof(pod));
-		if (!strcmp(c->name, spec))
-			ctr_what(c, "container", c->name, what, sizeof(what));
-		else if (*c->pod && (!strcmp(pod, spec) || !strcmp(c->pod, spec)))
-			ctr_what(c, "pod", pod, what, sizeof(what));
-		else
-			continue;
-		add_match(m, c->ns, -1, what);
-	}
+			if (c->ns < 0 || !c->verified ||	/* a name anyone could have chosen */
+			    (c->owner_uid >= 0) != users)
+				continue;
+			ctr_pod_label(c, pod, sizeof(pod));
+			if (!strcmp(c->name, spec))
+				ctr_what(c, "container", c->name, what, sizeof(what));
+			else if (*c->pod && (!strcmp(pod, spec) || !strcmp(c->pod, spec)))
+				ctr_what(c, "pod", pod, what, sizeof(what));
+			else
+				continue;
+			add_match(m, c->ns, -1, what);
+			system |= !users;
+		}
 	if (!m->n && strlen(spec) >= 3)
 		for (size_t i = 0; i < t->nctrs; i++) {
 			const struct container *c = &t->ctrs[i];

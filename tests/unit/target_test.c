@@ -40,6 +40,8 @@ static struct container *add_ctr(const char *engine, const char *id, const char 
  * ns 4: a nested containerd's pod kube-system/coredns-1 (its app "coredns"), in node
  *       docker:kind-control-plane
  * ns 5: a host containerd's "coredns" (no node)
+ * ns 2 and 3 also hold containers of user alice (rootless podman): "webapp", the name of
+ *       docker's in ns 1, and "mine"
  */
 static void fixture(void)
 {
@@ -74,6 +76,13 @@ static void fixture(void)
 			copy_str(c->pod_ns, sizeof(c->pod_ns), "kube-system");
 			copy_str(c->node, sizeof(c->node), "docker:kind-control-plane");
 		}
+	}
+	for (int i = 0; i < 2; i++) {
+		struct container *c = add_ctr("podman", i ? "ab12" : "cd34", i ? "mine" : "webapp",
+					      2 + i);
+
+		c->owner_uid = 1001;
+		copy_str(c->owner, sizeof(c->owner), "alice");
 	}
 	topo_sort(&t);
 }
@@ -149,11 +158,22 @@ int main(void)
 		{ "kube-system/coredns-1:eth0", 0, 0, 0, NULL },	/* ns 4 has no eth0 */
 		{ "c0ffee", 1, 5, -1, NULL },			/* a short containerd id */
 		{ "coredns", 2, 0, 0, NULL },			/* nested and host */
+		{ "mine", 1, 3, -1, NULL },			/* a user's container by name */
+		/* "webapp" above: docker's, not alice's of the same name */
 	};
 
 	fixture();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
+	{	/* a user's container reads as the user's */
+		struct target_set *m = xcalloc(1, sizeof(*m));
+
+		target_match(&t, "mine", m);
+		check(m->n == 1 && !strcmp(m->v[0].what, "podman container 'mine' (user alice)"),
+		      "a user's container: its reading names the user", "got '%s'",
+		      m->n ? m->v[0].what : "");
+		free(m);
+	}
 	{	/* an ambiguous name lists each candidate with its engine and node */
 		struct target_set *m = xcalloc(1, sizeof(*m));
 		int nested = 0, host = 0;
