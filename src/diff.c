@@ -258,10 +258,15 @@ static int ns_free(const struct side *s, long ns)
 	return ns >= 0 && (size_t)ns < s->t->nns && ns != s->host && s->ns_match[ns] < 0;
 }
 
+/* A container's identity across snapshots: engine, node, owner, pod, name. */
 static int cmp_ctr_key(const struct container *x, const struct container *y)
 {
 	int r = strcmp(x->engine, y->engine);
 
+	if (!r)
+		r = strcmp(x->node, y->node);
+	if (!r)
+		r = (x->owner_uid > y->owner_uid) - (x->owner_uid < y->owner_uid);
 	if (!r)
 		r = strcmp(x->pod_ns, y->pod_ns);
 	if (!r)

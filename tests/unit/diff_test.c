@@ -293,6 +293,39 @@ static void test_containers(void)
 	       "~ container web (podman) | restarted: netns 4026532500 -> 4026532501\n");
 	topo_release(&a);
 	topo_release(&b);
+
+	/* the same name in another node, or of another user: another container */
+	for (int k = 0; k < 2; k++) {
+		char what[96];
+		struct container *c;
+
+		world(&a);
+		ns(&a, 4026532600ull, NULL, 0);
+		fin(&a);
+		ctr(&a, "containerd", "gggg", "api", 4026532600ull);
+		world(&b);
+		ns(&b, 4026532600ull, NULL, 0);
+		fin(&b);
+		ctr(&b, "containerd", "gggg", "api", 4026532600ull);
+		c = &b.ctrs[b.nctrs - 1];
+		if (k) {
+			c->owner_uid = 1001;
+			copy_str(c->owner, sizeof(c->owner), "alice");
+		} else {
+			copy_str(c->node, sizeof(c->node), "docker:kind-control-plane");
+		}
+		{
+			char *got = diff_text(&a, &b);
+
+			snprintf(what, sizeof(what), "same name and id, %s: one removed, one added",
+				 k ? "another owner" : "another node");
+			check(strstr(got, "- container api (containerd) | id gggg") &&
+			      strstr(got, "+ container api (containerd) | id gggg"), what, "got\n%s", got);
+			free(got);
+		}
+		topo_release(&a);
+		topo_release(&b);
+	}
 }
 
 static void test_attributes(void)
