@@ -102,8 +102,8 @@ check_named() {
 	check_eq "$l: ls $C: one row, podman (user $U1), tap0" "1 podman (user $U1) tap0" \
 		"$("$VETHMAP" ls --json 2>/dev/null | jq -r --arg n "$C" \
 			'[.[] | select(.container == $n)] | "\(length) \(.[0].engine) (user \(.[0].owner.name)) \(.[0].iface)"')"
-	check_eq "$l: ls table: $C, engine 'podman (user $U1)', netns $C, tap0" 1 \
-		"$("$VETHMAP" ls 2>/dev/null | grep -c "^$C  *podman (user $U1)  *$C  *tap0 ")"
+	check_eq "$l: ls table: $C, engine 'podman (user $U1)', no pod, no node, netns $C, tap0" 1 \
+		"$("$VETHMAP" ls 2>/dev/null | grep -c "^$C  *podman (user $U1)  *-  *-  *$C  *tap0 ")"
 	timeout 20 "$VETHMAP" cap "$C" -c 1 -d 2 >"$TMP/cap.out" 2>"$TMP/cap.err"
 	check_eq "$l: cap $C -c 1 -d 2 exits 0" 0 "$?"
 	check_eq "$l: cap $C captured on $C:tap0" 1 "$(grep -c "^vethmap: $C:tap0: " "$TMP/cap.err")"
