@@ -1,8 +1,9 @@
 /*
- * db.c implements the SQLite store: opening (and refusing files that are not ours),
- * applying the schema compiled in from schema/vethmap.sql, writing one snapshot in one
- * transaction, and loading a snapshot back into a struct topo; the capture audit rows and
- * the edge lookup of 'vethmap cap'.
+ * db.c implements the SQLite file: opening it (and refusing files that are not ours),
+ * applying the schema compiled in from schema/vethmap.sql and upgrading older files, the
+ * statement helpers the rest of the store shares (db_int.h), the list of snapshots, and
+ * the capture audit rows and edge lookup of 'vethmap cap'.  A snapshot's rows, written
+ * and read back, are db_snapshot.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "vethmap.h"
+#include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
 #define SCHEMA_VERSION 7
@@ -29,10 +31,6 @@
  * (readers read older files as they are).  Columns are added at the end, so old rows
  * keep their values.  Mirrors schema/vethmap.sql.
  */
-/* The container columns of every version (version 5 added node, right after id). */
-#define CTR_COLS "scan_id, netns, engine, id, name, pid, image, pod, pod_namespace," \
-	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified," \
-	" owner_uid, owner"
 
 static const struct {
 	int to;
@@ -99,7 +97,7 @@ static const char schema_sql[] = {
 };
 
 /* The file behind db, for messages (SQLite keeps its full path with the handle). */
-static const char *db_name(sqlite3 *db)
+const char *db_name(sqlite3 *db)
 {
 	const char *f = sqlite3_db_filename(db, "main");
 
@@ -117,7 +115,7 @@ const char *db_path(const char *opt)
 	return DEFAULT_DB;
 }
 
-static int int_query(sqlite3 *db, const char *sql, long long *out)
+int db_query_int(sqlite3 *db, const char *sql, long long *out)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -234,11 +232,11 @@ static int prepare_file(const char *path)
 }
 
 /* The schema version the file says it has (PRAGMA user_version), 0 when unreadable. */
-static long long schema_version(sqlite3 *db)
+long long db_version(sqlite3 *db)
 {
 	long long v = 0;
 
-	return int_query(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
+	return db_query_int(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : 0;
 }
 
 /* End the transaction: commit when rc says all went well, else roll back; rc after. */
@@ -258,7 +256,7 @@ static int migrate(sqlite3 *db, char **msg)
 	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
 
 	if (rc == SQLITE_OK)	/* another writer may have done it meanwhile */
-		rc = int_query(db, "PRAGMA user_version", &ver);
+		rc = db_query_int(db, "PRAGMA user_version", &ver);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		char sql[64];
 
@@ -278,14 +276,14 @@ static int setup_once(sqlite3 *db, long long ntables, char **msg)
 	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
-	if (rc == SQLITE_OK && ntables && schema_version(db) < SCHEMA_VERSION)
+	if (rc == SQLITE_OK && ntables && db_version(db) < SCHEMA_VERSION)
 		rc = migrate(db, msg);
 	if (rc != SQLITE_OK || ntables)
 		return rc;
 	/* Another scan may be setting up the same new file: lock, then look again. */
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
 	if (rc == SQLITE_OK)
-		rc = int_query(db, "SELECT count(*) FROM sqlite_master", &ntables);
+		rc = db_query_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
 	if (rc == SQLITE_OK && !ntables)
 		rc = sqlite3_exec(db, schema_sql, NULL, NULL, msg);
 	return txn_end(db, rc, msg);
@@ -340,11 +338,11 @@ static int validate(sqlite3 *db, long long *ntables, long long *app, long long *
 
 	sqlite3_busy_timeout(db, 5000);
 	sqlite3_extended_result_codes(db, 1);
-	rc = int_query(db, "SELECT count(*) FROM sqlite_master", ntables);
+	rc = db_query_int(db, "SELECT count(*) FROM sqlite_master", ntables);
 	if (rc == SQLITE_OK)
-		rc = int_query(db, "PRAGMA application_id", app);
+		rc = db_query_int(db, "PRAGMA application_id", app);
 	if (rc == SQLITE_OK)
-		rc = int_query(db, "PRAGMA user_version", ver);
+		rc = db_query_int(db, "PRAGMA user_version", ver);
 	return rc;
 }
 
@@ -461,21 +459,21 @@ void db_close(sqlite3 *db)
 	sqlite3_close(db);
 }
 
-static int db_fail(sqlite3 *db, const char *what)
+int db_fail(sqlite3 *db, const char *what)
 {
 	error("cannot %s '%s': %s", what, db_name(db), sqlite3_errmsg(db));
 	return -1;
 }
 
-static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+int db_prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 {
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		return db_fail(db, "prepare statement for");
 	return 0;
 }
 
-/* Bind the given values in order: 'i' int64, 's' text (NULL = null), 'd' double, 'n' null. */
-static int run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
+/* db_int.h says what the types mean. */
+int db_run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
 {
 	va_list ap;
 	int rc, i = 1;
@@ -513,647 +511,11 @@ static int run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...)
 	return 0;
 }
 
-static unsigned via_parse(const char *s)
-{
-	unsigned via = 0;
-
-	for (int i = 0; i < VIA_COUNT; i++) {
-		size_t n = strlen(via_names[i]);
-
-		for (const char *p = s; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-			if (!strncmp(p, via_names[i], n) && (p[n] == ',' || !p[n]))
-				via |= 1u << i;
-	}
-	return via;
-}
-
-enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
-       S_TAP,
-       S_COUNT };
-
-static const char *const insert_sql[S_COUNT] = {
-	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
-	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
-	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
-	" forward4, forward6, userns, owner_uid, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns_name VALUES (?,?,?)",
-	"INSERT INTO netns_pid VALUES (?,?,?)",
-	"INSERT INTO iface VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO addr VALUES (?,?,?,?,?)",
-	"INSERT INTO edge VALUES (?,?,?,?,?,?,?)",
-	"INSERT INTO unresolved VALUES (?,?,?,?)",
-	"INSERT INTO container (" CTR_COLS ", node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
-	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
-};
-
-/* NULL for an empty string, so absent fields stay NULL in SQL. */
-static const char *nz(const char *s)
-{
-	return *s ? s : NULL;
-}
-
-/* Routes: a row per next hop (nh 0, 1, ...), one row with no gateway for none. */
-static int store_routes(sqlite3 *db, sqlite3_stmt *st, const struct topo *t, long long id)
-{
-	for (size_t i = 0; i < t->nroutes; i++) {
-		const struct route *r = &t->routes[i];
-
-		for (size_t h = 0; h < (r->nnh ? r->nnh : 1); h++) {
-			if (r->nnh && r->nh[h].oif)
-				sqlite3_bind_int64(st, 10, r->nh[h].oif);
-			if (run(db, st, "iiiiissis", id, (long long)t->ns[r->ns].ino, (long long)i,
-				(long long)h, (long long)(r->family == AF_INET6 ? 6 : 4), r->dst, r->type,
-				(long long)r->metric, r->nnh ? nz(r->nh[h].gw) : NULL))
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* A namespace's row, and its mounts, names and processes. */
-static int store_netns(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
-		       long long id)
-{
-	const struct netns *n = &t->ns[i];
-	long long ino = (long long)n->ino;
-	sqlite3_stmt *s = st[S_NS];
-	char via[64];
-
-	topo_via_text(n->via, ",", via, sizeof(via));
-	if (n->fwd4 >= 0)	/* else NULL: unknown */
-		sqlite3_bind_int64(s, 8, n->fwd4);
-	if (n->fwd6 >= 0)
-		sqlite3_bind_int64(s, 9, n->fwd6);
-	if (n->userns)
-		sqlite3_bind_int64(s, 10, (long long)n->userns);
-	if (n->owner_uid >= 0) {
-		sqlite3_bind_int64(s, 11, n->owner_uid);
-		if (*n->owner)
-			sqlite3_bind_text(s, 12, n->owner, -1, SQLITE_STATIC);
-	}
-	if (run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
-		(long long)n->dump_error, (long long)n->names_dropped))
-		return -1;
-	for (size_t k = 0; k < n->nmounts; k++)
-		if (run(db, st[S_MOUNT], "iisiii", id, ino, n->mounts[k].path,
-			(long long)n->mounts[k].mntns, (long long)n->mounts[k].pid,
-			(long long)n->mounts[k].host))
-			return -1;
-	for (size_t k = 0; k < n->names.n; k++)
-		if (run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
-			return -1;
-	for (size_t k = 0; k < n->pids.n; k++)
-		if (run(db, st[S_PID], "iii", id, ino, (long long)n->pids.v[k]))
-			return -1;
-	return 0;
-}
-
-/* An interface's row, and its addresses. */
-static int store_iface(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
-		       long long id)
-{
-	const struct iface *f = &t->ifs[i];
-	long long ino = (long long)t->ns[f->ns].ino;
-	const struct iface *p = f->peer >= 0 ? &t->ifs[f->peer] : NULL;
-	sqlite3_stmt *s = st[S_IF];
-
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ino);
-	sqlite3_bind_int64(s, 3, f->ifindex);
-	sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, f->kind, -1, SQLITE_STATIC);
-	if (*f->slave_kind)
-		sqlite3_bind_text(s, 6, f->slave_kind, -1, SQLITE_STATIC);
-	if (*f->mac)
-		sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, f->mtu);
-	sqlite3_bind_int64(s, 9, iface_up(f));
-	sqlite3_bind_int64(s, 10, f->flags);
-	sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 12, f->promiscuity);
-	if (f->master)
-		sqlite3_bind_int64(s, 13, f->master);
-	sqlite3_bind_int64(s, 14, f->hairpin);
-	if (f->link)
-		sqlite3_bind_int64(s, 15, f->link);
-	if (f->has_link_netnsid)
-		sqlite3_bind_int64(s, 16, f->link_netnsid);
-	if (p) {
-		sqlite3_bind_int64(s, 17, (long long)t->ns[p->ns].ino);
-		sqlite3_bind_int64(s, 18, p->ifindex);
-	}
-	if (run(db, s, ""))
-		return -1;
-	for (size_t k = 0; k < f->naddrs; k++)
-		if (run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
-			(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
-			return -1;
-	return 0;
-}
-
-/* A tun/tap holder's row: its device's place only when it was placed. */
-static int store_tap(sqlite3 *db, sqlite3_stmt *s, const struct tap_holder *h, long long id)
-{
-	if (h->netns && h->ifindex) {
-		sqlite3_bind_int64(s, 2, (long long)h->netns);
-		sqlite3_bind_int64(s, 3, h->ifindex);
-	}
-	if (h->holder_netns)
-		sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
-	if (*h->reason)
-		sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, h->tap);
-	sqlite3_bind_int64(s, 6, h->pid);
-	sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
-	return run(db, s, "");
-}
-
-static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
-{
-	for (size_t i = 0; i < t->nns; i++)
-		if (store_netns(db, st, t, i, id))
-			return -1;
-	for (size_t i = 0; i < t->nifs; i++)
-		if (store_iface(db, st, t, i, id))
-			return -1;
-	for (size_t i = 0; i < t->nedges; i++) {
-		const struct iface *a = &t->ifs[t->edges[i].a], *b = &t->ifs[t->edges[i].b];
-
-		if (run(db, st[S_EDGE], "iisiiii", id, (long long)i + 1,
-			edge_type_names[t->edges[i].type], (long long)t->ns[a->ns].ino,
-			(long long)a->ifindex, (long long)t->ns[b->ns].ino, (long long)b->ifindex))
-			return -1;
-	}
-	for (size_t i = 0; i < t->nunres; i++) {
-		const struct iface *f = &t->ifs[t->unres[i].ifc];
-
-		if (run(db, st[S_UNRES], "iiis", id, (long long)t->ns[f->ns].ino,
-			(long long)f->ifindex, t->unres[i].reason))
-			return -1;
-	}
-	if (store_routes(db, st[S_ROUTE], t, id))
-		return -1;
-	for (size_t i = 0; i < t->ntaps; i++)
-		if (store_tap(db, st[S_TAP], &t->taps[i], id))
-			return -1;
-	for (size_t i = 0; i < t->nctrs; i++) {
-		const struct container *c = &t->ctrs[i];
-
-		if (c->ns < 0)
-			continue;
-		if (run(db, st[S_CTR], "iisssissssssiiiIss", id, (long long)t->ns[c->ns].ino,
-			c->engine, c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod),
-			nz(c->pod_ns), nz(c->compose), nz(c->netmode), nz(c->cns),
-			(long long)c->sandbox, (long long)c->host_net, (long long)c->verified,
-			(long long)c->owner_uid, c->owner_uid >= 0 ? c->owner : NULL, c->node))
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
- * nothing written.
- */
-long long db_store(sqlite3 *db, struct topo *t)
-{
-	sqlite3_stmt *st[S_COUNT] = { 0 };
-	long long id = -1;
-	int ok = 0;
-
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(db, "start a transaction in");
-		return -1;
-	}
-	for (int i = 0; i < S_COUNT; i++)
-		if (prep(db, &st[i], insert_sql[i]))
-			goto out;
-	if (run(db, st[S_SCAN], "ssdiiiisiisiiii", t->host, t->started, t->duration_ms,
-		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
-		VETHMAP_VERSION, (long long)topo_incomplete(t), (long long)t->missed,
-		t->incomplete_reason[0] ? t->incomplete_reason : NULL, (long long)t->names_dropped,
-		(long long)t->mount_lines_dropped, (long long)t->mounts_skipped,
-		(long long)t->lookup_timeouts))
-		goto out;
-	id = sqlite3_last_insert_rowid(db);
-	if (store_rows(db, st, t, id))
-		goto out;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(db, "commit to");
-		goto out;
-	}
-	ok = 1;
-out:
-	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(st[i]);
-	if (!ok) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	t->scan_id = id;
-	return id;
-}
-
-long long db_latest(sqlite3 *db)
-{
-	long long id = 0;
-
-	if (int_query(db, "SELECT coalesce(max(id), 0) FROM scan", &id) != SQLITE_OK)
-		return db_fail(db, "read");
-	return id;
-}
-
-/* The id of the snapshot before id, 0 when there is none, -1 on error. */
-long long db_scan_before(sqlite3 *db, long long id)
-{
-	sqlite3_stmt *st;
-	long long prev = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM scan WHERE id < ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return db_fail(db, "read");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		prev = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return prev < 0 ? db_fail(db, "read") : prev;
-}
-
-/* The ids of the last n scans, newest first, into ids; how many there are, -1 on error. */
-int db_last_scans(sqlite3 *db, long long *ids, int n)
-{
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE, k = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT id FROM scan ORDER BY id DESC LIMIT ?1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return db_fail(db, "read");
-	sqlite3_bind_int(st, 1, n);
-	while (k < n && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[k++] = sqlite3_column_int64(st, 0);
-	if (k < n && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return db_fail(db, "read");
-	}
-	sqlite3_finalize(st);
-	return k;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *db_col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s ? (const char *)s : "";
-}
-
-/* Namespaces are sorted host first, then by inode: find one by inode. */
-static long ns_by_inode(const struct topo *t, long long ino)
-{
-	size_t lo, hi;
-
-	if (t->nns && t->ns[0].is_host && (long long)t->ns[0].ino == ino)
-		return 0;
-	lo = t->nns && t->ns[0].is_host ? 1 : 0;
-	hi = t->nns;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((long long)t->ns[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->nns && (long long)t->ns[lo].ino == ino ? (long)lo : -1;
-}
-
-static long if_by_key(const struct topo *t, long long ino, long long ifindex)
-{
-	long ns = ns_by_inode(t, ino);
-
-	return ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, (int)ifindex);
-}
-
-/* Row of query 0: a namespace. */
-static void row_netns(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	ns = (long)topo_add_ns(t, (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)ino);
-	t->ns[ns].is_host = sqlite3_column_int(st, 2);
-	t->ns[ns].via = via_parse(col_text(st, 3));
-	t->ns[ns].dump_error = sqlite3_column_int(st, 4);
-	t->ns[ns].names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
-	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-		t->ns[ns].fwd4 = sqlite3_column_int(st, 6) != 0;
-	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-		t->ns[ns].fwd6 = sqlite3_column_int(st, 7) != 0;
-	t->ns[ns].userns = (uint64_t)sqlite3_column_int64(st, 8);
-	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-		t->ns[ns].owner_uid = sqlite3_column_int64(st, 9);
-	copy_str(t->ns[ns].owner, sizeof(t->ns[ns].owner), col_text(st, 10));
-}
-
-/* Row of query 9: a route's next hop; next hop 0 starts the route. */
-static void row_route(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	struct route *r = t->nroutes ? &t->routes[t->nroutes - 1] : NULL;
-	int nh = sqlite3_column_int(st, 2);
-
-	(void)ino;
-	if (ns < 0)
-		return;
-	if (!nh || !r || r->ns != (size_t)ns) {
-		r = topo_add_route(t, (size_t)ns);
-		r->family = sqlite3_column_int(st, 3) == 6 ? AF_INET6 : AF_INET;
-		copy_str(r->dst, sizeof(r->dst), col_text(st, 4));
-		copy_str(r->type, sizeof(r->type), col_text(st, 5));
-		r->metric = (unsigned)sqlite3_column_int64(st, 6);
-	}
-	if ((sqlite3_column_type(st, 7) == SQLITE_NULL && sqlite3_column_type(st, 8) == SQLITE_NULL) ||
-	    r->nnh == ROUTE_NH_MAX)
-		return;
-	copy_str(r->nh[r->nnh].gw, sizeof(r->nh[0].gw), col_text(st, 7));
-	r->nh[r->nnh++].oif = sqlite3_column_int(st, 8);
-}
-
-/* Row of query 1: one of its names. */
-static void row_name(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	(void)ino;
-	if (ns >= 0)
-		strv_add(&t->ns[ns].names, col_text(st, 1));
-}
-
-/* Row of query 2: one of its processes. */
-static void row_pid(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	(void)ino;
-	if (ns >= 0)
-		intv_add(&t->ns[ns].pids, sqlite3_column_int(st, 1));
-}
-
-/* Row of query 3: an interface. */
-static void row_iface(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	struct iface *f;
-
-	(void)ino;
-	if (ns < 0)
-		return;
-	f = topo_add_iface(t, (size_t)ns);
-	f->ifindex = sqlite3_column_int(st, 1);
-	copy_str(f->name, sizeof(f->name), col_text(st, 2));
-	copy_str(f->kind, sizeof(f->kind), col_text(st, 3));
-	copy_str(f->slave_kind, sizeof(f->slave_kind), col_text(st, 4));
-	copy_str(f->mac, sizeof(f->mac), col_text(st, 5));
-	f->mtu = (unsigned)sqlite3_column_int64(st, 6);
-	f->flags = (unsigned)sqlite3_column_int64(st, 7);
-	copy_str(f->oper, sizeof(f->oper), col_text(st, 8));
-	f->promiscuity = (unsigned)sqlite3_column_int64(st, 9);
-	f->master = sqlite3_column_int(st, 10);
-	f->link = sqlite3_column_int(st, 11);
-	f->has_link_netnsid = sqlite3_column_type(st, 12) != SQLITE_NULL;
-	f->link_netnsid = sqlite3_column_int(st, 12);
-	f->hairpin = sqlite3_column_int(st, 13);
-}
-
-/* Row of query 4: an address. */
-static void row_addr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	long a;
-
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
-	if (a >= 0) {
-		const char *text = col_text(st, 3), *slash = strrchr(text, '/');
-
-		iface_add_addr(&t->ifs[a], sqlite3_column_int(st, 2) == 6 ?
-			       AF_INET6 : AF_INET, slash ? atoi(slash + 1) : 0, text);
-	}
-}
-
-/* Row of query 5: an edge. */
-static void row_edge(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	long a, b;
-
-	(void)ino; (void)ns;
-	const char *type = col_text(st, 0);
-	enum edge_type et = EDGE_VETH;
-
-	for (int k = 0; k <= EDGE_LOWER; k++)
-		if (!strcmp(type, edge_type_names[k]))
-			et = (enum edge_type)k;
-	a = if_by_key(t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-	b = if_by_key(t, sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4));
-	if (a < 0 || b < 0)
-		return;
-	topo_add_edge(t, et, (size_t)a, (size_t)b);
-	if (et == EDGE_VETH) {
-		t->ifs[a].peer = b;
-		t->ifs[b].peer = a;
-	}
-}
-
-/* Row of query 6: an unresolved end. */
-static void row_unres(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	long a;
-
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
-	if (a >= 0)
-		topo_add_unresolved(t, (size_t)a, "%s", col_text(st, 2));
-}
-
-/* Row of query 7: a container. */
-static void row_ctr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	struct container *c;
-
-	(void)ino;
-	if (ns < 0)
-		return;
-	c = topo_add_container(t, col_text(st, 1), col_text(st, 2));
-	c->ns = ns;
-	copy_str(c->name, sizeof(c->name), col_text(st, 3));
-	c->pid = sqlite3_column_int(st, 4);
-	for (size_t k = 0; k < CTR_FIELDS; k++)	/* columns 5..10, named as the fields */
-		ctr_field_set(c, k, col_text(st, 5 + (int)k));
-	c->sandbox = sqlite3_column_int(st, 11);
-	c->host_net = sqlite3_column_int(st, 12);
-	c->verified = sqlite3_column_int(st, 13);
-	if (sqlite3_column_type(st, 14) == SQLITE_INTEGER && sqlite3_column_int64(st, 14) >= 0) {
-		c->owner_uid = (long)sqlite3_column_int64(st, 14);
-		copy_str(c->owner, sizeof(c->owner), col_text(st, 15));
-	}
-	copy_str(c->node, sizeof(c->node), col_text(st, 16));
-}
-
-/* Row of query 8: where a name comes from. */
-static void row_mount(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	struct netns *n;
-	struct nsmount *m;
-
-	(void)ino;
-	if (ns < 0)
-		return;
-	/* the names were loaded from netns_name: only where they come from */
-	n = &t->ns[ns];
-	n->mounts = grow(n->mounts, &n->mounts_alloc, n->nmounts + 1,
-			 sizeof(*n->mounts));
-	m = &n->mounts[n->nmounts++];
-	m->path = xstrdup(col_text(st, 1));
-	m->mntns = (uint64_t)sqlite3_column_int64(st, 2);
-	m->pid = sqlite3_column_int(st, 3);
-	m->host = sqlite3_column_int(st, 4);
-}
-
-/* Row of query 10: a tun/tap holder. */
-static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
-{
-	struct tap_holder *h = topo_add_tap(t);
-
-	(void)ns;
-	h->netns = (uint64_t)ino;
-	h->ifindex = sqlite3_column_int(st, 1);
-	copy_str(h->ifname, sizeof(h->ifname), col_text(st, 2));
-	h->tap = sqlite3_column_int(st, 3);
-	h->pid = sqlite3_column_int(st, 4);
-	copy_str(h->comm, sizeof(h->comm), col_text(st, 5));
-	h->holder_netns = (uint64_t)sqlite3_column_int64(st, 6);
-	copy_str(h->reason, sizeof(h->reason), col_text(st, 7));
-}
-
-static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
-{
-	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5;
-	const char *sql[] = {
-		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL, NULL,"
-			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
-		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
-		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
-		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
-		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
-		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
-		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
-		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
-		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
-		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
-		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid,"
-		" owner, node FROM container WHERE scan_id=?1 ORDER BY name, id",
-		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
-		     " ORDER BY rowid"
-		   : "SELECT 0 WHERE 0",
-		v4 ? "SELECT inode, route, nh, family, dst, type, metric, gateway, ifindex FROM route"
-		     " WHERE scan_id=?1 ORDER BY route, nh"
-		   : "SELECT 0 WHERE 0",
-		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
-		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
-		   : "SELECT 0 WHERE 0",
-	};
-	/* a version 1 file, read as it is: its containers are not verified */
-	static const char ctr_v1[] =
-		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, 0, NULL, NULL, ''"
-		" FROM container WHERE scan_id=?1 ORDER BY name, id";
-	/* versions 3 to 5: no owners, no nodes */
-	static const char ctr_v5[] =
-		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified, NULL, NULL, ''"
-		" FROM container WHERE scan_id=?1 ORDER BY name, id";
-	/* version 6: owners, no nodes */
-	static const char ctr_v6[] =
-		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
-		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid, owner,"
-		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
-	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
-			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route, row_tap,
-		};
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
-		const char *q_sql = q != 7 ? sql[q] : ver < 3 ? ctr_v1 : ver < 6 ? ctr_v5 :
-				    ver < 7 ? ctr_v6 : sql[q];
-
-		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
-			return db_fail(db, "read");
-		sqlite3_bind_int64(st, 1, id);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			long long ino = sqlite3_column_int64(st, 0);
-			long ns = q ? ns_by_inode(t, ino) : -1;
-			rows[q](t, st, ino, ns);
-		}
-		sqlite3_finalize(st);
-		rc = rc == SQLITE_DONE ? 0 : db_fail(db, "read");
-		if (q == 3 && !rc)
-			topo_sort(t);	/* interfaces by (ns, ifindex) before anything looks them up */
-	}
-	topo_sort_routes(t);
-	return rc;
-}
-
-/* Load snapshot id (0 = the latest) into an empty t.  -1 with a message when absent. */
-int db_load(sqlite3 *db, long long id, struct topo *t)
-{
-	sqlite3_stmt *st;
-	int rc, v2;
-
-	if (!id) {
-		id = db_latest(db);
-		if (id < 0)
-			return -1;
-		if (!id) {
-			error("'%s' holds no scans yet: run 'vethmap scan' first", db_name(db));
-			return -1;
-		}
-	}
-	v2 = schema_version(db) >= 2;
-	if (sqlite3_prepare_v2(db, v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
-			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0 FROM scan"
-			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, "read");
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		copy_str(t->host, sizeof(t->host), col_text(st, 0));
-		copy_str(t->started, sizeof(t->started), col_text(st, 1));
-		t->duration_ms = sqlite3_column_double(st, 2);
-		t->missed = (unsigned long)sqlite3_column_int64(st, 3);
-		copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), col_text(st, 4));
-		t->names_dropped = (unsigned long)sqlite3_column_int64(st, 5);
-		t->mount_lines_dropped = (unsigned long)sqlite3_column_int64(st, 6);
-		t->mounts_skipped = (unsigned long)sqlite3_column_int64(st, 7);
-		t->lookup_timeouts = (unsigned long)sqlite3_column_int64(st, 8);
-		if (sqlite3_column_int(st, 9) && !topo_incomplete(t))
-			copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "incomplete");
-		t->scan_id = id;
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE) {
-		error("no scan %lld in '%s'", id, db_name(db));
-		return -1;
-	}
-	if (rc != SQLITE_ROW)
-		return db_fail(db, "read");
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, "read");
-	rc = load_rows(db, id, t, schema_version(db));
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	return rc;
 }
 
 /* Every snapshot's summary, oldest first, into *out (the caller frees it); -1 on error. */
@@ -1165,7 +527,7 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, schema_version(db) >= 2 ?
+	if (sqlite3_prepare_v2(db, db_version(db) >= 2 ?
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
 			       " n_unresolved, incomplete, missed FROM scan ORDER BY id" :
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
@@ -1177,8 +539,8 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 		*out = grow(*out, &alloc, *n + 1, sizeof(**out));
 		s = &(*out)[(*n)++];
 		s->id = sqlite3_column_int64(st, 0);
-		copy_str(s->started, sizeof(s->started), col_text(st, 1));
-		copy_str(s->host, sizeof(s->host), col_text(st, 2));
+		copy_str(s->started, sizeof(s->started), db_col(st, 1));
+		copy_str(s->host, sizeof(s->host), db_col(st, 2));
 		s->duration_ms = sqlite3_column_double(st, 3);
 		s->n_netns = sqlite3_column_int64(st, 4);
 		s->n_ifaces = sqlite3_column_int64(st, 5);
@@ -1220,7 +582,7 @@ int db_edge_ends(sqlite3 *db, long long scan, long long edge, long long ino[2],
 	if (rc == SQLITE_ROW) {
 		for (int end = 0; end < 2; end++) {
 			ino[end] = sqlite3_column_int64(st, end * 2);
-			copy_str(name[end], IFNAME_MAX, col_text(st, end * 2 + 1));
+			copy_str(name[end], IFNAME_MAX, db_col(st, end * 2 + 1));
 		}
 		rc = 1;
 	} else if (rc == SQLITE_DONE) {
@@ -1249,7 +611,7 @@ static int capture_migrate(sqlite3 *db)
 
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('capture')"
 			 " WHERE name = '%s'", capture_cols[i].name);
-		if (int_query(db, sql, &have) != SQLITE_OK)
+		if (db_query_int(db, sql, &have) != SQLITE_OK)
 			return db_fail(db, "read");
 		if (have)
 			continue;
@@ -1274,7 +636,7 @@ long long db_capture_begin(sqlite3 *db, const struct capture_row *r)
 		return -1;
 	}
 	if (capture_migrate(db) ||
-	    prep(db, &st, "INSERT INTO capture (scan_id, started, duration_ms, target, interfaces,"
+	    db_prep(db, &st, "INSERT INTO capture (scan_id, started, duration_ms, target, interfaces,"
 		 " packets, file, uid, sudo_uid, run_uid, state)"
 		 " VALUES (?, ?, 0, ?, ?, 0, ?, ?, ?, ?, 'running')"))
 		goto out;
@@ -1312,9 +674,9 @@ int db_capture_end(sqlite3 *db, long long id, double ms, unsigned long long pack
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prep(db, &st, "UPDATE capture SET duration_ms = ?, packets = ?, state = ? WHERE id = ?"))
+	if (db_prep(db, &st, "UPDATE capture SET duration_ms = ?, packets = ?, state = ? WHERE id = ?"))
 		return -1;
-	rc = run(db, st, "disi", ms, (long long)packets, state, id);
+	rc = db_run(db, st, "disi", ms, (long long)packets, state, id);
 	sqlite3_finalize(st);
 	return rc;
 }

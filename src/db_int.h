@@ -1,0 +1,27 @@
+/*
+ * db_int.h: what db.c and db_snapshot.c share, and nothing outside them uses: the
+ * statement helpers (each error names the database file) and the container columns.
+ */
+#ifndef VETHMAP_DB_INT_H
+#define VETHMAP_DB_INT_H
+
+#include <sqlite3.h>
+
+/* The container columns of every version since 6 (version 7 added node, in the key). */
+#define CTR_COLS "scan_id, netns, engine, id, name, pid, image, pod, pod_namespace," \
+	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified," \
+	" owner_uid, owner"
+
+const char *db_name(sqlite3 *db);		/* the file, for messages */
+int db_query_int(sqlite3 *db, const char *sql, long long *out);	/* an SQLite code */
+int db_fail(sqlite3 *db, const char *what);	/* one line naming the file; -1 */
+int db_prep(sqlite3 *db, sqlite3_stmt **st, const char *sql);
+/*
+ * Bind the arguments by types ('i' int64, 'I' int64 or NULL when negative, 'd' double,
+ * 's' text or NULL, 'n' NULL), step, reset; 0 or -1 (said).
+ */
+int db_run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...);
+const char *db_col(sqlite3_stmt *st, int i);	/* a text column, "" for NULL */
+long long db_version(sqlite3 *db);		/* PRAGMA user_version, 0 when unreadable */
+
+#endif
