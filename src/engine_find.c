@@ -33,8 +33,8 @@
 #define CHILDREN_MAX 64		/* children of one shim looked at */
 #define NSPID_MAX 32		/* PID namespace levels (the kernel allows 32) */
 #define BUNDLE_FILE_MAX (4u << 20)
-#define MNT_CACHE 16
-#define BUNDLES_MAX 65536	/* entries of one bundle directory read */		/* mount tables kept (one per mount namespace of shims) */
+#define MNT_CACHE 16		/* mount tables kept (one per mount namespace of shims) */
+#define BUNDLES_MAX 65536	/* entries of one bundle directory read */
 
 struct mnt_cache {
 	struct {
@@ -80,8 +80,8 @@ static int nspid_of(int pid, int *v, int max)
 	return n;
 }
 
-/* Is P's program a containerd shim (containerd-shim, -runc-v1, -runc-v2, ...)? */
-static int is_shim(int pid)
+/* The file name of P's program (its /proc/P/exe), into out; 0 if it has none. */
+static int exe_base(int pid, char *out, size_t size)
 {
 	char path[64], exe[512];
 	const char *base;
@@ -93,7 +93,18 @@ static int is_shim(int pid)
 		return 0;
 	exe[n] = '\0';
 	base = strrchr(exe, '/');
-	return base && !strncmp(base + 1, "containerd-shim", 15);
+	if (!base)
+		return 0;
+	copy_str(out, size, base + 1);
+	return 1;
+}
+
+/* Is P's program a containerd shim (containerd-shim, -runc-v1, -runc-v2, ...)? */
+static int is_shim(int pid)
+{
+	char base[256];
+
+	return exe_base(pid, base, sizeof(base)) && !strncmp(base, "containerd-shim", 15);
 }
 
 /* The filesystem type of mount id mnt in P's mount table is one a lookup may enter. */
@@ -161,6 +172,7 @@ static char *bundle_file(int dir, const char *name, size_t max, size_t *len)
 struct bundle_dir {
 	dev_t dev;
 	ino_t ino;
+	uint64_t mntns;		/* its first shim's mount namespace */
 	char cns[64];
 	struct {
 		int pid, level;	/* a shim here, and its PID namespace's level */
@@ -298,6 +310,8 @@ static void shim_add(int pid, uint64_t our_user, struct bundle_dir **dirs, size_
 		memset(b, 0, sizeof(*b));
 		b->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 		b->ino = stx.stx_ino;
+		if (ns_of(pid, "mnt", &b->mntns))
+			b->mntns = 0;
 		copy_str(b->cns, sizeof(b->cns), cns);
 	}
 	b->shim = grow(b->shim, &b->alloc, b->nshims + 1, sizeof(*b->shim));
@@ -359,7 +373,8 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 		if (e->d_name[0] == '.' || !container_text_ok(e->d_name))
 			continue;
 		c = topo_find_container(t, NULL, e->d_name);
-		if (c && strcmp(c->engine, "containerd"))
+		if (c && strcmp(c->engine, "containerd") &&
+		    !(c->src_mntns && !c->pid && c->src_mntns == b->mntns))
 			continue;	/* Docker's own (moby), named by its API */
 		bfd = (int)syscall(SYS_openat2, dirfd(d), e->d_name, &bh, sizeof(bh));
 		if (bfd < 0)
@@ -380,6 +395,13 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 		if (!hit) {
 			verbose("containerd task %s/%s: init.pid names no child of its shims", b->cns,
 				e->d_name);
+			close(bfd);
+			continue;
+		}
+		if (c && strcmp(c->engine, "containerd")) {
+			/* a nested daemon's container (its API named it): PID and node from here */
+			c->pid = hit->pid;
+			c->node_pid = hit->node;
 			close(bfd);
 			continue;
 		}
@@ -431,6 +453,111 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		free(mc.v[i].text);
 	free(dirs);
 	return 0;
+}
+
+/*
+ * Is a lookup of any of paths in P's root safe from stalling: no FUSE, NFS or similar
+ * filesystem mounted on or above one of them in P's mount table?
+ */
+static int paths_local(int pid, const char *const *paths, size_t n)
+{
+	char path[64], *text, *save = NULL;
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	text = read_small_file(path, 4u << 20, NULL);
+	if (!text)
+		return 0;
+	for (char *line = strtok_r(text, "\n", &save); line && ok;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct mnt_entry e;
+
+		if (mountinfo_parse(line, &e) || !e.fstype || !fstype_unsafe(e.fstype))
+			continue;
+		for (size_t i = 0; i < n && ok; i++)
+			ok = !path_below(e.mountpoint, paths[i]);
+	}
+	free(text);
+	return ok;
+}
+
+/*
+ * Every dockerd in a mount namespace not ours (Docker in Docker, an engine in a node
+ * container), root's in our user namespace, one per mount namespace: its API socket
+ * (/var/run/docker.sock, else /run/docker.sock) looked up in its root (openat2
+ * RESOLVE_IN_ROOT: nothing followed out of it), only when no filesystem that can stall a
+ * lookup lies on the way, and only a socket root owns.  Each one's fd (O_PATH) is for
+ * connecting through /proc/self/fd/N, asked of that dockerd only (SO_PEERCRED: its PID).
+ * Returns how many were put in d; the caller closes their fds.
+ */
+size_t engine_daemons_find(struct engine_daemon *d, size_t max)
+{
+	static const char *const socks[] = { "/var/run/docker.sock", "/run/docker.sock" };
+	uint64_t our_user, our_mnt;
+	struct dirent *e;
+	size_t n = 0, seen = 0;
+	DIR *dir;
+
+	if (ns_of(getpid(), "user", &our_user) || ns_of(getpid(), "mnt", &our_mnt))
+		return 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (n < max && seen < SHIMS_MAX && (e = readdir(dir))) {
+		char base[256], path[64];
+		uint64_t user, mnt;
+		struct stat st;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		int dup = 0, root, fd = -1;
+
+		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)) ||
+		    strcmp(base, "dockerd"))
+			continue;
+		seen++;
+		snprintf(path, sizeof(path), "/proc/%ld", pid);
+		if (stat(path, &st) || st.st_uid != 0 || ns_of((int)pid, "user", &user) ||
+		    user != our_user || ns_of((int)pid, "mnt", &mnt) || mnt == our_mnt)
+			continue;	/* not root's, or the host's own (asked at its fixed path) */
+		for (size_t i = 0; i < n; i++)
+			dup |= d[i].mntns == mnt;
+		if (dup)
+			continue;
+		if (!paths_local((int)pid, socks, sizeof(socks) / sizeof(socks[0]))) {
+			verbose("dockerd %ld: its socket lies below a filesystem that may stall: not asked",
+				pid);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/root", pid);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			continue;
+		for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]) && fd < 0; i++) {
+			struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+			fd = (int)syscall(SYS_openat2, root, socks[i] + 1, &how, sizeof(how));
+			if (fd >= 0 && (fstat(fd, &st) || !S_ISSOCK(st.st_mode) || st.st_uid != 0)) {
+				close(fd);
+				fd = -1;
+			}
+			if (fd >= 0)
+				snprintf(d[n].shown, sizeof(d[n].shown), "/proc/%ld/root%s", pid,
+					 socks[i]);
+		}
+		close(root);
+		if (fd < 0) {
+			verbose("dockerd %ld: no socket of root's at /var/run/docker.sock in its root",
+				pid);
+			continue;
+		}
+		d[n].pid = (int)pid;
+		d[n].fd = fd;
+		d[n].mntns = mnt;
+		n++;
+	}
+	closedir(dir);
+	return n;
 }
 
 /*

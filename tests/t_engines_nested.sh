@@ -15,6 +15,7 @@ need_vethmap
 command -v unshare >/dev/null && command -v nsenter >/dev/null ||
 	{ skip "${0##*/}" "unshare/nsenter (util-linux) missing"; exit 0; }
 
+cg_forget_new k8s.io	# containerd makes it for the k8s.io namespace's tasks
 hex64() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
 
 # ---- the host's containerd (ours), with a container named like the nested app ------------
@@ -71,6 +72,7 @@ n env CNI_COMMAND=ADD CNI_CONTAINERID=pod CNI_NETNS=/run/netns/pod CNI_IFNAME=et
 	CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge <"$ND/cni.json" >"$ND/cni.out" 2>&1 ||
 	{ not_ok "fixture: nested CNI" "$(head -c 300 "$ND/cni.out")"; exit 1; }
 SB=$(hex64) APP=$(hex64) POD=coredns-${PFX}
+cg_forget "k8s.io/$SB" "k8s.io/$APP"	# the nested containerd's cgroups for them
 cri() {
 	echo --annotation io.kubernetes.cri.container-type="$1" \
 		--annotation io.kubernetes.cri.sandbox-name="$POD" \
@@ -155,6 +157,7 @@ pn ip netns add pod &&
 	pn sh -c 'CNI_COMMAND=ADD CNI_CONTAINERID=pod CNI_NETNS=/run/netns/pod CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge </h11c/cni.json' \
 	>"$TMP/cni.out" 2>&1 || { not_ok "fixture: CNI in the node" "$(head -c 300 "$TMP/cni.out")"; exit 1; }
 SB2=$(hex64) POD2=coredns-${PFX}k
+cg_forget "k8s.io/$SB2"
 pn ctr -n k8s.io run -d --with-ns network:/run/netns/pod \
 	--annotation io.kubernetes.cri.container-type=sandbox --annotation io.kubernetes.cri.sandbox-name="$POD2" \
 	--annotation io.kubernetes.cri.sandbox-namespace=kube-system --annotation io.kubernetes.cri.sandbox-id="$SB2" \
