@@ -12,6 +12,10 @@
  * namespace: it is taken only as a child of one of the shims there whose NSpid line says
  * so, which gives our PID.  A task of a shim in another PID namespace carries that
  * namespace's init (its node: engine_nodes).
+ *
+ * The same holds for the other engines' processes: a conmon (Podman's and CRI-O's monitor,
+ * one per container) names its container on its command line and is its init's parent; a
+ * dockerd in a mount namespace not ours is asked through its root (engine_daemons_find).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -97,14 +101,6 @@ static int exe_base(int pid, char *out, size_t size)
 		return 0;
 	copy_str(out, size, base + 1);
 	return 1;
-}
-
-/* Is P's program a containerd shim (containerd-shim, -runc-v1, -runc-v2, ...)? */
-static int is_shim(int pid)
-{
-	char base[256];
-
-	return exe_base(pid, base, sizeof(base)) && !strncmp(base, "containerd-shim", 15);
 }
 
 /* The filesystem type of mount id mnt in P's mount table is one a lookup may enter. */
@@ -417,12 +413,126 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 	free(kids);
 }
 
+/*
+ * A conmon command line (NUL-separated, as /proc/P/cmdline has it): the container's id
+ * (-c/--cid), name (-n/--name) and engine, Podman's when --exit-command is a podman, CRI-O's
+ * when --exit-dir is below a crio directory.  Returns 0 when id and engine were found.
+ */
+int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
+			 size_t namesize, const char **engine)
+{
+	const char *arg[3] = { NULL, NULL, NULL };	/* id, name, exit-command */
+	const char *exit_dir = NULL;
+	const char *end = buf + len;
+
+	*engine = NULL;
+	for (const char *a = buf; a < end;) {
+		const char *next = memchr(a, '\0', (size_t)(end - a)), *v = NULL;
+		const char **slot = NULL;
+		size_t k;
+
+		if (!next)
+			break;	/* a last argument without its NUL: cut */
+		if (!strcmp(a, "-c") || !strcmp(a, "--cid"))
+			slot = &arg[0];
+		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
+			slot = &arg[1];
+		else if (!strcmp(a, "--exit-command"))
+			slot = &arg[2];
+		else if (!strcmp(a, "--exit-dir"))
+			slot = &exit_dir;
+		else if ((k = strcspn(a, "=")) && a[k] == '=') {
+			if (!strncmp(a, "--cid=", 6))
+				arg[0] = a + 6;
+			else if (!strncmp(a, "--name=", 7))
+				arg[1] = a + 7;
+			else if (!strncmp(a, "--exit-command=", 15))
+				arg[2] = a + 15;
+			else if (!strncmp(a, "--exit-dir=", 11))
+				exit_dir = a + 11;
+		}
+		a = next + 1;
+		if (slot && a < end && memchr(a, '\0', (size_t)(end - a))) {
+			v = a;
+			a += strlen(a) + 1;
+			*slot = v;
+		}
+	}
+	if (!arg[0] || strlen(arg[0]) < 12 || strlen(arg[0]) >= idsize ||
+	    !container_text_ok(arg[0]) || strspn(arg[0], "0123456789abcdef") != strlen(arg[0]))
+		return -1;
+	if (arg[2]) {
+		const char *b = strrchr(arg[2], '/');
+
+		if (!strcmp(b ? b + 1 : arg[2], "podman"))
+			*engine = "podman";
+	}
+	if (!*engine && exit_dir && strstr(exit_dir, "/crio/"))
+		*engine = "cri-o";
+	if (!*engine)
+		return -1;
+	copy_str(id, idsize, arg[0]);
+	*name = '\0';
+	if (arg[1] && strlen(arg[1]) < namesize && container_text_ok(arg[1]))
+		copy_str(name, namesize, arg[1]);
+	return 0;
+}
+
+/*
+ * A conmon, root's in our user namespace, with exactly one child: that child is its
+ * container's init (conmon is its subreaper), named by conmon's command line, which root
+ * wrote.  This names Podman's and CRI-O's containers wherever their storage is (another
+ * mount namespace, a --root of its own), with a node when the conmon is in a nested PID
+ * namespace.  What an engine's own answer named before is left as it is.
+ */
+static void conmon_add(struct topo *t, int pid, uint64_t our_user)
+{
+	char path[64], buf[16384], id[72], name[128];
+	struct shim_child *kids = NULL;
+	size_t nkids = 0, alloc = 0;
+	const char *engine;
+	struct container *c;
+	int v[NSPID_MAX], n, node = 0;
+	struct stat st;
+	uint64_t user;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) || st.st_uid != 0 || ns_of(pid, "user", &user) || user != our_user)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	len = read_proc(path, buf, sizeof(buf));
+	if (len <= 0 || conmon_cmdline_parse(buf, (size_t)len, id, sizeof(id), name, sizeof(name),
+					     &engine))
+		return;
+	c = topo_find_ctr(t, engine, id, 1);
+	if (c && c->pid)
+		return;		/* its engine told */
+	n = nspid_of(pid, v, NSPID_MAX);
+	if (n <= 0 || (n > 1 && !(node = pidns_init(pid, n - 1))))
+		return;
+	shim_children(pid, n - 1, node, &kids, &nkids, &alloc);
+	if (nkids != 1) {
+		verbose("%s container %.12s: its conmon %d has %zu children: not named from it",
+			engine, id, pid, nkids);
+		free(kids);
+		return;
+	}
+	if (!c)
+		c = topo_add_container(t, engine, id);
+	if (!*c->name && *name)
+		copy_str(c->name, sizeof(c->name), name);
+	c->pid = kids[0].pid;
+	c->node_pid = node;
+	free(kids);
+}
+
 /* Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose). */
 int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 {
 	struct mnt_cache mc = { .n = 0 };
 	struct bundle_dir *dirs = NULL;
-	size_t ndirs = 0, alloc = 0, shims = 0;
+	size_t ndirs = 0, alloc = 0, shims = 0, conmons = 0;
 	uint64_t our_user;
 	struct dirent *e;
 	DIR *d;
@@ -436,7 +546,16 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid >= (1L << 30) || !is_shim((int)pid))
+		char base[256];
+
+		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)))
+			continue;
+		if (!strcmp(base, "conmon")) {
+			if (++conmons <= SHIMS_MAX)
+				conmon_add(t, (int)pid, our_user);
+			continue;
+		}
+		if (strncmp(base, "containerd-shim", 15))
 			continue;
 		if (++shims > SHIMS_MAX) {
 			warnx("containerd: more than %d shims: the rest not looked at", SHIMS_MAX);

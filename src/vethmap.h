@@ -464,6 +464,8 @@ struct engine_daemon {
 };
 #define ENGINE_DAEMONS_MAX 16
 size_t engine_daemons_find(struct engine_daemon *d, size_t max);
+int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
+			 size_t namesize, const char **engine);
 void engine_nodes(struct topo *t);
 char *read_small_fd(int fd, size_t max, size_t *len);
 int ppid_of(int pid);
