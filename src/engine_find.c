@@ -14,7 +14,8 @@
  * namespace's init (its node: engine_nodes).
  *
  * The same holds for the other engines' processes: a conmon (Podman's and CRI-O's monitor,
- * one per container) names its container on its command line and is its init's parent; a
+ * one per container) names its container on its command line and is its init's parent, so
+ * does an LXC monitor (lxc-start, when the init's cgroup agrees); a
  * dockerd in a mount namespace not ours is asked through its root (engine_daemons_find).
  */
 #define _GNU_SOURCE
@@ -478,6 +479,31 @@ int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, c
 	return 0;
 }
 
+/* A root's process, in our user namespace; its single child (0 if it has none or more). */
+static int only_child(int pid, uint64_t our_user, int *node)
+{
+	struct shim_child *kids = NULL;
+	size_t nkids = 0, alloc = 0;
+	int v[NSPID_MAX], n, child;
+	char path[64];
+	struct stat st;
+	uint64_t user;
+
+	*node = 0;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) || st.st_uid != 0 || ns_of(pid, "user", &user) || user != our_user)
+		return 0;
+	n = nspid_of(pid, v, NSPID_MAX);
+	if (n <= 0 || (n > 1 && !(*node = pidns_init(pid, n - 1))))
+		return 0;
+	shim_children(pid, n - 1, *node, &kids, &nkids, &alloc);
+	child = nkids == 1 ? kids[0].pid : 0;
+	if (nkids != 1)
+		verbose("process %d has %zu children: no container named from it", pid, nkids);
+	free(kids);
+	return child;
+}
+
 /*
  * A conmon, root's in our user namespace, with exactly one child: that child is its
  * container's init (conmon is its subreaper), named by conmon's command line, which root
@@ -488,43 +514,89 @@ int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, c
 static void conmon_add(struct topo *t, int pid, uint64_t our_user)
 {
 	char path[64], buf[16384], id[72], name[128];
-	struct shim_child *kids = NULL;
-	size_t nkids = 0, alloc = 0;
 	const char *engine;
 	struct container *c;
-	int v[NSPID_MAX], n, node = 0;
-	struct stat st;
-	uint64_t user;
+	int child, node;
 	ssize_t len;
 
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (stat(path, &st) || st.st_uid != 0 || ns_of(pid, "user", &user) || user != our_user)
-		return;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	len = read_proc(path, buf, sizeof(buf));
 	if (len <= 0 || conmon_cmdline_parse(buf, (size_t)len, id, sizeof(id), name, sizeof(name),
 					     &engine))
 		return;
 	c = topo_find_ctr(t, engine, id, 1);
-	if (c && c->pid)
-		return;		/* its engine told */
-	n = nspid_of(pid, v, NSPID_MAX);
-	if (n <= 0 || (n > 1 && !(node = pidns_init(pid, n - 1))))
-		return;
-	shim_children(pid, n - 1, node, &kids, &nkids, &alloc);
-	if (nkids != 1) {
-		verbose("%s container %.12s: its conmon %d has %zu children: not named from it",
-			engine, id, pid, nkids);
-		free(kids);
-		return;
-	}
+	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)))
+		return;		/* its engine told, or no single init */
 	if (!c)
 		c = topo_add_container(t, engine, id);
 	if (!*c->name && *name)
 		copy_str(c->name, sizeof(c->name), name);
-	c->pid = kids[0].pid;
+	c->pid = child;
 	c->node_pid = node;
-	free(kids);
+}
+
+/*
+ * An LXC monitor's command line ("[lxc monitor] LXCPATH NAME", as lxc-start sets it): the
+ * container's name, into name.  Returns 0 when it is one.
+ */
+int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size)
+{
+	static const char pfx[] = "[lxc monitor] ";
+	const char *end = memchr(buf, '\0', len), *sp;
+
+	if (!end || (size_t)(end - buf) <= sizeof(pfx) - 1 || strncmp(buf, pfx, sizeof(pfx) - 1))
+		return -1;
+	sp = memrchr(buf, ' ', (size_t)(end - buf));
+	if (!sp || sp < buf + sizeof(pfx) - 1 || !sp[1] || (size_t)(end - sp - 1) >= size ||
+	    memchr(sp + 1, '/', (size_t)(end - sp - 1)))
+		return -1;
+	copy_str(name, size, sp + 1);
+	return container_text_ok(name) ? 0 : -1;
+}
+
+/* Does P's cgroup path (any hierarchy) have the component lxc.payload.NAME? */
+static int cgroup_has_payload(int pid, const char *name)
+{
+	char path[64], buf[8192], want[160];
+	size_t wl;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_proc(path, buf, sizeof(buf)) < 0)
+		return 0;
+	wl = (size_t)snprintf(want, sizeof(want), "/lxc.payload.%s", name);
+	if (wl >= sizeof(want))
+		return 0;
+	for (const char *p = buf; (p = strstr(p, want)); p += wl)
+		if (p[wl] == '/' || p[wl] == '\n' || p[wl] == '\0')
+			return 1;
+	return 0;
+}
+
+/*
+ * An LXC monitor, root's in our user namespace: its one child is the container's init,
+ * named by the monitor's command line when that init's cgroup agrees (lxc.payload.NAME,
+ * at whatever depth: nested LXC's is below its node's).  Gives nested LXC its node.
+ */
+static void lxc_monitor_add(struct topo *t, int pid, uint64_t our_user)
+{
+	char path[64], buf[4096], name[128];
+	struct container *c;
+	int child, node;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	len = read_proc(path, buf, sizeof(buf));
+	if (len <= 0 || lxc_monitor_parse(buf, (size_t)len, name, sizeof(name)))
+		return;
+	c = topo_find_ctr(t, "lxc", name, 1);
+	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)) ||
+	    !cgroup_has_payload(child, name))
+		return;
+	if (!c)
+		c = topo_add_container(t, "lxc", name);
+	copy_str(c->name, sizeof(c->name), name);
+	c->pid = child;
+	c->node_pid = node;
 }
 
 /* Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose). */
@@ -532,7 +604,7 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 {
 	struct mnt_cache mc = { .n = 0 };
 	struct bundle_dir *dirs = NULL;
-	size_t ndirs = 0, alloc = 0, shims = 0, conmons = 0;
+	size_t ndirs = 0, alloc = 0, shims = 0, monitors = 0;
 	uint64_t our_user;
 	struct dirent *e;
 	DIR *d;
@@ -550,9 +622,13 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 
 		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)))
 			continue;
-		if (!strcmp(base, "conmon")) {
-			if (++conmons <= SHIMS_MAX)
+		if (!strcmp(base, "conmon") || !strcmp(base, "lxc-start")) {
+			if (++monitors > SHIMS_MAX)
+				continue;
+			if (!strcmp(base, "conmon"))
 				conmon_add(t, (int)pid, our_user);
+			else
+				lxc_monitor_add(t, (int)pid, our_user);
 			continue;
 		}
 		if (strncmp(base, "containerd-shim", 15))

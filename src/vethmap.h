@@ -466,6 +466,7 @@ struct engine_daemon {
 size_t engine_daemons_find(struct engine_daemon *d, size_t max);
 int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
 			 size_t namesize, const char **engine);
+int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size);
 void engine_nodes(struct topo *t);
 char *read_small_fd(int fd, size_t max, size_t *len);
 int ppid_of(int pid);

@@ -276,6 +276,36 @@ static void test_conmon(void)
 #undef CM
 }
 
+/* lxc-start's monitor command line, as LXC 5 sets it here, and variants */
+static void test_lxc_monitor(void)
+{
+#define LM(x) x, sizeof(x)
+	static const struct { const char *text; size_t len; const char *want; } v[] = {
+		{ LM("[lxc monitor] /var/lib/lxc web1"), "web1" },
+		{ LM("[lxc monitor] /srv/my lxc/path db-2"), "db-2" },	/* a path with a space */
+		{ LM("[lxc monitor] /var/lib/lxc ../x"), NULL },	/* a slash in the name */
+		{ LM("[lxc monitor] /var/lib/lxc "), NULL },		/* no name */
+		{ LM("[lxc monitor] web1"), NULL },			/* no path: not as LXC writes it */
+		{ LM("[lxc monitor] /var/lib/lxc a\x1b[2J"), NULL },	/* control character */
+		{ LM("lxc-start -n web1"), NULL },			/* not a monitor */
+		{ "[lxc monitor] /var/lib/lxc web1", 31, NULL },	/* no NUL: cut */
+		{ LM("[lxc monitor] "), NULL },
+	};
+	char name[128], label[64];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = lxc_monitor_parse(v[i].text, v[i].len, name, sizeof(name));
+
+		snprintf(label, sizeof(label), "lxc monitor command line case %zu", i);
+		if (v[i].want)
+			check(!rc && !strcmp(name, v[i].want), label, "rc %d name '%s'", rc,
+			      rc ? "" : name);
+		else
+			check(rc == -1, label, "rc %d", rc);
+	}
+#undef LM
+}
+
 int main(void)
 {
 	test_storage_conf();
@@ -284,5 +314,6 @@ int main(void)
 	test_cgroup_hostile();
 	test_fdprobe();
 	test_conmon();
+	test_lxc_monitor();
 	return unit_failures ? 1 : 0;
 }
