@@ -525,6 +525,8 @@ static void conmon_add(struct topo *t, int pid, uint64_t our_user)
 					     &engine))
 		return;
 	c = topo_find_ctr(t, engine, id, 1);
+	if (c && c->owner_uid >= 0 && (child = only_child(pid, our_user, &node)))
+		container_reclaim(c);	/* a user's files claim a root conmon's container */
 	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)))
 		return;		/* its engine told, or no single init */
 	if (!c)

@@ -271,6 +271,25 @@ static int cgroup_of(int pid, const struct cgmounts *cm, struct cgroup_match *m,
  * that is not at its engine's place, or not root's, names an unverified container of its
  * own: it never lends a process to one an engine listed.
  */
+/*
+ * A user's claim (rootless Podman's files) of an id that root's own word (a root-owned
+ * cgroup at the engine's place, a root conmon) shows to be a system container: root's
+ * word wins, and what the user's files said of it (name, image, pod, pid) is dropped.
+ */
+void container_reclaim(struct container *c)
+{
+	struct container was = *c;
+
+	verbose("%s container %.12s: user %s's claim of it dropped: root's own says it is the "
+		"system's", was.engine, was.id, was.owner);
+	memset(c, 0, sizeof(*c));
+	memcpy(c->engine, was.engine, sizeof(c->engine));
+	memcpy(c->id, was.id, sizeof(c->id));
+	c->ns = -1;
+	c->verified = 1;
+	c->owner_uid = -1;
+}
+
 static void cgroup_pass(struct topo *t, const struct pidmap *m)
 {
 	struct cgmounts cm;
@@ -288,6 +307,8 @@ static void cgroup_pass(struct topo *t, const struct pidmap *m)
 		if (!ok && topo_find_ctr(t, g.engine, g.id, 1))
 			continue;	/* an engine listed it: a look-alike cgroup adds nothing */
 		c = topo_find_ctr(t, g.engine, g.id, ok);
+		if (c && ok && c->owner_uid >= 0)
+			container_reclaim(c);	/* no user's container is in a cgroup root placed */
 		if (!c && ok && !strcmp(g.engine, "docker"))	/* docker's containers via containerd */
 			c = topo_find_ctr(t, NULL, g.id, 1);
 		if (!c) {

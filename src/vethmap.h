@@ -443,6 +443,7 @@ void http_parse_answer(struct http_req *r);
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
 #define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 int engines_scan(struct topo *t);
+void container_reclaim(struct container *c);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;

@@ -5,7 +5,8 @@
 # the container.  vethmap must name it from the conmon that monitors it (root's, in our user
 # namespace, exactly one child: the container's init): engine podman, its name, node pid:N,
 # our PID; a veth the test gives it pairs with the host.  A conmon look-alike of an
-# unprivileged user (in a user namespace of its own) names nothing.
+# unprivileged user (in a user namespace of its own) names nothing, and neither do a
+# user's Podman files claiming the container's id for a process of the user's own.
 . "${BASH_SOURCE%/*}/lib_engines.sh"
 need_root
 need_vethmap
@@ -14,10 +15,11 @@ for b in conmon unshare nsenter setpriv /usr/bin/python3; do
 	command -v "$b" >/dev/null 2>&1 || { skip "${0##*/}" "$b is not installed"; exit 0; }
 done
 
+. "${BASH_SOURCE%/*}/lib_rootless.sh"
 PD=$TMP/pod
 mkdir -p "$PD/root"
 cg_forget "${PFX}pod"	# the nested container's cgroup parent
-INIT=
+INIT= USLEEP=
 _conmon_exit() {
 	local rc=$?
 	trap '' INT TERM
@@ -28,6 +30,8 @@ _conmon_exit() {
 	# what the nested podman mounted below $TMP (its overlay or shm), deepest first
 	awk -v t="$TMP/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while IFS= read -r m; do umount -l "$m" 2>/dev/null; done
+	[ -n "${USLEEP:-}" ] && { kill -KILL "$USLEEP"; wait "$USLEEP"; } 2>/dev/null
+	rl_cleanup
 	(exit "$rc")
 	_eng_exit
 }
@@ -104,4 +108,24 @@ if wait_for 10 test -e "$TMP/fake/ready"; then
 else
 	not_ok "fixture: a user's fake conmon" "$(head -c 300 "$TMP/fake/log" | tr '\n' ' ')"
 fi
+
+# ---- a user's Podman files claiming the container's id, for a process of the user's ----------
+rl_add_user U || { not_ok "fixture: useradd" "failed"; exit 1; }
+UID1=$(id -u "$U")
+rl_asu "$U" sh -c "mkdir -p ~/.local/share/containers/storage/vfs-containers \
+	/run/user/$UID1/containers/vfs-containers/$CID/userdata &&
+	printf '%s' '[{\"id\":\"$CID\",\"names\":[\"${PFX}claim\"]}]' \
+		>~/.local/share/containers/storage/vfs-containers/containers.json" ||
+	{ not_ok "fixture: $U's storage" "failed"; exit 1; }
+setpriv --reuid="$UID1" --regid="$(id -g "$U")" --clear-groups sleep 120 &
+USLEEP=$!	# the user's own process (setpriv execs: this is the sleep)
+bg_pid "$USLEEP"
+echo "$USLEEP" | runuser -u "$U" -- sh -c "cat >/run/user/$UID1/containers/vfs-containers/$CID/userdata/pidfile"
+scan_json "$TMP/u.json" -v --no-store || exit 1
+check_eq "a user's claim: $U's files were read, the claim of a root conmon's id not taken" 1 \
+	"$(grep -c "podman: 0 containers of user $U from its vfs storage" "$TMP/u.json.err")"
+check_eq "a user's claim: $C named as the system's, in its netns" "podman $C null $NS" \
+	"$(jqv "$TMP/u.json" --arg id "$CID" '[.netns[] | .inode as $i | .containers[] | select(.id == $id) | "\(.engine) \(.name) \(.owner) \($i)"] | join(",")')"
+check_eq "a user's claim: ${PFX}claim names nothing" 0 \
+	"$(jq --arg n "${PFX}claim" '[.netns[].containers[] | select(.name == $n)] | length' "$TMP/u.json")"
 exit "$TEST_FAILED"
