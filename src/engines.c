@@ -437,6 +437,7 @@ static void mark_sandboxes(struct topo *t)
  */
 int engines_scan(struct topo *t)
 {
+	struct intv monitors = { 0 };
 	struct pidmap m;
 	sqlite3 *jdb = NULL;
 
@@ -455,13 +456,15 @@ int engines_scan(struct topo *t)
 			size_t before = t->nctrs;
 
 			clock_gettime(CLOCK_MONOTONIC, &a);
-			engine_shims_scan(t, jdb);
+			engine_shims_scan(t, jdb, &monitors);
 			clock_gettime(CLOCK_MONOTONIC, &b);
 			verbose("containerd: %zu tasks through their shims in %.1f ms", t->nctrs - before,
 				ts_diff_ms(&a, &b));
 		}
 		engine_podman_disk_scan(t, jdb);
 		engine_podman_users_scan(t, jdb);
+		engine_monitors_scan(t, &monitors);	/* what the engines' answers left out */
+		intv_release(&monitors);
 	}
 	sqlite3_close(jdb);
 

@@ -456,7 +456,8 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len);
 /* engine_find.c: engines found by their processes (containerd shims, nested engines) */
-int engine_shims_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, struct intv *monitors);
+void engine_monitors_scan(struct topo *t, const struct intv *monitors);
 struct engine_daemon {
 	int pid;		/* a dockerd in a mount namespace not ours */
 	int fd;			/* O_PATH of its API socket */

@@ -117,13 +117,15 @@ rl_asu "$U" sh -c "mkdir -p ~/.local/share/containers/storage/vfs-containers \
 	printf '%s' '[{\"id\":\"$CID\",\"names\":[\"${PFX}claim\"]}]' \
 		>~/.local/share/containers/storage/vfs-containers/containers.json" ||
 	{ not_ok "fixture: $U's storage" "failed"; exit 1; }
-setpriv --reuid="$UID1" --regid="$(id -g "$U")" --clear-groups sleep 120 &
-USLEEP=$!	# the user's own process (setpriv execs: this is the sleep)
+setpriv --reuid="$UID1" --regid="$(id -g "$U")" --clear-groups unshare -Urn sleep 120 &
+USLEEP=$!	# the user's own process, in namespaces of the user's (setpriv, unshare exec)
 bg_pid "$USLEEP"
 echo "$USLEEP" | runuser -u "$U" -- sh -c "cat >/run/user/$UID1/containers/vfs-containers/$CID/userdata/pidfile"
 scan_json "$TMP/u.json" -v --no-store || exit 1
-check_eq "a user's claim: $U's files were read, the claim of a root conmon's id not taken" 1 \
-	"$(grep -c "podman: 0 containers of user $U from its vfs storage" "$TMP/u.json.err")"
+check_eq "a user's claim: $U's files were read" 1 \
+	"$(grep -c "podman: 1 containers of user $U from its vfs storage" "$TMP/u.json.err")"
+check_eq "a user's claim of the nested container's id: dropped, root's conmon wins" 1 \
+	"$(grep -c "user $U's claim of it dropped" "$TMP/u.json.err")"
 check_eq "a user's claim: $C named as the system's, in its netns" "podman $C null $NS" \
 	"$(jqv "$TMP/u.json" --arg id "$CID" '[.netns[] | .inode as $i | .containers[] | select(.id == $id) | "\(.engine) \(.name) \(.owner) \($i)"] | join(",")')"
 check_eq "a user's claim: ${PFX}claim names nothing" 0 \
