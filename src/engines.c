@@ -470,6 +470,21 @@ int engines_scan(struct topo *t)
 
 	pidmap_build(&m, t);
 	cgroup_pass(t, &m);
+	/*
+	 * One (engine, id) is one container: a claim nobody verified, of an id a verified
+	 * container holds, adds nothing (and two rows of one id in one node cannot be stored:
+	 * a user's files must not be able to break the write).
+	 */
+	for (size_t i = 0; i < t->nctrs; i++) {
+		struct container *c = &t->ctrs[i], *v;
+
+		if (c->verified || !c->pid || !(v = topo_find_ctr(t, c->engine, c->id, 1)) ||
+		    v->node_pid != c->node_pid)
+			continue;
+		verbose("%s container %.12s: an unverified claim of a verified container's id: "
+			"dropped", c->engine, c->id);
+		c->pid = 0;
+	}
 	for (size_t i = 0; i < t->nctrs; i++) {
 		struct container *c = &t->ctrs[i];
 
