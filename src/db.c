@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -89,6 +89,15 @@ static const struct {
 	     "DROP TABLE container;"
 	     "ALTER TABLE container_v7 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
+	/* tunnel devices' endpoints, vxlan's remote VTEPs */
+	{ 8, "CREATE TABLE tunnel (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, id INTEGER, okey INTEGER, local TEXT, remote TEXT,"
+	     " port INTEGER, PRIMARY KEY (scan_id, netns, ifindex), FOREIGN KEY (scan_id, netns)"
+	     " REFERENCES netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
+	     "CREATE TABLE tunnel_fdb (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, remote TEXT NOT NULL, FOREIGN KEY (scan_id, netns,"
+	     " ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);"
+	     "CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);" },
 };
 
 static const char schema_sql[] = {

@@ -99,6 +99,22 @@ struct addr {
 #define IFF_LOOPBACK_ 0x8u
 #define IFF_PROMISC_ 0x100u
 
+/*
+ * What the kernel says of a tunnel device, for pairing it with its other end on another
+ * host: never by name, by these.  Empty strings and -1/0 where the kernel did not say.
+ */
+#define TUN_FDB_MAX 64		/* remote VTEPs kept per vxlan device */
+struct tunnel {
+	int set;		/* a tunnel kind the scan reads */
+	long long id;		/* VNI (vxlan, geneve) or GRE input key; -1 = none */
+	long long okey;		/* GRE output key; -1 = none */
+	char local[48], remote[48];	/* addresses; remote: vxlan's group or peer */
+	unsigned port;		/* UDP destination port (vxlan, geneve), 0 = none */
+	char *fdb;		/* vxlan: remote VTEPs in its bridge FDB, space-separated, sorted,
+				   unique (NULL: none) */
+	unsigned nfdb;
+};
+
 struct iface {
 	size_t ns;		/* index into topo.ns */
 	int ifindex;
@@ -116,6 +132,7 @@ struct iface {
 	int has_link_netnsid;
 	int link_netnsid;	/* in the owner's nsid table */
 	int vxlan_link;		/* IFLA_VXLAN_LINK for vxlan, 0 = none */
+	struct tunnel tun;	/* a tunnel device's endpoints (vxlan, geneve, gre, ...) */
 	struct addr *addrs;
 	size_t naddrs;
 	/* filled by topo_build() */
