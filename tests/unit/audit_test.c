@@ -405,9 +405,10 @@ static void test_report_valid(struct topo *t)
 	xmlSchemaParserCtxtPtr pctx;
 	xmlSchemaValidCtxtPtr vctx;
 	xmlSchemaPtr schema;
-	xmlDocPtr doc, back;
-	xmlChar *mem = NULL;
-	int len = 0, rc;
+	xmlDocPtr back;
+	size_t len = 0;
+	char *mem;
+	int rc;
 
 	build(t, MAC_DUP);
 	copy_str(t->host, sizeof(t->host), "h\x01<&>\"'\xff");
@@ -429,10 +430,9 @@ static void test_report_valid(struct topo *t)
 	ch.v[1].object = xstrdup("host:eth0");
 	ch.v[1].detail = xstrdup("mtu 1500 -> 9000 & <more>");
 
-	doc = report_build(t, &fs, &ch, 6);
-	xmlDocDumpMemory(doc, &mem, &len);
-	check(mem && len > 0, "report: serialises", "no output");
-	back = mem ? xmlReadMemory((const char *)mem, len, "report.xml", NULL, XML_PARSE_NONET) : NULL;
+	mem = report_xml(t, &fs, &ch, 6, &len);
+	check(len > 0 && strlen(mem) == len, "report: serialises", "%zu bytes", len);
+	back = xmlReadMemory(mem, (int)len, "report.xml", NULL, XML_PARSE_NONET);
 	check(back != NULL, "report: hostile names still well-formed", "does not parse back");
 	if (back) {
 		char *name = xpath_string(back, "string(//interface[starts-with(@name, 'v<&')]/@name)");
@@ -457,16 +457,12 @@ static void test_report_valid(struct topo *t)
 		vctx = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
 		rc = vctx && back ? xmlSchemaValidateDoc(vctx, back) : -1;
 		check(rc == 0, "report: hostile snapshot valid against the schema", "rc %d", rc);
-		/* the unparsed tree too (what --format html transforms) */
-		rc = vctx ? xmlSchemaValidateDoc(vctx, doc) : -1;
-		check(rc == 0, "report: built tree valid against the schema", "rc %d", rc);
 		xmlSchemaFreeValidCtxt(vctx);
 		xmlSchemaFree(schema);
 		xmlSchemaFreeParserCtxt(pctx);
 	}
-	xmlFree(mem);
+	free(mem);
 	xmlFreeDoc(back);
-	xmlFreeDoc(doc);
 	findings_release(&fs);
 	changes_release(&ch);
 }
