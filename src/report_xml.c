@@ -44,13 +44,20 @@ enum {
 /* How clean_put() escapes markup, after cleaning. */
 enum esc { ESC_NONE, ESC_TEXT, ESC_ATTR };
 
-static void need(struct xw *w, size_t n)
+static void __attribute__((noinline)) need_more(struct xw *w, size_t n)
 {
-	if (w->alloc - w->len <= n)
-		w->buf = grow(w->buf, &w->alloc, w->len + n + 1, 1);
+	w->buf = grow(w->buf, &w->alloc, w->len + n + 1, 1);
 }
 
-static void put(struct xw *w, const char *s, size_t n)
+/* Room for n more bytes and the NUL.  (Inline, as the small writers below: the names
+   are constants, their lengths then too.) */
+static inline void need(struct xw *w, size_t n)
+{
+	if (w->alloc - w->len <= n)
+		need_more(w, n);
+}
+
+static inline void put(struct xw *w, const char *s, size_t n)
 {
 	need(w, n);
 	memcpy(w->buf + w->len, s, n);
@@ -59,7 +66,7 @@ static void put(struct xw *w, const char *s, size_t n)
 
 #define PUTS(w, lit) put(w, lit, sizeof(lit) - 1)
 
-static void put_str(struct xw *w, const char *s)
+static inline void put_str(struct xw *w, const char *s)
 {
 	put(w, s, strlen(s));
 }
@@ -155,7 +162,7 @@ char *report_clean(const char *s)
 }
 
 /* Open element name; its attributes follow, then its text or its elements, then end(). */
-static void start(struct xw *w, const char *name)
+static inline void start(struct xw *w, const char *name)
 {
 	if (w->state == XW_TEXT)
 		BUG("report: element '%s' inside text", name);
@@ -170,7 +177,7 @@ static void start(struct xw *w, const char *name)
 	w->state = XW_START;
 }
 
-static void end(struct xw *w, const char *name)
+static inline void end(struct xw *w, const char *name)
 {
 	w->depth--;
 	if (w->state == XW_START) {
@@ -189,7 +196,7 @@ static void end(struct xw *w, const char *name)
 }
 
 /* The start tag's end, before the element's text. */
-static void text_open(struct xw *w)
+static inline void text_open(struct xw *w)
 {
 	if (w->state != XW_START)
 		BUG("report: text after the start tag's end");
@@ -213,7 +220,7 @@ static void text_elem(struct xw *w, const char *name, const char *s)
 }
 
 /* The start of attribute name, up to its opening quote. */
-static void attr_open(struct xw *w, const char *name)
+static inline void attr_open(struct xw *w, const char *name)
 {
 	if (w->state != XW_START)
 		BUG("report: attribute '%s' after the start tag's end", name);
@@ -222,7 +229,7 @@ static void attr_open(struct xw *w, const char *name)
 	PUTS(w, "=\"");
 }
 
-static void attr(struct xw *w, const char *name, const char *value)
+static inline void attr(struct xw *w, const char *name, const char *value)
 {
 	attr_open(w, name);
 	clean_put(w, value, ESC_ATTR);
@@ -236,20 +243,20 @@ static void attr_opt(struct xw *w, const char *name, const char *value)
 		attr(w, name, value);
 }
 
-static void attr_bool(struct xw *w, const char *name, int b)
+static inline void attr_bool(struct xw *w, const char *name, int b)
 {
 	attr(w, name, b ? "true" : "false");
 }
 
 /* name="PREFIXv" ("%s%llu"), the prefix a constant. */
-static void attr_u(struct xw *w, const char *name, const char *prefix, unsigned long long v)
+static inline void attr_u(struct xw *w, const char *name, const char *prefix, unsigned long long v)
 {
 	attr_open(w, name);
 	put_u(w, prefix, v);
 	PUTS(w, "\"");
 }
 
-static void attr_d(struct xw *w, const char *name, long long v)
+static inline void attr_d(struct xw *w, const char *name, long long v)
 {
 	attr_open(w, name);
 	put_d(w, v);
