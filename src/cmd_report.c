@@ -239,10 +239,8 @@ static int write_report(const struct report_opts *o, const char *xml, size_t len
 			write_html(stdout, xml, len, o->xsl) || finish_stdout();
 	if (to_file)
 		return outfile_put(o->out, xml, len);
-	if (fwrite(xml, 1, len, stdout) != len) {
-		error("report: cannot write the XML");
-		return -1;
-	}
+	if (fwrite(xml, 1, len, stdout) != len)
+		return error("report: cannot write the XML:");
 	return finish_stdout();
 }
 
