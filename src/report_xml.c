@@ -20,7 +20,6 @@
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +48,10 @@ static void __attribute__((noinline)) need_more(struct xw *w, size_t n)
 	w->buf = grow(w->buf, &w->alloc, w->len + n + 1, 1);
 }
 
-/* Room for n more bytes and the NUL.  (Inline, as the small writers below: the names
-   are constants, their lengths then too.) */
+/*
+ * Room for n more bytes and the NUL.  Inline, as the small writers below: their names
+ * are constants, so their lengths are too.
+ */
 static inline void need(struct xw *w, size_t n)
 {
 	if (w->alloc - w->len <= n)
