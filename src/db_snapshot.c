@@ -624,7 +624,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
 
-			if (q && ino != last_ino) {	/* rows come grouped by namespace */
+			if (q && ino != last_ino) {	/* a namespace's rows mostly come together */
 				last_ns = ns_by_inode(t, ino);
 				last_ino = ino;
 			}
