@@ -370,7 +370,8 @@ static sqlite3 *open_immutable(const char *path)
 			*w++ = (char)*p;
 	}
 	strcpy(w, "?immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+			    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		db = NULL;
@@ -401,7 +402,7 @@ sqlite3 *db_open(const char *path, int writable)
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			     SQLITE_OPEN_NOFOLLOW, NULL);
+			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
 		      sqlite3_errstr(rc));
