@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -89,6 +89,13 @@ static const struct {
 	     "DROP TABLE container;"
 	     "ALTER TABLE container_v7 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
+	/*
+	 * a snapshot equal to the one before is stored as a reference to it (db_snapshot.c).
+	 * Files made from now on use incremental vacuum (schema/vethmap.sql); an older file
+	 * keeps auto_vacuum off here, since only VACUUM can change it and VACUUM cannot run
+	 * in a transaction: its first 'vethmap prune' does that VACUUM (db_prune.c), once.
+	 */
+	{ 8, "ALTER TABLE scan ADD COLUMN same_as INTEGER" },
 };
 
 static const char schema_sql[] = {
@@ -273,8 +280,13 @@ static int migrate(sqlite3 *db, char **msg)
 /* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
 static int setup_once(sqlite3 *db, long long ntables, char **msg)
 {
-	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
+	/* a new file gives back what prune frees (only before WAL and the first table) */
+	int rc = ntables ? SQLITE_OK : sqlite3_exec(db, "PRAGMA auto_vacuum=INCREMENTAL", NULL,
+						     NULL, msg);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
 	if (rc == SQLITE_OK && ntables && db_version(db) < SCHEMA_VERSION)
 		rc = migrate(db, msg);
@@ -527,11 +539,16 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, db_version(db) >= 2 ?
+	long long ver = db_version(db);
+
+	if (sqlite3_prepare_v2(db, ver >= 8 ?
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
-			       " n_unresolved, incomplete, missed FROM scan ORDER BY id" :
+			       " n_unresolved, incomplete, missed, coalesce(same_as, 0) FROM scan"
+			       " ORDER BY id" : ver >= 2 ?
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
-			       " n_unresolved, 0, 0 FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+			       " n_unresolved, incomplete, missed, 0 FROM scan ORDER BY id" :
+			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
+			       " n_unresolved, 0, 0, 0 FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct scan_info *s;
@@ -548,6 +565,7 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 		s->n_unresolved = sqlite3_column_int64(st, 7);
 		s->incomplete = sqlite3_column_int(st, 8);
 		s->missed = sqlite3_column_int64(st, 9);
+		s->same_as = sqlite3_column_int64(st, 10);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -576,6 +594,11 @@ int db_edge_ends(sqlite3 *db, long long scan, long long edge, long long ino[2],
 			       " JOIN iface b ON b.scan_id=e.scan_id AND b.netns=e.b_netns AND b.ifindex=e.b_ifindex"
 			       " WHERE e.scan_id=?1 AND e.id=?2", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
+	scan = db_rows_of(db, scan);	/* an unchanged snapshot's rows are its base's */
+	if (scan < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
 	sqlite3_bind_int64(st, 1, scan);
 	sqlite3_bind_int64(st, 2, edge);
 	rc = sqlite3_step(st);
