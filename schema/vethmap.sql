@@ -29,10 +29,21 @@ CREATE TABLE scan (
     mounts_skipped INTEGER NOT NULL DEFAULT 0, -- nsfs mounts below FUSE/NFS/...: not looked up
     lookup_timeouts INTEGER NOT NULL DEFAULT 0, -- mount namespaces whose lookups were abandoned
     -- since version 8: a snapshot equal to the one before it (every row of every table
-    -- below, column by column) has no rows of its own: same_as is the snapshot holding
-    -- them (never itself such a reference); NULL for a snapshot with its own rows
-    same_as      INTEGER
+    -- below, column by column, but the processes of netns_pid) has no rows of its own:
+    -- same_as is the snapshot holding them (never itself such a reference); NULL for a
+    -- snapshot with its own rows
+    same_as      INTEGER,
+    own_pids     INTEGER NOT NULL DEFAULT 0 -- 1: such a snapshot's processes differ from
+                                          -- those of same_as: they are in scan_pid
 );
+
+CREATE TABLE scan_pid (                   -- the processes of an unchanged snapshot whose
+                                          -- processes changed (own_pids), as netns_pid (v8)
+    scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    inode    INTEGER NOT NULL,            -- a namespace of its same_as
+    pid      INTEGER NOT NULL
+);
+CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);
 
 CREATE TABLE netns (
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,

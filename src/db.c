@@ -90,12 +90,17 @@ static const struct {
 	     "ALTER TABLE container_v7 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
 	/*
-	 * a snapshot equal to the one before is stored as a reference to it (db_snapshot.c).
+	 * a snapshot equal to the one before is stored as a reference to it, with its own
+	 * processes when only they changed (db_snapshot.c).
 	 * Files made from now on use incremental vacuum (schema/vethmap.sql); an older file
 	 * keeps auto_vacuum off here, since only VACUUM can change it and VACUUM cannot run
 	 * in a transaction: its first 'vethmap prune' does that VACUUM (db_prune.c), once.
 	 */
-	{ 8, "ALTER TABLE scan ADD COLUMN same_as INTEGER" },
+	{ 8, "ALTER TABLE scan ADD COLUMN same_as INTEGER;"
+	     "ALTER TABLE scan ADD COLUMN own_pids INTEGER NOT NULL DEFAULT 0;"
+	     "CREATE TABLE scan_pid (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
+	     " CASCADE, inode INTEGER NOT NULL, pid INTEGER NOT NULL);"
+	     "CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);" },
 };
 
 static const char schema_sql[] = {

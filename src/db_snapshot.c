@@ -4,7 +4,9 @@
  * each read as it is), and the lookups of snapshot ids.  A snapshot whose rows equal, table
  * by table and column by column, those of the snapshot before it is stored as its scan
  * row alone, scan.same_as naming the snapshot that holds the rows (never itself such a
- * reference), and read back through it.  The file itself, its schema and
+ * reference), and read back through it.  Processes come and go on a quiet host: they are
+ * not compared with the rest; when only they changed, the reference keeps its own
+ * (scan_pid, own_pids), so every snapshot reads back exactly as it was scanned.  The file itself, its schema and
  * the statement helpers are db.c's.
  */
 #define _GNU_SOURCE
@@ -334,17 +336,25 @@ static int table_equal(sqlite3 *db, const char *table, long long base)
  */
 static int settle(sqlite3 *db, const struct strv *tables, long long id, long long base)
 {
-	int eq = 1;
+	int eq = 1, pids_eq;
 
 	for (size_t i = 0; i < tables->n && eq == 1; i++)
-		eq = table_equal(db, tables->v[i], base);
+		if (strcmp(tables->v[i], "netns_pid") && strcmp(tables->v[i], "scan_pid"))
+			eq = table_equal(db, tables->v[i], base);
 	if (eq < 0)
 		return -1;
 	if (eq) {
-		char *sql = sqlite3_mprintf("UPDATE main.scan SET same_as = %lld WHERE id = %lld",
-					    base, id);
-		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		char *sql;
+		int rc;
 
+		pids_eq = table_equal(db, "netns_pid", base);
+		if (pids_eq < 0)
+			return -1;
+		sql = sqlite3_mprintf("UPDATE main.scan SET same_as = %lld, own_pids = %d WHERE"
+				      " id = %lld;%s", base, !pids_eq, id, pids_eq ? "" :
+				      "INSERT INTO main.scan_pid SELECT scan_id, inode, pid FROM"
+				      " temp.netns_pid ORDER BY rowid");
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 		sqlite3_free(sql);
 		return rc == SQLITE_OK ? 0 : db_fail(db, "write to");
 	}
@@ -695,7 +705,7 @@ static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	copy_str(h->reason, sizeof(h->reason), db_col(st, 7));
 }
 
-static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
+static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)
 {
 	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5;
 	const char *sql[] = {
@@ -708,7 +718,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
 		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
-		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
+		own ? "SELECT inode, pid FROM scan_pid WHERE scan_id=?2 ORDER BY inode, pid"
+		    : "SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
 		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
 		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
@@ -756,6 +767,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
+		if (own)
+			sqlite3_bind_int64(st, 2, own);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
 			long ns = q ? ns_by_inode(t, ino) : -1;
@@ -774,6 +787,7 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 int db_load(sqlite3 *db, long long id, struct topo *t)
 {
 	sqlite3_stmt *st;
+	long long own = 0;
 	int rc, v2;
 
 	if (!id) {
@@ -788,11 +802,12 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	v2 = db_version(db) >= 2;
 	if (sqlite3_prepare_v2(db, db_version(db) >= 8 ? "SELECT host, started, duration_ms, missed,"
 			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
-			       " lookup_timeouts, incomplete, coalesce(same_as, 0) FROM scan WHERE id=?"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids FROM scan"
+			       " WHERE id=?"
 			       : v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
 			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete, 0 FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0 FROM scan"
+			       " incomplete, 0, 0 FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0 FROM scan"
 			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
@@ -810,6 +825,8 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		if (sqlite3_column_int(st, 9) && !topo_incomplete(t))
 			copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "incomplete");
 		t->same_as = sqlite3_column_int64(st, 10);
+		if (t->same_as > 0 && sqlite3_column_int(st, 11))
+			own = id;	/* its processes are its own */
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);
@@ -822,7 +839,7 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	/* stored as unchanged: its own scan row, the rows of the snapshot it refers to */
-	rc = load_rows(db, t->same_as > 0 ? t->same_as : id, t, db_version(db));
+	rc = load_rows(db, t->same_as > 0 ? t->same_as : id, own, t, db_version(db));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

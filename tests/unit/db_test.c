@@ -354,8 +354,20 @@ static void test_unchanged(const char *path)
 	      "id %lld same_as %lld", id, t.same_as);
 
 	t.ns[1].pids.v[0]++;	/* a process came and went */
+	intv_add(&t.ns[0].pids, 9999);
 	id = db_store(db, &t);
-	check(id == 4 && t.same_as == 0, "one pid changed: stored whole", "same_as %lld", t.same_as);
+	check(id == 4 && t.same_as == 1, "processes changed: still unchanged from 1",
+	      "same_as %lld", t.same_as);
+	topo_init(&back);
+	check(!db_load(db, 4, &back) && back.same_as == 1, "processes changed: loads", "failed");
+	compare(&t, &back);	/* its own processes, the rest through the reference */
+	topo_release(&back);
+	topo_init(&back);
+	check(!db_load(db, 3, &back) && back.nns && back.ns[0].pids.n == t.ns[0].pids.n - 1,
+	      "the reference before keeps the processes of 1", "%zu pids",
+	      back.nns ? back.ns[0].pids.n : 0);
+	topo_release(&back);
+	t.ns[1].via |= VIA_TASK;	/* found another way: the map changed */
 	{
 		struct iface *f = &t.ifs[find_if(&t, 0, "eth0")];
 		struct addr a = f->addrs[0];
@@ -364,7 +376,7 @@ static void test_unchanged(const char *path)
 		f->addrs[1] = a;
 	}
 	id = db_store(db, &t);
-	check(id == 5 && t.same_as == 0, "addresses reordered: stored whole", "same_as %lld",
+	check(id == 5 && t.same_as == 0, "via and addresses reordered: stored whole", "same_as %lld",
 	      t.same_as);
 	t.ns[2].fwd6 = 1;
 	id = db_store(db, &t);
@@ -372,7 +384,7 @@ static void test_unchanged(const char *path)
 	      t.same_as);
 	id = db_store(db, &t);
 	check(id == 7 && t.same_as == 6, "then unchanged again", "same_as %lld", t.same_as);
-	check(!strcmp(same_as_list(db), "0,1,1,0,0,0,6"), "db_scans: same_as of each",
+	check(!strcmp(same_as_list(db), "0,1,1,1,0,0,6"), "db_scans: same_as of each",
 	      "%s", same_as_list(db));
 
 	retain_init(&r);
