@@ -151,10 +151,13 @@ int db_prune(sqlite3 *db, const struct retain *r, struct prune_result *res)
 	if (mode == 2 && res->deleted)
 		res->vacuum = "incremental";
 	else if (mode != 2 && (res->deleted || res->captures)) {
-		if (exec(db, "PRAGMA auto_vacuum = INCREMENTAL", "set up") ||
-		    exec(db, "VACUUM", "vacuum (its snapshots are deleted; the space is not"
-			 " given back yet)"))
+		if (exec(db, "PRAGMA auto_vacuum = INCREMENTAL", "set up"))
 			return -1;
+		if (sqlite3_exec(db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK) {
+			error("cannot vacuum '%s' (%zu snapshots are deleted, their space is not "
+			      "given back yet): %s", db_name(db), res->deleted, sqlite3_errmsg(db));
+			return -1;
+		}
 		res->vacuum = "full";
 	}
 	/* the file shrinks when its log is written back: now, unless a reader holds it */

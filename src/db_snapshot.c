@@ -393,7 +393,9 @@ long long db_store(sqlite3 *db, struct topo *t)
 	long long id = -1, base = 0;
 	int ok = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	/* the staged rows are one snapshot's: in memory (set before, as it drops temp tables) */
+	if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
@@ -430,6 +432,7 @@ out:
 		sqlite3_finalize(st[i]);
 	if (!ok)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* the temp tables too */
+	sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
 	if (ok && base) {
 		long long rows = db_rows_of(db, id);
 
@@ -783,6 +786,21 @@ static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, l
 	return rc;
 }
 
+/* Is the snapshot that unchanged snapshot id refers to gone (said, -1), or there (0)? */
+static int db_rows_gone(sqlite3 *db, long long id, long long base)
+{
+	char sql[96];
+	long long there = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM scan WHERE id = %lld", base);
+	if (db_query_int(db, sql, &there) != SQLITE_OK)
+		return db_fail(db, "read");
+	if (!there)
+		return error("scan %lld in '%s' is unchanged from scan %lld, which is gone", id,
+			     db_name(db), base);
+	return 0;
+}
+
 /* Load snapshot id (0 = the latest) into an empty t.  -1 with a message when absent. */
 int db_load(sqlite3 *db, long long id, struct topo *t)
 {
@@ -836,6 +854,8 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "read");
+	if (t->same_as > 0 && db_rows_gone(db, id, t->same_as))
+		return -1;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	/* stored as unchanged: its own scan row, the rows of the snapshot it refers to */

@@ -94,15 +94,35 @@ check "ls --scan 3 = ls --scan 1" cmp <("$VETHMAP" ls --db "$DB" --scan 1) \
 check "ls --stored (the latest, a reference) = ls --scan 1" cmp \
 	<("$VETHMAP" ls --db "$DB" --scan 1) <("$VETHMAP" ls --db "$DB" --stored)
 
+# processes that come and go change no map: a reference with processes of its own
+inw sleep 200 &
+holder=$!
+bg_pid $holder
+wait_for 5 test "$(inw pgrep -c -x sleep)" = 2
+spid=$(inw pgrep -n -x sleep)
+wscan
+check_eq "a new process: still unchanged from 1, with its own processes" "1|1" \
+	"$(q 'SELECT same_as, own_pids FROM scan WHERE id = 5')"
+check_eq "a new process: scan 5 shows it" 1 \
+	"$("$VETHMAP" show --db "$DB" --scan 5 --json | jq --argjson p "$spid" '[.netns[] | select(.host) | .pids[] | select(. == $p)] | length')"
+check_eq "a new process: scan 1 does not" 0 \
+	"$("$VETHMAP" show --db "$DB" --scan 1 --json | jq --argjson p "$spid" '[.netns[] | select(.host) | .pids[] | select(. == $p)] | length')"
+inw kill "$spid"
+wait $holder 2>/dev/null
+wscan
+check_eq "the process gone: 6 refers to 1, no processes of its own" "1|0" \
+	"$(q 'SELECT same_as, own_pids FROM scan WHERE id = 6')"
+check_eq "scan_pid holds scan 5's processes only" "5" "$(q 'SELECT group_concat(DISTINCT scan_id) FROM scan_pid')"
+
 # a change is stored whole, and seen
 inw ip link set "${PFX}h" mtu 1400
 wscan
-check_eq "after an MTU change: scan 5 has its own rows" "" "$(q 'SELECT same_as FROM scan WHERE id = 5')"
-"$VETHMAP" diff --db "$DB" --json 4 5 >"$TMP/d45.json"
-check_eq "diff 4 5 (a reference, then a whole one): the MTU" 1 \
-	"$(jq --arg h "${PFX}h" '[.changes[] | select(.object | contains($h)) | select(.detail | contains("1400"))] | length' "$TMP/d45.json")"
+check_eq "after an MTU change: scan 7 has its own rows" "" "$(q 'SELECT same_as FROM scan WHERE id = 7')"
+"$VETHMAP" diff --db "$DB" --json 6 7 >"$TMP/d67.json"
+check_eq "diff 6 7 (a reference, then a whole one): the MTU" 1 \
+	"$(jq --arg h "${PFX}h" '[.changes[] | select(.object | contains($h)) | select(.detail | contains("1400"))] | length' "$TMP/d67.json")"
 wscan
-check_eq "then unchanged again: 6 refers to 5" 5 "$(q 'SELECT same_as FROM scan WHERE id = 6')"
+check_eq "then unchanged again: 8 refers to 7" 7 "$(q 'SELECT same_as FROM scan WHERE id = 8')"
 
 # ---- what an unchanged scan costs -----------------------------------------------------
 N=300
@@ -112,8 +132,8 @@ for i in $(seq $N); do
 done
 b1=$(bytes)
 per=$(((b1 - b0) / N))
-note "$N unchanged scans: $b0 -> $b1 bytes, $per bytes per scan (full snapshot: $(q "SELECT count(*) FROM iface WHERE scan_id = 5") interfaces)"
-check_eq "$N unchanged scans: all references" $N "$(q 'SELECT count(*) FROM scan WHERE id > 6 AND same_as = 5')"
+note "$N unchanged scans: $b0 -> $b1 bytes, $per bytes per scan (the full snapshot: $(q "SELECT count(*) FROM iface WHERE scan_id = 7") interfaces)"
+check_eq "$N unchanged scans: all references" $N "$(q 'SELECT count(*) FROM scan WHERE id > 8 AND same_as = 7')"
 check "$N unchanged scans grow the file by under 1000 bytes each ($per)" test "$per" -lt 1000
 
 # ---- prune -----------------------------------------------------------------------------
