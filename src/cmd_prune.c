@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "vethmap.h"
 
@@ -40,10 +41,17 @@ int prune_run(struct cmd_ctx *ctx, int quiet)
 
 static int prune_check(struct cmd_ctx *ctx)
 {
+	const char *path = db_path(ctx->db_opt);
+	struct stat st;
+
 	if (!retain_given(&ctx->retain)) {
 		error("prune: say what to delete: --keep N and/or --older-than DURATION");
 		usage_cmd(stderr, ctx->name);
 		return 2;
+	}
+	if (lstat(path, &st)) {	/* a writer would make it: there is nothing to prune */
+		error("cannot prune database '%s':", path);
+		return 1;
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
 # read as it is, and upgraded to the current version (schema/vethmap.sql's) when the first scan opens it: its old
-# snapshots stay readable, the new one carries the completeness columns and the mounts.
+# snapshots stay readable, the new one carries the completeness columns and the mounts; its
+# first prune turns incremental vacuum on with one VACUUM.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
