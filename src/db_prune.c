@@ -53,12 +53,15 @@ static int note_ids(sqlite3 *db, const struct scan_info *v, size_t n, const unsi
 	return rc;
 }
 
-/* Delete the snapshots in temp.prune_id from every table, and their captures if asked. */
+/*
+ * Delete the snapshots in temp.prune_id (when there are some) from every table, and the
+ * captures whose snapshot is gone if asked.
+ */
 static int delete_ids(sqlite3 *db, const struct retain *r, struct prune_result *res)
 {
 	struct strv tables = { 0 };
 	long long has_state = 0;
-	int rc = db_snapshot_tables(db, &tables);
+	int rc = res->deleted ? db_snapshot_tables(db, &tables) : 0;
 
 	for (size_t i = 0; !rc && i < tables.n; i++) {
 		char *sql = sqlite3_mprintf("DELETE FROM main.\"%w\" WHERE scan_id IN"
@@ -68,7 +71,7 @@ static int delete_ids(sqlite3 *db, const struct retain *r, struct prune_result *
 		sqlite3_free(sql);
 	}
 	strv_release(&tables);
-	if (!rc)
+	if (!rc && res->deleted)
 		rc = exec(db, "DELETE FROM main.scan WHERE id IN (SELECT id FROM temp.prune_id)",
 			  "delete from");
 	if (rc || !r->captures)
@@ -103,10 +106,8 @@ static int prune_txn(sqlite3 *db, const struct retain *r, struct prune_result *r
 	doom = xcalloc(n + 1, 1);
 	res->deleted = retain_select(v, n, r, (long long)time(NULL), doom, &res->bases);
 	res->kept = n - res->deleted;
-	if (res->deleted && (note_ids(db, v, n, doom) || delete_ids(db, r, res) ||
-			     exec(db, "DROP TABLE temp.prune_id", "write to")))
-		goto out;
-	if (!res->deleted && r->captures && delete_ids(db, r, res))
+	if ((res->deleted && note_ids(db, v, n, doom)) || delete_ids(db, r, res) ||
+	    (res->deleted && exec(db, "DROP TABLE temp.prune_id", "write to")))
 		goto out;
 	if (mode == 2 && exec(db, "PRAGMA incremental_vacuum", "vacuum"))
 		goto out;

@@ -38,8 +38,10 @@ inw ip netns add "${PFX}c" &&
 	inw ip netns exec "${PFX}c" ip addr add 10.77.0.2/24 dev eth0 ||
 	{ not_ok "fixture: bridge, veth, netns in the world" "ip failed"; exit 1; }
 
-wscan() {	# wscan [args]: one scan of the world into $DB, output discarded
-	inw timeout 60 "$VETHMAP" scan --db "$DB" --no-containers "$@" >/dev/null 2>"$TMP/scan.err"
+wscan() {	# wscan [args]: one scan of the world into $DB, output discarded (no process of
+	# the world's but the scan's own while it runs: timeout stays outside)
+	timeout 60 nsenter -t "$W" --net --pid --mount -- \
+		"$VETHMAP" scan --db "$DB" --no-containers "$@" >/dev/null 2>"$TMP/scan.err"
 }
 q() { sqlite3 "$DB" "$1"; }	# q SQL: one query of the test database
 bytes() {	# the database's bytes once its log is written back
@@ -53,8 +55,8 @@ for i in 1 2 3 4; do
 done
 ok "four scans of the world stored"
 check_eq "new file: incremental vacuum" 2 "$(q 'PRAGMA auto_vacuum')"
-check_eq "scan 1 has its rows, 2-4 refer to it" "1:|2:1|3:1|4:1" \
-	"$(q "SELECT id || ':' || coalesce(same_as, '') FROM scan ORDER BY id" | tr '\n' '|' | sed 's/|$//')"
+check_eq "scan 1 has its rows, 2-4 refer to it (and share its processes)" "1:0|2:1:0|3:1:0|4:1:0" \
+	"$(q "SELECT id || ':' || coalesce(same_as || ':', '') || own_pids FROM scan ORDER BY id" | tr '\n' '|' | sed 's/|$//')"
 check_eq "the references have no rows of their own" "0" \
 	"$(q "SELECT (SELECT count(*) FROM netns WHERE scan_id > 1) + (SELECT count(*) FROM iface
 		WHERE scan_id > 1) + (SELECT count(*) FROM edge WHERE scan_id > 1)
@@ -85,8 +87,12 @@ check "show text of scan 3 = of scan 1" cmp <("$VETHMAP" show --db "$DB" --scan 
 check "diff --exit-code 1 3: no change" "$VETHMAP" diff --db "$DB" --exit-code 1 3
 check "diff --exit-code (the last two, both references): no change" \
 	"$VETHMAP" diff --db "$DB" --exit-code
-check "graph -T dot of scan 3 = of scan 1" cmp <("$VETHMAP" graph --db "$DB" --scan 1 -T dot) \
-	<("$VETHMAP" graph --db "$DB" --scan 3 -T dot)
+# (the title says which scan and when: line 2)
+check "graph -T dot of scan 3 = of scan 1, but its title" cmp \
+	<("$VETHMAP" graph --db "$DB" --scan 1 -T dot | sed 2d) \
+	<("$VETHMAP" graph --db "$DB" --scan 3 -T dot | sed 2d)
+check_eq "graph -T dot of scan 3: its title" 1 \
+	"$("$VETHMAP" graph --db "$DB" --scan 3 -T dot | sed -n 2p | grep -c 'vethmap scan 3<')"
 check_eq "report of scan 3: the namespaces of scan 1" 2 \
 	"$("$VETHMAP" report --db "$DB" --scan 3 | xmllint --xpath 'count(//netns)' - 2>/dev/null)"
 check "ls --scan 3 = ls --scan 1" cmp <("$VETHMAP" ls --db "$DB" --scan 1) \
@@ -95,7 +101,7 @@ check "ls --stored (the latest, a reference) = ls --scan 1" cmp \
 	<("$VETHMAP" ls --db "$DB" --scan 1) <("$VETHMAP" ls --db "$DB" --stored)
 
 # processes that come and go change no map: a reference with processes of its own
-inw sleep 200 &
+inw sleep 200 2>/dev/null &
 holder=$!
 bg_pid $holder
 wait_for 5 test "$(inw pgrep -c -x sleep)" = 2
@@ -204,7 +210,9 @@ check_eq "prune --older-than 30d: $((last + 1)) still refers to $base" "$base" \
 	"$(q "SELECT same_as FROM scan WHERE id = $((last + 1))")"
 inw ip link set "${PFX}h" mtu 1450
 wscan --keep 2
-check_eq "scan --keep 2: two left after storing" 2 "$(q 'SELECT count(*) FROM scan')"
+check_eq "scan --keep 2: the last two, and the base of the one before" \
+	"$((last + 2)) $((last + 3)) $((last + 4))" \
+	"$(q 'SELECT id FROM scan ORDER BY id' | tr '\n' ' ' | sed 's/ $//')"
 
 # ---- bad arguments: one line naming the input, exit 2, nothing touched ----------------
 n=$(q 'SELECT count(*) FROM scan')
@@ -237,6 +245,7 @@ nm -an "$VETHMAP" 2>/dev/null | grep -q __asan_init && san=SANITIZE=address,unde
 if make -s tests/bench/snapgen $san >/dev/null 2>&1; then
 	for i in 1 2 3 4; do tests/bench/snapgen "$BIG" 1000 >/dev/null || break; done
 	nbig=$(sqlite3 "$BIG" 'SELECT count(*) FROM scan')
+	cp "$BIG" "$TMP/big2.db"
 	note "$nbig snapshots of 1000 namespaces: $(stat -c %s "$BIG") bytes"
 	killed=0
 	for delay in 0.02 0.05 0.1 0.2; do
@@ -253,7 +262,18 @@ if make -s tests/bench/snapgen $san >/dev/null 2>&1; then
 		[ "$left" = 1 ] && break
 	done
 	note "prune killed $killed times before it finished"
-	check "prune after the kills: the latest still loads" "$VETHMAP" show --db "$BIG" --json
+	check "after the kills: the latest still loads" "$VETHMAP" show --db "$BIG" --json
+	"$VETHMAP" prune --db "$BIG" --keep 1 >/dev/null
+	check_eq "after the kills: prune --keep 1 runs through" 1 "$(sqlite3 "$BIG" 'SELECT count(*) FROM scan')"
+	# the same prune, not killed, timed (a copy made before the kills)
+	B2=$TMP/big2.db
+	s0=$(stat -c %s "$B2")
+	t0=$(date +%s%N)
+	"$VETHMAP" prune --db "$B2" --keep 1 >/dev/null
+	t1=$(date +%s%N)
+	note "prune --keep 1 of $nbig snapshots of 1000 namespaces: $(( (t1 - t0) / 1000000 )) ms, $s0 -> $(stat -c %s "$B2") bytes"
+	check "prune of $nbig snapshots of 1000 namespaces: the file shrinks to under a third" \
+		test $(( $(stat -c %s "$B2") * 3 )) -lt "$s0"
 else
 	skip "SIGKILL during prune" "cannot build tests/bench/snapgen"
 fi
