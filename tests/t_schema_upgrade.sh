@@ -71,5 +71,5 @@ check_eq "upgraded: after prune, scan 2 alone" 2 "$(sqlite3 "$V1" 'SELECT group_
 check_eq "upgraded: integrity after the VACUUM" ok "$(sqlite3 "$V1" 'PRAGMA integrity_check')"
 check "upgraded: scan 2 shows after prune" bash -c "'$VETHMAP' show --db '$V1' --scan 2 >/dev/null"
 "$VETHMAP" prune --db "$V1" --keep 1 --json >"$TMP/p.json"
-check_eq "upgraded: the next prune vacuums incrementally (nothing to delete)" "none 0" \
+check_eq "upgraded: the next prune, with nothing to delete, vacuums nothing" "none 0" \
 	"$(jq -r '"\(.vacuum) \(.deleted)"' "$TMP/p.json")"
