@@ -330,9 +330,32 @@ static int table_equal(sqlite3 *db, const char *table, long long base)
 }
 
 /*
+ * The staged rows into main: parents first (namespaces, then interfaces, then the rest),
+ * so that each row finds its parent at once.  Deferring the checks instead would make
+ * every parent row look for children in tables not indexed for it.
+ */
+static int copy_rows(sqlite3 *db, const struct strv *tables)
+{
+	static const char *const first[] = { "netns", "iface" };
+	struct strv order = { 0 };
+	int rc;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < tables->n; i++)
+			if (!strcmp(tables->v[i], first[k]))
+				strv_add(&order, tables->v[i]);
+	for (size_t i = 0; i < tables->n; i++)
+		if (strcmp(tables->v[i], first[0]) && strcmp(tables->v[i], first[1]))
+			strv_add(&order, tables->v[i]);
+	rc = each_table(db, &order, "INSERT INTO main.\"%w\" SELECT * FROM temp.\"%w\" ORDER BY rowid");
+	strv_release(&order);
+	return rc;
+}
+
+/*
  * The staged rows of snapshot id (temp tables shadowing main's): equal to those of base,
- * the new scan row says so and they are dropped; else they are copied into main (foreign
- * keys checked at the commit, as the tables come in name order).  0 or -1 (said).
+ * the new scan row says so and they are dropped; else they are copied into main.  0 or
+ * -1 (said).
  */
 static int settle(sqlite3 *db, const struct strv *tables, long long id, long long base)
 {
@@ -358,9 +381,7 @@ static int settle(sqlite3 *db, const struct strv *tables, long long id, long lon
 		sqlite3_free(sql);
 		return rc == SQLITE_OK ? 0 : db_fail(db, "write to");
 	}
-	return sqlite3_exec(db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ?
-	       db_fail(db, "write to") :
-	       each_table(db, tables, "INSERT INTO main.\"%w\" SELECT * FROM temp.\"%w\" ORDER BY rowid");
+	return copy_rows(db, tables);
 }
 
 /*
