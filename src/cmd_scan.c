@@ -38,7 +38,7 @@ static int scan(struct cmd_ctx *ctx)
 	const struct scan_opts *o = ctx->opts;
 	struct topo t;
 	struct pr p;
-	int rc = 1;
+	int rc = 1, pruned;
 
 	topo_init(&t);
 	t.deep = o->deep;
@@ -46,11 +46,11 @@ static int scan(struct cmd_ctx *ctx)
 		goto out;
 	if (ctx->db && db_store(ctx->db, &t) < 0)
 		goto out;
-	if (ctx->db && retain_given(&ctx->retain) && prune_run(ctx, 1))
-		goto out;
+	/* a failed prune (said) is exit 1, but the stored snapshot is printed all the same */
+	pruned = ctx->db && retain_given(&ctx->retain) ? prune_run(ctx, 1) : 0;
 	pr_init(&p, stdout, ctx->json);
 	print_topo(&p, &t);
-	rc = finish_stdout() || topo_incomplete(&t) ? 1 : 0;
+	rc = finish_stdout() || topo_incomplete(&t) || pruned ? 1 : 0;
 out:
 	topo_release(&t);
 	return rc;
