@@ -25,6 +25,7 @@ fi
 W=$(pgrep -P $! -n)
 bg_pid "$W"
 inw() { nsenter -t "$W" --net --pid --mount -- "$@"; }
+gone() { kill -0 "$W" 2>/dev/null || echo " (the world's process $W is gone: killed from outside?)"; }
 if [ -n "$(inw findmnt -rn -t nsfs -o TARGET)" ]; then
 	skip "${0##*/}" "an nsfs mount of the host stays in the world: $(inw findmnt -rn -t nsfs -o TARGET | head -c 200)"
 	exit 0
@@ -51,7 +52,7 @@ bytes() {	# the database's bytes once its log is written back
 
 # ---- unchanged snapshots are references ---------------------------------------------
 for i in 1 2 3 4; do
-	wscan || { not_ok "scan $i of the world" "exit $?: $(head -c 300 "$TMP/scan.err")"; exit 1; }
+	wscan || { not_ok "scan $i of the world" "exit $?$(gone): $(head -c 300 "$TMP/scan.err")"; exit 1; }
 done
 ok "four scans of the world stored"
 check_eq "new file: incremental vacuum" 2 "$(q 'PRAGMA auto_vacuum')"
@@ -134,7 +135,7 @@ check_eq "then unchanged again: 8 refers to 7" 7 "$(q 'SELECT same_as FROM scan 
 N=1000	# the issue's figure: 1000 scans of an unchanged host, under 1 MB
 b0=$(bytes)
 for i in $(seq $N); do
-	wscan || { not_ok "unchanged scan $i" "exit $?"; break; }
+	wscan || { not_ok "unchanged scan $i" "exit $?$(gone): $(head -c 200 "$TMP/scan.err")"; break; }
 done
 b1=$(bytes)
 per=$(((b1 - b0) / N))
