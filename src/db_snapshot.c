@@ -1,7 +1,12 @@
 /*
  * db_snapshot.c implements a snapshot's rows: db_store() writes a struct topo as a new
  * snapshot in one transaction, db_load() reads one back (files of every schema version,
- * each read as it is), and the lookups of snapshot ids.  The file itself, its schema and
+ * each read as it is), and the lookups of snapshot ids.  A snapshot whose rows equal, table
+ * by table and column by column, those of the snapshot before it is stored as its scan
+ * row alone, scan.same_as naming the snapshot that holds the rows (never itself such a
+ * reference), and read back through it.  Processes come and go on a quiet host: they are
+ * not compared with the rest; when only they changed, the reference keeps its own
+ * (scan_pid, own_pids), so every snapshot reads back exactly as it was scanned.  The file itself, its schema and
  * the statement helpers are db.c's.
  */
 #define _GNU_SOURCE
@@ -33,7 +38,7 @@ enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUN
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
-	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
+	"INSERT INTO main.scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
 	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
@@ -238,20 +243,207 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 	return 0;
 }
 
+int db_snapshot_tables(sqlite3 *db, struct strv *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT m.name FROM main.sqlite_master m WHERE m.type = 'table'"
+			       " AND m.name NOT IN ('scan', 'capture') AND m.name NOT LIKE 'sqlite_%'"
+			       " AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c"
+			       " WHERE c.name = 'scan_id') ORDER BY m.name", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_add(out, db_col(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+}
+
+long long db_rows_of(sqlite3 *db, long long id)
+{
+	sqlite3_stmt *st;
+	long long base = id;
+	int rc;
+
+	if (db_version(db) < 9)
+		return id;
+	if (sqlite3_prepare_v2(db, "SELECT same_as FROM scan WHERE id = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		base = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? base : db_fail(db, "read");
+}
+
+/* Run sql with %s as each table's name (quoted); 0 or -1 (said). */
+static int each_table(sqlite3 *db, const struct strv *tables, const char *fmt)
+{
+	for (size_t i = 0; i < tables->n; i++) {
+		char *sql = sqlite3_mprintf(fmt, tables->v[i], tables->v[i]);
+		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return db_fail(db, "write to");
+	}
+	return 0;
+}
+
+/*
+ * Do the rows staged in temp.T equal those of snapshot base in main.T?  Same count, and
+ * each side's rows all among the other's; in a table with row ids, the rows are numbered
+ * in the order they were written (the order they are read back in), so the order counts
+ * and equal rows are told apart.  1 equal, 0 not, -1 on error (said).
+ */
+static int table_equal(sqlite3 *db, const char *table, long long base)
+{
+	sqlite3_stmt *st;
+	char *cols = NULL, *sql;
+	long long ordered = 0;
+	int rc, eq = -1;
+
+	sql = sqlite3_mprintf("SELECT group_concat(quote(name), ', ') FROM"
+			      " (SELECT name FROM pragma_table_info(%Q) WHERE name != 'scan_id'"
+			      " ORDER BY cid)", table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return db_fail(db, "read");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cols = sqlite3_mprintf("%s", db_col(st, 0));
+		/* a quoted name is a string literal in quote()'s form: make it an identifier */
+		for (char *p = cols; p && *p; p++)
+			if (*p == '\'')
+				*p = '"';
+	}
+	sqlite3_finalize(st);
+	sql = sqlite3_mprintf("SELECT rowid FROM main.\"%w\" LIMIT 0", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+		ordered = 1;	/* not WITHOUT ROWID: unique by its key, read by it */
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	if (!cols || !*cols) {
+		sqlite3_free(cols);
+		return db_fail(db, "read the columns of");
+	}
+	{
+		const char *k = ordered ? "row_number() OVER (ORDER BY rowid), " : "";
+
+		sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM temp.\"%w\") ="
+				      " (SELECT count(*) FROM main.\"%w\" WHERE scan_id = %lld)"
+				      " AND NOT EXISTS (SELECT %s%s FROM temp.\"%w\" EXCEPT"
+				      " SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld)"
+				      " AND NOT EXISTS (SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld"
+				      " EXCEPT SELECT %s%s FROM temp.\"%w\")",
+				      table, table, base, k, cols, table, k, cols, table, base,
+				      k, cols, table, base, k, cols, table);
+	}
+	sqlite3_free(cols);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		eq = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return eq < 0 ? db_fail(db, "compare snapshots in") : eq;
+}
+
+/*
+ * The staged rows into main: parents first (namespaces, then interfaces, then the rest),
+ * so that each row finds its parent at once.  Deferring the checks instead would make
+ * every parent row look for children in tables not indexed for it.
+ */
+static int copy_rows(sqlite3 *db, const struct strv *tables)
+{
+	static const char *const first[] = { "netns", "iface" };
+	struct strv order = { 0 };
+	int rc;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < tables->n; i++)
+			if (!strcmp(tables->v[i], first[k]))
+				strv_add(&order, tables->v[i]);
+	for (size_t i = 0; i < tables->n; i++)
+		if (strcmp(tables->v[i], first[0]) && strcmp(tables->v[i], first[1]))
+			strv_add(&order, tables->v[i]);
+	rc = each_table(db, &order, "INSERT INTO main.\"%w\" SELECT * FROM temp.\"%w\" ORDER BY rowid");
+	strv_release(&order);
+	return rc;
+}
+
+/*
+ * The staged rows of snapshot id (temp tables shadowing main's): equal to those of base,
+ * the new scan row says so and they are dropped; else they are copied into main.  0 or
+ * -1 (said).
+ */
+static int settle(sqlite3 *db, const struct strv *tables, long long id, long long base)
+{
+	int eq = 1, pids_eq;
+
+	for (size_t i = 0; i < tables->n && eq == 1; i++)
+		if (strcmp(tables->v[i], "netns_pid") && strcmp(tables->v[i], "scan_pid"))
+			eq = table_equal(db, tables->v[i], base);
+	if (eq < 0)
+		return -1;
+	if (eq) {
+		char *sql;
+		int rc;
+
+		pids_eq = table_equal(db, "netns_pid", base);
+		if (pids_eq < 0)
+			return -1;
+		sql = sqlite3_mprintf("UPDATE main.scan SET same_as = %lld, own_pids = %d WHERE"
+				      " id = %lld;%s", base, !pids_eq, id, pids_eq ? "" :
+				      "INSERT INTO main.scan_pid SELECT scan_id, inode, pid FROM"
+				      " temp.netns_pid ORDER BY rowid");
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+		return rc == SQLITE_OK ? 0 : db_fail(db, "write to");
+	}
+	return copy_rows(db, tables);
+}
+
+/*
+ * The snapshot a new one is compared with: the latest's rows (its own, or those it refers
+ * to), 0 when there is none.  The new snapshot's rows are staged for it in temp tables of
+ * main's columns, which the inserts (unqualified) then reach first.
+ */
+static long long stage(sqlite3 *db, struct strv *tables)
+{
+	long long last = db_latest(db), base;
+
+	if (last <= 0)
+		return last;
+	base = db_rows_of(db, last);
+	if (base <= 0 || db_snapshot_tables(db, tables) ||
+	    each_table(db, tables, "CREATE TEMP TABLE \"%w\" AS SELECT * FROM main.\"%w\" WHERE 0"))
+		return -1;
+	return base;
+}
+
 /*
  * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
- * nothing written.
+ * nothing written.  Equal to the latest snapshot, it is stored as a reference to the rows
+ * that one reads (t->same_as says which).
  */
 long long db_store(sqlite3 *db, struct topo *t)
 {
 	sqlite3_stmt *st[S_COUNT] = { 0 };
-	long long id = -1;
+	struct strv tables = { 0 };
+	long long id = -1, base = 0;
 	int ok = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	/* the staged rows are one snapshot's: in memory (set before, as it drops temp tables) */
+	if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
+	base = db_version(db) >= 9 ? stage(db, &tables) : 0;
+	if (base < 0)
+		goto out;
 	for (int i = 0; i < S_COUNT; i++)
 		if (db_prep(db, &st[i], insert_sql[i]))
 			goto out;
@@ -265,6 +457,13 @@ long long db_store(sqlite3 *db, struct topo *t)
 	id = sqlite3_last_insert_rowid(db);
 	if (store_rows(db, st, t, id))
 		goto out;
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(st[i]);	/* before their temp tables go */
+		st[i] = NULL;
+	}
+	if (base && (settle(db, &tables, id, base) ||
+		     each_table(db, &tables, "DROP TABLE temp.\"%w\"")))
+		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
@@ -273,10 +472,17 @@ long long db_store(sqlite3 *db, struct topo *t)
 out:
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st[i]);
-	if (!ok) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+	if (!ok)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* the temp tables too */
+	sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
+	if (ok && base) {
+		long long rows = db_rows_of(db, id);
+
+		t->same_as = rows != id && rows > 0 ? rows : 0;
 	}
+	strv_release(&tables);
+	if (!ok)
+		return -1;
 	t->scan_id = id;
 	return id;
 }
@@ -615,7 +821,7 @@ static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	u->nfdb++;
 }
 
-static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
+static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)
 {
 	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8;
 	const char *sql[] = {
@@ -628,7 +834,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
 		     " WHERE scan_id=?1 ORDER BY inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
-		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
+		own ? "SELECT inode, pid FROM scan_pid WHERE scan_id=?2 ORDER BY inode, pid"
+		    : "SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
 		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
 		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1"
@@ -685,6 +892,8 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
 		last_ino = -1;
+		if (own)
+			sqlite3_bind_int64(st, 2, own);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
 
@@ -705,10 +914,26 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	return rc;
 }
 
+/* Is the snapshot that unchanged snapshot id refers to gone (said, -1), or there (0)? */
+static int db_rows_gone(sqlite3 *db, long long id, long long base)
+{
+	char sql[96];
+	long long there = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM scan WHERE id = %lld", base);
+	if (db_query_int(db, sql, &there) != SQLITE_OK)
+		return db_fail(db, "read");
+	if (!there)
+		return error("scan %lld in '%s' is unchanged from scan %lld, which is gone", id,
+			     db_name(db), base);
+	return 0;
+}
+
 /* Load snapshot id (0 = the latest) into an empty t.  -1 with a message when absent. */
 int db_load(sqlite3 *db, long long id, struct topo *t)
 {
 	sqlite3_stmt *st;
+	long long own = 0;
 	int rc, v2;
 
 	if (!id) {
@@ -721,10 +946,14 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		}
 	}
 	v2 = db_version(db) >= 2;
-	if (sqlite3_prepare_v2(db, v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
+	if (sqlite3_prepare_v2(db, db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids FROM scan"
+			       " WHERE id=?"
+			       : v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
 			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0 FROM scan"
+			       " incomplete, 0, 0 FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0 FROM scan"
 			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
@@ -741,6 +970,9 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		t->lookup_timeouts = (unsigned long)sqlite3_column_int64(st, 8);
 		if (sqlite3_column_int(st, 9) && !topo_incomplete(t))
 			copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "incomplete");
+		t->same_as = sqlite3_column_int64(st, 10);
+		if (t->same_as > 0 && sqlite3_column_int(st, 11))
+			own = id;	/* its processes are its own */
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);
@@ -750,9 +982,12 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "read");
+	if (t->same_as > 0 && db_rows_gone(db, id, t->same_as))
+		return -1;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
-	rc = load_rows(db, id, t, db_version(db));
+	/* stored as unchanged: its own scan row, the rows of the snapshot it refers to */
+	rc = load_rows(db, t->same_as > 0 ? t->same_as : id, own, t, db_version(db));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

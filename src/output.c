@@ -389,6 +389,10 @@ static void print_scan(struct pr *p, const struct topo *t)
 	pr_uint(p, PR_JSON, "mount_lines_dropped", NULL, t->mount_lines_dropped);
 	pr_uint(p, PR_JSON, "mounts_skipped", NULL, t->mounts_skipped);
 	pr_uint(p, PR_JSON, "lookup_timeouts", NULL, t->lookup_timeouts);
+	if (t->same_as > 0)	/* stored as unchanged: the snapshot whose rows it shares */
+		pr_int(p, PR_JSON, "same_as", NULL, t->same_as);
+	else
+		pr_null(p, PR_JSON, "same_as", NULL);
 	pr_close_object(p);
 }
 

@@ -22,8 +22,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "scan", &scan_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE,
-	  "[--db PATH] [--json] [--no-store] [--no-containers] [--deep] [-v]",
+	{ "scan", &scan_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN,
+	  "[--db PATH] [--json] [--no-store] [--no-containers] [--deep] [-v]\n"
+	  "                    [--keep N] [--older-than DURATION] [--captures]",
 	  "find every network namespace, pair every veth, store the snapshot" },
 	{ "show", &show_def, USE_DB_RO | TAKES_SCAN | TAKES_JSON,
 	  "[--scan ID] [--db PATH] [--json]",
@@ -47,6 +48,9 @@ static const struct command commands[] = {
 	  "what changed between two stored snapshots (default: the last two)" },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "[--db PATH] [--json]",
 	  "list the stored snapshots" },
+	{ "prune", &prune_def, USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN,
+	  "[--keep N] [--older-than DURATION] [--captures] [--db PATH] [--json]",
+	  "delete old snapshots (and with --captures their captures' rows), give the space back" },
 	{ "help", NULL, TAKES_ARGS, "[COMMAND]", "show help for vethmap or one command" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -128,11 +132,39 @@ static int help(int argc, char **argv)
 	return finish_stdout() ? 1 : 0;
 }
 
-enum { OPT_DB = 256, OPT_SCAN, OPT_JSON, OPT_VERBOSE, OPT_HELP };
+enum { OPT_DB = 256, OPT_SCAN, OPT_JSON, OPT_VERBOSE, OPT_HELP, OPT_KEEP, OPT_OLDER,
+       OPT_CAPTURES };
+
+/* --keep N, --older-than DURATION, --captures (TAKES_RETAIN): 0, or 2 after one line. */
+static int parse_retain(const char *cmd, int opt, const char *arg, struct retain *r)
+{
+	char *end;
+
+	if (opt == OPT_CAPTURES) {
+		r->captures = 1;
+		return 0;
+	}
+	if (opt == OPT_KEEP) {
+		errno = 0;
+		r->keep = strtoll(arg, &end, 10);
+		if (errno || end == arg || *end || r->keep < 1 || r->keep > 1000000000) {
+			error("%s: invalid --keep '%s' (a number of snapshots, 1 or more)", cmd, arg);
+			return 2;
+		}
+		return 0;
+	}
+	r->older_s = parse_duration(arg);
+	if (r->older_s < 0) {
+		error("%s: invalid --older-than '%s' (like 90m, 12h, 7d, 2w; at most 365d)", cmd,
+		      arg);
+		return 2;
+	}
+	return 0;
+}
 
 /*
  * The options of command c: the common ones its flags allow, then its own, into opts
- * (room for 5 + its own + 1) and short (room for 8 + its own).
+ * (room for 8 + its own + 1) and short (room for 8 + its own).
  */
 static void build_options(const struct command *c, struct option *opts, char *shorts)
 {
@@ -151,6 +183,11 @@ static void build_options(const struct command *c, struct option *opts, char *sh
 	if (c->flags & TAKES_VERBOSE) {
 		opts[n++] = (struct option){ "verbose", no_argument, NULL, OPT_VERBOSE };
 		strcat(shorts, "v");
+	}
+	if (c->flags & TAKES_RETAIN) {
+		opts[n++] = (struct option){ "keep", required_argument, NULL, OPT_KEEP };
+		opts[n++] = (struct option){ "older-than", required_argument, NULL, OPT_OLDER };
+		opts[n++] = (struct option){ "captures", no_argument, NULL, OPT_CAPTURES };
 	}
 	opts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	for (size_t k = 0; d && d->longopts && d->longopts[k].name; k++)
@@ -172,12 +209,13 @@ static int run_command(const struct command *c, int argc, char **argv)
 
 	while (d && d->longopts && d->longopts[nown].name)
 		nown++;
-	opts = xcalloc(nown + 6, sizeof(*opts));
+	opts = xcalloc(nown + 9, sizeof(*opts));
 	shorts = xcalloc(nshort + 8, 1);
 	build_options(c, opts, shorts);
 	ctx.all_argv = xcalloc((size_t)argc + 1, sizeof(*ctx.all_argv));
 	memcpy(ctx.all_argv, argv, (size_t)argc * sizeof(*argv));
 	ctx.opts = d && d->size ? xcalloc(1, d->size) : NULL;
+	retain_init(&ctx.retain);
 	if (d && d->init)
 		d->init(&ctx);
 	optind = 0;
@@ -193,6 +231,12 @@ static int run_command(const struct command *c, int argc, char **argv)
 		case OPT_JSON: ctx.json = 1; break;
 		case 'v':
 		case OPT_VERBOSE: verbosity++; break;
+		case OPT_KEEP:
+		case OPT_OLDER:
+		case OPT_CAPTURES:
+			if ((rc = parse_retain(c->name, opt, optarg, &ctx.retain)))
+				goto out;
+			break;
 		case 'h':
 		case OPT_HELP:
 			usage_cmd(stdout, c->name);

@@ -238,6 +238,7 @@ struct topo {
 	/* scan metadata */
 	int deep;		/* asked with scan --deep: every process's sockets (not stored) */
 	long long scan_id;	/* 0 = not stored */
+	long long same_as;	/* loaded: stored as unchanged, its rows are this one's; else 0 */
 	char host[256];
 	char started[32];	/* ISO-8601 UTC */
 	double duration_ms;
@@ -285,6 +286,8 @@ size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *),
 int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
+double parse_duration(const char *s);	/* seconds, -1 if malformed */
+long long parse_iso8601(const char *s);	/* fmt_iso8601's text -> time_t, -1 if not */
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
@@ -673,8 +676,30 @@ struct scan_info {		/* one row of the scan table */
 	long long n_netns, n_ifaces, n_edges, n_unresolved;
 	int incomplete;		/* could not hold everything it saw (schema 2) */
 	long long missed;	/* namespaces seen but not held */
+	long long same_as;	/* stored as unchanged: the snapshot holding its rows, else 0 */
 };
 int db_scans(struct sqlite3 *db, struct scan_info **out, size_t *n);
+
+/* retain.c: which stored snapshots 'prune' deletes (pure) */
+struct retain {
+	long long keep;		/* --keep N: the newest N stay; -1: not given */
+	double older_s;		/* --older-than: only those older than this go; -1: not given */
+	int captures;		/* --captures: the audit rows of their captures go too */
+};
+void retain_init(struct retain *r);
+int retain_given(const struct retain *r);
+size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r,
+		     long long now, unsigned char *doom, size_t *bases);
+
+/* db_prune.c: delete what retain_select chose, in one transaction, and give the space back */
+struct prune_result {
+	size_t deleted, kept;		/* snapshots */
+	size_t bases;			/* kept only as the base of a kept unchanged one */
+	long long captures;		/* capture audit rows deleted (--captures) */
+	long long bytes_before, bytes_after;	/* the file and its -wal */
+	const char *vacuum;		/* "incremental", "full" (the first of an older file), "none" */
+};
+int db_prune(struct sqlite3 *db, const struct retain *r, struct prune_result *res);
 const char *db_path(const char *opt);
 struct capture_row {		/* the audit row of one 'vethmap cap' */
 	long long scan_id;	/* <= 0: none */
@@ -757,6 +782,7 @@ enum {
 	TAKES_JSON = 1 << 6,	/* --json, -j */
 	TAKES_VERBOSE = 1 << 7,	/* --verbose, -v */
 	TAKES_ARGS = 1 << 8,	/* operands (without: an operand is an error) */
+	TAKES_RETAIN = 1 << 9,	/* --keep N, --older-than DURATION, --captures (ctx->retain) */
 };
 struct option;
 struct sqlite3;
@@ -766,6 +792,7 @@ struct cmd_ctx {
 	const char *db_opt;	/* --db PATH, NULL for the default */
 	long long scan;		/* --scan ID, 0 = none given */
 	int json;		/* --json */
+	struct retain retain;	/* TAKES_RETAIN: what to prune (nothing given: keep = -1) */
 	int argc;		/* operands, options taken out */
 	char **argv;
 	int all_argc;		/* the command line as typed (before getopt reorders it) */
@@ -783,7 +810,8 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def;
+	report_def, diff_def, prune_def;
+int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
 int arg_error(const char *cmd, const char *arg);
