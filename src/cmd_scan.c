@@ -5,7 +5,6 @@
  * still stored and printed, marked incomplete, and the exit status is 1.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -55,10 +54,12 @@ out:
 const struct cmd_def scan_def = {
 	.run = scan, .parse = scan_parse,
 	.size = sizeof(struct scan_opts),
-	.longopts = (const struct option[]){
-		{ "no-store", no_argument, NULL, 'n' },
-		{ "no-containers", no_argument, NULL, 'C' },
-		{ "deep", no_argument, NULL, 'D' },
+	.options = (const struct cmd_opt[]){
+		{ "no-store", 0, 'n', NULL, "scan and print, but do not write the database" },
+		{ "no-containers", 0, 'C', NULL,
+		  "name no containers: ask no engine, read no cgroup" },
+		{ "deep", 0, 'D', NULL,
+		  "also find namespaces that only a socket holds" },
 		{ 0 }
 	},
 };
