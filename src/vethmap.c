@@ -44,7 +44,7 @@ static const struct command commands[] = {
 	  "draw a stored snapshot with GraphViz", NULL },
 	{ "report", &report_def, USE_DB_RO | TAKES_SCAN, "", NULL,
 	  "the audit report of a stored snapshot (XML, or HTML)", NULL },
-	{ "diff", &diff_def, USE_DB_RO | TAKES_JSON | TAKES_ARGS, "[A [B]]", "ID",
+	{ "diff", &diff_def, USE_DB_RO | TAKES_JSON | TAKES_ARGS, "[A [B]]", "ID ID",
 	  "what changed between two stored snapshots (default: the last two)", NULL },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "", NULL,
 	  "list the stored snapshots", NULL },
@@ -97,6 +97,8 @@ static size_t command_options(const struct command *c, const struct cmd_opt **v)
 	const struct cmd_opt *own = c->def ? c->def->options : NULL;
 	size_t n = 0;
 
+	if (own && !c->def->parse)
+		die("BUG: '%s' has options but no parse hook", c->name);
 	for (size_t k = 0; own && (own[k].name || own[k].letter); k++)
 		if (n < MAX_OPTS)
 			v[n++] = &own[k];
