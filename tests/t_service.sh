@@ -18,15 +18,6 @@ need_vethmap
 fail_fixture() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
 _UMOUNTS=()
 _MNTS=()
-kill_mntns() {	# kill_mntns INODE...: every process in those mount namespaces
-	local p m i
-	for p in /proc/[0-9]*; do
-		m=$(stat -L -c %i "$p/ns/mnt" 2>/dev/null) || continue
-		for i in "$@"; do
-			[ "$m" = "$i" ] && kill -KILL "${p#/proc/}" 2>/dev/null
-		done
-	done
-}
 trap '_rc=$?; [ ${#_MNTS[@]} -gt 0 ] && kill_mntns "${_MNTS[@]}"
 	for m in "${_UMOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done; (exit $_rc); _cleanup' EXIT
 
