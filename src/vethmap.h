@@ -149,6 +149,8 @@ struct container {
 	char node[160];		/* a nested engine's: the container it runs in ("engine:name"),
 				   or "pid:N" (N: host PID of its PID namespace's init); "" = none */
 	int node_pid;		/* while naming: host PID of that init, 0 = not nested */
+	uint64_t src_mntns;	/* while naming: the mount namespace of the nested daemon whose
+				   API listed it (its PID then comes from its shim), 0 = none */
 	int pid;		/* main process, 0 = unknown */
 	long ns;		/* index into topo.ns, -1 = unknown */
 	int sandbox;		/* pod sandbox, or the container whose netns others join */
@@ -427,6 +429,8 @@ struct http_req {
 	const char *err;	/* static text when failed */
 	int peer_check;		/* the server must run as peer_uid (SO_PEERCRED) */
 	uid_t peer_uid;
+	int peer_pid;		/* with peer_check, and be this process (0: any) */
+	const char *shown;	/* the socket's name for messages (NULL: sock) */
 	size_t max_answer;	/* bytes; 0: 16 MiB */
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
@@ -439,6 +443,7 @@ void http_parse_answer(struct http_req *r);
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
 #define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 int engines_scan(struct topo *t);
+void container_reclaim(struct container *c);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
@@ -451,7 +456,19 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len);
 /* engine_find.c: engines found by their processes (containerd shims, nested engines) */
-int engine_shims_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, struct intv *monitors);
+void engine_monitors_scan(struct topo *t, const struct intv *monitors);
+struct engine_daemon {
+	int pid;		/* a dockerd in a mount namespace not ours */
+	int fd;			/* O_PATH of its API socket */
+	uint64_t mntns;
+	char shown[96];		/* /proc/PID/root/var/run/docker.sock */
+};
+#define ENGINE_DAEMONS_MAX 16
+size_t engine_daemons_find(struct engine_daemon *d, size_t max);
+int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
+			 size_t namesize, const char **engine);
+int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size);
 void engine_nodes(struct topo *t);
 char *read_small_fd(int fd, size_t max, size_t *len);
 int ppid_of(int pid);
