@@ -109,6 +109,8 @@ wait_for 5 own_ns $H || fail_fixture "fd namespace"
 NS_FD=$(pid_ns_ino $H)
 sleep 300 7<"/proc/$H/ns/net" &
 FDH=$!; bg_pid $FDH
+holds() { [ "$(readlink "/proc/$FDH/fd/7")" = "net:[$NS_FD]" ]; }
+wait_for 5 holds || fail_fixture "fd holder"
 kill -KILL $H; wait $H 2>/dev/null
 # a namespace mounted only below nobody's 0700 directory
 mkdir -p "$TMP/priv/d" && touch "$TMP/priv/d/m" && chown -R 65534:65534 "$TMP/priv" ||
