@@ -249,9 +249,20 @@ for drop in "${KEEP[@]}"; do
 		check_eq "without $drop: exit 1" 1 "$rc"
 		;;
 	CAP_DAC_READ_SEARCH)
+		# another suite's scan running meanwhile holds every namespace by fd, and a
+		# namespace known so needs no lookup of its mount: tried up to 5 times
 		n=$(found "$TMP/less.json" 2>/dev/null)
+		for try in 2 3 4 5; do
+			[ "${n:-0}" -lt "$NOURS" ] && break
+			rm -rf "$TMP/less" && mkdir -m 0700 "$TMP/less"
+			sandboxed "$TMP/less" "${less[@]}" >/dev/null 2>"$TMP/less.err"
+			"$VETHMAP" show --db "$TMP/less/vethmap.db" --json >"$TMP/less.json" 2>/dev/null
+			n=$(found "$TMP/less.json" 2>/dev/null)
+			note "without $drop, try $try: found $n of $NOURS"
+		done
 		check "without $drop: a namespace of the fixture is missed (found ${n:-none} of $NOURS)" \
 			test "${n:-0}" -lt "$NOURS"
+		check "without $drop: the scan says why" grep -q "mount not reachable" "$TMP/less.err"
 		;;
 	*)
 		not_ok "without $drop" "no check for what it is needed for"
