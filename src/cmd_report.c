@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,12 +274,12 @@ static int report(struct cmd_ctx *ctx)
 }
 
 const struct cmd_def report_def = {
-	.run = report, .shortopts = "o:", .parse = report_parse,
+	.run = report, .parse = report_parse,
 	.size = sizeof(struct report_opts),
-	.longopts = (const struct option[]){
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "xsl", required_argument, NULL, 'x' },
+	.options = (const struct cmd_opt[]){
+		{ "output", 'o', 0, "FILE", "write to FILE instead of standard output" },
+		{ "format", 0, 'f', "xml|html", "XML (the default), or an HTML page made from it" },
+		{ "xsl", 0, 'x', "FILE", "the stylesheet of --format html, not report.xsl" },
 		{ 0 }
 	},
 };

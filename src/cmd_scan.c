@@ -7,7 +7,6 @@
  * does (cmd_prune.c), saying so only with -v.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -73,10 +72,12 @@ static int scan_check(struct cmd_ctx *ctx)
 const struct cmd_def scan_def = {
 	.run = scan, .parse = scan_parse, .check = scan_check,
 	.size = sizeof(struct scan_opts),
-	.longopts = (const struct option[]){
-		{ "no-store", no_argument, NULL, 'n' },
-		{ "no-containers", no_argument, NULL, 'C' },
-		{ "deep", no_argument, NULL, 'D' },
+	.options = (const struct cmd_opt[]){
+		{ "no-store", 0, 'n', NULL, "scan and print, but do not write the database" },
+		{ "no-containers", 0, 'C', NULL,
+		  "name no containers: ask no engine, read no cgroup" },
+		{ "deep", 0, 'D', NULL,
+		  "also find namespaces that only a socket holds" },
 		{ 0 }
 	},
 };

@@ -573,6 +573,8 @@ struct target_set {
 void target_match(const struct topo *t, const char *spec, struct target_set *m);
 int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
 int target_one(const struct topo *t, const char *spec, struct target *out);
+void target_words(const struct topo *t, const char *prefix,
+		  void (*fn)(void *arg, const char *word), void *arg);
 
 /* capture.c: bounded libpcap capture on several interfaces in several namespaces */
 struct cap_opts {
@@ -782,9 +784,9 @@ enum {
 	TAKES_JSON = 1 << 6,	/* --json, -j */
 	TAKES_VERBOSE = 1 << 7,	/* --verbose, -v */
 	TAKES_ARGS = 1 << 8,	/* operands (without: an operand is an error) */
-	TAKES_RETAIN = 1 << 9,	/* --keep N, --older-than DURATION, --captures (ctx->retain) */
+	HIDDEN = 1 << 9,	/* not listed by 'vethmap help' (__complete) */
+	TAKES_RETAIN = 1 << 10,	/* --keep N, --older-than DURATION, --captures (ctx->retain) */
 };
-struct option;
 struct sqlite3;
 struct cmd_ctx {
 	const char *name;
@@ -800,11 +802,21 @@ struct cmd_ctx {
 	struct sqlite3 *db;	/* opened by the dispatcher (USE_DB_*), closed after */
 	void *opts;		/* the command's own options (cmd_def.size bytes, zeroed) */
 };
+/*
+ * One option of a command, as the parser takes it and as help describes it: the parser's
+ * getopt tables and every help line are made from these, so they cannot disagree.
+ */
+struct cmd_opt {
+	const char *name;	/* --NAME, or NULL for a short option alone */
+	char letter;		/* -L, or 0 for a long option alone */
+	int val;		/* what the parse hook is given; 0: the letter */
+	const char *arg;	/* the argument's name in help ("FILE"); NULL: takes none */
+	const char *help;	/* what it does, one line */
+};
 struct cmd_def {		/* what a command brings to the table, beside its flags */
 	int (*run)(struct cmd_ctx *ctx);
 	void (*init)(struct cmd_ctx *ctx);	/* defaults of its options, before parsing */
-	const char *shortopts;	/* its own short options, getopt style */
-	const struct option *longopts;	/* its own long options, { 0 }-ended, or NULL */
+	const struct cmd_opt *options;	/* its own options, { 0 }-ended, or NULL */
 	int (*parse)(struct cmd_ctx *ctx, int c, const char *arg);	/* 0 or exit status */
 	int (*check)(struct cmd_ctx *ctx);	/* after parsing: 0 or exit status */
 	size_t size;		/* of its options struct */
@@ -814,6 +826,9 @@ extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, grap
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
+/* cmd_complete.c: what 'vethmap __complete targets|scans' prints for shell completion */
+int complete_targets(struct cmd_ctx *ctx, const char *prefix);
+int complete_scans(struct cmd_ctx *ctx);
 int arg_error(const char *cmd, const char *arg);
 
 #endif

@@ -8,6 +8,7 @@
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
 # Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID, cg_forget[_new] REL,
+#          kill_mntns INO...,
 #          wait_for SECS CMD, cap_child PID, socket_holder NSPATH READY [SCANNED RESULT], need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
 #          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
 #          edge_count, edges_of, unresolved_of, netns_obj, check_veth).
@@ -75,6 +76,16 @@ wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 }
 
 _gone() { ! kill -0 "$1" 2>/dev/null; }
+
+kill_mntns() {	# kill_mntns INODE...: every process in those mount namespaces
+	local p m i
+	for p in /proc/[0-9]*; do
+		m=$(stat -L -c %i "$p/ns/mnt" 2>/dev/null) || continue
+		for i in "$@"; do
+			[ "$m" = "$i" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+		done
+	done
+}
 
 # socket_holder NSPATH READY [SCANNED RESULT]: start (in the background: $! is it, killed at
 # exit) a python3 process that makes a UDP socket inside the netns NSPATH, setns()es back
