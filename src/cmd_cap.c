@@ -37,27 +37,6 @@
 #define CAP_BUFFER_KIB	4096		/* -B: tcpdump's default is 2048 */
 #define CAP_BUFFER_KIB_MAX 1048576u	/* 1 GiB: libpcap's size is an int of bytes */
 
-/* "10", "10s", "500ms", "2m", "1h" -> seconds; -1 if malformed. */
-static double parse_duration(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 86400 * 365)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return v;
-	if (!strcmp(end, "ms"))
-		return v / 1000;
-	if (!strcmp(end, "m"))
-		return v * 60;
-	if (!strcmp(end, "h"))
-		return v * 3600;
-	return -1;
-}
-
 /* "100", "64k", "10M", "1G" -> a count; 0 with *ok = 0 if malformed. */
 static unsigned long long parse_size(const char *s, int *ok)
 {

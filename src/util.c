@@ -447,3 +447,24 @@ ssize_t read_proc(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	return n;
 }
+
+/* "10", "10s", "500ms", "2m", "1h" -> seconds; -1 if malformed. */
+double parse_duration(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0 || v > 86400 * 365)
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return v;
+	if (!strcmp(end, "ms"))
+		return v / 1000;
+	if (!strcmp(end, "m"))
+		return v * 60;
+	if (!strcmp(end, "h"))
+		return v * 3600;
+	return -1;
+}

@@ -268,6 +268,7 @@ size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *),
 int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
+double parse_duration(const char *s);
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
@@ -605,6 +606,11 @@ struct change {
 	char kind[16];		/* netns, container, interface, edge */
 	char *object;		/* what, e.g. "web:eth0" or "veth host:vethab <-> web:eth0" */
 	char *detail;		/* for '~': "mtu 1500 -> 9000"; may be empty */
+	/* the same change taken apart (vethmap watch --json): */
+	long a, b;		/* the object in the old / the new snapshot: index into its
+				   kind's array (ns, ctrs, ifs, edges); -1 where it is not */
+	const char *field;	/* for '~': "mtu", "addrs", ... (static); NULL: see detail */
+	char *before, *after;	/* with field: its two values as text */
 };
 struct changes {
 	struct change *v;
