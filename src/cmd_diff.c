@@ -16,24 +16,12 @@
 /* The changes as lines ("+ kind  object  detail"), or the JSON of the README. */
 static void print_changes(struct pr *p, const struct changes *c, long long from, long long to)
 {
-	char op[2] = "";
-
 	pr_open_object(p, NULL);
 	pr_int(p, PR_JSON, "from", NULL, from);
 	pr_int(p, PR_JSON, "to", NULL, to);
 	pr_open_array(p, "changes", 1);
-	for (size_t i = 0; i < c->n; i++) {
-		const struct change *x = &c->v[i];
-
-		op[0] = x->op;
-		pr_open_object(p, NULL);
-		pr_str(p, PR_ANY, "op", "%s ", op);
-		pr_str(p, PR_ANY, "kind", "%-9s  ", x->kind);
-		pr_str(p, PR_ANY, "object", "%s", x->object);
-		pr_str(p, *x->detail ? PR_ANY : PR_JSON, "detail", "  %s", x->detail);
-		pr_close_object(p);
-		pr_text(p, "\n");
-	}
+	for (size_t i = 0; i < c->n; i++)
+		print_change(p, &c->v[i]);
 	pr_close_array(p);
 	pr_close_object(p);
 }

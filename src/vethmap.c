@@ -45,6 +45,10 @@ static const struct command commands[] = {
 	{ "diff", &diff_def, USE_DB_RO | TAKES_JSON | TAKES_ARGS,
 	  "[A [B]] [--json] [--exit-code] [--db PATH]",
 	  "what changed between two stored snapshots (default: the last two)" },
+	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE,
+	  "[--json] [--interval DURATION] [--no-store] [--db PATH] [-c COUNT] [-d DURATION] [-v]\n"
+	  "                   (-c, -d: stop after COUNT change lines, or after DURATION)",
+	  "a scan, then each change as it happens (the lines of diff), stored" },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "[--db PATH] [--json]",
 	  "list the stored snapshots" },
 	{ "help", NULL, TAKES_ARGS, "[COMMAND]", "show help for vethmap or one command" },

@@ -724,6 +724,9 @@ void pr_table_end(struct pr *p);
 
 /* output.c */
 void print_topo(struct pr *p, const struct topo *t);
+void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x);
+struct change;
+void print_change(struct pr *p, const struct change *x);
 
 /*
  * vethmap.c: the command table and the set-up the dispatcher does for every command, as
@@ -770,7 +773,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def;
+	report_def, diff_def, watch_def;
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
 int arg_error(const char *cmd, const char *arg);
