@@ -224,7 +224,7 @@ static int scan_follow(struct watch_run *r, struct topo *t)
  * changed.  An incomplete scan is not compared (what it lacks is not gone): 1, to try
  * again later.  Returns the number of changes (>= 0), or -1 on an error.
  */
-static long rescan(struct watch_run *r, int *retry)
+static long rescan(struct watch_run *r, int *retry, int correcting)
 {
 	struct changes ch = { 0 };
 	struct topo t;
@@ -240,6 +240,13 @@ static long rescan(struct watch_run *r, int *retry)
 		goto out;
 	}
 	diff_topos(&r->cur, &t, &ch);
+	for (size_t i = 0; i < ch.n && correcting && verbosity; i++) {
+		struct pr e;	/* the line as diff writes it (names escaped), to stderr */
+
+		pr_init(&e, stderr, 0);
+		fputs("vethmap: watch: correction: ", stderr);
+		print_change(&e, &ch.v[i]);
+	}
 	if (ch.n && r->ctx->db && db_store(r->ctx->db, &t) < 0)
 		goto out;
 	if (print_batch(r, &ch, &r->cur, &t))
@@ -300,7 +307,7 @@ static int watch(struct cmd_ctx *ctx)
 		reconcile = now >= next_reconcile;
 		if (!reconcile && (due < 0 || now < due))
 			continue;
-		n = rescan(&r, &retry);
+		n = rescan(&r, &retry, reconcile && due < 0);
 		if (n < 0)
 			goto out;
 		if (reconcile && due < 0 && !retry) {
