@@ -24,6 +24,7 @@
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -302,21 +303,28 @@ static int drain_proc(struct watch_ev *w)
 		len = (size_t)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
-			const struct cn_msg *cn = NLMSG_DATA(h);
-			const struct proc_event *ev;
+			struct cn_msg cn;
+			struct proc_event ev;	/* copied out: the kernel's 36-byte headers leave
+						   its 64-bit fields unaligned in buf */
 			int pid = 0, gone = 0;
 
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*cn) + sizeof(*ev)) ||
-			    cn->id.idx != CN_IDX_PROC)
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(cn) + offsetof(struct proc_event,
+									       event_data) + 16))
 				continue;
-			ev = (const struct proc_event *)cn->data;
-			if (ev->what == PROC_EVENT_FORK &&
-			    ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid)
-				pid = ev->event_data.fork.child_pid;
-			else if (ev->what == PROC_EVENT_EXEC)
-				pid = ev->event_data.exec.process_pid;
-			else if (ev->what == PROC_EVENT_EXIT) {
-				pid = ev->event_data.exit.process_pid;
+			memcpy(&cn, NLMSG_DATA(h), sizeof(cn));
+			if (cn.id.idx != CN_IDX_PROC)
+				continue;
+			memset(&ev, 0, sizeof(ev));
+			memcpy(&ev, (const char *)NLMSG_DATA(h) + sizeof(cn),
+			       h->nlmsg_len - NLMSG_LENGTH(sizeof(cn)) < sizeof(ev) ?
+			       h->nlmsg_len - NLMSG_LENGTH(sizeof(cn)) : sizeof(ev));
+			if (ev.what == PROC_EVENT_FORK &&
+			    ev.event_data.fork.child_pid == ev.event_data.fork.child_tgid)
+				pid = ev.event_data.fork.child_pid;
+			else if (ev.what == PROC_EVENT_EXEC)
+				pid = ev.event_data.exec.process_pid;
+			else if (ev.what == PROC_EVENT_EXIT) {
+				pid = ev.event_data.exit.process_pid;
 				gone = 1;
 			}
 			if (pid <= 0)
