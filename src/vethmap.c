@@ -26,24 +26,24 @@ static const struct command commands[] = {
 	  "[--db PATH] [--json] [--no-store] [--no-containers] [--deep] [-v]",
 	  "find every network namespace, pair every veth, store the snapshot" },
 	{ "show", &show_def, USE_DB_RO | TAKES_SCAN | TAKES_JSON,
-	  "[--scan ID] [--db PATH] [--json]",
+	  "[--scan ID | --at TIME] [--db PATH] [--json]",
 	  "print a stored snapshot (the latest by default)" },
 	{ "ls", &ls_def, NEED_SCAN | TAKES_DB | TAKES_SCAN | TAKES_JSON | TAKES_VERBOSE | TAKES_ARGS,
-	  "[--json] [--stored | --scan ID] [--db PATH] [-v] [TARGET]",
+	  "[--json] [--stored | --scan ID | --at TIME] [--db PATH] [-v] [TARGET]",
 	  "every container: its interfaces, host-side veth, bridge and addresses" },
 	{ "cap", &cap_def, NEED_SCAN | NEED_RAW | TAKES_DB | TAKES_SCAN | TAKES_VERBOSE | TAKES_ARGS,
 	  "TARGET [-i IFNAME] [--host-side|--both-ends] [-d DURATION] [-c COUNT]\n"
 	  "                   [-C MAXBYTES] [-s SNAPLEN] [-B KIB] [-w FILE|-] [-U] [-W pcapng|pcap]\n"
-	  "                   [-Z USER] [-p] [--db PATH] [--scan ID] [FILTER...]",
+	  "                   [-Z USER] [-p] [--db PATH] [--scan ID | --at TIME] [FILTER...]",
 	  "a short, bounded capture on a container, namespace, interface or edge" },
 	{ "graph", &graph_def, USE_DB_RO | TAKES_SCAN,
-	  "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--expand] [--db PATH]",
+	  "[--scan ID | --at TIME] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--expand] [--db PATH]",
 	  "draw a stored snapshot with GraphViz" },
 	{ "report", &report_def, USE_DB_RO | TAKES_SCAN,
-	  "[--scan ID] [-o FILE] [--format xml|html] [--xsl FILE] [--db PATH]",
+	  "[--scan ID | --at TIME] [-o FILE] [--format xml|html] [--xsl FILE] [--db PATH]",
 	  "the audit report of a stored snapshot (XML, or HTML)" },
 	{ "diff", &diff_def, USE_DB_RO | TAKES_JSON | TAKES_ARGS,
-	  "[A [B]] [--json] [--exit-code] [--db PATH]",
+	  "[A [B] | --since TIME] [--json] [--exit-code] [--db PATH]",
 	  "what changed between two stored snapshots (default: the last two)" },
 	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE,
 	  "[--json] [--interval DURATION] [--no-store] [--db PATH] [-c COUNT] [-d DURATION] [-v]\n"
@@ -132,11 +132,11 @@ static int help(int argc, char **argv)
 	return finish_stdout() ? 1 : 0;
 }
 
-enum { OPT_DB = 256, OPT_SCAN, OPT_JSON, OPT_VERBOSE, OPT_HELP };
+enum { OPT_DB = 256, OPT_SCAN, OPT_AT, OPT_JSON, OPT_VERBOSE, OPT_HELP };
 
 /*
  * The options of command c: the common ones its flags allow, then its own, into opts
- * (room for 5 + its own + 1) and short (room for 8 + its own).
+ * (room for 6 + its own + 1) and short (room for 8 + its own).
  */
 static void build_options(const struct command *c, struct option *opts, char *shorts)
 {
@@ -146,8 +146,10 @@ static void build_options(const struct command *c, struct option *opts, char *sh
 	strcpy(shorts, ":h");
 	if (c->flags & (USE_DB_RO | USE_DB_RW | TAKES_DB))
 		opts[n++] = (struct option){ "db", required_argument, NULL, OPT_DB };
-	if (c->flags & TAKES_SCAN)
+	if (c->flags & TAKES_SCAN) {
 		opts[n++] = (struct option){ "scan", required_argument, NULL, OPT_SCAN };
+		opts[n++] = (struct option){ "at", required_argument, NULL, OPT_AT };
+	}
 	if (c->flags & TAKES_JSON) {
 		opts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
 		strcat(shorts, "j");
@@ -164,6 +166,38 @@ static void build_options(const struct command *c, struct option *opts, char *sh
 		strcat(shorts, d->shortopts);
 }
 
+/*
+ * --at TIME: the snapshot that was the newest then becomes ctx->scan, as if given with
+ * --scan (so every command that takes a snapshot takes a moment).  0, or the exit status.
+ */
+static int resolve_at(struct cmd_ctx *ctx, const char *at)
+{
+	struct sqlite3 *db;
+	char iso[32];
+	long long id;
+
+	if (ctx->scan) {
+		error("%s: --at and --scan each name a snapshot: give one", ctx->name);
+		return 2;
+	}
+	if (parse_time(at, iso, sizeof(iso))) {
+		error("%s: invalid time '%s' (like 2026-12-02T03:12:00 in UTC, or -10m)", ctx->name,
+		      at);
+		return 2;
+	}
+	db = db_open(db_path(ctx->db_opt), 0);
+	if (!db)
+		return 1;
+	id = db_scan_at(db, iso);
+	db_close(db);
+	if (!id)
+		error("%s: no snapshot at or before %s", ctx->name, iso);
+	if (id <= 0)
+		return 1;
+	ctx->scan = id;
+	return 0;
+}
+
 /* Parse, set up as the flags say, run, tear down: the exit status. */
 static int run_command(const struct command *c, int argc, char **argv)
 {
@@ -172,11 +206,12 @@ static int run_command(const struct command *c, int argc, char **argv)
 	size_t nown = 0, nshort = d && d->shortopts ? strlen(d->shortopts) : 0;
 	struct option *opts;
 	char *shorts, what[32];
+	const char *at = NULL;
 	int opt, rc = 2;
 
 	while (d && d->longopts && d->longopts[nown].name)
 		nown++;
-	opts = xcalloc(nown + 6, sizeof(*opts));
+	opts = xcalloc(nown + 7, sizeof(*opts));
 	shorts = xcalloc(nshort + 8, 1);
 	build_options(c, opts, shorts);
 	ctx.all_argv = xcalloc((size_t)argc + 1, sizeof(*ctx.all_argv));
@@ -193,6 +228,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 			if (parse_scan_id(c->name, optarg, &ctx.scan))
 				goto out;
 			break;
+		case OPT_AT: at = optarg; break;
 		case 'j':
 		case OPT_JSON: ctx.json = 1; break;
 		case 'v':
@@ -222,6 +258,8 @@ static int run_command(const struct command *c, int argc, char **argv)
 		rc = help(ctx.argc, ctx.argv);
 		goto out;
 	}
+	if (at && (rc = resolve_at(&ctx, at)))
+		goto out;
 	if (d->check && (rc = d->check(&ctx)))
 		goto out;
 	rc = 1;

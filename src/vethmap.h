@@ -269,6 +269,7 @@ int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 double parse_duration(const char *s);
+int parse_time(const char *s, char *iso, size_t size);
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
@@ -653,6 +654,7 @@ int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
 int db_last_scans(struct sqlite3 *db, long long *ids, int n);
 long long db_scan_before(struct sqlite3 *db, long long id);
+long long db_scan_at(struct sqlite3 *db, const char *iso);
 struct scan_info {		/* one row of the scan table */
 	long long id;
 	char started[32], host[256];
@@ -754,7 +756,7 @@ struct cmd_ctx {
 	const char *name;
 	unsigned needs;		/* the table's flags, as the command's hooks left them */
 	const char *db_opt;	/* --db PATH, NULL for the default */
-	long long scan;		/* --scan ID, 0 = none given */
+	long long scan;		/* --scan ID (or the snapshot --at TIME names), 0 = none given */
 	int json;		/* --json */
 	int argc;		/* operands, options taken out */
 	char **argv;
