@@ -8,9 +8,11 @@
  * what changed against the last state, so a watch line is what 'vethmap diff' says
  * between the two snapshots.  Events that come together are taken together: the rescan
  * waits WATCH_NET_MS after the first link or address event, WATCH_PROC_MS after the first
- * process, mount or /run/netns event (a namespace's bind mount follows its file).  Every
- * --interval a rescan comes without an event: what it finds are changes no event told
- * of, counted as corrections (that count should be 0; -v reports it).
+ * process, mount or /run/netns event (a namespace's bind mount follows its file), and no
+ * sooner after the last rescan than that rescan took (so churn on a big host costs at most
+ * half a CPU).  Every --interval a rescan comes without an event: what it finds are
+ * changes no event told of, counted as corrections (that count should be 0; -v reports
+ * it).
  *
  * With a database (the default) each batch of changes is stored as a snapshot, in one
  * transaction, before its lines are printed ('vethmap scans' and 'diff' show the
@@ -46,6 +48,7 @@ struct watch_run {
 	struct topo cur;	/* the state the last lines left */
 	struct pr p;
 	unsigned long long lines, rescans, corrections, batches;
+	long long quiet_until;	/* no event-driven rescan before (ms): as long as the last took */
 	int done;		/* -c reached */
 };
 
@@ -284,7 +287,7 @@ static int watch(struct cmd_ctx *ctx)
 		end = now + (long long)(o->duration_s * 1000);
 	next_reconcile = now + (long long)(o->interval_s * 1000);
 	while (!r.done) {
-		long long wake = next_reconcile;
+		long long wake = next_reconcile, t0;
 		int got, retry, reconcile;
 		long n;
 
@@ -304,12 +307,17 @@ static int watch(struct cmd_ctx *ctx)
 			due = now + WATCH_PROC_MS;
 		if (end >= 0 && now >= end)
 			break;
+		if (due >= 0 && due < r.quiet_until)
+			due = r.quiet_until;
 		reconcile = now >= next_reconcile;
 		if (!reconcile && (due < 0 || now < due))
 			continue;
+		t0 = now_ms();
 		n = rescan(&r, &retry, reconcile && due < 0);
 		if (n < 0)
 			goto out;
+		now = now_ms();
+		r.quiet_until = now + (now - t0);	/* rescanning at most half the time */
 		if (reconcile && due < 0 && !retry) {
 			r.corrections += (unsigned long long)n;
 			verbose("watch: reconciling rescan: %ld corrections (%llu in all)", n,

@@ -31,6 +31,7 @@ struct watch_ev {
 	size_t pfd_alloc;
 	sigset_t old_mask;
 	int stop_signal;
+	size_t unfollowed;	/* namespaces of the last scan without a socket */
 	unsigned long long events, proc_events, overruns;
 };
 int watch_ev_open(struct watch_ev *w);

@@ -142,22 +142,25 @@ void watch_ev_close(struct watch_ev *w)
 	w->sig = w->proc = w->inot = w->mnt = -1;
 }
 
-/* A socket made inside namespace ns of c, joined to the groups; -1 after one line. */
-static int rt_socket_in(struct scan_ctx *c, size_t ns)
+/*
+ * A socket made inside namespace ns of c, joined to the groups; -1 when that failed
+ * (*err: its errno).  A namespace without one is seen by the other namespaces' events
+ * (its veths' peers), the process events and the reconciling rescans only.
+ */
+static int rt_socket_in(struct scan_ctx *c, size_t ns, int *err)
 {
-	int saved, fd, err, size = NL_RCVBUF;
+	int saved, fd, size = NL_RCVBUF;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-	if (netns_enter(c, ns, &saved))
+	if (netns_enter(c, ns, &saved)) {
+		*err = EBADF;
 		return -1;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-	err = errno;
-	netns_return(saved);
-	if (fd < 0) {
-		errno = err;
-		return error("watch: netlink socket in namespace %llu:",
-			     (unsigned long long)c->t->ns[ns].ino);
 	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	*err = errno;
+	netns_return(saved);
+	if (fd < 0)
+		return -1;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;
@@ -167,7 +170,7 @@ static int rt_socket_in(struct scan_ctx *c, size_t ns)
 			goto fail;
 	return fd;
 fail:
-	error("watch: netlink groups in namespace %llu:", (unsigned long long)c->t->ns[ns].ino);
+	*err = errno;
 	close(fd);
 	return -1;
 }
@@ -190,7 +193,8 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 {
 	const struct topo *t = c->t;
 	struct watch_nl *old = w->nl;
-	size_t nold = w->nnl, made = 0;
+	size_t nold = w->nnl, made = 0, failed = 0;
+	int err = 0;
 	unsigned char *kept = xcalloc(nold ? nold : 1, 1);
 
 	w->nl = NULL;
@@ -205,8 +209,9 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 			key.fd = o->fd;
 			kept[o - old] = 1;
 		} else if (!o) {
-			key.fd = rt_socket_in(c, i);
+			key.fd = rt_socket_in(c, i, &err);
 			made += key.fd >= 0;
+			failed += key.fd < 0;
 		}
 		if (key.fd >= 0) {
 			w->nl = grow(w->nl, &w->nl_alloc, w->nnl + 1, sizeof(*w->nl));
@@ -220,6 +225,10 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 			close(old[i].fd);	/* gone from the host: let the kernel have it */
 	free(kept);
 	free(old);
+	if (failed && !w->unfollowed)	/* once, not at every rescan */
+		warnx("watch: %zu namespaces without an event socket (%s): their changes are seen "
+		      "late, by other events or the reconciling rescan", failed, strerror(err));
+	w->unfollowed = failed;
 	if (w->nnl)
 		qsort(w->nl, w->nnl, sizeof(*w->nl), cmp_nl);
 	intv_sort_unique(&w->pids);
