@@ -12,42 +12,9 @@
 need_root
 need_vethmap
 
-OUT=$TMP/watch.json
-ERR=$TMP/watch.err
-WAIT=5	# seconds a line may take (the rescan comes 100-200 ms after the event)
+. "${BASH_SOURCE%/*}/lib_watch.sh"
 
-# line_of COND [AFTER]: index of the first watch line (JSON) after line AFTER (default:
-# -1, all) matching the jq condition, or ""
-line_of() {
-	jq -R -n --arg p "$PFX" --argjson host "$HOSTNS" --argjson ino "${INO:-0}" \
-		--argjson after "${2:--1}" \
-		"[inputs | fromjson?] | to_entries |
-		 map(select(.key > \$after and (.value | $1))) | .[0].key // empty" "$OUT" 2>/dev/null
-}
-_has() { [ -n "$(line_of "$1" "$LAST")" ]; }
-
-LAST=-1
-# expect NAME COND: the line shows up within $WAIT s, after the one expected before it
-# (looked for only there: inode numbers are reused within seconds), and not before it
-expect() {
-	local n
-	if ! wait_for "$WAIT" _has "$2"; then
-		not_ok "$1" "no such line within ${WAIT}s; ours: $(grep -F "$PFX" "$OUT" | tail -n 5 | head -c 600)"
-		return 1
-	fi
-	n=$(line_of "$2" "$LAST")
-	ok "$1"
-	LAST=$n
-}
-
-"$VETHMAP" watch --json --no-store -d 40 --interval 2s -v >"$OUT" 2>"$ERR" &
-WP=$!
-bg_pid "$WP"
-if ! wait_for 10 grep -q "watch: following" "$ERR"; then
-	not_ok "watch starts" "$(head -c 300 "$ERR")"
-	exit 1
-fi
-ok "watch starts and follows the namespaces"
+watch_start --no-store -d 40 --interval 2s
 
 # a namespace
 ns_add n1
