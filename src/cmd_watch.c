@@ -224,10 +224,11 @@ static int scan_follow(struct watch_run *r, struct topo *t)
 
 /*
  * Scan again and print what changed since r->cur, storing the new state first when it
- * changed.  An incomplete scan is not compared (what it lacks is not gone): 1, to try
- * again later.  Returns the number of changes (>= 0), or -1 on an error.
+ * changed (the changes then into *keep, when given).  An incomplete scan is not compared
+ * (what it lacks is not gone): *retry = 1, to try again later.  Returns the number of
+ * changes (>= 0), or -1 on an error.
  */
-static long rescan(struct watch_run *r, int *retry, int correcting)
+static long rescan(struct watch_run *r, int *retry, struct changes *keep)
 {
 	struct changes ch = { 0 };
 	struct topo t;
@@ -243,13 +244,6 @@ static long rescan(struct watch_run *r, int *retry, int correcting)
 		goto out;
 	}
 	diff_topos(&r->cur, &t, &ch);
-	for (size_t i = 0; i < ch.n && correcting && verbosity; i++) {
-		struct pr e;	/* the line as diff writes it (names escaped), to stderr */
-
-		pr_init(&e, stderr, 0);
-		fputs("vethmap: watch: correction: ", stderr);
-		print_change(&e, &ch.v[i]);
-	}
 	if (ch.n && r->ctx->db && db_store(r->ctx->db, &t) < 0)
 		goto out;
 	if (print_batch(r, &ch, &r->cur, &t))
@@ -259,10 +253,54 @@ static long rescan(struct watch_run *r, int *retry, int correcting)
 	topo_release(&r->cur);
 	r->cur = t;
 	topo_init(&t);
+	if (keep) {
+		*keep = ch;
+		memset(&ch, 0, sizeof(ch));
+	}
 out:
 	changes_release(&ch);
 	topo_release(&t);
 	return n;
+}
+
+/*
+ * The reconciling rescan: the changes of events still pending are taken first, then the
+ * host is scanned again; what that finds, no event told of (a correction, named at -v)
+ * unless events came while it ran (then it is not counted, and they are looked at as
+ * usual).  0, or -1 on an error; *due is the next event-driven rescan, -1 none.
+ */
+static int reconcile_now(struct watch_run *r, long long *due)
+{
+	struct changes ch = { 0 };
+	int retry = 0, got;
+	long n;
+
+	if (*due >= 0 && rescan(r, &retry, NULL) < 0)
+		return -1;
+	*due = -1;
+	n = retry ? 0 : rescan(r, &retry, &ch);
+	if (n < 0)
+		return -1;
+	got = watch_ev_wait(&r->ev, 0);
+	if (got & (WEV_NET | WEV_PROC)) {
+		*due = now_ms() + WATCH_NET_MS;
+		verbose("watch: reconciling rescan: events came while it ran: not counted");
+	} else if (retry) {
+		*due = now_ms() + WATCH_RETRY_MS;
+	} else {
+		r->corrections += (unsigned long long)n;
+		for (size_t i = 0; i < ch.n && verbosity; i++) {
+			struct pr e;	/* the line as diff writes it (names escaped), to stderr */
+
+			pr_init(&e, stderr, 0);
+			fputs("vethmap: watch: correction: ", stderr);
+			print_change(&e, &ch.v[i]);
+		}
+		verbose("watch: reconciling rescan: %ld corrections (%llu in all)", n,
+			r->corrections);
+	}
+	changes_release(&ch);
+	return 0;
 }
 
 static int watch(struct cmd_ctx *ctx)
@@ -312,21 +350,22 @@ static int watch(struct cmd_ctx *ctx)
 		reconcile = now >= next_reconcile;
 		if (!reconcile && (due < 0 || now < due))
 			continue;
+		if (reconcile) {
+			if (reconcile_now(&r, &due))
+				goto out;
+			if (r.ev.stop_signal)
+				break;
+			next_reconcile = now_ms() + (long long)(o->interval_s * 1000);
+			now = now_ms();
+			continue;
+		}
 		t0 = now_ms();
-		n = rescan(&r, &retry, reconcile && due < 0);
+		n = rescan(&r, &retry, NULL);
 		if (n < 0)
 			goto out;
 		now = now_ms();
 		r.quiet_until = now + (now - t0);	/* rescanning at most half the time */
-		if (reconcile && due < 0 && !retry) {
-			r.corrections += (unsigned long long)n;
-			verbose("watch: reconciling rescan: %ld corrections (%llu in all)", n,
-				r.corrections);
-		}
-		due = retry ? now_ms() + WATCH_RETRY_MS : -1;
-		if (reconcile)
-			next_reconcile = now_ms() + (long long)(o->interval_s * 1000);
-		now = now_ms();
+		due = retry ? now + WATCH_RETRY_MS : -1;
 	}
 	rc = finish_stdout() ? 1 : 0;
 	verbose("watch: %llu lines in %llu batches, %llu rescans, %llu corrections, "

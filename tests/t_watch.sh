@@ -45,6 +45,18 @@ ip -n "${PFX}n1" addr add 10.213.77.1/24 dev "${PFX}p1"
 expect "change: an address added in the namespace" \
 	'.op == "change" and .type == "interface" and .netns == $ino and .name == ($p + "p1") and .field == "addrs" and .before == "none" and .after == "10.213.77.1/24"'
 
+# the host end renamed: interfaces are known by name (as diff matches them), so the old
+# name goes and the new one comes, and the edge with them
+ip link set "${PFX}h1" name "${PFX}r1"
+expect "rename: the old name's interface del" \
+	'.op == "del" and .type == "interface" and .netns == $host and .name == ($p + "h1")'
+expect "rename: the new name's interface add" \
+	'.op == "add" and .type == "interface" and .netns == $host and .name == ($p + "r1")'
+expect "rename: the edge to the old name del" \
+	'.op == "del" and .type == "edge" and .a.name == ($p + "h1") and .b.netns == $ino'
+expect "rename: the edge to the new name add" \
+	'.op == "add" and .type == "edge" and .a.name == ($p + "r1") and .b.netns == $ino'
+
 # the namespace deleted: it, its interface and the edge go; then the host end, once the
 # kernel has destroyed the namespace (the watch's own socket must not keep it alive)
 ip netns del "${PFX}n1"
@@ -53,8 +65,29 @@ expect "del interface in the deleted namespace" \
 	'.op == "del" and .type == "interface" and .netns == $ino and .name == ($p + "p1")'
 expect "del edge" '.op == "del" and .type == "edge" and .b.netns == $ino'
 WAIT=10 expect "del interface: the host end, once the namespace is destroyed" \
-	'.op == "del" and .type == "interface" and .netns == $host and .name == ($p + "h1")'
-check "the host end is gone from the kernel" test ! -e "/sys/class/net/${PFX}h1"
+	'.op == "del" and .type == "interface" and .netns == $host and .name == ($p + "r1")'
+check "the host end is gone from the kernel" test ! -e "/sys/class/net/${PFX}r1"
+
+# an end moved from the host into a namespace: it goes from the host, comes in there, and
+# the edge between two host ends becomes one into the namespace
+ns_add n2
+INO=$(ns_ino n2)
+expect "add netns n2" '.op == "add" and .type == "netns" and .inode == $ino'
+ip link add "${PFX}h2" type veth peer name "${PFX}m2" ||
+	{ not_ok "fixture: veth h2" "ip failed"; exit 1; }
+expect "add edge: a veth with both ends on the host" \
+	'.op == "add" and .type == "edge" and .a.netns == $host and .b.netns == $host and ([.a.name, .b.name] | sort) == [$p + "h2", $p + "m2"]'
+ip link set "${PFX}m2" netns "${PFX}n2"
+expect "move: del interface from the host" \
+	'.op == "del" and .type == "interface" and .netns == $host and .name == ($p + "m2")'
+expect "move: add interface in the namespace" \
+	'.op == "add" and .type == "interface" and .netns == $ino and .name == ($p + "m2")'
+expect "move: the host-to-host edge del" \
+	'.op == "del" and .type == "edge" and .a.netns == $host and .b.netns == $host and ([.a.name, .b.name] | index($p + "m2")) != null'
+expect "move: the edge into the namespace add" \
+	'.op == "add" and .type == "edge" and .a.netns == $host and .a.name == ($p + "h2") and .b.netns == $ino and .b.name == ($p + "m2")'
+ip link del "${PFX}h2"
+ip netns del "${PFX}n2"
 
 # a namespace made by a process (no bind mount, no ip): found through its exec
 unshare -n sleep 60 &
