@@ -358,7 +358,7 @@ static int drain_inotify(struct watch_ev *w)
 	char buf[4096] __attribute__((aligned(8)));
 	int hit = 0;
 
-	for (;;) {
+	for (int k = 0; k < 256; k++) {
 		ssize_t n = read(w->inot, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
