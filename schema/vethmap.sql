@@ -1,4 +1,4 @@
--- vethmap database schema, version 7 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 8 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -6,7 +6,7 @@
 -- Compiled into the binary from this file: edit here, never in C.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 7;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 8;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -208,6 +208,30 @@ CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v
     reason   TEXT                         -- why it is not placed; NULL when placed
 );
 CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);
+
+CREATE TABLE tunnel (                     -- a tunnel device's endpoints (v8), as the kernel
+                                          -- states them: what pairs it with its other end
+    scan_id  INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,            -- the device (iface)
+    id       INTEGER,                     -- VNI (vxlan, geneve), GRE input key; NULL none
+    okey     INTEGER,                     -- GRE output key
+    local    TEXT,                        -- its own address
+    remote   TEXT,                        -- the other end's (vxlan: its group or peer)
+    port     INTEGER,                     -- UDP destination port (vxlan, geneve)
+    PRIMARY KEY (scan_id, netns, ifindex),
+    FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE tunnel_fdb (                 -- a vxlan's remote VTEPs in its bridge FDB (v8)
+    scan_id  INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,
+    remote   TEXT    NOT NULL,
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS

@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -89,6 +89,15 @@ static const struct {
 	     "DROP TABLE container;"
 	     "ALTER TABLE container_v7 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
+	/* tunnel devices' endpoints, vxlan's remote VTEPs */
+	{ 8, "CREATE TABLE tunnel (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, id INTEGER, okey INTEGER, local TEXT, remote TEXT,"
+	     " port INTEGER, PRIMARY KEY (scan_id, netns, ifindex), FOREIGN KEY (scan_id, netns)"
+	     " REFERENCES netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
+	     "CREATE TABLE tunnel_fdb (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, remote TEXT NOT NULL, FOREIGN KEY (scan_id, netns,"
+	     " ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);"
+	     "CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);" },
 };
 
 static const char schema_sql[] = {
@@ -361,7 +370,8 @@ static sqlite3 *open_immutable(const char *path)
 			*w++ = (char)*p;
 	}
 	strcpy(w, "?immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+			    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		db = NULL;
@@ -392,7 +402,7 @@ sqlite3 *db_open(const char *path, int writable)
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			     SQLITE_OPEN_NOFOLLOW, NULL);
+			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
 		      sqlite3_errstr(rc));

@@ -29,7 +29,7 @@ static unsigned via_parse(const char *s)
 }
 
 enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
-       S_TAP,
+       S_TAP, S_TUN, S_FDB,
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
@@ -48,12 +48,33 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel_fdb VALUES (?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
 static const char *nz(const char *s)
 {
 	return *s ? s : NULL;
+}
+
+/* A tunnel device's row, and one per remote VTEP of its FDB. */
+static int store_tunnel(sqlite3 *db, sqlite3_stmt **st, const struct iface *f, long long id,
+			long long ino)
+{
+	const struct tunnel *u = &f->tun;
+	char *copy, *save = NULL;
+	int rc;
+
+	rc = db_run(db, st[S_TUN], "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
+		    nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
+	if (rc || !u->fdb)
+		return rc;
+	copy = xstrdup(u->fdb);
+	for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
+		rc = db_run(db, st[S_FDB], "iiis", id, ino, (long long)f->ifindex, w);
+	free(copy);
+	return rc;
 }
 
 /* Routes: a row per next hop (nh 0, 1, ...), one row with no gateway for none. */
@@ -152,7 +173,7 @@ static int store_iface(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, siz
 		if (db_run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
 			(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
 			return -1;
-	return 0;
+	return f->tun.set ? store_tunnel(db, st, f, id, ino) : 0;
 }
 
 /* A tun/tap holder's row: its device's place only when it was placed. */
@@ -325,6 +346,39 @@ int db_last_scans(sqlite3 *db, long long *ids, int n)
 	return k;
 }
 
+static int cmp_host_first(const void *a, const void *b, void *ctx)
+{
+	const struct topo *t = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int hx = t->ns[x].is_host, hy = t->ns[y].is_host;
+
+	if (hx != hy)
+		return hx > hy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Namespaces come by inode (the table's key: no sort in SQLite); the host's go first,
+ * the others keeping their order, as "ORDER BY is_host DESC, inode" gave them.
+ */
+static void hosts_first(struct topo *t)
+{
+	size_t i = 1, *order;
+	struct netns *v;
+
+	while (i < t->nns && t->ns[i].is_host <= t->ns[i - 1].is_host)
+		i++;
+	if (i >= t->nns)
+		return;	/* already so: one host, first (the usual case) */
+	order = index_sorted(t->nns, cmp_host_first, t);
+	v = xmalloc(t->nns * sizeof(*v));
+	for (size_t k = 0; k < t->nns; k++)
+		v[k] = t->ns[order[k]];
+	memcpy(t->ns, v, t->nns * sizeof(*v));
+	free(v);
+	free(order);
+}
+
 /* Namespaces are sorted host first, then by inode: find one by inode. */
 static long ns_by_inode(const struct topo *t, long long ino)
 {
@@ -439,8 +493,8 @@ static void row_addr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long a;
 
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	(void)ino;
+	a = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	if (a >= 0) {
 		const char *text = db_col(st, 3), *slash = strrchr(text, '/');
 
@@ -477,8 +531,8 @@ static void row_unres(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long a;
 
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	(void)ino;
+	a = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	if (a >= 0)
 		topo_add_unresolved(t, (size_t)a, "%s", db_col(st, 2));
 }
@@ -543,36 +597,80 @@ static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	copy_str(h->reason, sizeof(h->reason), db_col(st, 7));
 }
 
+/* Row of query 11: a tunnel device's endpoints. */
+static void row_tunnel(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	struct tunnel *u;
+
+	(void)ino;
+	if (i < 0)
+		return;
+	u = &t->ifs[i].tun;
+	u->set = 1;
+	u->id = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+	u->okey = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+	copy_str(u->local, sizeof(u->local), db_col(st, 4));
+	copy_str(u->remote, sizeof(u->remote), db_col(st, 5));
+	u->port = (unsigned)sqlite3_column_int64(st, 6);
+}
+
+/* Row of query 12: a remote VTEP of a vxlan's FDB (in order: appended). */
+static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	const char *r = db_col(st, 2);
+	struct tunnel *u;
+	size_t len;
+
+	(void)ino;
+	if (i < 0 || !*r || strchr(r, ' ') || t->ifs[i].tun.nfdb >= TUN_FDB_MAX)
+		return;
+	u = &t->ifs[i].tun;
+	len = u->fdb ? strlen(u->fdb) : 0;
+	u->fdb = xrealloc(u->fdb, len + strlen(r) + 2);
+	if (len)
+		u->fdb[len++] = ' ';
+	strcpy(u->fdb + len, r);
+	u->nfdb++;
+}
+
 static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 {
-	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5;
+	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8;
 	const char *sql[] = {
 		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL, NULL,"
-			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
-		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
+		     " WHERE scan_id=?1 ORDER BY inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
 		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
 		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
-		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
+		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1"
+		" ORDER BY netns, ifindex, rowid",
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
 		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid,"
 		" owner, node FROM container WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
-		     " ORDER BY rowid"
+		     " ORDER BY inode, rowid"
 		   : "SELECT 0 WHERE 0",
 		v4 ? "SELECT inode, route, nh, family, dst, type, metric, gateway, ifindex FROM route"
 		     " WHERE scan_id=?1 ORDER BY route, nh"
 		   : "SELECT 0 WHERE 0",
 		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
 		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
+		   : "SELECT 0 WHERE 0",
+		v8 ? "SELECT netns, ifindex, id, okey, local, remote, port FROM tunnel WHERE scan_id=?1"
+		   : "SELECT 0 WHERE 0",
+		v8 ? "SELECT netns, ifindex, remote FROM tunnel_fdb WHERE scan_id=?1"
+		     " ORDER BY netns, ifindex, remote"
 		   : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
@@ -592,9 +690,11 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route, row_tap,
+			row_mount, row_route, row_tap, row_tunnel, row_fdb,
 		};
 	sqlite3_stmt *st = NULL;
+	long long last_ino;
+	long last_ns = -1;
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
@@ -604,13 +704,20 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
+		last_ino = -1;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
-			long ns = q ? ns_by_inode(t, ino) : -1;
-			rows[q](t, st, ino, ns);
+
+			if (q && ino != last_ino) {	/* a namespace's rows mostly come together */
+				last_ns = ns_by_inode(t, ino);
+				last_ino = ino;
+			}
+			rows[q](t, st, ino, q ? last_ns : -1);
 		}
 		sqlite3_finalize(st);
 		rc = rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+		if (q == 0 && !rc)
+			hosts_first(t);
 		if (q == 3 && !rc)
 			topo_sort(t);	/* interfaces by (ns, ifindex) before anything looks them up */
 	}

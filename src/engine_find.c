@@ -525,6 +525,8 @@ static void conmon_add(struct topo *t, int pid, uint64_t our_user)
 					     &engine))
 		return;
 	c = topo_find_ctr(t, engine, id, 1);
+	if (c && c->owner_uid >= 0 && (child = only_child(pid, our_user, &node)))
+		container_reclaim(c);	/* a user's files claim a root conmon's container */
 	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)))
 		return;		/* its engine told, or no single init */
 	if (!c)
@@ -599,12 +601,16 @@ static void lxc_monitor_add(struct topo *t, int pid, uint64_t our_user)
 	c->node_pid = node;
 }
 
-/* Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose). */
-int engine_shims_scan(struct topo *t, sqlite3 *jdb)
+/*
+ * Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose).  The
+ * same walk of /proc notes the monitors (conmon: pid, LXC's: -pid) into monitors, for
+ * engine_monitors_scan once the engines' own answers are in.
+ */
+int engine_shims_scan(struct topo *t, sqlite3 *jdb, struct intv *monitors)
 {
 	struct mnt_cache mc = { .n = 0 };
 	struct bundle_dir *dirs = NULL;
-	size_t ndirs = 0, alloc = 0, shims = 0, monitors = 0;
+	size_t ndirs = 0, alloc = 0, shims = 0;
 	uint64_t our_user;
 	struct dirent *e;
 	DIR *d;
@@ -623,12 +629,8 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)))
 			continue;
 		if (!strcmp(base, "conmon") || !strcmp(base, "lxc-start")) {
-			if (++monitors > SHIMS_MAX)
-				continue;
-			if (!strcmp(base, "conmon"))
-				conmon_add(t, (int)pid, our_user);
-			else
-				lxc_monitor_add(t, (int)pid, our_user);
+			if (monitors && monitors->n < SHIMS_MAX)	/* for engine_monitors_scan */
+				intv_add(monitors, !strcmp(base, "conmon") ? (int)pid : -(int)pid);
 			continue;
 		}
 		if (strncmp(base, "containerd-shim", 15))
@@ -674,6 +676,21 @@ static int paths_local(int pid, const char *const *paths, size_t n)
 	}
 	free(text);
 	return ok;
+}
+
+/* The monitors engine_shims_scan noted: what their engines' answers did not name. */
+void engine_monitors_scan(struct topo *t, const struct intv *monitors)
+{
+	uint64_t our_user;
+
+	if (ns_of(getpid(), "user", &our_user))
+		return;
+	for (size_t i = 0; i < monitors->n; i++) {
+		if (monitors->v[i] > 0)
+			conmon_add(t, monitors->v[i], our_user);
+		else
+			lxc_monitor_add(t, -monitors->v[i], our_user);
+	}
 }
 
 /*

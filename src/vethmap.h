@@ -99,6 +99,22 @@ struct addr {
 #define IFF_LOOPBACK_ 0x8u
 #define IFF_PROMISC_ 0x100u
 
+/*
+ * What the kernel says of a tunnel device, for pairing it with its other end on another
+ * host: never by name, by these.  Empty strings and -1/0 where the kernel did not say.
+ */
+#define TUN_FDB_MAX 64		/* remote VTEPs kept per vxlan device */
+struct tunnel {
+	int set;		/* a tunnel kind the scan reads */
+	long long id;		/* VNI (vxlan, geneve) or GRE input key; -1 = none */
+	long long okey;		/* GRE output key; -1 = none */
+	char local[48], remote[48];	/* addresses; remote: vxlan's group or peer */
+	unsigned port;		/* UDP destination port (vxlan, geneve), 0 = none */
+	char *fdb;		/* vxlan: remote VTEPs in its bridge FDB, space-separated, sorted,
+				   unique (NULL: none) */
+	unsigned nfdb;
+};
+
 struct iface {
 	size_t ns;		/* index into topo.ns */
 	int ifindex;
@@ -116,6 +132,7 @@ struct iface {
 	int has_link_netnsid;
 	int link_netnsid;	/* in the owner's nsid table */
 	int vxlan_link;		/* IFLA_VXLAN_LINK for vxlan, 0 = none */
+	struct tunnel tun;	/* a tunnel device's endpoints (vxlan, geneve, gre, ...) */
 	struct addr *addrs;
 	size_t naddrs;
 	/* filled by topo_build() */
@@ -445,6 +462,7 @@ void http_parse_answer(struct http_req *r);
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
 #define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 int engines_scan(struct topo *t);
+void container_reclaim(struct container *c);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
@@ -457,7 +475,8 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len);
 /* engine_find.c: engines found by their processes (containerd shims, nested engines) */
-int engine_shims_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, struct intv *monitors);
+void engine_monitors_scan(struct topo *t, const struct intv *monitors);
 struct engine_daemon {
 	int pid;		/* a dockerd in a mount namespace not ours */
 	int fd;			/* O_PATH of its API socket */

@@ -5,7 +5,8 @@
 # the container.  vethmap must name it from the conmon that monitors it (root's, in our user
 # namespace, exactly one child: the container's init): engine podman, its name, node pid:N,
 # our PID; a veth the test gives it pairs with the host.  A conmon look-alike of an
-# unprivileged user (in a user namespace of its own) names nothing.
+# unprivileged user (in a user namespace of its own) names nothing, and neither do a
+# user's Podman files claiming the container's id for a process of the user's own.
 . "${BASH_SOURCE%/*}/lib_engines.sh"
 need_root
 need_vethmap
@@ -14,10 +15,11 @@ for b in conmon unshare nsenter setpriv /usr/bin/python3; do
 	command -v "$b" >/dev/null 2>&1 || { skip "${0##*/}" "$b is not installed"; exit 0; }
 done
 
+. "${BASH_SOURCE%/*}/lib_rootless.sh"
 PD=$TMP/pod
 mkdir -p "$PD/root"
 cg_forget "${PFX}pod"	# the nested container's cgroup parent
-INIT=
+INIT= USLEEP=
 _conmon_exit() {
 	local rc=$?
 	trap '' INT TERM
@@ -28,6 +30,9 @@ _conmon_exit() {
 	# what the nested podman mounted below $TMP (its overlay or shm), deepest first
 	awk -v t="$TMP/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while IFS= read -r m; do umount -l "$m" 2>/dev/null; done
+	[ -n "${USLEEP:-}" ] && { kill -KILL "$USLEEP"; wait "$USLEEP"; } 2>/dev/null
+	declare -F _hp_rm >/dev/null && _hp_rm
+	rl_cleanup
 	(exit "$rc")
 	_eng_exit
 }
@@ -104,4 +109,52 @@ if wait_for 10 test -e "$TMP/fake/ready"; then
 else
 	not_ok "fixture: a user's fake conmon" "$(head -c 300 "$TMP/fake/log" | tr '\n' ' ')"
 fi
+
+# ---- a root podman on the host with storage of its own (--root): only its conmon tells ------
+hp() {
+	timeout 60 "$PODMAN" --root "$PD/hroot" --runroot "$PD/hrun" --tmpdir "$PD/htmp" \
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
+}
+mkdir -p "$PD/hroot" "$PD/hrun" "$PD/htmp"
+tar -C "$TMP/rootfs" -c . | hp import -c 'CMD ["/bin/sh"]' - "localhost/${PFX}img" >"$TMP/himport.out" 2>&1 ||
+	{ not_ok "fixture: host podman --root import" "$(tail -c 300 "$TMP/himport.out" | tr '\n' ' ')"; exit 1; }
+HC=${PFX}own
+hp run -d --network none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096 \
+	--cgroup-parent "/${PFX}pod" --name "$HC" "localhost/${PFX}img" sleep 1000 >"$TMP/hrun.out" 2>&1 ||
+	{ not_ok "fixture: host podman --root run" "$(tail -c 300 "$TMP/hrun.out" | tr '\n' ' ')"; exit 1; }
+_hp_rm() { hp rm -f -t 0 "$HC" >/dev/null 2>&1; }
+HCID=$(hp inspect -f '{{.Id}}' "$HC")
+HPID=$(hp inspect -f '{{.State.Pid}}' "$HC")
+
+# ---- a user's Podman files claiming both containers' ids ----------------------------------------
+# the nested one's for a process of the user's (verified as the user's: root's conmon must win),
+# the host one's for its own init (not the user's: unverified; stored beside it, the write
+# must not break)
+rl_add_user U || { not_ok "fixture: useradd" "failed"; exit 1; }
+UID1=$(id -u "$U")
+rl_asu "$U" sh -c "mkdir -p ~/.local/share/containers/storage/vfs-containers \
+	/run/user/$UID1/containers/vfs-containers/$CID/userdata \
+	/run/user/$UID1/containers/vfs-containers/$HCID/userdata &&
+	printf '%s' '[{\"id\":\"$CID\",\"names\":[\"${PFX}claim\"]},{\"id\":\"$HCID\",\"names\":[\"${PFX}claim2\"]}]' \
+		>~/.local/share/containers/storage/vfs-containers/containers.json &&
+	echo $HPID >/run/user/$UID1/containers/vfs-containers/$HCID/userdata/pidfile" ||
+	{ not_ok "fixture: $U's storage" "failed"; exit 1; }
+setpriv --reuid="$UID1" --regid="$(id -g "$U")" --clear-groups unshare -Urn sleep 120 &
+USLEEP=$!	# the user's own process, in namespaces of the user's (setpriv, unshare exec)
+bg_pid "$USLEEP"
+echo "$USLEEP" | runuser -u "$U" -- sh -c "cat >/run/user/$UID1/containers/vfs-containers/$CID/userdata/pidfile"
+scan_json "$TMP/u.json" -v --no-store || exit 1
+check_eq "a user's claim: $U's files were read" 1 \
+	"$(grep -c "podman: 2 containers of user $U from its vfs storage" "$TMP/u.json.err")"
+check_eq "a user's claim of the nested container's id: dropped, root's conmon wins" 1 \
+	"$(grep -c "user $U's claim of it dropped" "$TMP/u.json.err")"
+check_eq "a user's claim: $C named as the system's, in its netns" "podman $C null $NS" \
+	"$(jqv "$TMP/u.json" --arg id "$CID" '[.netns[] | .inode as $i | .containers[] | select(.id == $id) | "\(.engine) \(.name) \(.owner) \($i)"] | join(",")')"
+check_eq "a user's claim: ${PFX}claim names nothing" 0 \
+	"$(jq --arg n "${PFX}claim" '[.netns[].containers[] | select(.name == $n)] | length' "$TMP/u.json")"
+check_eq "a host conmon: $HC named (no node), once, and no claim beside it" "podman $HC null" \
+	"$(jqv "$TMP/u.json" --arg id "$HCID" '[.netns[].containers[] | select(.id == $id) | "\(.engine) \(.name) \(.node)"] | join(",")')"
+scan_json "$TMP/s.json" || exit 1	# stored: a claim of a stored id must not break the write
+check_eq "stored: $HC once, as the system's" "$HC||1" \
+	"$(sqlite3 "$DB" "SELECT name, owner_uid, verified FROM container WHERE id = '$HCID' AND scan_id = (SELECT max(id) FROM scan)")"
 exit "$TEST_FAILED"
