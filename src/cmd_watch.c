@@ -10,7 +10,10 @@
  * waits WATCH_NET_MS after the first link or address event, WATCH_PROC_MS after the first
  * process, mount or /run/netns event (a namespace's bind mount follows its file), and no
  * sooner after the last rescan than that rescan took (so churn on a big host costs at most
- * half a CPU).  Every --interval a rescan comes without an event: what it finds are
+ * half a CPU).  A scan during which netlink events came is taken again (up to
+ * WATCH_TORN_TRIES times): the namespaces are dumped one after the other, so a scan across
+ * a change can hold both sides of it (a moved interface in both namespaces), a state that
+ * never was.  Every --interval a rescan comes without an event: what it finds are
  * changes no event told of, counted as corrections (that count should be 0; -v reports
  * it).
  *
@@ -34,6 +37,7 @@
 #define WATCH_NET_MS 100	/* after a netlink event, before the rescan */
 #define WATCH_PROC_MS 200	/* after a process / mount / /run/netns event */
 #define WATCH_RETRY_MS 1000	/* after an incomplete rescan */
+#define WATCH_TORN_TRIES 2	/* scans taken again when netlink events came while they ran */
 
 struct watch_opts {
 	double interval_s;	/* reconciling rescan every ... */
@@ -47,8 +51,10 @@ struct watch_run {
 	struct watch_ev ev;
 	struct topo cur;	/* the state the last lines left */
 	struct pr p;
-	unsigned long long lines, rescans, corrections, batches;
+	unsigned long long lines, rescans, corrections, batches, torn_all;
 	long long quiet_until;	/* no event-driven rescan before (ms): as long as the last took */
+	int late;		/* the last rescan: events came while its last scan ran */
+	int torn;		/* ... and while how many scans before it, taken again */
 	int done;		/* -c reached */
 };
 
@@ -235,9 +241,24 @@ static long rescan(struct watch_run *r, int *retry, struct changes *keep)
 	long n = -1;
 
 	*retry = 0;
+	r->late = r->torn = 0;
 	topo_init(&t);
-	if (scan_follow(r, &t))
-		goto out;
+	for (int tries = 0;; tries++) {
+		int got;
+
+		if (scan_follow(r, &t))
+			goto out;
+		got = watch_ev_wait(&r->ev, 0);	/* what came while it ran */
+		r->late = !!(got & (WEV_NET | WEV_PROC));
+		if (!(got & WEV_NET) || (got & WEV_STOP) || tries == WATCH_TORN_TRIES)
+			break;
+		/* a change while the namespaces were dumped one by one: the scan may hold
+		   both sides of it (an interface moved: in both namespaces), so again */
+		r->torn++;
+		r->torn_all++;
+		topo_release(&t);
+		topo_init(&t);
+	}
 	if (topo_incomplete(&t)) {
 		*retry = 1;
 		n = 0;
@@ -272,18 +293,23 @@ out:
 static int reconcile_now(struct watch_run *r, long long *due)
 {
 	struct changes ch = { 0 };
-	int retry = 0, got;
+	int retry = 0;
 	long n;
 
 	if (*due >= 0 && rescan(r, &retry, NULL) < 0)
 		return -1;
+	if (r->ev.stop_signal)
+		return 0;
 	*due = -1;
 	n = retry ? 0 : rescan(r, &retry, &ch);
 	if (n < 0)
 		return -1;
-	got = watch_ev_wait(&r->ev, 0);
-	if (got & (WEV_NET | WEV_PROC)) {
-		*due = now_ms() + WATCH_NET_MS;
+	if (r->ev.stop_signal) {
+		changes_release(&ch);
+		return 0;
+	}
+	if (r->late || r->torn) {
+		*due = r->late ? now_ms() + WATCH_NET_MS : -1;
 		verbose("watch: reconciling rescan: events came while it ran: not counted");
 	} else if (retry) {
 		*due = now_ms() + WATCH_RETRY_MS;
@@ -335,10 +361,8 @@ static int watch(struct cmd_ctx *ctx)
 			wake = end;
 		got = watch_ev_wait(&r.ev, wake > now ? (int)(wake - now) : 0);
 		now = now_ms();
-		if (got & WEV_STOP) {
-			verbose("watch: %s", strsignal(r.ev.stop_signal));
+		if (got & WEV_STOP)
 			break;
-		}
 		if ((got & WEV_NET) && due < 0)
 			due = now + WATCH_NET_MS;
 		if ((got & WEV_PROC) && due < 0)
@@ -363,14 +387,19 @@ static int watch(struct cmd_ctx *ctx)
 		n = rescan(&r, &retry, NULL);
 		if (n < 0)
 			goto out;
+		if (r.ev.stop_signal)
+			break;
 		now = now_ms();
 		r.quiet_until = now + (now - t0);	/* rescanning at most half the time */
-		due = retry ? now + WATCH_RETRY_MS : -1;
+		due = r.late ? now + WATCH_NET_MS : retry ? now + WATCH_RETRY_MS : -1;
 	}
+	if (r.ev.stop_signal)
+		verbose("watch: %s", strsignal(r.ev.stop_signal));
 	rc = finish_stdout() ? 1 : 0;
-	verbose("watch: %llu lines in %llu batches, %llu rescans, %llu corrections, "
-		"%llu netlink messages, %llu process events, %llu overruns", r.lines, r.batches,
-		r.rescans, r.corrections, r.ev.events, r.ev.proc_events, r.ev.overruns);
+	verbose("watch: %llu lines in %llu batches, %llu scans (%llu taken again), "
+		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns",
+		r.lines, r.batches, r.rescans, r.torn_all, r.corrections, r.ev.events,
+		r.ev.proc_events, r.ev.overruns);
 out:
 	topo_release(&r.cur);
 	watch_ev_close(&r.ev);
