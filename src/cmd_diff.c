@@ -1,7 +1,8 @@
 /*
  * cmd_diff.c implements 'vethmap diff [A [B]]': what changed between two stored
  * snapshots, one line per change ("+" added, "-" removed, "~" changed), or --json.
- * Without ids it compares the last two scans; with one, that scan and the latest.
+ * Without ids it compares the last two scans; with one, that scan and the latest; with
+ * --since TIME, the snapshot that was the newest then and the latest.
  * Exit status 0, or with --exit-code 1 when there are changes (like git diff); 1 on
  * errors, 2 on a bad option or argument.  Reads only the database.
  */
@@ -15,24 +16,12 @@
 /* The changes as lines ("+ kind  object  detail"), or the JSON of the README. */
 static void print_changes(struct pr *p, const struct changes *c, long long from, long long to)
 {
-	char op[2] = "";
-
 	pr_open_object(p, NULL);
 	pr_int(p, PR_JSON, "from", NULL, from);
 	pr_int(p, PR_JSON, "to", NULL, to);
 	pr_open_array(p, "changes", 1);
-	for (size_t i = 0; i < c->n; i++) {
-		const struct change *x = &c->v[i];
-
-		op[0] = x->op;
-		pr_open_object(p, NULL);
-		pr_str(p, PR_ANY, "op", "%s ", op);
-		pr_str(p, PR_ANY, "kind", "%-9s  ", x->kind);
-		pr_str(p, PR_ANY, "object", "%s", x->object);
-		pr_str(p, *x->detail ? PR_ANY : PR_JSON, "detail", "  %s", x->detail);
-		pr_close_object(p);
-		pr_text(p, "\n");
-	}
+	for (size_t i = 0; i < c->n; i++)
+		print_change(p, &c->v[i]);
 	pr_close_array(p);
 	pr_close_object(p);
 }
@@ -41,14 +30,20 @@ struct diff_opts {
 	int exit_code;
 	int nids;
 	long long id[2];
+	char since[32];		/* --since TIME as the database writes it, "" = none */
 };
 
 static int diff_parse(struct cmd_ctx *ctx, int c, const char *arg)
 {
 	struct diff_opts *o = ctx->opts;
 
-	(void)c;
-	(void)arg;
+	if (c == 's') {
+		if (parse_time(arg, o->since, sizeof(o->since))) {
+			error("diff: invalid time '%s' (like 2026-12-02T03:12:00 in UTC, or -10m)", arg);
+			return 2;
+		}
+		return 0;
+	}
 	o->exit_code = 1;	/* --exit-code */
 	return 0;
 }
@@ -59,7 +54,7 @@ static int diff_check(struct cmd_ctx *ctx)
 	struct diff_opts *o = ctx->opts;
 
 	for (int i = 0; i < ctx->argc; i++) {
-		if (i == 2)
+		if (i == 2 || *o->since)
 			return arg_error("diff", ctx->argv[i]);
 		if (parse_scan_id("diff", ctx->argv[i], &o->id[i])) {
 			usage_cmd(stderr, "diff");
@@ -84,7 +79,14 @@ static int diff(struct cmd_ctx *ctx)
 		error("need two scans to compare");
 	if (n < 2)
 		return 1;
-	if (o->nids == 0) {
+	if (*o->since) {	/* the state then against the latest */
+		id[0] = db_scan_at(ctx->db, o->since);
+		if (!id[0])
+			error("diff: no snapshot at or before %s", o->since);
+		if (id[0] <= 0)
+			return 1;
+		id[1] = last[0];
+	} else if (o->nids == 0) {
 		id[0] = last[1];
 		id[1] = last[0];
 	} else if (o->nids == 1) {
@@ -116,6 +118,7 @@ const struct cmd_def diff_def = {
 	.size = sizeof(struct diff_opts),
 	.options = (const struct cmd_opt[]){
 		{ "exit-code", 0, 'e', NULL, "exit 1 when anything changed, as git diff --exit-code" },
+		{ "since", 0, 's', "TIME", "the snapshot of TIME (UTC, or -10m) against the latest" },
 		{ 0 }
 	},
 };

@@ -82,19 +82,6 @@ static struct row *make_rows(const struct topo *t, size_t *nrows)
 	return rows;
 }
 
-/* An interface end as JSON {"netns": INODE, "name": NAME} under key, or null. */
-static void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
-{
-	if (!x) {
-		pr_null(p, PR_JSON, key, NULL);
-		return;
-	}
-	pr_open_object(p, key);
-	pr_uint(p, PR_JSON, "netns", NULL, t->ns[x->ns].ino);
-	pr_str(p, PR_JSON, "name", NULL, x->name);
-	pr_close_object(p);
-}
-
 /* One row per container interface: the table, or the JSON array of the README. */
 static void print_rows(struct pr *p, const struct topo *t, const struct row *rows, size_t n)
 {

@@ -512,6 +512,26 @@ long long db_scan_before(sqlite3 *db, long long id)
 	return prev < 0 ? db_fail(db, "read") : prev;
 }
 
+/*
+ * The snapshot that was the newest at moment iso (as db_store writes 'started'): the last
+ * one started at or before it, 0 when there is none, -1 on error.
+ */
+long long db_scan_at(sqlite3 *db, const char *iso)
+{
+	sqlite3_stmt *st;
+	long long id = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce((SELECT id FROM scan WHERE started <= ?1 "
+			       "ORDER BY started DESC, id DESC LIMIT 1), 0)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_text(st, 1, iso, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id < 0 ? db_fail(db, "read") : id;
+}
+
 /* The ids of the last n scans, newest first, into ids; how many there are, -1 on error. */
 int db_last_scans(sqlite3 *db, long long *ids, int n)
 {

@@ -91,24 +91,46 @@ static void side_release(struct side *s)
 	free(s->ns_match);
 }
 
-static void add(struct changes *out, char op, const char *kind, const char *object,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static struct change *add(struct changes *out, char op, const char *kind, long a, long b,
+			  const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
-static void add(struct changes *out, char op, const char *kind, const char *object,
-		const char *fmt, ...)
+/* One change of object (a: its index in the old snapshot, b: in the new, -1 = none). */
+static struct change *add(struct changes *out, char op, const char *kind, long a, long b,
+			  const char *object, const char *fmt, ...)
 {
 	struct change *c;
 	va_list ap;
 
 	out->v = grow(out->v, &out->alloc, out->n + 1, sizeof(*out->v));
 	c = &out->v[out->n++];
+	memset(c, 0, sizeof(*c));
 	c->op = op;
 	copy_str(c->kind, sizeof(c->kind), kind);
+	c->a = a;
+	c->b = b;
 	c->object = xstrdup(object);
 	va_start(ap, fmt);
 	if (vasprintf(&c->detail, fmt, ap) < 0)
 		die("out of memory");
 	va_end(ap);
+	return c;
+}
+
+static void set_field(struct change *c, const char *field, const char *before,
+		      const char *after)
+{
+	c->field = field;
+	c->before = xstrdup(before);
+	c->after = xstrdup(after);
+}
+
+/* A '~' of one field: "FIELD BEFORE -> AFTER", the field kept apart too. */
+static void add_field(struct changes *out, const char *kind, long a, long b, const char *object,
+		      const char *field, const char *before, const char *after)
+{
+	set_field(add(out, '~', kind, a, b, object, "%s %s -> %s", field, before, after), field,
+		  before, after);
 }
 
 /* ---- display names ---------------------------------------------------------------- */
@@ -459,33 +481,38 @@ static void diff_netns(const struct side *a, const struct side *b, struct change
 
 	for (size_t i = 0; i < a->t->nns; i++)
 		if (a->ns_match[i] < 0)
-			add(out, '-', "netns", ns_obj(a, i, obj, sizeof(obj)), "inode %llu",
+			add(out, '-', "netns", (long)i, -1, ns_obj(a, i, obj, sizeof(obj)), "inode %llu",
 			    (unsigned long long)a->t->ns[i].ino);
 	for (size_t j = 0; j < b->t->nns; j++) {
 		const struct netns *n = &b->t->ns[j], *o;
+		long oi;
 
 		if (b->ns_match[j] < 0) {
-			add(out, '+', "netns", ns_obj(b, j, obj, sizeof(obj)), "inode %llu%s%s",
+			add(out, '+', "netns", -1, (long)j, ns_obj(b, j, obj, sizeof(obj)),
+			    "inode %llu%s%s",
 			    (unsigned long long)n->ino, n->dump_error ? ", dump failed: " : "",
 			    n->dump_error ? strerror(n->dump_error) : "");
 			continue;
 		}
-		o = &a->t->ns[b->ns_match[j]];
+		oi = b->ns_match[j];
+		o = &a->t->ns[oi];
 		ns_obj(b, j, obj, sizeof(obj));
 		if (o->is_host != n->is_host)
-			add(out, '~', "netns", obj, "host %s -> %s", o->is_host ? "yes" : "no",
-			    n->is_host ? "yes" : "no");
-		if (o->ino != n->ino && !b->by_ctr[j])
-			add(out, '~', "netns", obj, "inode %llu -> %llu", (unsigned long long)o->ino,
-			    (unsigned long long)n->ino);
+			add_field(out, "netns", oi, (long)j, obj, "host", o->is_host ? "yes" : "no",
+				  n->is_host ? "yes" : "no");
+		if (o->ino != n->ino && !b->by_ctr[j]) {
+			snprintf(x, sizeof(x), "%llu", (unsigned long long)o->ino);
+			snprintf(y, sizeof(y), "%llu", (unsigned long long)n->ino);
+			add_field(out, "netns", oi, (long)j, obj, "inode", x, y);
+		}
 		name_set(o, x, sizeof(x));
 		name_set(n, y, sizeof(y));
 		if (strcmp(x, y))
-			add(out, '~', "netns", obj, "names %s -> %s", x, y);
+			add_field(out, "netns", oi, (long)j, obj, "names", x, y);
 		if (o->dump_error != n->dump_error)
-			add(out, '~', "netns", obj, "dump %s -> %s",
-			    o->dump_error ? strerror(o->dump_error) : "ok",
-			    n->dump_error ? strerror(n->dump_error) : "ok");
+			add_field(out, "netns", oi, (long)j, obj, "dump",
+				  o->dump_error ? strerror(o->dump_error) : "ok",
+				  n->dump_error ? strerror(n->dump_error) : "ok");
 	}
 }
 
@@ -502,15 +529,19 @@ static void diff_containers(const struct side *a, const struct side *b, struct c
 		const struct container *c = &a->t->ctrs[i];
 
 		if (a->ctr_match[i] < 0)
-			add(out, '-', "container", ctr_obj(c, obj, sizeof(obj)), "id %.12s, netns %s",
-			    c->id, c->ns >= 0 ? ns_obj(a, (size_t)c->ns, ns, sizeof(ns)) : "unknown");
+			add(out, '-', "container", (long)i, -1, ctr_obj(c, obj, sizeof(obj)),
+			    "id %.12s, netns %s", c->id, c->ns >= 0 ? ns_obj(a, (size_t)c->ns, ns, sizeof(ns)) : "unknown");
 	}
 	for (size_t j = 0; j < b->t->nctrs; j++) {
 		const struct container *c = &b->t->ctrs[j], *o;
 		unsigned long long io, in;
+		const char *field;
+		char fb[sizeof(c->id)], fa[sizeof(c->id)];
+		struct change *ch;
+
 		ctr_obj(c, obj, sizeof(obj));
 		if (b->ctr_match[j] < 0) {
-			add(out, '+', "container", obj, "id %.12s, netns %s", c->id,
+			add(out, '+', "container", -1, (long)j, obj, "id %.12s, netns %s", c->id,
 			    c->ns >= 0 ? ns_obj(b, (size_t)c->ns, ns, sizeof(ns)) : "unknown");
 			continue;
 		}
@@ -519,16 +550,26 @@ static void diff_containers(const struct side *a, const struct side *b, struct c
 		in = ctr_ino(b->t, c);
 		if (!strcmp(o->id, c->id) && (io == in || !io || !in))
 			continue;
-		if (io == in || !io || !in)
+		if (io == in || !io || !in) {
 			snprintf(d, sizeof(d), "id %.12s -> %.12s", o->id, c->id);
-		else
+			field = "id";
+			snprintf(fb, sizeof(fb), "%s", o->id);
+			snprintf(fa, sizeof(fa), "%s", c->id);
+		} else {
 			snprintf(d, sizeof(d), "netns %llu -> %llu", io, in);
+			field = "netns";
+			snprintf(fb, sizeof(fb), "%llu", io);
+			snprintf(fa, sizeof(fa), "%llu", in);
+		}
 		outside_veths(a, o->ns, x, sizeof(x));
 		outside_veths(b, c->ns, y, sizeof(y));
 		if (strcmp(x, y))
-			add(out, '~', "container", obj, "restarted: %s, veth %s -> %s", d, x, y);
+			ch = add(out, '~', "container", b->ctr_match[j], (long)j, obj,
+				 "restarted: %s, veth %s -> %s", d, x, y);
 		else
-			add(out, '~', "container", obj, "restarted: %s", d);
+			ch = add(out, '~', "container", b->ctr_match[j], (long)j, obj,
+				 "restarted: %s", d);
+		set_field(ch, field, fb, fa);
 	}
 }
 
@@ -541,26 +582,29 @@ static void diff_iface(const struct side *a, const struct side *b, size_t i, siz
 
 	if_obj(b, j, obj, sizeof(obj));
 	if (strcmp(o->kind, n->kind))
-		add(out, '~', "interface", obj, "kind %s -> %s", o->kind, n->kind);
-	if (o->mtu != n->mtu)
-		add(out, '~', "interface", obj, "mtu %u -> %u", o->mtu, n->mtu);
+		add_field(out, "interface", (long)i, (long)j, obj, "kind", o->kind, n->kind);
+	if (o->mtu != n->mtu) {
+		snprintf(x, sizeof(x), "%u", o->mtu);
+		snprintf(y, sizeof(y), "%u", n->mtu);
+		add_field(out, "interface", (long)i, (long)j, obj, "mtu", x, y);
+	}
 	if (iface_up(o) != iface_up(n))
-		add(out, '~', "interface", obj, "admin %s -> %s", iface_up(o) ? "up" : "down",
-		    iface_up(n) ? "up" : "down");
+		add_field(out, "interface", (long)i, (long)j, obj, "admin",
+			  iface_up(o) ? "up" : "down", iface_up(n) ? "up" : "down");
 	if (strcmp(o->oper, n->oper))
-		add(out, '~', "interface", obj, "oper %s -> %s", *o->oper ? o->oper : "none",
-		    *n->oper ? n->oper : "none");
+		add_field(out, "interface", (long)i, (long)j, obj, "oper",
+			  *o->oper ? o->oper : "none", *n->oper ? n->oper : "none");
 	mx = master_name(a->t, o, x, sizeof(x));
 	my = master_name(b->t, n, y, sizeof(y));
 	if (strcmp(mx, my))
-		add(out, '~', "interface", obj, "master %s -> %s", mx, my);
+		add_field(out, "interface", (long)i, (long)j, obj, "master", mx, my);
 	if (strcmp(o->mac, n->mac))
-		add(out, '~', "interface", obj, "mac %s -> %s", *o->mac ? o->mac : "none",
-		    *n->mac ? n->mac : "none");
+		add_field(out, "interface", (long)i, (long)j, obj, "mac", *o->mac ? o->mac : "none",
+			  *n->mac ? n->mac : "none");
 	addr_set(o, x, sizeof(x));
 	addr_set(n, y, sizeof(y));
 	if (strcmp(x, y))
-		add(out, '~', "interface", obj, "addrs %s -> %s", x, y);
+		add_field(out, "interface", (long)i, (long)j, obj, "addrs", x, y);
 }
 
 static void iface_added(const struct side *s, size_t i, char op, struct changes *out)
@@ -569,7 +613,8 @@ static void iface_added(const struct side *s, size_t i, char op, struct changes 
 	char obj[2 * OBJ_MAX + 32], m[OBJ_MAX], ad[OBJ_MAX];
 	const char *master = master_name(s->t, f, m, sizeof(m));
 
-	add(out, op, "interface", if_obj(s, i, obj, sizeof(obj)), "%s, mtu %u%s%s%s%s",
+	add(out, op, "interface", op == '-' ? (long)i : -1, op == '-' ? -1 : (long)i,
+	    if_obj(s, i, obj, sizeof(obj)), "%s, mtu %u%s%s%s%s",
 	    *f->kind ? f->kind : "unknown kind", f->mtu, f->master ? ", master " : "",
 	    f->master ? master : "", f->naddrs ? ", addrs " : "",
 	    f->naddrs ? addr_set(f, ad, sizeof(ad)) : "");
@@ -629,7 +674,7 @@ static void diff_edges(const struct side *a, const struct side *b, struct change
 		long ma = a->if_match[x->a], mb = a->if_match[x->b];
 
 		if (ma < 0 || mb < 0)
-			add(out, '-', "edge", edge_obj(a, x, obj, sizeof(obj)), "%s", "");
+			add(out, '-', "edge", (long)e, -1, edge_obj(a, x, obj, sizeof(obj)), "%s", "");
 		else
 			va[na++] = ekey_of((int)x->type, ma, mb, e);
 	}
@@ -642,10 +687,14 @@ static void diff_edges(const struct side *a, const struct side *b, struct change
 		int r = i == na ? 1 : j == nb ? -1 : cmp_ekey(&va[i], &vb[j]);
 
 		if (r < 0) {
-			add(out, '-', "edge", edge_obj(a, &a->t->edges[va[i++].edge], obj, sizeof(obj)),
+			size_t e = va[i++].edge;
+
+			add(out, '-', "edge", (long)e, -1, edge_obj(a, &a->t->edges[e], obj, sizeof(obj)),
 			    "%s", "");
 		} else if (r > 0) {
-			add(out, '+', "edge", edge_obj(b, &b->t->edges[vb[j++].edge], obj, sizeof(obj)),
+			size_t e = vb[j++].edge;
+
+			add(out, '+', "edge", -1, (long)e, edge_obj(b, &b->t->edges[e], obj, sizeof(obj)),
 			    "%s", "");
 		} else {
 			i++;
@@ -719,6 +768,8 @@ void changes_release(struct changes *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i].object);
 		free(c->v[i].detail);
+		free(c->v[i].before);
+		free(c->v[i].after);
 	}
 	free(c->v);
 	c->v = NULL;

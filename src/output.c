@@ -56,7 +56,6 @@ static void ifinfo_release(struct ifinfo *x)
 	free(x->placed);
 }
 
-/* An interface end as {"netns": INODE, "name": NAME} under key. */
 /* A tunnel device's endpoints: "tunnel": {"id", "okey", "local", "remote", "port", "fdb"}. */
 static void pr_tunnel(struct pr *p, const struct tunnel *u)
 {
@@ -85,8 +84,13 @@ static void pr_tunnel(struct pr *p, const struct tunnel *u)
 	pr_close_object(p);
 }
 
-static void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
+/* An interface end as {"netns": INODE, "name": NAME} under key (JSON only), or null. */
+void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
 {
+	if (!x) {
+		pr_null(p, PR_JSON, key, NULL);
+		return;
+	}
 	pr_open_object(p, key);
 	pr_uint(p, PR_JSON, "netns", NULL, t->ns[x->ns].ino);
 	pr_str(p, PR_JSON, "name", NULL, x->name);
@@ -501,4 +505,18 @@ void print_topo(struct pr *p, const struct topo *t)
 	print_taps_unresolved(p, t, &x);
 	pr_close_object(p);
 	ifinfo_release(&x);
+}
+
+/* One change of diff.c: the line "+ kind  object  detail" (diff, watch), or its object. */
+void print_change(struct pr *p, const struct change *x)
+{
+	char op[2] = { x->op, '\0' };
+
+	pr_open_object(p, NULL);
+	pr_str(p, PR_ANY, "op", "%s ", op);
+	pr_str(p, PR_ANY, "kind", "%-9s  ", x->kind);
+	pr_str(p, PR_ANY, "object", "%s", x->object);
+	pr_str(p, *x->detail ? PR_ANY : PR_JSON, "detail", "  %s", x->detail);
+	pr_close_object(p);
+	pr_text(p, "\n");
 }

@@ -487,3 +487,58 @@ ssize_t read_proc(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	return n;
 }
+
+/*
+ * A moment as the database writes it ("2026-12-02T03:12:00.000Z") into iso: from
+ * "YYYY-MM-DD[T| ]HH:MM[:SS[.mmm]][Z]" (UTC), or "-DURATION" (that long ago: "-10m").
+ * 0, or -1 when s is neither.
+ */
+int parse_time(const char *s, char *iso, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	const char *end;
+	long ms = 0;
+
+	if (*s == '-') {
+		double ago = parse_duration(s + 1);
+
+		if (ago < 0 || !s[1])
+			return -1;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec -= (time_t)ago;
+		ts.tv_nsec -= (long)((ago - (double)(time_t)ago) * 1e9);
+		if (ts.tv_nsec < 0) {
+			ts.tv_nsec += 1000000000L;
+			ts.tv_sec--;
+		}
+		fmt_iso8601(iso, size, &ts);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end || (*end != 'T' && *end != ' '))
+		return -1;
+	end = strptime(end + 1, "%H:%M", &tm);
+	if (end && *end == ':')
+		end = strptime(end + 1, "%S", &tm);
+	if (end && *end == '.') {
+		int digits = 0;
+
+		for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*end - '0');
+		for (; digits > 0 && digits < 3; digits++)
+			ms *= 10;
+	}
+	if (end && *end == 'Z')
+		end++;
+	if (!end || *end)
+		return -1;
+	ts.tv_sec = timegm(&tm);
+	ts.tv_nsec = ms * 1000000L;
+	if (ts.tv_sec == (time_t)-1)
+		return -1;
+	fmt_iso8601(iso, size, &ts);
+	return 0;
+}

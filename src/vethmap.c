@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	  "the audit report of a stored snapshot (XML, or HTML)", NULL },
 	{ "diff", &diff_def, USE_DB_RO | TAKES_JSON | TAKES_ARGS, "[A [B]]", "ID ID",
 	  "what changed between two stored snapshots (default: the last two)", NULL },
+	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE, "", NULL,
+	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "", NULL,
 	  "list the stored snapshots", NULL },
 	{ "prune", &prune_def, USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN, "", NULL,
@@ -66,7 +68,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-enum { OPT_DB = 256, OPT_SCAN, OPT_JSON, OPT_VERBOSE, OPT_HELP, OPT_KEEP, OPT_OLDER,
+enum { OPT_DB = 256, OPT_SCAN, OPT_AT, OPT_JSON, OPT_VERBOSE, OPT_HELP, OPT_KEEP, OPT_OLDER,
        OPT_CAPTURES };
 
 /* The options every command takes whose flags have one of `flags`. */
@@ -78,6 +80,8 @@ static const struct {
 	  { "db", 0, OPT_DB, "PATH", "the database instead of " DEFAULT_DB } },
 	{ TAKES_SCAN,
 	  { "scan", 0, OPT_SCAN, "ID", "stored snapshot ID (see 'vethmap scans'), not the latest" } },
+	{ TAKES_SCAN,
+	  { "at", 0, OPT_AT, "TIME", "the snapshot newest at TIME (UTC ISO-8601, or -10m)" } },
 	{ TAKES_JSON, { "json", 'j', OPT_JSON, NULL, "print JSON instead of a table" } },
 	{ TAKES_VERBOSE,
 	  { "verbose", 'v', OPT_VERBOSE, NULL, "report progress on standard error (repeat for more)" } },
@@ -378,6 +382,38 @@ static int key_of(const struct cmd_opt *const *v, size_t n, int got)
 	return got;
 }
 
+/*
+ * --at TIME: the snapshot that was the newest then becomes ctx->scan, as if given with
+ * --scan (so every command that takes a snapshot takes a moment).  0, or the exit status.
+ */
+static int resolve_at(struct cmd_ctx *ctx, const char *at)
+{
+	struct sqlite3 *db;
+	char iso[32];
+	long long id;
+
+	if (ctx->scan) {
+		error("%s: --at and --scan each name a snapshot: give one", ctx->name);
+		return 2;
+	}
+	if (parse_time(at, iso, sizeof(iso))) {
+		error("%s: invalid time '%s' (like 2026-12-02T03:12:00 in UTC, or -10m)", ctx->name,
+		      at);
+		return 2;
+	}
+	db = db_open(db_path(ctx->db_opt), 0);
+	if (!db)
+		return 1;
+	id = db_scan_at(db, iso);
+	db_close(db);
+	if (!id)
+		error("%s: no snapshot at or before %s", ctx->name, iso);
+	if (id <= 0)
+		return 1;
+	ctx->scan = id;
+	return 0;
+}
+
 /* Parse, set up as the flags say, run, tear down: the exit status. */
 static int run_command(const struct command *c, int argc, char **argv)
 {
@@ -387,6 +423,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 	size_t n = command_options(c, v);
 	struct option opts[MAX_OPTS + 1];
 	char shorts[3 * MAX_OPTS + 2], what[32];
+	const char *at = NULL;
 	int opt, rc = 2;
 
 	getopt_tables(v, n, opts, shorts);
@@ -405,6 +442,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 			if (parse_scan_id(c->name, optarg, &ctx.scan))
 				goto out;
 			break;
+		case OPT_AT: at = optarg; break;
 		case OPT_JSON: ctx.json = 1; break;
 		case OPT_VERBOSE: verbosity++; break;
 		case OPT_KEEP:
@@ -433,6 +471,8 @@ static int run_command(const struct command *c, int argc, char **argv)
 		rc = arg_error(c->name, ctx.argv[0]);
 		goto out;
 	}
+	if (at && (rc = resolve_at(&ctx, at)))
+		goto out;
 	if (d->check && (rc = d->check(&ctx)))
 		goto out;
 	rc = 1;

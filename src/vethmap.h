@@ -288,6 +288,7 @@ void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
 double parse_duration(const char *s);	/* seconds, -1 if malformed */
 long long parse_iso8601(const char *s);	/* fmt_iso8601's text -> time_t, -1 if not */
+int parse_time(const char *s, char *iso, size_t size);
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
@@ -629,6 +630,11 @@ struct change {
 	char kind[16];		/* netns, container, interface, edge */
 	char *object;		/* what, e.g. "web:eth0" or "veth host:vethab <-> web:eth0" */
 	char *detail;		/* for '~': "mtu 1500 -> 9000"; may be empty */
+	/* the same change taken apart (vethmap watch --json): */
+	long a, b;		/* the object in the old / the new snapshot: index into its
+				   kind's array (ns, ctrs, ifs, edges); -1 where it is not */
+	const char *field;	/* for '~': "mtu", "addrs", ... (static); NULL: see detail */
+	char *before, *after;	/* with field: its two values as text */
 };
 struct changes {
 	struct change *v;
@@ -671,6 +677,7 @@ int db_load(struct sqlite3 *db, long long scan_id, struct topo *t);
 long long db_latest(struct sqlite3 *db);
 int db_last_scans(struct sqlite3 *db, long long *ids, int n);
 long long db_scan_before(struct sqlite3 *db, long long id);
+long long db_scan_at(struct sqlite3 *db, const char *iso);
 struct scan_info {		/* one row of the scan table */
 	long long id;
 	char started[32], host[256];
@@ -764,6 +771,9 @@ void pr_table_end(struct pr *p);
 
 /* output.c */
 void print_topo(struct pr *p, const struct topo *t);
+void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x);
+struct change;
+void print_change(struct pr *p, const struct change *x);
 
 /*
  * vethmap.c: the command table and the set-up the dispatcher does for every command, as
@@ -792,7 +802,7 @@ struct cmd_ctx {
 	const char *name;
 	unsigned needs;		/* the table's flags, as the command's hooks left them */
 	const char *db_opt;	/* --db PATH, NULL for the default */
-	long long scan;		/* --scan ID, 0 = none given */
+	long long scan;		/* --scan ID (or the snapshot --at TIME names), 0 = none given */
 	int json;		/* --json */
 	struct retain retain;	/* TAKES_RETAIN: what to prune (nothing given: keep = -1) */
 	int argc;		/* operands, options taken out */
@@ -822,7 +832,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def;
+	report_def, diff_def, prune_def, watch_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);

@@ -37,6 +37,7 @@ sample() {
 	PATH | FILE) echo "$TMP/none/x" ;;
 	ID | COUNT | N) echo 1 ;;
 	DURATION) echo 1s ;;
+	TIME) echo -10m ;;
 	MAXBYTES) echo 64k ;;
 	SNAPLEN) echo 100 ;;
 	KIB) echo 64 ;;
@@ -149,7 +150,7 @@ done
 # the common options of src/vethmap.c's table, in the help of the commands that take them
 common=$(awk '/^} common_opts\[\] = \{/ {f=1; next} f && /^\};/ {f=0} f' "$SRC/vethmap.c" |
 	grep -oE '\{ "[a-z-]+"' | grep -oE '[a-z-]+' | sort -u)
-check_eq "the common options' table is what help shows" "captures db help json keep older-than scan verbose" "$(echo $common)"
+check_eq "the common options' table is what help shows" "at captures db help json keep older-than scan verbose" "$(echo $common)"
 check "show --help shows --db, --scan, --json" grep -q -- "--db PATH" h.show -a -n "$(grep -- '--scan ID' h.show)"
 
 # the global forms and errors

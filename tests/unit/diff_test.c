@@ -464,6 +464,62 @@ static void test_hostile(void)
 	topo_release(&b);
 }
 
+/*
+ * The parts watch --json prints: each change's object in the old (a) and new (b)
+ * snapshot, and a field change's field, before and after.
+ */
+static void test_parts(void)
+{
+	struct topo a, b;
+	struct changes ch = { 0 };
+	size_t h2, nv, mtu = 0, add = 0, addrs = 0, edge_add = 0, ns_add = 0;
+
+	world(&a);
+	world_ns(&b, WEB, "/run/docker/netns/aaa");
+	ns(&b, 4026532300ull, "/run/netns/n2", 0);
+	ifc(&b, HOST, 10, "vethab12", "veth", 3)->mtu = 9000;
+	ifc(&b, HOST, 11, "h2", "veth", 0);
+	ifc(&b, 4026532300ull, 2, "v2", "veth", 0);
+	world_edges(&b, WEB, "vethab12");
+	edge(&b, EDGE_VETH, 4026532300ull, "v2", HOST, "h2");
+	ctr(&b, "docker", "0123456789abcdef", "web", WEB);
+	b.ifs[at(&b, WEB, "eth0")].naddrs = 0;
+	h2 = at(&b, HOST, "h2");
+	nv = at(&b, 4026532300ull, "v2");
+	diff_topos(&a, &b, &ch);
+	for (size_t i = 0; i < ch.n; i++) {
+		const struct change *c = &ch.v[i];
+
+		if (c->op == '~' && !strcmp(c->kind, "interface") && c->field &&
+		    !strcmp(c->field, "mtu"))
+			mtu += c->a == (long)at(&a, HOST, "vethab12") &&
+			       c->b == (long)at(&b, HOST, "vethab12") && !strcmp(c->before, "1500") &&
+			       !strcmp(c->after, "9000");
+		else if (c->op == '~' && c->field && !strcmp(c->field, "addrs"))
+			addrs += c->a == (long)at(&a, WEB, "eth0") && !strcmp(c->before, "10.0.0.2/24") &&
+			       !strcmp(c->after, "none");
+		else if (c->op == '+' && !strcmp(c->kind, "interface"))
+			add += c->a == -1 && (c->b == (long)h2 || c->b == (long)nv) && !c->field;
+		else if (c->op == '+' && !strcmp(c->kind, "edge"))
+			edge_add += c->a == -1 && c->b >= 0 && (size_t)c->b < b.nedges &&
+				    ((b.edges[c->b].a == h2 && b.edges[c->b].b == nv) ||
+				     (b.edges[c->b].a == nv && b.edges[c->b].b == h2));
+		else if (c->op == '+' && !strcmp(c->kind, "netns"))
+			ns_add += c->a == -1 && c->b == topo_find_ns(&b, 0, 4026532300ull);
+	}
+	check(mtu == 1, "parts: a field change: both indices, field, before, after",
+	      "%zu good mtu changes", mtu);
+	check(addrs == 1, "parts: addresses gone: before the set, after none", "%zu", addrs);
+	check(add == 2, "parts: added interfaces: only the new index", "%zu", add);
+	check(edge_add == 1, "parts: an added edge: its index in the new snapshot", "%zu",
+	      edge_add);
+	check(ns_add == 1, "parts: an added namespace: its index in the new snapshot", "%zu",
+	      ns_add);
+	changes_release(&ch);
+	topo_release(&a);
+	topo_release(&b);
+}
+
 int main(void)
 {
 	test_identical();
@@ -475,5 +531,6 @@ int main(void)
 	test_attributes();
 	test_ns_identity();
 	test_hostile();
+	test_parts();
 	return unit_failures ? 1 : 0;
 }

@@ -306,6 +306,43 @@ static void test_lxc_monitor(void)
 #undef LM
 }
 
+/* parse_time (--at, --since) and parse_duration (-d, --interval): UTC moments, lengths. */
+static void test_time(void)
+{
+	static const struct { const char *in, *want; } good[] = {
+		{ "2026-12-02T03:12:00", "2026-12-02T03:12:00.000Z" },
+		{ "2026-12-02T03:12:00Z", "2026-12-02T03:12:00.000Z" },
+		{ "2026-12-02 03:12", "2026-12-02T03:12:00.000Z" },
+		{ "2026-12-02T03:12:09.5Z", "2026-12-02T03:12:09.500Z" },
+		{ "2026-12-02T03:12:09.123456", "2026-12-02T03:12:09.123Z" },
+		{ "2024-02-29T23:59:59.999Z", "2024-02-29T23:59:59.999Z" },
+	};
+	static const char *const bad[] = {
+		"", "yesterday", "2026-12-02", "2026-12-02T", "2026-12-02T25:00", "2026-13-01T00:00",
+		"2026-12-02T03:12:00+01:00", "2026-12-02T03:12:00 ", "-", "-x", "--5m", "-5x",
+	};
+	static const struct { const char *in; double want; } dur[] = {
+		{ "10", 10 }, { "10s", 10 }, { "500ms", 0.5 }, { "2m", 120 }, { "1h", 3600 },
+		{ "5x", -1 }, { "", -1 }, { "-3", -1 },
+	};
+	char iso[32];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int rc = parse_time(good[i].in, iso, sizeof(iso));
+
+		check(!rc && !strcmp(iso, good[i].want), "parse_time: a moment", "'%s': rc %d, '%s'",
+		      good[i].in, rc, rc ? "" : iso);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		check(parse_time(bad[i], iso, sizeof(iso)) == -1, "parse_time: not a moment",
+		      "'%s' was taken", bad[i]);
+	check(!parse_time("-10m", iso, sizeof(iso)) && strlen(iso) == 24 && iso[23] == 'Z',
+	      "parse_time: -10m is a moment", "'%s'", iso);
+	for (size_t i = 0; i < sizeof(dur) / sizeof(dur[0]); i++)
+		check(parse_duration(dur[i].in) == dur[i].want, "parse_duration", "'%s': %g",
+		      dur[i].in, parse_duration(dur[i].in));
+}
+
 int main(void)
 {
 	test_storage_conf();
@@ -315,5 +352,6 @@ int main(void)
 	test_fdprobe();
 	test_conmon();
 	test_lxc_monitor();
+	test_time();
 	return unit_failures ? 1 : 0;
 }

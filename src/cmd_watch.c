@@ -1,0 +1,419 @@
+/*
+ * cmd_watch.c implements 'vethmap watch': a full scan, then every change as it happens,
+ * one line each (the lines of 'vethmap diff', or JSON lines with --json), until a signal,
+ * -c COUNT lines or -d DURATION.
+ *
+ * There is one way to know what changed: the events (watch_ev.c) only say when to look;
+ * then the host is scanned again (scan_run, as 'vethmap scan' does) and diff_topos() says
+ * what changed against the last state, so a watch line is what 'vethmap diff' says
+ * between the two snapshots.  Events that come together are taken together: the rescan
+ * waits WATCH_NET_MS after the first link or address event, WATCH_PROC_MS after the first
+ * process, mount or /run/netns event (a namespace's bind mount follows its file), and no
+ * sooner after the last rescan than that rescan took (so churn on a big host costs at most
+ * half a CPU).  A scan during which netlink events came is taken again (up to
+ * WATCH_TORN_TRIES times): the namespaces are dumped one after the other, so a scan across
+ * a change can hold both sides of it (a moved interface in both namespaces), a state that
+ * never was.  Every --interval a rescan comes without an event: what it finds are
+ * changes no event told of, counted as corrections (that count should be 0; -v reports
+ * it).
+ *
+ * With a database (the default) each batch of changes is stored as a snapshot, in one
+ * transaction, before its lines are printed ('vethmap scans' and 'diff' show the
+ * history).  SIGINT and SIGTERM are taken through a signalfd between batches, so neither
+ * cuts a snapshot in half; they end the watch with status 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "vethmap.h"
+#include "watch.h"
+
+#define WATCH_NET_MS 100	/* after a netlink event, before the rescan */
+#define WATCH_PROC_MS 200	/* after a process / mount / /run/netns event */
+#define WATCH_RETRY_MS 1000	/* after an incomplete rescan */
+#define WATCH_TORN_TRIES 2	/* scans taken again when netlink events came while they ran */
+
+struct watch_opts {
+	double interval_s;	/* reconciling rescan every ... */
+	double duration_s;	/* -d: 0 = none */
+	unsigned long long count;	/* -c: 0 = none */
+};
+
+struct watch_run {
+	struct cmd_ctx *ctx;
+	const struct watch_opts *o;
+	struct watch_ev ev;
+	struct topo cur;	/* the state the last lines left */
+	struct pr p;
+	unsigned long long lines, rescans, corrections, batches, torn_all;
+	long long quiet_until;	/* no event-driven rescan before (ms): as long as the last took */
+	int late;		/* the last rescan: events came while its last scan ran */
+	int torn;		/* ... and while how many scans before it, taken again */
+	int done;		/* -c reached */
+};
+
+static void watch_init(struct cmd_ctx *ctx)
+{
+	struct watch_opts *o = ctx->opts;
+
+	o->interval_s = 60;
+}
+
+static int watch_parse(struct cmd_ctx *ctx, int c, const char *arg)
+{
+	struct watch_opts *o = ctx->opts;
+	char *end;
+
+	switch (c) {
+	case 'n':
+		ctx->needs &= ~USE_DB_RW;	/* --no-store: no database at all */
+		break;
+	case 'i':
+		o->interval_s = parse_duration(arg);
+		if (o->interval_s < 0.1) {
+			error("watch: invalid interval '%s' (like 60, 30s, 500ms, 5m; at least 100ms)",
+			      arg);
+			return 2;
+		}
+		break;
+	case 'd':
+		o->duration_s = parse_duration(arg);
+		if (o->duration_s <= 0) {
+			error("watch: invalid duration '%s' (like 10, 10s, 500ms, 2m)", arg);
+			return 2;
+		}
+		break;
+	case 'c':
+		errno = 0;
+		o->count = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || !o->count) {
+			error("watch: invalid count '%s' (a number of lines, 1 or more)", arg);
+			return 2;
+		}
+		break;
+	}
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- one line per change ------------------------------------------------------------- */
+
+static const char *op_word(char op)
+{
+	return op == '+' ? "add" : op == '-' ? "del" : "change";
+}
+
+static void json_netns(struct pr *p, const struct topo *t, long i)
+{
+	if (i < 0 || (size_t)i >= t->nns)
+		return;
+	pr_uint(p, PR_JSON, "inode", NULL, t->ns[i].ino);
+	pr_bool(p, PR_JSON, "host", NULL, t->ns[i].is_host);
+}
+
+static void json_iface(struct pr *p, const struct topo *t, long i)
+{
+	if (i < 0 || (size_t)i >= t->nifs)
+		return;
+	pr_uint(p, PR_JSON, "netns", NULL, t->ns[t->ifs[i].ns].ino);
+	pr_str(p, PR_JSON, "name", NULL, t->ifs[i].name);
+	pr_int(p, PR_JSON, "ifindex", NULL, t->ifs[i].ifindex);
+}
+
+static void json_edge(struct pr *p, const struct topo *t, long i)
+{
+	if (i < 0 || (size_t)i >= t->nedges)
+		return;
+	pr_str(p, PR_JSON, "edge_type", NULL, edge_type_names[t->edges[i].type]);
+	pr_end(p, "a", t, &t->ifs[t->edges[i].a]);
+	pr_end(p, "b", t, &t->ifs[t->edges[i].b]);
+}
+
+static void json_container(struct pr *p, const struct topo *t, long i)
+{
+	const struct container *c;
+
+	if (i < 0 || (size_t)i >= t->nctrs)
+		return;
+	c = &t->ctrs[i];
+	pr_str(p, PR_JSON, "engine", NULL, c->engine);
+	pr_str(p, PR_JSON, "name", NULL, *c->name ? c->name : c->id);
+	pr_str(p, PR_JSON, "id", NULL, c->id);
+	if (*c->pod)
+		pr_str(p, PR_JSON, "pod", NULL, c->pod);
+	if (*c->pod_ns)
+		pr_str(p, PR_JSON, "pod_namespace", NULL, c->pod_ns);
+	if (c->ns >= 0 && (size_t)c->ns < t->nns)
+		pr_uint(p, PR_JSON, "netns", NULL, t->ns[c->ns].ino);
+}
+
+/*
+ * One change as a JSON line: time, op, type, the object's identity (from the new snapshot
+ * when it is there, else from the old), what diff says of it, and for a field change the
+ * field with its values before and after.
+ */
+static void json_change(struct pr *p, const struct change *x, const struct topo *a,
+			const struct topo *b, const char *when)
+{
+	const struct topo *t = x->b >= 0 ? b : a;
+	long i = x->b >= 0 ? x->b : x->a;
+
+	pr_open_object(p, NULL);
+	pr_str(p, PR_JSON, "time", NULL, when);
+	pr_str(p, PR_JSON, "op", NULL, op_word(x->op));
+	pr_str(p, PR_JSON, "type", NULL, x->kind);
+	if (!strcmp(x->kind, "netns"))
+		json_netns(p, t, i);
+	else if (!strcmp(x->kind, "interface"))
+		json_iface(p, t, i);
+	else if (!strcmp(x->kind, "edge"))
+		json_edge(p, t, i);
+	else if (!strcmp(x->kind, "container"))
+		json_container(p, t, i);
+	pr_str(p, PR_JSON, "object", NULL, x->object);
+	if (*x->detail)
+		pr_str(p, PR_JSON, "detail", NULL, x->detail);
+	if (x->field) {
+		pr_str(p, PR_JSON, "field", NULL, x->field);
+		pr_str(p, PR_JSON, "before", NULL, x->before);
+		pr_str(p, PR_JSON, "after", NULL, x->after);
+	}
+	pr_close_object(p);
+}
+
+/* The lines of one batch, each flushed; -1 when standard output failed. */
+static int print_batch(struct watch_run *r, const struct changes *ch, const struct topo *a,
+		       const struct topo *b)
+{
+	for (size_t i = 0; i < ch->n && !r->done; i++) {
+		pr_init(&r->p, stdout, r->ctx->json);	/* a line each: no comma between */
+		if (r->ctx->json)
+			json_change(&r->p, &ch->v[i], a, b, b->started);
+		else
+			print_change(&r->p, &ch->v[i]);
+		if (fflush(stdout) || ferror(stdout))
+			return error("watch: standard output:");
+		r->lines++;
+		if (r->o->count && r->lines >= r->o->count)
+			r->done = 1;
+	}
+	return 0;
+}
+
+/* ---- scans ---------------------------------------------------------------------------- */
+
+/* Scan into t (initialised), then follow its namespaces; -1 when the scan failed. */
+static int scan_follow(struct watch_run *r, struct topo *t)
+{
+	struct scan_ctx c;
+
+	if (scan_run(t, &c, 1, 1))
+		return -1;
+	watch_ev_follow(&r->ev, &c);
+	scan_ctx_release(&c);
+	r->rescans++;
+	return 0;
+}
+
+/*
+ * Scan again and print what changed since r->cur, storing the new state first when it
+ * changed (the changes then into *keep, when given).  An incomplete scan is not compared
+ * (what it lacks is not gone): *retry = 1, to try again later.  Returns the number of
+ * changes (>= 0), or -1 on an error.
+ */
+static long rescan(struct watch_run *r, int *retry, struct changes *keep)
+{
+	struct changes ch = { 0 };
+	struct topo t;
+	long n = -1;
+
+	*retry = 0;
+	r->late = r->torn = 0;
+	topo_init(&t);
+	for (int tries = 0;; tries++) {
+		int got;
+
+		if (scan_follow(r, &t))
+			goto out;
+		got = watch_ev_wait(&r->ev, 0);	/* what came while it ran */
+		r->late = !!(got & (WEV_NET | WEV_PROC));
+		if (!(got & WEV_NET) || (got & WEV_STOP) || tries == WATCH_TORN_TRIES)
+			break;
+		/* a change while the namespaces were dumped one by one: the scan may hold
+		   both sides of it (an interface moved: in both namespaces), so again */
+		r->torn++;
+		r->torn_all++;
+		topo_release(&t);
+		topo_init(&t);
+	}
+	if (topo_incomplete(&t)) {
+		*retry = 1;
+		n = 0;
+		goto out;
+	}
+	diff_topos(&r->cur, &t, &ch);
+	if (ch.n && r->ctx->db && db_store(r->ctx->db, &t) < 0)
+		goto out;
+	if (print_batch(r, &ch, &r->cur, &t))
+		goto out;
+	n = (long)ch.n;
+	r->batches += ch.n > 0;
+	topo_release(&r->cur);
+	r->cur = t;
+	topo_init(&t);
+	if (keep) {
+		*keep = ch;
+		memset(&ch, 0, sizeof(ch));
+	}
+out:
+	changes_release(&ch);
+	topo_release(&t);
+	return n;
+}
+
+/*
+ * The reconciling rescan: the changes of events still pending are taken first, then the
+ * host is scanned again; what that finds, no event told of (a correction, named at -v)
+ * unless events came while it ran (then it is not counted, and they are looked at as
+ * usual).  0, or -1 on an error; *due is the next event-driven rescan, -1 none.
+ */
+static int reconcile_now(struct watch_run *r, long long *due)
+{
+	struct changes ch = { 0 };
+	int retry = 0;
+	long n;
+
+	if (*due >= 0 && rescan(r, &retry, NULL) < 0)
+		return -1;
+	if (r->ev.stop_signal)
+		return 0;
+	*due = -1;
+	n = retry ? 0 : rescan(r, &retry, &ch);
+	if (n < 0)
+		return -1;
+	if (r->ev.stop_signal) {
+		changes_release(&ch);
+		return 0;
+	}
+	if (r->late || r->torn) {
+		*due = r->late ? now_ms() + WATCH_NET_MS : -1;
+		verbose("watch: reconciling rescan: events came while it ran: not counted");
+	} else if (retry) {
+		*due = now_ms() + WATCH_RETRY_MS;
+	} else {
+		r->corrections += (unsigned long long)n;
+		for (size_t i = 0; i < ch.n && verbosity; i++) {
+			struct pr e;	/* the line as diff writes it (names escaped), to stderr */
+
+			pr_init(&e, stderr, 0);
+			fputs("vethmap: watch: correction: ", stderr);
+			print_change(&e, &ch.v[i]);
+		}
+		verbose("watch: reconciling rescan: %ld corrections (%llu in all)", n,
+			r->corrections);
+	}
+	changes_release(&ch);
+	return 0;
+}
+
+static int watch(struct cmd_ctx *ctx)
+{
+	const struct watch_opts *o = ctx->opts;
+	struct watch_run r = { .ctx = ctx, .o = o };
+	long long now, end = -1, next_reconcile, due = -1;
+	int rc = 1;
+
+	if (watch_ev_open(&r.ev))
+		return 1;
+	topo_init(&r.cur);
+	pr_init(&r.p, stdout, ctx->json);
+	if (scan_follow(&r, &r.cur))
+		goto out;
+	if (ctx->db && db_store(ctx->db, &r.cur) < 0)
+		goto out;
+	verbose("watch: following %zu namespaces%s", r.ev.nnl,
+		r.ev.proc < 0 ? " (no process events)" : "");
+	now = now_ms();
+	if (o->duration_s > 0)
+		end = now + (long long)(o->duration_s * 1000);
+	next_reconcile = now + (long long)(o->interval_s * 1000);
+	while (!r.done) {
+		long long wake = next_reconcile, t0;
+		int got, retry, reconcile;
+		long n;
+
+		if (due >= 0 && due < wake)
+			wake = due;
+		if (end >= 0 && end < wake)
+			wake = end;
+		got = watch_ev_wait(&r.ev, wake > now ? (int)(wake - now) : 0);
+		now = now_ms();
+		if (got & WEV_STOP)
+			break;
+		if ((got & WEV_NET) && due < 0)
+			due = now + WATCH_NET_MS;
+		if ((got & WEV_PROC) && due < 0)
+			due = now + WATCH_PROC_MS;
+		if (end >= 0 && now >= end)
+			break;
+		if (due >= 0 && due < r.quiet_until)
+			due = r.quiet_until;
+		reconcile = now >= next_reconcile;
+		if (!reconcile && (due < 0 || now < due))
+			continue;
+		if (reconcile) {
+			if (reconcile_now(&r, &due))
+				goto out;
+			if (r.ev.stop_signal)
+				break;
+			next_reconcile = now_ms() + (long long)(o->interval_s * 1000);
+			now = now_ms();
+			continue;
+		}
+		t0 = now_ms();
+		n = rescan(&r, &retry, NULL);
+		if (n < 0)
+			goto out;
+		if (r.ev.stop_signal)
+			break;
+		now = now_ms();
+		r.quiet_until = now + (now - t0);	/* rescanning at most half the time */
+		due = r.late ? now + WATCH_NET_MS : retry ? now + WATCH_RETRY_MS : -1;
+	}
+	if (r.ev.stop_signal)
+		verbose("watch: %s", strsignal(r.ev.stop_signal));
+	rc = finish_stdout() ? 1 : 0;
+	verbose("watch: %llu lines in %llu batches, %llu scans (%llu taken again), "
+		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns",
+		r.lines, r.batches, r.rescans, r.torn_all, r.corrections, r.ev.events,
+		r.ev.proc_events, r.ev.overruns);
+out:
+	topo_release(&r.cur);
+	watch_ev_close(&r.ev);
+	return rc;
+}
+
+const struct cmd_def watch_def = {
+	.run = watch, .init = watch_init, .parse = watch_parse,
+	.size = sizeof(struct watch_opts),
+	.options = (const struct cmd_opt[]){
+		{ "no-store", 0, 'n', NULL, "print the changes, store nothing" },
+		{ "interval", 0, 'i', "DURATION", "a reconciling rescan every DURATION (default 60s)" },
+		{ NULL, 'c', 0, "COUNT", "stop after COUNT change lines" },
+		{ NULL, 'd', 0, "DURATION", "stop after DURATION" },
+		{ 0 }
+	},
+};
