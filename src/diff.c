@@ -573,6 +573,26 @@ static void diff_containers(const struct side *a, const struct side *b, struct c
 	}
 }
 
+/* A tunnel device's endpoints as one line ("id 42 local 10.0.0.1 remote 10.0.0.2 port 4789"). */
+static const char *tunnel_text(const struct tunnel *u, char *out, size_t size)
+{
+	char id[32] = "", okey[32] = "", port[24] = "";
+
+	if (!u->set) {
+		copy_str(out, size, "none");
+		return out;
+	}
+	if (u->id >= 0)
+		snprintf(id, sizeof(id), "id %lld ", u->id);
+	if (u->okey >= 0)
+		snprintf(okey, sizeof(okey), "okey %lld ", u->okey);
+	if (u->port)
+		snprintf(port, sizeof(port), " port %u", u->port);
+	snprintf(out, size, "%s%slocal %s remote %s%s%s%s", id, okey, *u->local ? u->local : "any",
+		 *u->remote ? u->remote : "any", port, u->fdb ? " fdb " : "", u->fdb ? u->fdb : "");
+	return out;
+}
+
 static void diff_iface(const struct side *a, const struct side *b, size_t i, size_t j,
 		       struct changes *out)
 {
@@ -605,6 +625,10 @@ static void diff_iface(const struct side *a, const struct side *b, size_t i, siz
 	addr_set(n, y, sizeof(y));
 	if (strcmp(x, y))
 		add_field(out, "interface", (long)i, (long)j, obj, "addrs", x, y);
+	tunnel_text(&o->tun, x, sizeof(x));
+	tunnel_text(&n->tun, y, sizeof(y));
+	if (strcmp(x, y))
+		add_field(out, "interface", (long)i, (long)j, obj, "tunnel", x, y);
 }
 
 static void iface_added(const struct side *s, size_t i, char op, struct changes *out)

@@ -58,6 +58,14 @@ check_eq "show --json from the database: the same tunnels as the scan" \
 	"$(jq -c '[.interfaces[] | select(.tunnel) | {netns, name, tunnel}]' "$J")" \
 	"$(jq -c '[.interfaces[] | select(.tunnel) | {netns, name, tunnel}]' "$TMP/show.json")"
 
+# diff: a tunnel's endpoints changed is one change of the interface
+ip -n "$B" link del vx42 && ip -n "$B" link add vx42 type vxlan id 43 local 10.239.0.2 remote 10.239.0.1 dstport 4789 dev ub ||
+	{ not_ok "fixture: vx42 again with VNI 43" "failed"; exit 1; }
+scan_json "$TMP/s2.json" || exit 1
+"$VETHMAP" diff --db "$DB" >"$TMP/diff.txt" 2>&1
+check_eq "diff: the VNI change of $B's vx42, as one line" 1 \
+	"$(grep -cF "tunnel id 42 local 10.239.0.2 remote 10.239.0.1 port 4789 fdb 10.239.0.1 -> id 43 local 10.239.0.2 remote 10.239.0.1 port 4789 fdb 10.239.0.1" "$TMP/diff.txt")"
+
 # geneve and GRE, where this kernel has them
 if ip -n "$A" link add gn9 type geneve id 9 remote 10.239.0.2 dstport 6081 2>/dev/null; then
 	scan_json "$TMP/g.json" --no-store || exit 1
