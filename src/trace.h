@@ -97,8 +97,13 @@ struct pm_pkt {			/* one packet, as seen at every hop */
 	uint64_t id;		/* 1, 2, ...: the pcapng packet id */
 	int dir;		/* PM_* */
 	int nat;		/* seen with another tuple at some hop */
+	uint64_t ih;		/* pkt_key_hash(&key, 0) */
+	uint64_t first_ns;	/* when first seen */
+	uint32_t older;		/* the packet before it with the same ih: index + 1, 0 none */
 	struct pkt_key key;	/* as first seen */
 };
+#define PM_WINDOW_NS 2000000000ull	/* a packet is its own again within 2 s only */
+#define PM_CHAIN_MAX 64			/* alike packets looked at per sighting */
 
 #define PM_PACKETS_MAX 262144	/* packets followed; later ones get no id */
 
@@ -108,7 +113,7 @@ struct pm {
 	struct pm_pkt *pkts;
 	uint64_t *ts;		/* pkts[i] at hop h: ts[i * nhops + h], 0 = not seen */
 	size_t n, alloc;
-	uint32_t *slots;	/* open addressing on the key without its tuple: pkt + 1 */
+	uint32_t *slots;	/* open addressing on ih: the newest packet with it, + 1 */
 	size_t nslots;
 	unsigned long long untracked;	/* IP packets beyond PM_PACKETS_MAX */
 };

@@ -12,6 +12,7 @@
 
 #include "trace.h"
 #include "unit.h"
+#include "trace_pkts.h"
 
 /* Every namespace calls namespace k by nsid k. */
 static int index_nsid(void *ctx, size_t observer, size_t target)
@@ -364,6 +365,168 @@ static void test_macvlan(struct topo *t)
 	      hops_text(t, &p), p.why);
 }
 
+
+#define KEY(name, lt, k) pkt_key_parse(lt, pkt_##name, sizeof(pkt_##name), k)
+
+static void test_keys(void)
+{
+	struct pkt_key a = { 0 }, b = { 0 };	/* the messages may read them first */
+
+	check(KEY(icmp_a, 1, &a) == 0 && a.family == AF_INET && a.proto == 1 && a.type == 8 &&
+	      a.sport == 0x1234 && a.seq == 1 && a.ipid == 0x0101 && a.plen == 64 &&
+	      !memcmp(a.dst, "\x0a\x01\x00\x03", 4), "key: ICMP echo read", "proto %u id %x seq %u",
+	      a.proto, a.sport, a.seq);
+	check(KEY(icmp_vlan, 1, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: a VLAN tag, other MACs, TTL and checksum change nothing", "differ");
+	check(KEY(icmp_sll, 113, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: cooked v1 (SLL) reads the same", "differ");
+	check(KEY(icmp_sll2, 276, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: cooked v2 (SLL2) reads the same", "differ");
+	check(KEY(icmp_raw, 12, &b) == 0 && !memcmp(&a, &b, sizeof(a)) &&
+	      KEY(icmp_raw, 101, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: raw IP (tun) reads the same", "differ");
+	check(KEY(icmp_seq2, 1, &b) == 0 && pkt_key_hash(&a, 1) != pkt_key_hash(&b, 1),
+	      "key: the next echo is another packet", "same hash");
+	check(KEY(icmp_sameid, 1, &b) == 0 && a.hash != b.hash,
+	      "key: the payload's hash tells packets with one id and seq apart", "same");
+	check(KEY(icmp_small_eth, 1, &a) == 0 && KEY(icmp_small_raw, 12, &b) == 0 &&
+	      !memcmp(&a, &b, sizeof(a)), "key: Ethernet padding is not payload", "differ");
+	check(KEY(udp_a, 1, &a) == 0 && a.proto == 17 && a.sport == 5000 && a.dport == 53 &&
+	      KEY(udp_snat, 1, &b) == 0 && pkt_key_hash(&a, 0) == pkt_key_hash(&b, 0) &&
+	      pkt_key_hash(&a, 1) != pkt_key_hash(&b, 1),
+	      "key: SNAT changes the tuple, not the rest", "ports %u %u", a.sport, a.dport);
+	check(KEY(tcp_syn, 1, &a) == 0 && a.proto == 6 && a.seq == 1000 && a.type == 0x02 &&
+	      KEY(tcp_syn_hop2, 1, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: TCP SYN, its options left out of the payload hash", "seq %u", a.seq);
+	check(KEY(frag1, 1, &a) == 0 && a.frag == 1 && a.sport == 6000 &&
+	      KEY(frag2, 1, &b) == 0 && b.frag == (1480u << 1 | 1) && b.sport == 0 &&
+	      a.ipid == b.ipid && pkt_key_hash(&a, 0) != pkt_key_hash(&b, 0),
+	      "key: fragments: ports in the first only, each its own packet", "frag %x %x",
+	      a.frag, b.frag);
+	check(KEY(frag2_hop2, 113, &a) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: a later fragment at the next hop is the same", "differ");
+	check(KEY(v6_echo, 1, &a) == 0 && a.family == AF_INET6 && a.proto == 58 &&
+	      a.flow == 0x12345 && a.type == 128 && a.sport == 0x42 && a.seq == 1 &&
+	      KEY(v6_echo_hop2, 113, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: ICMPv6 echo, flow label kept, hop limit not read", "flow %x", a.flow);
+	check(KEY(v6_frag, 1, &a) == 0 && a.ipid == 0xabcdef01 && a.frag == (1232u << 1 | 1) &&
+	      a.proto == 17 && KEY(v6_frag_hop2, 12, &b) == 0 && !memcmp(&a, &b, sizeof(a)),
+	      "key: IPv6 fragment header: id and offset", "id %x frag %x", a.ipid, a.frag);
+	check(KEY(arp, 1, &a) < 0 && a.family == 0, "key: ARP is not IP", "parsed");
+	check(KEY(cut, 1, &a) < 0 && pkt_key_parse(1, pkt_icmp_a, 0, &a) < 0 &&
+	      pkt_key_parse(1, pkt_icmp_a, 13, &a) < 0, "key: a packet cut short is refused",
+	      "parsed");
+	check(pkt_key_parse(147, pkt_icmp_a, sizeof(pkt_icmp_a), &a) < 0,
+	      "key: an unknown link type is refused", "parsed");
+}
+
+static void flow_ab(struct pm_flow *f, uint8_t (*src)[16])
+{
+	memset(f, 0, sizeof(*f));
+	memset(src, 0, 16);
+	f->family = AF_INET;
+	memcpy(f->dst, "\x0a\x01\x00\x03", 4);
+	memcpy(src[0], "\x0a\x01\x00\x02", 4);
+	f->src = src;
+	f->nsrc = 1;
+}
+
+#define ADD(m, hop, ts, name, lt, hit) do { \
+		struct pkt_key k_; \
+		KEY(name, lt, &k_); \
+		pm_add(m, hop, ts, &k_, hit); \
+	} while (0)
+
+static void test_matcher(void)
+{
+	uint8_t src[1][16];
+	struct pm_flow f;
+	struct pm m;
+	struct pm_hit h1, h2, h3, h4;
+	struct pm_hopstat hs[3];
+	struct pm_summary s;
+	const int cap3[3] = { 1, 1, 1 };
+
+	flow_ab(&f, src);
+	pm_init(&m, 3, &f);
+	ADD(&m, 0, 1000000, icmp_a, 1, &h1);
+	ADD(&m, 1, 1250000, icmp_vlan, 1, &h2);
+	ADD(&m, 2, 1500000, icmp_sll, 113, &h3);
+	check(h1.id == 1 && h1.first && h1.dir == PM_FORWARD && h2.id == 1 && !h2.first &&
+	      h3.id == 1 && !h3.nat, "match: one echo at three hops is one packet",
+	      "ids %llu %llu %llu", (unsigned long long)h1.id, (unsigned long long)h2.id,
+	      (unsigned long long)h3.id);
+	ADD(&m, 0, 2000000, icmp_a, 1, &h4);
+	check(h4.id == 2 && h4.first, "match: the same bytes again at one hop are a new packet",
+	      "id %llu", (unsigned long long)h4.id);
+	ADD(&m, 2, 3000000, icmp_reply, 1, &h1);
+	ADD(&m, 0, 3500000, icmp_reply, 1, &h2);
+	check(h1.id == 3 && h1.dir == PM_REPLY && h2.id == 3, "match: the reply, its own packet",
+	      "id %llu dir %d", (unsigned long long)h1.id, h1.dir);
+	ADD(&m, 0, 4000000, arp, 1, &h3);
+	check(h3.id == 0, "match: ARP gets no id", "id %llu", (unsigned long long)h3.id);
+	ADD(&m, 1, 9000000000ull, icmp_vlan, 1, &h3);
+	check(h3.id != 1 && h3.id != 2, "match: 9 s later the same bytes are another packet",
+	      "id %llu", (unsigned long long)h3.id);
+	pm_summarize(&m, cap3, 2, hs, &s);
+	check(s.packets == 3 && s.delivered == 1 && s.lost == 2 && s.replies == 1,
+	      "summary: 3 echoes, one delivered, two lost, one reply", "%llu %llu %llu %llu",
+	      s.packets, s.delivered, s.lost, s.replies);
+	check(hs[0].seen == 2 && hs[1].seen == 2 && hs[2].seen == 1 && hs[0].replies == 1 &&
+	      hs[2].replies == 1 && hs[1].replies == 0, "summary: seen and replies per hop",
+	      "seen %llu %llu %llu", hs[0].seen, hs[1].seen, hs[2].seen);
+	check(hs[1].nlat == 1 && hs[1].lat_median_ms > 0.249 && hs[1].lat_median_ms < 0.251 &&
+	      hs[2].lat_max_ms > 0.249 && hs[2].lat_max_ms < 0.251 && hs[0].nlat == 0,
+	      "summary: latency from the previous hop (0.25 ms)", "%f %f", hs[1].lat_median_ms,
+	      hs[2].lat_max_ms);
+	check(s.lost_after == 1, "summary: lost after hop 1 (hop 0's and hop 1's tie: the later)",
+	      "%ld", s.lost_after);
+	pm_release(&m);
+
+	/* NAT: UDP SNATed between hop 0 and hop 1; the TCP SYN-ACK seen NATed first */
+	pm_init(&m, 2, &f);
+	ADD(&m, 0, 1000, udp_a, 1, &h1);
+	ADD(&m, 1, 2000, udp_snat, 1, &h2);
+	ADD(&m, 1, 2500, udp_other, 1, &h3);
+	check(h1.id == 1 && h2.id == 1 && h2.nat && !h1.nat && h3.id == 2,
+	      "nat: the SNATed datagram is the same packet, marked NAT; another payload is not",
+	      "ids %llu %llu %llu nat %d", (unsigned long long)h1.id, (unsigned long long)h2.id,
+	      (unsigned long long)h3.id, h2.nat);
+	ADD(&m, 1, 3000, tcp_synack_nat, 1, &h1);
+	ADD(&m, 0, 3100, tcp_synack_a, 1, &h2);
+	check(h1.dir == PM_OTHER && h2.id == h1.id && h2.nat && h2.dir == PM_REPLY,
+	      "nat: a reply seen NATed first is the flow's reply once un-NATed", "dir %d %d",
+	      h1.dir, h2.dir);
+	ADD(&m, 0, 4000, frag1, 1, &h1);
+	ADD(&m, 0, 4001, frag2, 1, &h2);
+	ADD(&m, 1, 4100, frag2_hop2, 113, &h3);
+	ADD(&m, 1, 4101, frag1, 1, &h4);
+	check(h1.id != h2.id && h3.id == h2.id && h4.id == h1.id,
+	      "fragments: each known again at the next hop, never each other", "%llu %llu %llu %llu",
+	      (unsigned long long)h1.id, (unsigned long long)h2.id, (unsigned long long)h3.id,
+	      (unsigned long long)h4.id);
+	ADD(&m, 0, 5000, icmp_a, 1, &h1);	/* never reaches hop 1 */
+	pm_summarize(&m, cap3, 1, hs, &s);
+	check(s.nat == 1 && s.lost == 1 && s.lost_after == 0 && s.delivered == 4,
+	      "nat summary: one NATed, four delivered, the echo lost after hop 0",
+	      "nat %llu delivered %llu lost %llu after %ld", s.nat, s.delivered, s.lost,
+	      s.lost_after);
+	pm_release(&m);
+
+	/* IPv6 */
+	memset(&f, 0, sizeof(f));
+	f.family = AF_INET6;
+	memcpy(f.dst, "\xfd\x00\x00\x02\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
+	pm_init(&m, 2, &f);
+	ADD(&m, 0, 10, v6_echo, 1, &h1);
+	ADD(&m, 1, 20, v6_echo_hop2, 113, &h2);
+	ADD(&m, 1, 30, v6_reply, 1, &h3);
+	check(h1.id == 1 && h2.id == 1 && h1.dir == PM_FORWARD && h3.dir == PM_REPLY && h3.id == 2,
+	      "ipv6: echo matched across hops, reply told apart", "%llu %llu %d",
+	      (unsigned long long)h2.id, (unsigned long long)h3.id, h3.dir);
+	pm_release(&m);
+}
+
 int main(void)
 {
 	struct topo t;
@@ -374,6 +537,8 @@ int main(void)
 	test_undecided(&t);
 	test_ipv6(&t);
 	test_macvlan(&t);
+	test_keys();
+	test_matcher();
 	topo_release(&t);
 	return unit_failures ? 1 : 0;
 }
