@@ -342,14 +342,21 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	struct loop *l = c->l;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 
+	uint64_t id = 0;
+	const char *comment = NULL;
+	int last = 0;
+
 	if (l->stop)
 		return;
+	if (l->o->tag)
+		last = l->o->tag(l->o->hook_ctx, c->ci, ts, data, h->caplen, &id, &comment);
 	if (l->o->out_fd >= 0) {
-		if (capout_packet(l->out, (unsigned)c->ci->out_id, ts, data, h->caplen, h->len)) {
+		if (capout_packet_tagged(l->out, (unsigned)c->ci->out_id, ts, data, h->caplen,
+					 h->len, id, comment)) {
 			l->stop = 1;
 			return;
 		}
-	} else {
+	} else if (!l->o->tag) {
 		char line[512], out[1100];
 		struct tm tm;
 		time_t sec = h->ts.tv_sec;
@@ -371,7 +378,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	}
 	c->ci->captured++;
 	l->total++;
-	if ((l->o->count && l->total >= l->o->count) ||
+	if (last || (l->o->count && l->total >= l->o->count) ||
 	    (l->o->max_bytes && l->o->out_fd >= 0 && capout_bytes(l->out) >= l->o->max_bytes))
 		l->stop = 1;
 }

@@ -36,6 +36,11 @@ static const struct command commands[] = {
 	  "                   [-C MAXBYTES] [-s SNAPLEN] [-B KIB] [-w FILE|-] [-U] [-W pcapng|pcap]\n"
 	  "                   [-Z USER] [-p] [--db PATH] [--scan ID] [FILTER...]",
 	  "a short, bounded capture on a container, namespace, interface or edge" },
+	{ "trace", &trace_def, NEED_SCAN | NEED_RAW | TAKES_DB | TAKES_SCAN | TAKES_JSON | TAKES_VERBOSE |
+	  TAKES_ARGS,
+	  "SRC DST [-d DURATION] [-c COUNT] [-w FILE|-] [-U] [--probe[=tcp:PORT]] [-Z USER]\n"
+	  "                   [--json] [--db PATH] [--scan ID] [FILTER...]",
+	  "capture along the path from SRC to DST at once: where do the packets die?" },
 	{ "graph", &graph_def, USE_DB_RO | TAKES_SCAN,
 	  "[--scan ID] [-T dot|svg|png] [-o FILE] [--focus TARGET] [--expand] [--db PATH]",
 	  "draw a stored snapshot with GraphViz" },
