@@ -425,7 +425,7 @@ void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
 		  struct pm_hopstat *hs, struct pm_summary *s)
 {
 	size_t nh = m->nhops;
-	double *lat = xmalloc((m->n ? m->n : 1) * nh * sizeof(*lat));
+	double *lat = xmalloc((m->n ? m->n : 1) * sizeof(*lat));
 
 	memset(hs, 0, nh * sizeof(*hs));
 	memset(s, 0, sizeof(*s));
@@ -433,7 +433,7 @@ void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
 	for (size_t i = 0; i < m->n; i++) {
 		const struct pm_pkt *p = &m->pkts[i];
 		const uint64_t *ts = &m->ts[i * nh];
-		long last = -1, prev = -1;
+		long last = -1;
 
 		if (p->dir == PM_REPLY) {
 			s->replies++;
@@ -445,18 +445,11 @@ void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
 			continue;
 		s->packets++;
 		s->nat += p->nat;
-		for (size_t h = 0; h < nh; h++) {
-			if (!captured[h] || !ts[h])
-				continue;
-			hs[h].seen++;
-			if (prev >= 0) {
-				double d = ts[h] >= ts[prev] ? (double)(ts[h] - ts[prev]) / 1e6 :
-					   -(double)(ts[prev] - ts[h]) / 1e6;
-
-				lat[h * m->n + hs[h].nlat++] = d;
+		for (size_t h = 0; h < nh; h++)
+			if (captured[h] && ts[h]) {
+				hs[h].seen++;
+				last = (long)h;
 			}
-			prev = last = (long)h;
-		}
 		if (dst_hop >= 0 && (size_t)dst_hop < nh && ts[dst_hop]) {
 			s->delivered++;
 		} else if (last >= 0) {
@@ -464,18 +457,34 @@ void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
 			hs[last].lost_here++;
 		}
 	}
-	for (size_t h = 0; h < nh; h++) {
-		double *v = &lat[h * m->n];
-		size_t n = hs[h].nlat;
+	/* latencies hop by hop: one array of a value per packet, used again for each hop */
+	for (size_t h = 1; h < nh; h++) {
+		size_t n = 0;
 
-		if (n) {
-			qsort(v, n, sizeof(*v), cmp_double);
-			hs[h].lat_median_ms = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-			hs[h].lat_max_ms = v[n - 1];
+		for (size_t i = 0; captured[h] && i < m->n; i++) {
+			const uint64_t *ts = &m->ts[i * nh];
+			long prev = -1;
+
+			if (m->pkts[i].dir != PM_FORWARD || !ts[h])
+				continue;
+			for (size_t k = h; k-- > 0 && prev < 0;)
+				if (captured[k] && ts[k])
+					prev = (long)k;
+			if (prev < 0)
+				continue;
+			lat[n++] = ts[h] >= ts[prev] ? (double)(ts[h] - ts[prev]) / 1e6 :
+				   -(double)(ts[prev] - ts[h]) / 1e6;
 		}
+		hs[h].nlat = n;
+		if (n) {
+			qsort(lat, n, sizeof(*lat), cmp_double);
+			hs[h].lat_median_ms = n % 2 ? lat[n / 2] : (lat[n / 2 - 1] + lat[n / 2]) / 2;
+			hs[h].lat_max_ms = lat[n - 1];
+		}
+	}
+	for (size_t h = 0; h < nh; h++)
 		if (hs[h].lost_here && (s->lost_after < 0 ||
 					hs[h].lost_here >= hs[s->lost_after].lost_here))
 			s->lost_after = (long)h;
-	}
 	free(lat);
 }

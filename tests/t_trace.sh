@@ -8,6 +8,7 @@
 # Fixture (10.254.X.0/24, X random; no address on the host or the bridge, no default route):
 #   ns a [eth0 .2] <-veth-> host ${PFX}ha --- bridge ${PFX}br --- host ${PFX}hb <-veth-> [eth0 .3] ns b
 . "${BASH_SOURCE%/*}/lib.sh"
+. "${BASH_SOURCE%/*}/lib_trace.sh"
 need_root
 need_vethmap
 for t in tshark busybox jq bridge; do
@@ -44,16 +45,6 @@ ping_ns() {	# ping_ns NS DST COUNT [INTERVAL]: bounded ping from NS (at most 20 
 ping_ns "$A" "$NET.3" 2 || fixture_fail "ping a->b through ${PFX}br" "no reply (host FORWARD policy?)"
 ino_a=$(ns_ino a) ino_b=$(ns_ino b)
 
-# trace_json NAME FILE ARGS...: vethmap trace ARGS --json into FILE; ok when it exits 0
-trace_json() {
-	local name=$1 f=$2 rc; shift 2
-	timeout 60 "$VETHMAP" trace --db "$DB" --json "$@" >"$f" 2>"$f.err"; rc=$?
-	if [ $rc -ne 0 ] || ! jq -e 'type == "object"' "$f" >/dev/null 2>&1; then
-		not_ok "$name: trace exits 0 with JSON" "exit $rc: $(head -c 300 "$f.err" | tr '\n' '|') $(head -c 200 "$f")"
-		return 1
-	fi
-	ok "$name: trace exits 0 with JSON"
-}
 
 # ---- one bridge, traffic flowing ---------------------------------------------------
 ping_ns "$A" "$NET.3" 40 0.1 &

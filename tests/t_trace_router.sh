@@ -8,6 +8,7 @@
 #
 #   ns a [eth0 10.253.X.2/24] <-veth-> [ra .1] ns r [rb 10.253.Y.1/24] <-veth-> [eth0 .2] ns b
 . "${BASH_SOURCE%/*}/lib.sh"
+. "${BASH_SOURCE%/*}/lib_trace.sh"
 need_root
 need_vethmap
 for t in tshark busybox jq; do
@@ -41,15 +42,6 @@ timeout 15 ip netns exec "$A" busybox ping -q -c 2 -W 2 "$NB.2" >/dev/null 2>&1 
 	fixture_fail "ping a->b through r" "no reply"
 ino_a=$(ns_ino a) ino_r=$(ns_ino r) ino_b=$(ns_ino b)
 
-trace_json() {	# trace_json NAME FILE ARGS...: vethmap trace ARGS --json into FILE
-	local name=$1 f=$2 rc; shift 2
-	timeout 60 "$VETHMAP" trace --db "$DB" --json "$@" >"$f" 2>"$f.err"; rc=$?
-	if [ $rc -ne 0 ] || ! jq -e 'type == "object"' "$f" >/dev/null 2>&1; then
-		not_ok "$name: trace exits 0 with JSON" "exit $rc: $(head -c 300 "$f.err" | tr '\n' '|') $(head -c 200 "$f")"
-		return 1
-	fi
-	ok "$name: trace exits 0 with JSON"
-}
 hops() { jq -r '[.hops[] | "\(.netns):\(.ifname):\(.role)"] | join(" ")' "$1"; }
 
 # ---- through R --------------------------------------------------------------------------
