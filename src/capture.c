@@ -327,6 +327,7 @@ struct loop {
 	struct capout *out;
 	unsigned long long total;
 	int stop;		/* a bound was reached or output failed */
+	int drain;		/* the tag hook asked to end: read what every handle holds, end */
 	int text_failed;	/* errno of a failed text write */
 };
 
@@ -378,7 +379,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	}
 	c->ci->captured++;
 	l->total++;
-	if (last || (l->o->count && l->total >= l->o->count) ||
+	l->drain |= last;
+	if ((l->o->count && l->total >= l->o->count) ||
 	    (l->o->max_bytes && l->o->out_fd >= 0 && capout_bytes(l->out) >= l->o->max_bytes))
 		l->stop = 1;
 }
@@ -489,6 +491,18 @@ static void dispatch_ready(struct cap_iface *ci, size_t n, const struct pollfd *
 	}
 }
 
+/*
+ * The tag hook asked to end (trace: every answer is back): what every handle holds now is
+ * read, so a packet that another hop saw at the same moment is not cut off.
+ */
+static void drain_all(struct cap_iface *ci, size_t n, struct cb_ctx *ctx, struct loop *l)
+{
+	for (size_t i = 0; i < n && !l->stop; i++)
+		if (!ci[i].done && pcap_dispatch(ci[i].pcap, -1, on_packet, (u_char *)&ctx[i]) ==
+		    PCAP_ERROR)
+			ci[i].done = 1;
+}
+
 /* How the output ended, said once; 0, or -1 when what was asked could not be written. */
 static int output_end(const struct cap_opts *o, const struct capout *out, const struct loop *l)
 {
@@ -559,8 +573,12 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 			break;
 		}
 		dispatch_ready(ci, n, pfd, ctx, &l);
+		if (l.drain)
+			drain_all(ci, n, ctx, &l);
 		if (o->out_fd >= 0 && !out->is_file && capout_flush(out))
 			l.stop = 1;
+		if (l.drain)
+			break;
 	}
 	if (o->out_fd >= 0) {	/* what is left; the counts are what reached the file */
 		capout_flush(out);

@@ -558,7 +558,8 @@ struct cap_opts {
 	/*
 	 * A command that reads the packets itself (trace) hooks in here; all NULL for cap.
 	 * tag: each packet, in the capturing process, before it is written: its id and
-	 * comment for the file (id 0: none), and 1 to end the capture after it.  With a tag
+	 * comment for the file (id 0: none), and 1 to end the capture once every handle's
+	 * packets at hand are read (a drain, then the end).  With a tag
 	 * hook and no file, no packet lines are printed.  started: in the capturing process
 	 * once privileges are dropped, before the first packet; finished: after the capture,
 	 * before its totals go to the parent.
