@@ -101,4 +101,42 @@ if trace_json "no forwarding" "$J" "$A" "$B" -d 500ms; then
 	check "no forwarding: the reason says R does not forward" \
 		jq -e '.path.reason | test("does not forward IPv4: packets die at .*:ra$")' "$J"
 fi
+
+# ---- IPv6 through a router whose egress has a hostile name ------------------------------
+HN=$'s\x1b"<&$' V6=fd00:$X::
+for n in c s d; do
+	ns_add $n
+	ip -n "$PFX$n" link set lo up
+done
+C=${PFX}c S=${PFX}s D=${PFX}d
+ip -n "$C" link add eth0 type veth peer name sa netns "$S" &&
+	ip -n "$D" link add eth0 type veth peer name "$HN" netns "$S" &&
+	ip -n "$C" addr add "${V6%::}:1::2/64" dev eth0 nodad &&
+	ip -n "$S" addr add "${V6%::}:1::1/64" dev sa nodad &&
+	ip -n "$S" addr add "${V6%::}:2::1/64" dev "$HN" nodad &&
+	ip -n "$D" addr add "${V6%::}:2::2/64" dev eth0 nodad || fixture_fail "IPv6 links and addresses"
+for x in "$C:eth0" "$S:sa" "$S:$HN" "$D:eth0"; do
+	ip -n "${x%%:*}" link set "${x#*:}" up || fixture_fail "$x up"
+done
+ip netns exec "$S" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+	ip -n "$C" -6 route add "${V6%::}:2::/64" via "${V6%::}:1::1" dev eth0 &&
+	ip -n "$D" -6 route add "${V6%::}:1::/64" via "${V6%::}:2::1" dev eth0 || fixture_fail "IPv6 routes"
+wait_for 10 timeout 3 ip netns exec "$C" ping -6 -c 1 -W 1 "${V6%::}:2::2" >/dev/null 2>&1 ||
+	fixture_fail "ping -6 c->d through s" "no reply"
+ino_c=$(ns_ino c) ino_s=$(ns_ino s) ino_d=$(ns_ino d)
+J=$TMP/r7.json
+if trace_json "ipv6" "$J" "$C" "$D" --probe -c 2 -d 10 -w "$TMP/r7.pcapng"; then
+	check_eq "ipv6: DST's global address, not its link-local one" "${V6%::}:2::2" "$(jq -r '.dst.address' "$J")"
+	check_eq "ipv6: the path through S, its egress named as the kernel has it" \
+		"$ino_c:eth0 $ino_s:sa $ino_s:$HN $ino_d:eth0" \
+		"$(jq -r '[.hops[] | "\(.netns):\(.ifname)"] | join(" ")' "$J")"
+	check_eq "ipv6: 2 ICMPv6 probes delivered, 2 replies" "2 2 2 0" \
+		"$(jq -r '"\(.packets) \(.delivered) \(.replies) \(.lost)"' "$J")"
+	check_eq "ipv6: the file names the hostile hop with \\x1b, one id per echo" '1 2' \
+		"$(tshark -r "$TMP/r7.pcapng" -Y 'icmpv6.type == 128' -T fields -e frame.interface_name -e frame.packet_id 2>/dev/null |
+			W="$S:"'s\x1b"<&$' awk -F'\t' '$1 == ENVIRON["W"] {n++} {id[$2]++} END {print (n > 0), length(id)}')"
+fi
+timeout 30 "$VETHMAP" trace --db "$DB" "$C" "$D" --probe -c 1 -d 10 >"$TMP/r8.txt" 2>&1
+check "ipv6: the text report shows the name escaped" grep -qF 's\x1b"<&$' "$TMP/r8.txt"
+check "ipv6: no raw escape byte reaches the terminal" bash -c "! grep -q \$'\\x1b' '$TMP/r8.txt'"
 exit $TEST_FAILED
