@@ -407,7 +407,7 @@ static _Noreturn void child_main(int go_fd, int res_fd, pid_t parent, struct cap
 		o->started(o->hook_ctx);
 	r.rc = capture_run(ci, n, o, out, &r.total, &r.ms);
 	if (o->finished)
-		o->finished(o->hook_ctx, r.rc);
+		r.rc = o->finished(o->hook_ctx, r.rc);
 	if (!write_full(res_fd, &r, sizeof(r), NULL))
 		for (size_t i = 0; i < n; i++) {
 			struct cap_count c = { ci[i].captured, ci[i].recv, ci[i].drop };

@@ -532,14 +532,12 @@ static void print_report(struct trace_run *r, double ms)
 	pr_double(&p, PR_JSON, "duration_ms", NULL, ms);
 	pr_text(&p, "\n");
 	pr_close_object(&p);
-	fflush(r->report);
 }
 
-static void trace_finished(void *ctx, int rc)
+static int trace_finished(void *ctx, int rc)
 {
 	struct trace_run *r = ctx;
 
-	(void)rc;
 	if (r->sender > 0) {
 		kill(r->sender, SIGKILL);
 		while (waitpid(r->sender, NULL, 0) < 0 && errno == EINTR)
@@ -547,6 +545,11 @@ static void trace_finished(void *ctx, int rc)
 		r->sender = 0;
 	}
 	print_report(r, mono_ms() - r->start_ms);
+	if (ferror(r->report) || fflush(r->report)) {
+		error("write error on standard %s:", r->report == stderr ? "error" : "output");
+		return -1;
+	}
+	return rc;
 }
 
 /* ---- open: the probe's socket, inside SRC's namespace ------------------------------- */

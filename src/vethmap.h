@@ -562,12 +562,13 @@ struct cap_opts {
 	 * packets at hand are read (a drain, then the end).  With a tag
 	 * hook and no file, no packet lines are printed.  started: in the capturing process
 	 * once privileges are dropped, before the first packet; finished: after the capture,
-	 * before its totals go to the parent.
+	 * before its totals go to the parent, given capture_run's result and returning the
+	 * capture's (-1: failed).
 	 */
 	int (*tag)(void *ctx, const struct cap_iface *ci, uint64_t ts_ns, const uint8_t *data,
 		   uint32_t caplen, uint64_t *id, const char **comment);
 	void (*started)(void *ctx);
-	void (*finished)(void *ctx, int rc);
+	int (*finished)(void *ctx, int rc);
 	void *hook_ctx;
 };
 struct cap_iface {

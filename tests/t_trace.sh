@@ -95,6 +95,10 @@ check "text: the report's first line names SRC, DST and the path" \
 check "text: a row per hop" grep -Eq "^  4 +host +${PFX}hb +port-out +[0-9]+ " "$TMP/t2.txt"
 check "text: the totals, 2 probes delivered" grep -Eq "^2 packets SRC to DST, 2 delivered, 0 lost, lost after -; 2 replies, 0 NATed, 2 probes sent$" "$TMP/t2.txt"
 
+timeout 30 "$VETHMAP" trace --db "$DB" "$A" "$B" --probe -c 1 -d 5 >/dev/full 2>"$TMP/full.err"
+check_eq "a report that cannot be written: exit 1" 1 $?
+check "a report that cannot be written: said" grep -q "write error on standard output: No space left on device" "$TMP/full.err"
+
 # ---- both ports isolated: the bridge drops, after A's host-side port --------------------
 mac_a=$(ip -n "$A" -j link show eth0 | jq -r '.[0].address')
 mac_b=$(ip -n "$B" -j link show eth0 | jq -r '.[0].address')
