@@ -205,6 +205,7 @@ struct trace_run {
 	FILE *report;
 	char comment[96];
 	double start_ms;
+	uint64_t open_ns;		/* CLOCK_REALTIME when every handle was open */
 };
 
 static void hop_label(const struct topo *t, size_t ifc, struct hop_info *h)
@@ -237,10 +238,10 @@ static int map_hops(const struct topo *pt, const struct topo *t, struct trace_ru
 		ns = topo_find_ns(t, 0, h->ino);
 		ifc = ns >= 0 ? topo_find_ifname(t, (size_t)ns, h->ifname) : -1;
 		if (ifc < 0) {
-			char esc[IFNAME_MAX * 4];
+			char esc[IFNAME_MAX * 4], lab[sizeof(h->label) * 4];
 
-			error("hop %zu of the path, %s:%s, no longer exists", i + 1, h->label,
-			      text_esc(esc, sizeof(esc), h->ifname));
+			error("hop %zu of the path, %s:%s, no longer exists", i + 1,
+			      text_esc(lab, sizeof(lab), h->label), text_esc(esc, sizeof(esc), h->ifname));
 			return 1;
 		}
 		for (size_t k = 0; k < *nifcs; k++)
@@ -303,7 +304,11 @@ static int tag_packet(void *ctx, const struct cap_iface *ci, uint64_t ts_ns, con
 
 	for (hop = 0; hop < r->nhops && r->hops[hop].live_ifc != (long)ci->ifc; hop++)
 		;
-	if (hop == r->nhops || pkt_key_parse(ci->linktype, data, caplen, &k))
+	/*
+	 * The handles were opened one after another: a packet from before the last one was
+	 * open may have passed a later hop unseen.  It is written, but not followed.
+	 */
+	if (hop == r->nhops || ts_ns < r->open_ns || pkt_key_parse(ci->linktype, data, caplen, &k))
 		return 0;
 	pm_add(&r->m, hop, ts_ns, &k, &hit);
 	if (!hit.id)
@@ -442,7 +447,7 @@ static void pr_hop_ref(struct pr *p, const char *key, const struct hop_info *h)
 	pr_close_object(p);
 }
 
-static void print_report(struct trace_run *r, double ms)
+static void print_report(struct trace_run *r, double ms, uint64_t end_ns)
 {
 	static const char *const head[] = { "HOP", "NETNS", "IFACE", "ROLE", "SEEN", "REPLIES",
 		"LAT-MEDIAN", "LAT-MAX", "LOST-HERE" };
@@ -454,7 +459,7 @@ static void print_report(struct trace_run *r, double ms)
 
 	for (size_t i = 0; i < r->nhops; i++)
 		captured[i] = r->hops[i].capture;
-	pm_summarize(&r->m, captured, r->dst_hop, hs, &s);
+	pm_summarize(&r->m, captured, r->dst_hop, end_ns, hs, &s);
 	pr_init(&p, r->report, r->json);
 	pr_open_object(&p, NULL);
 	pr_text(&p, "trace ");
@@ -517,6 +522,7 @@ static void print_report(struct trace_run *r, double ms)
 	pr_uint(&p, PR_ANY, "packets", "%s packets SRC to DST", s.packets);
 	pr_uint(&p, PR_ANY, "delivered", ", %s delivered", s.delivered);
 	pr_uint(&p, PR_ANY, "lost", ", %s lost", s.lost);
+	pr_uint(&p, PR_ANY, "in_flight", ", %s in flight at the end", s.in_flight);
 	pr_text(&p, ", lost after ");
 	if (s.lost_after >= 0) {
 		pr_hop_ref(&p, "lost_after", &r->hops[s.lost_after]);
@@ -537,6 +543,7 @@ static void print_report(struct trace_run *r, double ms)
 static int trace_finished(void *ctx, int rc)
 {
 	struct trace_run *r = ctx;
+	struct timespec now;
 
 	if (r->sender > 0) {
 		kill(r->sender, SIGKILL);
@@ -544,7 +551,9 @@ static int trace_finished(void *ctx, int rc)
 			;
 		r->sender = 0;
 	}
-	print_report(r, mono_ms() - r->start_ms);
+	clock_gettime(CLOCK_REALTIME, &now);	/* the packets' clock */
+	print_report(r, mono_ms() - r->start_ms,
+		     (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
 	if (ferror(r->report) || fflush(r->report)) {
 		error("write error on standard %s:", r->report == stderr ? "error" : "output");
 		return -1;
@@ -618,15 +627,15 @@ static int plan(struct cmd_ctx *ctx, const struct topo *pt, const struct topo *t
 	long src, dst;
 	int fam_s, fam_d, has_s, has_d, rc;
 	uint8_t as[16], ad[16];
-	char why[256], lab[32];
+	char why[sizeof(r->path.why) * 4], lab[32];
 
 	rc = resolve_end(pt, ctx->argv[0], &src, &fam_s, as, &has_s);
 	if (!rc)
 		rc = resolve_end(pt, ctx->argv[1], &dst, &fam_d, ad, &has_d);
 	if (rc)
 		return rc;
-	if (!has_d && trace_dst_addr(pt, (size_t)dst, &fam_d, ad, why, sizeof(why))) {
-		error("trace: %s", why);
+	if (!has_d && trace_dst_addr(pt, (size_t)dst, &fam_d, ad, r->path.why, sizeof(r->path.why))) {
+		error("trace: %s", text_esc(why, sizeof(why), r->path.why));
 		return 2;
 	}
 	trace_path_compute(pt, (size_t)src, (size_t)dst, fam_d, ad, &r->path);
@@ -639,7 +648,7 @@ static int plan(struct cmd_ctx *ctx, const struct topo *pt, const struct topo *t
 		return 2;
 	}
 	if (!r->path.complete)
-		warnx("trace: path incomplete: %s", r->path.why);
+		warnx("trace: path incomplete: %s", text_esc(why, sizeof(why), r->path.why));
 	rc = map_hops(pt, t, r, ifcs, nifcs);
 	if (!rc && !*nifcs) {
 		error("trace: no hop of the path to capture on");
@@ -710,6 +719,8 @@ static int trace(struct cmd_ctx *ctx)
 		rc = rc == -2 ? 2 : 1;
 		goto out;
 	}
+	clock_gettime(CLOCK_REALTIME, &wall);	/* the packets' clock */
+	r->open_ns = (uint64_t)wall.tv_sec * 1000000000ull + (uint64_t)wall.tv_nsec;
 	for (size_t i = 0; i < r->nhops; i++) {	/* a hop that is down was left out */
 		size_t k;
 

@@ -417,11 +417,13 @@ static int cmp_double(const void *a, const void *b)
  * The totals of a trace: per hop (hs, m->nhops of them) the forward packets and replies
  * seen, the latency from the previous captured hop that saw the same packet (median,
  * maximum), the lost packets last seen there; in all (s) packets, delivered (seen at
- * dst_hop; -1: the path does not reach DST, nothing is delivered), lost, NAT, replies,
- * and lost_after: the hop where most lost packets were last seen (the later one of a
- * tie), -1 when none was lost.  captured[h] says whether hop h was captured.
+ * dst_hop; -1: the path does not reach DST, nothing is delivered), lost, in flight
+ * (not delivered, first seen within PM_FLIGHT_NS of end_ns, when the trace ended: not
+ * lost), NAT, replies, and lost_after: the hop where most lost packets were last seen
+ * (the later one of a tie), -1 when none was lost.  captured[h] says whether hop h was
+ * captured.
  */
-void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
+void pm_summarize(const struct pm *m, const int *captured, long dst_hop, uint64_t end_ns,
 		  struct pm_hopstat *hs, struct pm_summary *s)
 {
 	size_t nh = m->nhops;
@@ -452,6 +454,8 @@ void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
 			}
 		if (dst_hop >= 0 && (size_t)dst_hop < nh && ts[dst_hop]) {
 			s->delivered++;
+		} else if (last >= 0 && p->first_ns + PM_FLIGHT_NS > end_ns) {
+			s->in_flight++;
 		} else if (last >= 0) {
 			s->lost++;
 			hs[last].lost_here++;

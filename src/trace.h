@@ -48,7 +48,7 @@ struct trace_path {
 	int drops;		/* not complete because the map says packets die there (a
 				   blackhole route, a namespace that does not forward) */
 	long stop_hop;		/* not complete: the last hop known (-1: none, at SRC) */
-	char why[256];		/* not complete: why, naming the hop */
+	char why[256];		/* not complete: why, naming the hop (raw names: escape it) */
 };
 
 int addr_parse(const char *text, int *family, uint8_t out[16]);
@@ -135,12 +135,14 @@ struct pm_hopstat {
 	double lat_median_ms, lat_max_ms;
 	unsigned long long lost_here;	/* lost packets last seen here */
 };
+#define PM_FLIGHT_NS 200000000ull	/* undelivered but first seen this close to the end: in
+					   flight when the trace ended, not lost */
 struct pm_summary {
 	unsigned long long packets;	/* forward packets */
-	unsigned long long delivered, lost, nat, replies;
+	unsigned long long delivered, lost, in_flight, nat, replies;
 	long lost_after;		/* hop index, -1: none */
 };
-void pm_summarize(const struct pm *m, const int *captured, long dst_hop,
+void pm_summarize(const struct pm *m, const int *captured, long dst_hop, uint64_t end_ns,
 		  struct pm_hopstat *hs, struct pm_summary *s);
 
 #endif

@@ -277,12 +277,13 @@ static int lower_of(const struct topo *t, size_t upper, size_t lower)
 	return 0;
 }
 
+/* NETNS:IFNAME of an interface, raw: p->why is escaped by whoever prints it. */
 static const char *hop_name(const struct topo *t, size_t ifc, char *buf, size_t size)
 {
-	char lab[32], esc[IFNAME_MAX * 4];
+	char lab[32];
 
 	snprintf(buf, size, "%s:%s", topo_ns_label(t, t->ifs[ifc].ns, lab, sizeof(lab)),
-		 text_esc(esc, sizeof(esc), t->ifs[ifc].name));
+		 t->ifs[ifc].name);
 	return buf;
 }
 

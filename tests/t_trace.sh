@@ -63,6 +63,7 @@ if trace_json "bridge" "$J" "$A" "$B" -c 5 -d 10 -w "$TMP/t1.pcapng"; then
 		"$(jq '[.hops[] | select(.captured) | .replies >= 4] | all' "$J")"
 	check_eq "bridge: delivered >= 5, none lost, lost_after null" "true 0 null" \
 		"$(jq -r '"\(.delivered >= 5) \(.lost) \(.lost_after)"' "$J")"
+	check "bridge: at most one echo in flight when the trace ended" jq -e '.in_flight <= 1' "$J"
 	check_eq "bridge: latencies from the previous hop are >= 0, max >= median" "true" \
 		"$(jq '[.hops[1:][] | select(.captured) | .latency_ms | .median >= 0 and .max >= .median] | all' "$J")"
 	check_eq "bridge: the first hop has no latency" "null" "$(jq -c '.hops[0].latency_ms' "$J")"
@@ -74,7 +75,7 @@ if trace_json "bridge" "$J" "$A" "$B" -c 5 -d 10 -w "$TMP/t1.pcapng"; then
 	check_eq "pcapng: the interfaces are NETNS:IFNAME of the captured hops" \
 		"$A:eth0 host:${PFX}ha host:${PFX}hb $B:eth0" \
 		"$(tshark -r "$TMP/t1.pcapng" -T fields -e frame.interface_name 2>/dev/null | awk '!s[$0]++' | tr '\n' ' ' | sed 's/ $//')"
-	seq1=$(awk -F'|' '$5 == 8 {print $4; exit}' "$TMP/t1.txt")
+	seq1=$(awk -F'|' -v a="$A:eth0" '$1 == a && $5 == 8 {print $4; exit}' "$TMP/t1.txt")
 	check_eq "pcapng: the first echo has one id, at all four hops" "4 1" \
 		"$(awk -F'|' -v s="$seq1" '$5 == 8 && $4 == s {n++; id[$2]++} END {print n + 0, length(id)}' "$TMP/t1.txt")"
 	check "pcapng: each echo's comment names its id, SRC to DST" bash -c \
@@ -93,7 +94,7 @@ timeout 30 "$VETHMAP" trace --db "$DB" "$A" "$B" --probe -c 2 -d 5 >"$TMP/t2.txt
 check "text: the report's first line names SRC, DST and the path" \
 	grep -qx "trace $A -> $B $NET.3: path complete" "$TMP/t2.txt"
 check "text: a row per hop" grep -Eq "^  4 +host +${PFX}hb +port-out +[0-9]+ " "$TMP/t2.txt"
-check "text: the totals, 2 probes delivered" grep -Eq "^2 packets SRC to DST, 2 delivered, 0 lost, lost after -; 2 replies, 0 NATed, 2 probes sent$" "$TMP/t2.txt"
+check "text: the totals, 2 probes delivered" grep -Eq "^2 packets SRC to DST, 2 delivered, 0 lost, 0 in flight at the end, lost after -; 2 replies, 0 NATed, 2 probes sent$" "$TMP/t2.txt"
 
 timeout 30 "$VETHMAP" trace --db "$DB" "$A" "$B" --probe -c 1 -d 5 >/dev/full 2>"$TMP/full.err"
 check_eq "a report that cannot be written: exit 1" 1 $?

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (k.family) {
 		__builtin_trap();
 	}
-	pm_summarize(&m, cap, 1, hs, &s);
+	pm_summarize(&m, cap, 1, 3000, hs, &s);
 	pm_release(&m);
 	return 0;
 }

@@ -468,7 +468,7 @@ static void test_matcher(void)
 	ADD(&m, 1, 9000000000ull, icmp_vlan, 1, &h3);
 	check(h3.id != 1 && h3.id != 2, "match: 9 s later the same bytes are another packet",
 	      "id %llu", (unsigned long long)h3.id);
-	pm_summarize(&m, cap3, 2, hs, &s);
+	pm_summarize(&m, cap3, 2, 20000000000ull, hs, &s);
 	check(s.packets == 3 && s.delivered == 1 && s.lost == 2 && s.replies == 1,
 	      "summary: 3 echoes, one delivered, two lost, one reply", "%llu %llu %llu %llu",
 	      s.packets, s.delivered, s.lost, s.replies);
@@ -481,6 +481,10 @@ static void test_matcher(void)
 	      hs[2].lat_max_ms);
 	check(s.lost_after == 1, "summary: lost after hop 1 (hop 0's and hop 1's tie: the later)",
 	      "%ld", s.lost_after);
+	pm_summarize(&m, cap3, 2, 9100000000ull, hs, &s);
+	check(s.lost == 1 && s.in_flight == 1 && s.delivered == 1 && s.lost_after == 0,
+	      "summary: a packet first seen 0.1 s before the end is in flight, not lost",
+	      "lost %llu in flight %llu after %ld", s.lost, s.in_flight, s.lost_after);
 	pm_release(&m);
 
 	/* NAT: UDP SNATed between hop 0 and hop 1; the TCP SYN-ACK seen NATed first */
@@ -506,7 +510,7 @@ static void test_matcher(void)
 	      (unsigned long long)h1.id, (unsigned long long)h2.id, (unsigned long long)h3.id,
 	      (unsigned long long)h4.id);
 	ADD(&m, 0, 5000, icmp_a, 1, &h1);	/* never reaches hop 1 */
-	pm_summarize(&m, cap3, 1, hs, &s);
+	pm_summarize(&m, cap3, 1, 1000000000ull, hs, &s);
 	check(s.nat == 1 && s.lost == 1 && s.lost_after == 0 && s.delivered == 4,
 	      "nat summary: one NATed, four delivered, the echo lost after hop 0",
 	      "nat %llu delivered %llu lost %llu after %ld", s.nat, s.delivered, s.lost,
