@@ -145,4 +145,12 @@ fi
 timeout 30 "$VETHMAP" trace --db "$DB" "$C" "$D" --probe -c 1 -d 10 >"$TMP/r8.txt" 2>&1
 check "ipv6: the text report shows the name escaped" grep -qF 's\x1b"<&$' "$TMP/r8.txt"
 check "ipv6: no raw escape byte reaches the terminal" bash -c "! grep -q \$'\\x1b' '$TMP/r8.txt'"
+
+# a stored path whose hop is gone today: said, exit 1, nothing captured or recorded
+rows=$(sqlite3 "$DB" "SELECT count(*) FROM capture")
+ip -n "$R" link set rb down && ip -n "$R" link set rb name rbx || fixture_fail "rename rb"
+timeout 30 "$VETHMAP" trace --db "$DB" --scan "$SCAN" "$A" "$B" -d 1 >/dev/null 2>"$TMP/gone.err"
+check_eq "stored path, hop gone: exit 1" 1 $?
+check "stored path, hop gone: named" grep -q "hop 3 of the path, $R:rb, no longer exists" "$TMP/gone.err"
+check_eq "stored path, hop gone: no capture row" "$rows" "$(sqlite3 "$DB" "SELECT count(*) FROM capture")"
 exit $TEST_FAILED
