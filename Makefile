@@ -13,6 +13,8 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/vethmap
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS    := libnl-3.0 libnl-route-3.0 sqlite3 libpcap libxml-2.0 libxslt libgvc
@@ -36,12 +38,12 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libp
            libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
            docker.io podman slirp4netns uidmap lxc busybox-static tcpdump tshark clang \
-           libclang-rt-14-dev containerd containernetworking-plugins runc
+           libclang-rt-14-dev containerd containernetworking-plugins runc systemd
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/trace_test
+UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test
 BENCH   := tests/bench/floor tests/bench/snapgen
 
 all: vethmap
@@ -60,6 +62,8 @@ src/schema.inc: schema/vethmap.sql
 # what they test, so a layer that reaches further fails to link here.
 CORE    := src/topo.o src/util.o src/mountinfo.o
 tests/unit/topo_test: tests/unit/topo_test.c tests/unit/unit.h $(CORE) src/json.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
+tests/unit/retain_test: tests/unit/retain_test.c tests/unit/unit.h $(CORE) src/retain.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
 tests/unit/trace_test: tests/unit/trace_test.c tests/unit/unit.h $(CORE) src/trace_path.o src/pktmatch.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
@@ -124,15 +128,25 @@ stress: deps
 	$(MAKE) vethmap
 	tests/stress/run
 
+# The service and timer (enable with: systemctl enable --now vethmap-scan.timer), the
+# service's ExecStart naming BINDIR; bash completion where bash-completion looks.
 install: vethmap
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 vethmap $(DESTDIR)$(BINDIR)/vethmap
 	install -m 0644 vethmap.8 $(DESTDIR)$(MANDIR)/man8/vethmap.8
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 schema/vethmap-report.xsd reports/report.xsl $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/vethmap-scan.service.in > $(DESTDIR)$(UNITDIR)/vethmap-scan.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vethmap-scan.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/vethmap-scan.service.tmp $(DESTDIR)$(UNITDIR)/vethmap-scan.service
+	install -m 0644 systemd/vethmap-scan.timer $(DESTDIR)$(UNITDIR)/vethmap-scan.timer
+	install -m 0644 completion/vethmap $(DESTDIR)$(COMPLETIONDIR)/vethmap
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vethmap $(DESTDIR)$(MANDIR)/man8/vethmap.8
+	rm -f $(DESTDIR)$(UNITDIR)/vethmap-scan.service $(DESTDIR)$(UNITDIR)/vethmap-scan.timer
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/vethmap
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -1,12 +1,14 @@
--- vethmap database schema, version 7 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 9 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
 -- the inode of its nsfs file, an interface by (namespace inode, ifindex).
--- Compiled into the binary from this file: edit here, never in C.
+-- Compiled into the binary from this file: edit here, never in C.  A new file is made with
+-- auto_vacuum = INCREMENTAL (set by db.c before this runs: it must precede the first table),
+-- so 'vethmap prune' gives the space of deleted snapshots back to the filesystem.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 7;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 9;              -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -25,8 +27,23 @@ CREATE TABLE scan (
     names_dropped INTEGER NOT NULL DEFAULT 0, -- names beyond the bounds (64 per netns, 4096)
     mount_lines_dropped INTEGER NOT NULL DEFAULT 0, -- mountinfo lines beyond 10000 per mntns
     mounts_skipped INTEGER NOT NULL DEFAULT 0, -- nsfs mounts below FUSE/NFS/...: not looked up
-    lookup_timeouts INTEGER NOT NULL DEFAULT 0 -- mount namespaces whose lookups were abandoned
+    lookup_timeouts INTEGER NOT NULL DEFAULT 0, -- mount namespaces whose lookups were abandoned
+    -- since version 9: a snapshot equal to the one before it (every row of every table
+    -- below, column by column, but the processes of netns_pid) has no rows of its own:
+    -- same_as is the snapshot holding them (never itself such a reference); NULL for a
+    -- snapshot with its own rows
+    same_as      INTEGER,
+    own_pids     INTEGER NOT NULL DEFAULT 0 -- 1: such a snapshot's processes differ from
+                                          -- those of same_as: they are in scan_pid
 );
+
+CREATE TABLE scan_pid (                   -- the processes of an unchanged snapshot whose
+                                          -- processes changed (own_pids), as netns_pid (v9)
+    scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    inode    INTEGER NOT NULL,            -- a namespace of its same_as
+    pid      INTEGER NOT NULL
+);
+CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);
 
 CREATE TABLE netns (
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
@@ -208,6 +225,30 @@ CREATE TABLE tap_holder (                 -- processes holding a tun/tap file (v
     reason   TEXT                         -- why it is not placed; NULL when placed
 );
 CREATE INDEX tap_holder_by_scan ON tap_holder(scan_id);
+
+CREATE TABLE tunnel (                     -- a tunnel device's endpoints (v8), as the kernel
+                                          -- states them: what pairs it with its other end
+    scan_id  INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,            -- the device (iface)
+    id       INTEGER,                     -- VNI (vxlan, geneve), GRE input key; NULL none
+    okey     INTEGER,                     -- GRE output key
+    local    TEXT,                        -- its own address
+    remote   TEXT,                        -- the other end's (vxlan: its group or peer)
+    port     INTEGER,                     -- UDP destination port (vxlan, geneve)
+    PRIMARY KEY (scan_id, netns, ifindex),
+    FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE tunnel_fdb (                 -- a vxlan's remote VTEPs in its bridge FDB (v8)
+    scan_id  INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,
+    remote   TEXT    NOT NULL,
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS

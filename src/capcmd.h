@@ -9,7 +9,6 @@
 
 #include "vethmap.h"
 
-double parse_duration(const char *s);
 unsigned long long parse_size(const char *s, int *ok);
 char *join_filter(int argc, char **argv);
 char *command_line(const struct cmd_ctx *ctx);

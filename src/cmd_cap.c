@@ -19,7 +19,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -37,27 +36,6 @@
 #define MAX_POINTS 256
 #define CAP_BUFFER_KIB	4096		/* -B: tcpdump's default is 2048 */
 #define CAP_BUFFER_KIB_MAX 1048576u	/* 1 GiB: libpcap's size is an int of bytes */
-
-/* "10", "10s", "500ms", "2m", "1h" -> seconds; -1 if malformed. */
-double parse_duration(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || v > 86400 * 365)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return v;
-	if (!strcmp(end, "ms"))
-		return v / 1000;
-	if (!strcmp(end, "m"))
-		return v * 60;
-	if (!strcmp(end, "h"))
-		return v * 3600;
-	return -1;
-}
 
 /* "100", "64k", "10M", "1G" -> a count; 0 with *ok = 0 if malformed. */
 unsigned long long parse_size(const char *s, int *ok)
@@ -718,11 +696,22 @@ out:
 }
 
 const struct cmd_def cap_def = {
-	.run = cap, .init = cap_init, .shortopts = "i:d:c:C:s:B:Uw:W:Z:p",
+	.run = cap, .init = cap_init,
 	.parse = cap_parse, .check = cap_check, .size = sizeof(struct cap_args),
-	.longopts = (const struct option[]){
-		{ "host-side", no_argument, NULL, 'H' },
-		{ "both-ends", no_argument, NULL, 'E' },
+	.options = (const struct cmd_opt[]){
+		{ NULL, 'i', 0, "IFNAME", "capture on IFNAME in the target (up to 16 -i)" },
+		{ "host-side", 0, 'H', NULL, "capture on the veth peers instead (usually the host's)" },
+		{ "both-ends", 0, 'E', NULL, "capture on both ends of every veth at once" },
+		{ NULL, 'd', 0, "DURATION", "stop after DURATION (10, 10s, 500ms, 2m; default 10s)" },
+		{ NULL, 'c', 0, "COUNT", "stop after COUNT packets" },
+		{ NULL, 'C', 0, "MAXBYTES", "with -w, stop once the file holds MAXBYTES (64k, 10M)" },
+		{ NULL, 's', 0, "SNAPLEN", "bytes kept of each packet (1 to 262144, the default)" },
+		{ NULL, 'B', 0, "KIB", "kernel buffer per interface, KiB (default 4096)" },
+		{ NULL, 'w', 0, "FILE", "write the packets to FILE (- is standard output)" },
+		{ NULL, 'U', 0, NULL, "with -w, write each packet as it is read" },
+		{ NULL, 'W', 0, "pcapng|pcap", "format of -w (default pcapng; pcap holds one interface)" },
+		{ NULL, 'Z', 0, "USER", "read packets as USER (default: nobody)" },
+		{ NULL, 'p', 0, NULL, "do not put the interfaces into promiscuous mode" },
 		{ 0 }
 	},
 };

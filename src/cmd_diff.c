@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,8 +114,8 @@ static int diff(struct cmd_ctx *ctx)
 const struct cmd_def diff_def = {
 	.run = diff, .parse = diff_parse, .check = diff_check,
 	.size = sizeof(struct diff_opts),
-	.longopts = (const struct option[]){
-		{ "exit-code", no_argument, NULL, 'e' },
+	.options = (const struct cmd_opt[]){
+		{ "exit-code", 0, 'e', NULL, "exit 1 when anything changed, as git diff --exit-code" },
 		{ 0 }
 	},
 };

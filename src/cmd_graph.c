@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -254,11 +253,13 @@ done:
 }
 
 const struct cmd_def graph_def = {
-	.run = graph, .shortopts = "T:o:", .parse = graph_parse,
+	.run = graph, .parse = graph_parse,
 	.check = graph_check, .size = sizeof(struct graph_opts),
-	.longopts = (const struct option[]){
-		{ "focus", required_argument, NULL, 'f' },
-		{ "expand", no_argument, NULL, 'e' },
+	.options = (const struct cmd_opt[]){
+		{ NULL, 'T', 0, "dot|svg|png", "output format (default: from -o's suffix, else dot)" },
+		{ NULL, 'o', 0, "FILE", "write to FILE instead of standard output" },
+		{ "focus", 0, 'f', "TARGET", "draw TARGET and its neighbours only" },
+		{ "expand", 0, 'e', NULL, "draw every namespace alone (no grouping of alike ones)" },
 		{ 0 }
 	},
 };

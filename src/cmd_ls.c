@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,8 +233,8 @@ out:
 
 const struct cmd_def ls_def = {
 	.run = ls, .parse = ls_parse, .check = ls_check,
-	.longopts = (const struct option[]){
-		{ "stored", no_argument, NULL, 'S' },
+	.options = (const struct cmd_opt[]){
+		{ "stored", 0, 'S', NULL, "read the latest stored snapshot instead of scanning" },
 		{ 0 }
 	},
 };

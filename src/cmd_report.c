@@ -12,7 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,20 +136,31 @@ static xsltSecurityPrefsPtr lock_down(void)
 /* XML that others may have written: no entities expanded, no DTD loaded, no network. */
 #define SAFE_XML (XML_PARSE_NONET | XML_PARSE_NOCDATA)
 
-/* The HTML page into f. */
-static int write_html(FILE *f, xmlDocPtr doc, const char *opt)
+/*
+ * The report's own document read back for the stylesheet: blank text between elements
+ * dropped (the tree then is the one the elements make, nothing between them), no size
+ * limit (it is ours, however many namespaces it lists).
+ */
+#define OWN_XML (SAFE_XML | XML_PARSE_NOBLANKS | XML_PARSE_HUGE)
+
+/* The HTML page of the XML document xml (len bytes) into f. */
+static int write_html(FILE *f, const char *xml, size_t len, const char *opt)
 {
 	char path[4096];
 	const char *xsl = find_stylesheet(opt, path, sizeof(path));
 	xsltSecurityPrefsPtr sec;
 	xsltStylesheetPtr style = NULL;
-	xmlDocPtr sdoc;
+	xmlDocPtr sdoc, doc = NULL;
 	xsltTransformContextPtr ctx = NULL;
 	xmlDocPtr res = NULL;
 	int rc = -1;
 
 	if (!xsl)
 		return -1;
+	if (len > INT_MAX) {
+		error("report: the document is too large for the HTML page (%zu bytes)", len);
+		return -1;
+	}
 	sec = lock_down();
 	if (!sec) {
 		error("report: cannot set up the transformation");
@@ -163,6 +174,11 @@ static int write_html(FILE *f, xmlDocPtr doc, const char *opt)
 	if (!style) {
 		error("report: cannot load stylesheet '%s'", xsl);
 		xmlFreeDoc(sdoc);
+		goto out;
+	}
+	doc = xmlReadMemory(xml, (int)len, NULL, "UTF-8", OWN_XML);
+	if (!doc) {
+		error("report: cannot read back the report's XML");
 		goto out;
 	}
 	ctx = xsltNewTransformContext(style, doc);
@@ -185,6 +201,7 @@ out:
 	xmlFreeDoc(res);
 	if (ctx)
 		xsltFreeTransformContext(ctx);
+	xmlFreeDoc(doc);
 	xsltSetDefaultSecurityPrefs(NULL);
 	xsltFreeSecurityPrefs(sec);
 	if (style)
@@ -192,34 +209,38 @@ out:
 	return rc;
 }
 
-static int write_doc(FILE *f, xmlDocPtr doc, enum format fmt, const char *xsl)
-{
-	if (fmt == FMT_HTML)
-		return write_html(f, doc, xsl);
-	if (xmlDocFormatDump(f, doc, 1) < 0) {
-		error("report: cannot write the XML");
-		return -1;
-	}
-	return 0;
-}
-
-/* The document into path through outfile.c (see there): 0, or -1 after one line. */
-static int write_file(const char *path, xmlDocPtr doc, enum format fmt, const char *xsl)
+/* The page into path through outfile.c (see there): 0, or -1 after one line. */
+static int write_html_file(const char *path, const char *xml, size_t len, const char *opt)
 {
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
 	int rc;
 
 	if (!f)
 		die("out of memory");
-	rc = write_doc(f, doc, fmt, xsl);
+	rc = write_html(f, xml, len, opt);
 	if (fclose(f))
 		die("out of memory");
 	if (!rc)
-		rc = outfile_put(path, buf, len);
+		rc = outfile_put(path, buf, n);
 	free(buf);
 	return rc;
+}
+
+/* The report (XML document xml, len bytes) in format fmt to path, or stdout for "-". */
+static int write_report(const struct report_opts *o, const char *xml, size_t len)
+{
+	int to_file = o->out && strcmp(o->out, "-");
+
+	if (o->fmt == FMT_HTML)
+		return to_file ? write_html_file(o->out, xml, len, o->xsl) :
+			write_html(stdout, xml, len, o->xsl) || finish_stdout();
+	if (to_file)
+		return outfile_put(o->out, xml, len);
+	if (fwrite(xml, 1, len, stdout) != len)
+		return error("report: cannot write the XML:");
+	return finish_stdout();
 }
 
 static int report(struct cmd_ctx *ctx)
@@ -228,8 +249,9 @@ static int report(struct cmd_ctx *ctx)
 	struct changes ch = { 0 };
 	struct findings fs = { 0 };
 	long long prev_id = 0;
-	xmlDocPtr doc;
 	struct topo t;
+	size_t len;
+	char *xml;
 	int rc;
 
 	topo_init(&t);
@@ -240,12 +262,9 @@ static int report(struct cmd_ctx *ctx)
 	}
 	LIBXML_TEST_VERSION
 	audit_run(&t, &fs);
-	doc = report_build(&t, &fs, &ch, prev_id);
-	if (o->out && strcmp(o->out, "-"))
-		rc = write_file(o->out, doc, o->fmt, o->xsl) ? 1 : 0;
-	else
-		rc = write_doc(stdout, doc, o->fmt, o->xsl) || finish_stdout() ? 1 : 0;
-	xmlFreeDoc(doc);
+	xml = report_xml(&t, &fs, &ch, prev_id, &len);
+	rc = write_report(o, xml, len) ? 1 : 0;
+	free(xml);
 	findings_release(&fs);
 	changes_release(&ch);
 	topo_release(&t);
@@ -255,12 +274,12 @@ static int report(struct cmd_ctx *ctx)
 }
 
 const struct cmd_def report_def = {
-	.run = report, .shortopts = "o:", .parse = report_parse,
+	.run = report, .parse = report_parse,
 	.size = sizeof(struct report_opts),
-	.longopts = (const struct option[]){
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "xsl", required_argument, NULL, 'x' },
+	.options = (const struct cmd_opt[]){
+		{ "output", 'o', 0, "FILE", "write to FILE instead of standard output" },
+		{ "format", 0, 'f', "xml|html", "XML (the default), or an HTML page made from it" },
+		{ "xsl", 0, 'x', "FILE", "the stylesheet of --format html, not report.xsl" },
 		{ 0 }
 	},
 };

@@ -2,10 +2,11 @@
  * cmd_scan.c implements 'vethmap scan': scan the host, store the snapshot, print it.
  * The snapshot is stored before anything is printed, so a reader that goes away
  * ('vethmap scan | head') never costs the snapshot.  An incomplete scan (see scan.c) is
- * still stored and printed, marked incomplete, and the exit status is 1.
+ * still stored and printed, marked incomplete, and the exit status is 1.  With --keep or
+ * --older-than, old snapshots are pruned after the new one is stored, as 'vethmap prune'
+ * does (cmd_prune.c), saying so only with -v.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -36,7 +37,7 @@ static int scan(struct cmd_ctx *ctx)
 	const struct scan_opts *o = ctx->opts;
 	struct topo t;
 	struct pr p;
-	int rc = 1;
+	int rc = 1, pruned;
 
 	topo_init(&t);
 	t.deep = o->deep;
@@ -44,21 +45,39 @@ static int scan(struct cmd_ctx *ctx)
 		goto out;
 	if (ctx->db && db_store(ctx->db, &t) < 0)
 		goto out;
+	/* a failed prune (said) is exit 1, but the stored snapshot is printed all the same */
+	pruned = ctx->db && retain_given(&ctx->retain) ? prune_run(ctx, 1) : 0;
 	pr_init(&p, stdout, ctx->json);
 	print_topo(&p, &t);
-	rc = finish_stdout() || topo_incomplete(&t) ? 1 : 0;
+	rc = finish_stdout() || topo_incomplete(&t) || pruned ? 1 : 0;
 out:
 	topo_release(&t);
 	return rc;
 }
 
+static int scan_check(struct cmd_ctx *ctx)
+{
+	if (!(ctx->needs & USE_DB_RW) && (retain_given(&ctx->retain) || ctx->retain.captures)) {
+		error("scan: --keep, --older-than and --captures prune the database: not with "
+		      "--no-store");
+		return 2;
+	}
+	if (ctx->retain.captures && !retain_given(&ctx->retain)) {
+		error("scan: --captures goes with --keep N or --older-than DURATION");
+		return 2;
+	}
+	return 0;
+}
+
 const struct cmd_def scan_def = {
-	.run = scan, .parse = scan_parse,
+	.run = scan, .parse = scan_parse, .check = scan_check,
 	.size = sizeof(struct scan_opts),
-	.longopts = (const struct option[]){
-		{ "no-store", no_argument, NULL, 'n' },
-		{ "no-containers", no_argument, NULL, 'C' },
-		{ "deep", no_argument, NULL, 'D' },
+	.options = (const struct cmd_opt[]){
+		{ "no-store", 0, 'n', NULL, "scan and print, but do not write the database" },
+		{ "no-containers", 0, 'C', NULL,
+		  "name no containers: ask no engine, read no cgroup" },
+		{ "deep", 0, 'D', NULL,
+		  "also find namespaces that only a socket holds" },
 		{ 0 }
 	},
 };

@@ -4,7 +4,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 
 #include <sqlite3.h>
@@ -49,6 +48,11 @@ static void print_scans(struct pr *p, const struct scan_info *v, size_t n)
 		pr_int(p, PR_JSON, "missed", NULL, v[i].missed);
 		if (v[i].incomplete)
 			pr_int(p, PR_TEXT, NULL, "  incomplete (%s missed)", v[i].missed);
+		pr_bool(p, PR_JSON, "unchanged", NULL, v[i].same_as > 0);
+		if (v[i].same_as > 0)
+			pr_int(p, PR_ANY, "same_as", "  unchanged (as %s)", v[i].same_as);
+		else
+			pr_null(p, PR_JSON, "same_as", NULL);
 		pr_close_object(p);
 		pr_text(p, "\n");
 	}

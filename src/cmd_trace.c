@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -98,17 +97,7 @@ static int trace_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	case 'w': a->outpath = arg; break;
 	case 'Z': a->user = arg; break;
 	case 'U': a->o.packet_buffered = 1; break;
-	case 'P':
-		a->probe = PROBE_ICMP;
-		if (arg) {
-			a->port = probe_port(arg);
-			if (!a->port) {
-				error("trace: invalid probe '%s' (tcp:PORT)", arg);
-				return 2;
-			}
-			a->probe = PROBE_TCP;
-		}
-		break;
+	case 'P': a->probe = PROBE_ICMP; break;	/* "tcp:PORT" after it: trace_check */
 	}
 	return 0;
 }
@@ -791,10 +780,15 @@ out:
 }
 
 const struct cmd_def trace_def = {
-	.run = trace, .init = trace_init, .shortopts = "d:c:w:Z:U",
+	.run = trace, .init = trace_init,
 	.parse = trace_parse, .check = trace_check, .size = sizeof(struct trace_args),
-	.longopts = (const struct option[]){
-		{ "probe", optional_argument, NULL, 'P' },
+	.options = (const struct cmd_opt[]){
+		{ NULL, 'd', 0, "DURATION", "stop after DURATION (10, 10s, 500ms, 2m; default 10s)" },
+		{ NULL, 'c', 0, "COUNT", "stop once COUNT packets reached DST (--probe: sends COUNT)" },
+		{ NULL, 'w', 0, "FILE", "write the packets to FILE (-: stdout; report to stderr)" },
+		{ NULL, 'U', 0, NULL, "with -w, write each packet as it is read" },
+		{ NULL, 'Z', 0, "USER", "read packets as USER (default: nobody)" },
+		{ "probe", 0, 'P', NULL, "send ICMP echoes from SRC to DST (then tcp:PORT: SYNs)" },
 		{ 0 }
 	},
 };

@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 9
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -89,6 +89,27 @@ static const struct {
 	     "DROP TABLE container;"
 	     "ALTER TABLE container_v7 RENAME TO container;"
 	     "CREATE INDEX container_by_name ON container(name);" },
+	/* tunnel devices' endpoints, vxlan's remote VTEPs */
+	{ 8, "CREATE TABLE tunnel (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, id INTEGER, okey INTEGER, local TEXT, remote TEXT,"
+	     " port INTEGER, PRIMARY KEY (scan_id, netns, ifindex), FOREIGN KEY (scan_id, netns)"
+	     " REFERENCES netns(scan_id, inode) ON DELETE CASCADE) WITHOUT ROWID;"
+	     "CREATE TABLE tunnel_fdb (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL,"
+	     " ifindex INTEGER NOT NULL, remote TEXT NOT NULL, FOREIGN KEY (scan_id, netns,"
+	     " ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);"
+	     "CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);" },
+	/*
+	 * a snapshot equal to the one before is stored as a reference to it, with its own
+	 * processes when only they changed (db_snapshot.c).
+	 * Files made from now on use incremental vacuum (schema/vethmap.sql); an older file
+	 * keeps auto_vacuum off here, since only VACUUM can change it and VACUUM cannot run
+	 * in a transaction: its first 'vethmap prune' does that VACUUM (db_prune.c), once.
+	 */
+	{ 9, "ALTER TABLE scan ADD COLUMN same_as INTEGER;"
+	     "ALTER TABLE scan ADD COLUMN own_pids INTEGER NOT NULL DEFAULT 0;"
+	     "CREATE TABLE scan_pid (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
+	     " CASCADE, inode INTEGER NOT NULL, pid INTEGER NOT NULL);"
+	     "CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);" },
 };
 
 static const char schema_sql[] = {
@@ -273,8 +294,13 @@ static int migrate(sqlite3 *db, char **msg)
 /* One attempt at WAL mode and, for a new file, the schema; an SQLite result code. */
 static int setup_once(sqlite3 *db, long long ntables, char **msg)
 {
-	int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			      "PRAGMA foreign_keys=ON", NULL, NULL, msg);
+	/* a new file gives back what prune frees (only before WAL and the first table) */
+	int rc = ntables ? SQLITE_OK : sqlite3_exec(db, "PRAGMA auto_vacuum=INCREMENTAL", NULL,
+						     NULL, msg);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				  "PRAGMA foreign_keys=ON", NULL, NULL, msg);
 
 	if (rc == SQLITE_OK && ntables && db_version(db) < SCHEMA_VERSION)
 		rc = migrate(db, msg);
@@ -361,7 +387,8 @@ static sqlite3 *open_immutable(const char *path)
 			*w++ = (char)*p;
 	}
 	strcpy(w, "?immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+			    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		db = NULL;
@@ -392,7 +419,7 @@ sqlite3 *db_open(const char *path, int writable)
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &db, (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			     SQLITE_OPEN_NOFOLLOW, NULL);
+			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open database '%s': %s", path, db ? sqlite3_errmsg(db) :
 		      sqlite3_errstr(rc));
@@ -527,11 +554,16 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, db_version(db) >= 2 ?
+	long long ver = db_version(db);
+
+	if (sqlite3_prepare_v2(db, ver >= 9 ?
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
-			       " n_unresolved, incomplete, missed FROM scan ORDER BY id" :
+			       " n_unresolved, incomplete, missed, coalesce(same_as, 0) FROM scan"
+			       " ORDER BY id" : ver >= 2 ?
 			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
-			       " n_unresolved, 0, 0 FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+			       " n_unresolved, incomplete, missed, 0 FROM scan ORDER BY id" :
+			       "SELECT id, started, host, duration_ms, n_netns, n_ifaces, n_edges,"
+			       " n_unresolved, 0, 0, 0 FROM scan ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct scan_info *s;
@@ -548,6 +580,7 @@ int db_scans(sqlite3 *db, struct scan_info **out, size_t *n)
 		s->n_unresolved = sqlite3_column_int64(st, 7);
 		s->incomplete = sqlite3_column_int(st, 8);
 		s->missed = sqlite3_column_int64(st, 9);
+		s->same_as = sqlite3_column_int64(st, 10);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -576,6 +609,11 @@ int db_edge_ends(sqlite3 *db, long long scan, long long edge, long long ino[2],
 			       " JOIN iface b ON b.scan_id=e.scan_id AND b.netns=e.b_netns AND b.ifindex=e.b_ifindex"
 			       " WHERE e.scan_id=?1 AND e.id=?2", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
+	scan = db_rows_of(db, scan);	/* an unchanged snapshot's rows are its base's */
+	if (scan < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
 	sqlite3_bind_int64(st, 1, scan);
 	sqlite3_bind_int64(st, 2, edge);
 	rc = sqlite3_step(st);

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+struct strv;
+
 /* The container columns of every version since 6 (version 7 added node, in the key). */
 #define CTR_COLS "scan_id, netns, engine, id, name, pid, image, pod, pod_namespace," \
 	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified," \
@@ -23,5 +25,9 @@ int db_prep(sqlite3 *db, sqlite3_stmt **st, const char *sql);
 int db_run(sqlite3 *db, sqlite3_stmt *st, const char *types, ...);
 const char *db_col(sqlite3_stmt *st, int i);	/* a text column, "" for NULL */
 long long db_version(sqlite3 *db);		/* PRAGMA user_version, 0 when unreadable */
+/* The snapshot whose rows snapshot id reads (its own, or those it is unchanged from); -1 */
+long long db_rows_of(sqlite3 *db, long long id);
+/* The tables holding a snapshot's rows (a scan_id, not the scan list or captures); -1 */
+int db_snapshot_tables(sqlite3 *db, struct strv *out);
 
 #endif

@@ -1,7 +1,12 @@
 /*
  * db_snapshot.c implements a snapshot's rows: db_store() writes a struct topo as a new
  * snapshot in one transaction, db_load() reads one back (files of every schema version,
- * each read as it is), and the lookups of snapshot ids.  The file itself, its schema and
+ * each read as it is), and the lookups of snapshot ids.  A snapshot whose rows equal, table
+ * by table and column by column, those of the snapshot before it is stored as its scan
+ * row alone, scan.same_as naming the snapshot that holds the rows (never itself such a
+ * reference), and read back through it.  Processes come and go on a quiet host: they are
+ * not compared with the rest; when only they changed, the reference keeps its own
+ * (scan_pid, own_pids), so every snapshot reads back exactly as it was scanned.  The file itself, its schema and
  * the statement helpers are db.c's.
  */
 #define _GNU_SOURCE
@@ -29,11 +34,11 @@ static unsigned via_parse(const char *s)
 }
 
 enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
-       S_TAP,
+       S_TAP, S_TUN, S_FDB,
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
-	"INSERT INTO scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
+	"INSERT INTO main.scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
 	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
@@ -48,12 +53,33 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel_fdb VALUES (?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
 static const char *nz(const char *s)
 {
 	return *s ? s : NULL;
+}
+
+/* A tunnel device's row, and one per remote VTEP of its FDB. */
+static int store_tunnel(sqlite3 *db, sqlite3_stmt **st, const struct iface *f, long long id,
+			long long ino)
+{
+	const struct tunnel *u = &f->tun;
+	char *copy, *save = NULL;
+	int rc;
+
+	rc = db_run(db, st[S_TUN], "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
+		    nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
+	if (rc || !u->fdb)
+		return rc;
+	copy = xstrdup(u->fdb);
+	for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
+		rc = db_run(db, st[S_FDB], "iiis", id, ino, (long long)f->ifindex, w);
+	free(copy);
+	return rc;
 }
 
 /* Routes: a row per next hop (nh 0, 1, ...), one row with no gateway for none. */
@@ -152,7 +178,7 @@ static int store_iface(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, siz
 		if (db_run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
 			(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
 			return -1;
-	return 0;
+	return f->tun.set ? store_tunnel(db, st, f, id, ino) : 0;
 }
 
 /* A tun/tap holder's row: its device's place only when it was placed. */
@@ -217,20 +243,207 @@ static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long 
 	return 0;
 }
 
+int db_snapshot_tables(sqlite3 *db, struct strv *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT m.name FROM main.sqlite_master m WHERE m.type = 'table'"
+			       " AND m.name NOT IN ('scan', 'capture') AND m.name NOT LIKE 'sqlite_%'"
+			       " AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c"
+			       " WHERE c.name = 'scan_id') ORDER BY m.name", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_add(out, db_col(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+}
+
+long long db_rows_of(sqlite3 *db, long long id)
+{
+	sqlite3_stmt *st;
+	long long base = id;
+	int rc;
+
+	if (db_version(db) < 9)
+		return id;
+	if (sqlite3_prepare_v2(db, "SELECT same_as FROM scan WHERE id = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		base = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? base : db_fail(db, "read");
+}
+
+/* Run sql with %s as each table's name (quoted); 0 or -1 (said). */
+static int each_table(sqlite3 *db, const struct strv *tables, const char *fmt)
+{
+	for (size_t i = 0; i < tables->n; i++) {
+		char *sql = sqlite3_mprintf(fmt, tables->v[i], tables->v[i]);
+		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return db_fail(db, "write to");
+	}
+	return 0;
+}
+
+/*
+ * Do the rows staged in temp.T equal those of snapshot base in main.T?  Same count, and
+ * each side's rows all among the other's; in a table with row ids, the rows are numbered
+ * in the order they were written (the order they are read back in), so the order counts
+ * and equal rows are told apart.  1 equal, 0 not, -1 on error (said).
+ */
+static int table_equal(sqlite3 *db, const char *table, long long base)
+{
+	sqlite3_stmt *st;
+	char *cols = NULL, *sql;
+	long long ordered = 0;
+	int rc, eq = -1;
+
+	sql = sqlite3_mprintf("SELECT group_concat(quote(name), ', ') FROM"
+			      " (SELECT name FROM pragma_table_info(%Q) WHERE name != 'scan_id'"
+			      " ORDER BY cid)", table);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return db_fail(db, "read");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cols = sqlite3_mprintf("%s", db_col(st, 0));
+		/* a quoted name is a string literal in quote()'s form: make it an identifier */
+		for (char *p = cols; p && *p; p++)
+			if (*p == '\'')
+				*p = '"';
+	}
+	sqlite3_finalize(st);
+	sql = sqlite3_mprintf("SELECT rowid FROM main.\"%w\" LIMIT 0", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+		ordered = 1;	/* not WITHOUT ROWID: unique by its key, read by it */
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	if (!cols || !*cols) {
+		sqlite3_free(cols);
+		return db_fail(db, "read the columns of");
+	}
+	{
+		const char *k = ordered ? "row_number() OVER (ORDER BY rowid), " : "";
+
+		sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM temp.\"%w\") ="
+				      " (SELECT count(*) FROM main.\"%w\" WHERE scan_id = %lld)"
+				      " AND NOT EXISTS (SELECT %s%s FROM temp.\"%w\" EXCEPT"
+				      " SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld)"
+				      " AND NOT EXISTS (SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld"
+				      " EXCEPT SELECT %s%s FROM temp.\"%w\")",
+				      table, table, base, k, cols, table, k, cols, table, base,
+				      k, cols, table, base, k, cols, table);
+	}
+	sqlite3_free(cols);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		eq = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return eq < 0 ? db_fail(db, "compare snapshots in") : eq;
+}
+
+/*
+ * The staged rows into main: parents first (namespaces, then interfaces, then the rest),
+ * so that each row finds its parent at once.  Deferring the checks instead would make
+ * every parent row look for children in tables not indexed for it.
+ */
+static int copy_rows(sqlite3 *db, const struct strv *tables)
+{
+	static const char *const first[] = { "netns", "iface" };
+	struct strv order = { 0 };
+	int rc;
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < tables->n; i++)
+			if (!strcmp(tables->v[i], first[k]))
+				strv_add(&order, tables->v[i]);
+	for (size_t i = 0; i < tables->n; i++)
+		if (strcmp(tables->v[i], first[0]) && strcmp(tables->v[i], first[1]))
+			strv_add(&order, tables->v[i]);
+	rc = each_table(db, &order, "INSERT INTO main.\"%w\" SELECT * FROM temp.\"%w\" ORDER BY rowid");
+	strv_release(&order);
+	return rc;
+}
+
+/*
+ * The staged rows of snapshot id (temp tables shadowing main's): equal to those of base,
+ * the new scan row says so and they are dropped; else they are copied into main.  0 or
+ * -1 (said).
+ */
+static int settle(sqlite3 *db, const struct strv *tables, long long id, long long base)
+{
+	int eq = 1, pids_eq;
+
+	for (size_t i = 0; i < tables->n && eq == 1; i++)
+		if (strcmp(tables->v[i], "netns_pid") && strcmp(tables->v[i], "scan_pid"))
+			eq = table_equal(db, tables->v[i], base);
+	if (eq < 0)
+		return -1;
+	if (eq) {
+		char *sql;
+		int rc;
+
+		pids_eq = table_equal(db, "netns_pid", base);
+		if (pids_eq < 0)
+			return -1;
+		sql = sqlite3_mprintf("UPDATE main.scan SET same_as = %lld, own_pids = %d WHERE"
+				      " id = %lld;%s", base, !pids_eq, id, pids_eq ? "" :
+				      "INSERT INTO main.scan_pid SELECT scan_id, inode, pid FROM"
+				      " temp.netns_pid ORDER BY rowid");
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+		return rc == SQLITE_OK ? 0 : db_fail(db, "write to");
+	}
+	return copy_rows(db, tables);
+}
+
+/*
+ * The snapshot a new one is compared with: the latest's rows (its own, or those it refers
+ * to), 0 when there is none.  The new snapshot's rows are staged for it in temp tables of
+ * main's columns, which the inserts (unqualified) then reach first.
+ */
+static long long stage(sqlite3 *db, struct strv *tables)
+{
+	long long last = db_latest(db), base;
+
+	if (last <= 0)
+		return last;
+	base = db_rows_of(db, last);
+	if (base <= 0 || db_snapshot_tables(db, tables) ||
+	    each_table(db, tables, "CREATE TEMP TABLE \"%w\" AS SELECT * FROM main.\"%w\" WHERE 0"))
+		return -1;
+	return base;
+}
+
 /*
  * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
- * nothing written.
+ * nothing written.  Equal to the latest snapshot, it is stored as a reference to the rows
+ * that one reads (t->same_as says which).
  */
 long long db_store(sqlite3 *db, struct topo *t)
 {
 	sqlite3_stmt *st[S_COUNT] = { 0 };
-	long long id = -1;
+	struct strv tables = { 0 };
+	long long id = -1, base = 0;
 	int ok = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	/* the staged rows are one snapshot's: in memory (set before, as it drops temp tables) */
+	if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
+	base = db_version(db) >= 9 ? stage(db, &tables) : 0;
+	if (base < 0)
+		goto out;
 	for (int i = 0; i < S_COUNT; i++)
 		if (db_prep(db, &st[i], insert_sql[i]))
 			goto out;
@@ -244,6 +457,13 @@ long long db_store(sqlite3 *db, struct topo *t)
 	id = sqlite3_last_insert_rowid(db);
 	if (store_rows(db, st, t, id))
 		goto out;
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(st[i]);	/* before their temp tables go */
+		st[i] = NULL;
+	}
+	if (base && (settle(db, &tables, id, base) ||
+		     each_table(db, &tables, "DROP TABLE temp.\"%w\"")))
+		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
@@ -252,10 +472,17 @@ long long db_store(sqlite3 *db, struct topo *t)
 out:
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st[i]);
-	if (!ok) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+	if (!ok)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* the temp tables too */
+	sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
+	if (ok && base) {
+		long long rows = db_rows_of(db, id);
+
+		t->same_as = rows != id && rows > 0 ? rows : 0;
 	}
+	strv_release(&tables);
+	if (!ok)
+		return -1;
 	t->scan_id = id;
 	return id;
 }
@@ -303,6 +530,39 @@ int db_last_scans(sqlite3 *db, long long *ids, int n)
 	}
 	sqlite3_finalize(st);
 	return k;
+}
+
+static int cmp_host_first(const void *a, const void *b, void *ctx)
+{
+	const struct topo *t = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int hx = t->ns[x].is_host, hy = t->ns[y].is_host;
+
+	if (hx != hy)
+		return hx > hy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Namespaces come by inode (the table's key: no sort in SQLite); the host's go first,
+ * the others keeping their order, as "ORDER BY is_host DESC, inode" gave them.
+ */
+static void hosts_first(struct topo *t)
+{
+	size_t i = 1, *order;
+	struct netns *v;
+
+	while (i < t->nns && t->ns[i].is_host <= t->ns[i - 1].is_host)
+		i++;
+	if (i >= t->nns)
+		return;	/* already so: one host, first (the usual case) */
+	order = index_sorted(t->nns, cmp_host_first, t);
+	v = xmalloc(t->nns * sizeof(*v));
+	for (size_t k = 0; k < t->nns; k++)
+		v[k] = t->ns[order[k]];
+	memcpy(t->ns, v, t->nns * sizeof(*v));
+	free(v);
+	free(order);
 }
 
 /* Namespaces are sorted host first, then by inode: find one by inode. */
@@ -419,8 +679,8 @@ static void row_addr(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long a;
 
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	(void)ino;
+	a = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	if (a >= 0) {
 		const char *text = db_col(st, 3), *slash = strrchr(text, '/');
 
@@ -457,8 +717,8 @@ static void row_unres(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long a;
 
-	(void)ns;
-	a = if_by_key(t, ino, sqlite3_column_int64(st, 1));
+	(void)ino;
+	a = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	if (a >= 0)
 		topo_add_unresolved(t, (size_t)a, "%s", db_col(st, 2));
 }
@@ -523,36 +783,81 @@ static void row_tap(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	copy_str(h->reason, sizeof(h->reason), db_col(st, 7));
 }
 
-static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
+/* Row of query 11: a tunnel device's endpoints. */
+static void row_tunnel(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
-	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5;
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	struct tunnel *u;
+
+	(void)ino;
+	if (i < 0)
+		return;
+	u = &t->ifs[i].tun;
+	u->set = 1;
+	u->id = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+	u->okey = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+	copy_str(u->local, sizeof(u->local), db_col(st, 4));
+	copy_str(u->remote, sizeof(u->remote), db_col(st, 5));
+	u->port = (unsigned)sqlite3_column_int64(st, 6);
+}
+
+/* Row of query 12: a remote VTEP of a vxlan's FDB (in order: appended). */
+static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	const char *r = db_col(st, 2);
+	struct tunnel *u;
+	size_t len;
+
+	(void)ino;
+	if (i < 0 || !*r || strchr(r, ' ') || t->ifs[i].tun.nfdb >= TUN_FDB_MAX)
+		return;
+	u = &t->ifs[i].tun;
+	len = u->fdb ? strlen(u->fdb) : 0;
+	u->fdb = xrealloc(u->fdb, len + strlen(r) + 2);
+	if (len)
+		u->fdb[len++] = ' ';
+	strcpy(u->fdb + len, r);
+	u->nfdb++;
+}
+
+static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)
+{
+	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8;
 	const char *sql[] = {
 		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : v4 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
-			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+			  " NULL, NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : v2 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, NULL, NULL, NULL,"
-			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY is_host DESC, inode"
+			  " NULL, NULL FROM netns WHERE scan_id=?1 ORDER BY inode"
 		   : "SELECT inode, dev, is_host, via, 0, 0, NULL, NULL, NULL, NULL, NULL FROM netns"
-		     " WHERE scan_id=?1 ORDER BY is_host DESC, inode",
+		     " WHERE scan_id=?1 ORDER BY inode",
 		"SELECT inode, name FROM netns_name WHERE scan_id=?1 ORDER BY inode, name",
-		"SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
+		own ? "SELECT inode, pid FROM scan_pid WHERE scan_id=?2 ORDER BY inode, pid"
+		    : "SELECT inode, pid FROM netns_pid WHERE scan_id=?1 ORDER BY inode, pid",
 		"SELECT netns, ifindex, name, kind, slave_kind, mac, mtu, flags, oper, promiscuity,"
 		" master, link, link_netnsid, hairpin FROM iface WHERE scan_id=?1",
-		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1 ORDER BY rowid",
+		"SELECT netns, ifindex, family, address FROM addr WHERE scan_id=?1"
+		" ORDER BY netns, ifindex, rowid",
 		"SELECT type, a_netns, a_ifindex, b_netns, b_ifindex FROM edge WHERE scan_id=?1 ORDER BY id",
 		"SELECT netns, ifindex, reason FROM unresolved WHERE scan_id=?1 ORDER BY rowid",
 		"SELECT netns, engine, id, name, pid, image, pod, pod_namespace, compose_project,"
 		" network_mode, containerd_namespace, sandbox, host_network, verified, owner_uid,"
 		" owner, node FROM container WHERE scan_id=?1 ORDER BY name, id",
 		v2 ? "SELECT inode, path, mntns, pid, host FROM netns_mount WHERE scan_id=?1"
-		     " ORDER BY rowid"
+		     " ORDER BY inode, rowid"
 		   : "SELECT 0 WHERE 0",
 		v4 ? "SELECT inode, route, nh, family, dst, type, metric, gateway, ifindex FROM route"
 		     " WHERE scan_id=?1 ORDER BY route, nh"
 		   : "SELECT 0 WHERE 0",
 		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
 		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
+		   : "SELECT 0 WHERE 0",
+		v8 ? "SELECT netns, ifindex, id, okey, local, remote, port FROM tunnel WHERE scan_id=?1"
+		   : "SELECT 0 WHERE 0",
+		v8 ? "SELECT netns, ifindex, remote FROM tunnel_fdb WHERE scan_id=?1"
+		     " ORDER BY netns, ifindex, remote"
 		   : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
@@ -572,9 +877,11 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route, row_tap,
+			row_mount, row_route, row_tap, row_tunnel, row_fdb,
 		};
 	sqlite3_stmt *st = NULL;
+	long long last_ino;
+	long last_ns = -1;
 	int rc = 0;
 
 	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]) && !rc; q++) {
@@ -584,13 +891,22 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 		if (sqlite3_prepare_v2(db, q_sql, -1, &st, NULL) != SQLITE_OK)
 			return db_fail(db, "read");
 		sqlite3_bind_int64(st, 1, id);
+		last_ino = -1;
+		if (own)
+			sqlite3_bind_int64(st, 2, own);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			long long ino = sqlite3_column_int64(st, 0);
-			long ns = q ? ns_by_inode(t, ino) : -1;
-			rows[q](t, st, ino, ns);
+
+			if (q && ino != last_ino) {	/* a namespace's rows mostly come together */
+				last_ns = ns_by_inode(t, ino);
+				last_ino = ino;
+			}
+			rows[q](t, st, ino, q ? last_ns : -1);
 		}
 		sqlite3_finalize(st);
 		rc = rc == SQLITE_DONE ? 0 : db_fail(db, "read");
+		if (q == 0 && !rc)
+			hosts_first(t);
 		if (q == 3 && !rc)
 			topo_sort(t);	/* interfaces by (ns, ifindex) before anything looks them up */
 	}
@@ -598,10 +914,26 @@ static int load_rows(sqlite3 *db, long long id, struct topo *t, long long ver)
 	return rc;
 }
 
+/* Is the snapshot that unchanged snapshot id refers to gone (said, -1), or there (0)? */
+static int db_rows_gone(sqlite3 *db, long long id, long long base)
+{
+	char sql[96];
+	long long there = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM scan WHERE id = %lld", base);
+	if (db_query_int(db, sql, &there) != SQLITE_OK)
+		return db_fail(db, "read");
+	if (!there)
+		return error("scan %lld in '%s' is unchanged from scan %lld, which is gone", id,
+			     db_name(db), base);
+	return 0;
+}
+
 /* Load snapshot id (0 = the latest) into an empty t.  -1 with a message when absent. */
 int db_load(sqlite3 *db, long long id, struct topo *t)
 {
 	sqlite3_stmt *st;
+	long long own = 0;
 	int rc, v2;
 
 	if (!id) {
@@ -614,10 +946,14 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		}
 	}
 	v2 = db_version(db) >= 2;
-	if (sqlite3_prepare_v2(db, v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
+	if (sqlite3_prepare_v2(db, db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids FROM scan"
+			       " WHERE id=?"
+			       : v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
 			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0 FROM scan"
+			       " incomplete, 0, 0 FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0 FROM scan"
 			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
@@ -634,6 +970,9 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		t->lookup_timeouts = (unsigned long)sqlite3_column_int64(st, 8);
 		if (sqlite3_column_int(st, 9) && !topo_incomplete(t))
 			copy_str(t->incomplete_reason, sizeof(t->incomplete_reason), "incomplete");
+		t->same_as = sqlite3_column_int64(st, 10);
+		if (t->same_as > 0 && sqlite3_column_int(st, 11))
+			own = id;	/* its processes are its own */
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);
@@ -643,9 +982,12 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "read");
+	if (t->same_as > 0 && db_rows_gone(db, id, t->same_as))
+		return -1;
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
-	rc = load_rows(db, id, t, db_version(db));
+	/* stored as unchanged: its own scan row, the rows of the snapshot it refers to */
+	rc = load_rows(db, t->same_as > 0 ? t->same_as : id, own, t, db_version(db));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

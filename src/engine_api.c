@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -165,8 +166,8 @@ static void docker_pids(struct topo *t)
 	for (size_t i = 0; i < t->nctrs; i++) {
 		struct container *c = &t->ctrs[i];
 
-		if (strcmp(c->engine, "docker") || c->pid)
-			continue;
+		if (strcmp(c->engine, "docker") || c->pid || c->src_mntns)
+			continue;	/* a nested daemon's: its shim tells (engine_find.c) */
 		for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]) && !c->pid; r++) {
 			char path[512], *text;
 
@@ -183,10 +184,19 @@ static void docker_pids(struct topo *t)
 	}
 }
 
+/*
+ * Docker at /var/run/docker.sock, Podman at /run/podman/podman.sock, and every dockerd
+ * found in another mount namespace (engine_daemons_find), all at once.  A nested
+ * daemon's containers carry its mount namespace: their PIDs come from the shims there.
+ * Returns whether Podman's API answered.
+ */
 int engine_api_scan(struct topo *t, sqlite3 *jdb)
 {
-	struct http_req req[2];
+	struct http_req req[2 + ENGINE_DAEMONS_MAX];
+	struct engine_daemon dm[ENGINE_DAEMONS_MAX];
+	uint64_t mntns[2 + ENGINE_DAEMONS_MAX] = { 0 };
 	int n = 0, podman_api = 0;
+	size_t nd;
 	long long deadline;
 
 	memset(req, 0, sizeof(req));
@@ -201,32 +211,49 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb)
 		copy_str(req[n].path, sizeof(req[n].path), "/v4.0.0/libpod/containers/json");
 		n++;
 	}
+	nd = engine_daemons_find(dm, ENGINE_DAEMONS_MAX);
+	for (size_t i = 0; i < nd; i++, n++) {
+		req[n].engine = "docker";
+		snprintf(req[n].sock, sizeof(req[n].sock), "/proc/self/fd/%d", dm[i].fd);
+		req[n].shown = dm[i].shown;
+		req[n].peer_check = 1;
+		req[n].peer_uid = 0;
+		req[n].peer_pid = dm[i].pid;
+		mntns[n] = dm[i].mntns;
+		copy_str(req[n].path, sizeof(req[n].path), "/v1.40/containers/json");
+	}
 	if (!n)
 		return 0;
 	deadline = http_now_ms() + ENGINE_TIMEOUT_MS;
 	http_run(req, (size_t)n, ENGINE_TIMEOUT_MS);
 	for (int i = 0; i < n; i++) {
 		struct http_req *r = &req[i];
+		const char *sock = r->shown ? r->shown : r->sock;
+		size_t before = t->nctrs;
 		int got = -1;
 
 		if (r->done && r->status == 200)
 			got = engine_take_list(t, jdb, r->engine, r->body, r->body_len,
 					       deadline);
 		if (got >= 0) {
-			verbose("%s: %d containers from %s", r->engine, got, r->sock);
+			verbose("%s: %d containers from %s", r->engine, got, sock);
 			podman_api |= !strcmp(r->engine, "podman");
+			for (size_t k = before; k < t->nctrs; k++)
+				t->ctrs[k].src_mntns = mntns[i];
 		} else if (r->done && r->status != 200) {
 			warnx("%s: '%s' answered HTTP %d: containers named from /proc only", r->engine,
-			      r->sock, r->status);
+			      sock, r->status);
 		} else if (r->done) {
 			warnx("%s: '%s' answered malformed JSON: containers named from /proc only",
-			      r->engine, r->sock);
+			      r->engine, sock);
 		} else {
-			warnx("%s: '%s': %s: containers named from /proc only", r->engine, r->sock,
+			warnx("%s: '%s': %s: containers named from /proc only", r->engine, sock,
 			      r->err);
 		}
 		http_release(r);
 	}
+	for (size_t i = 0; i < nd; i++)
+		close(dm[i].fd);
 	docker_pids(t);
 	return podman_api;
 }

@@ -12,6 +12,11 @@
  * namespace: it is taken only as a child of one of the shims there whose NSpid line says
  * so, which gives our PID.  A task of a shim in another PID namespace carries that
  * namespace's init (its node: engine_nodes).
+ *
+ * The same holds for the other engines' processes: a conmon (Podman's and CRI-O's monitor,
+ * one per container) names its container on its command line and is its init's parent, so
+ * does an LXC monitor (lxc-start, when the init's cgroup agrees); a
+ * dockerd in a mount namespace not ours is asked through its root (engine_daemons_find).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,8 +38,8 @@
 #define CHILDREN_MAX 64		/* children of one shim looked at */
 #define NSPID_MAX 32		/* PID namespace levels (the kernel allows 32) */
 #define BUNDLE_FILE_MAX (4u << 20)
-#define MNT_CACHE 16
-#define BUNDLES_MAX 65536	/* entries of one bundle directory read */		/* mount tables kept (one per mount namespace of shims) */
+#define MNT_CACHE 16		/* mount tables kept (one per mount namespace of shims) */
+#define BUNDLES_MAX 65536	/* entries of one bundle directory read */
 
 struct mnt_cache {
 	struct {
@@ -80,8 +85,8 @@ static int nspid_of(int pid, int *v, int max)
 	return n;
 }
 
-/* Is P's program a containerd shim (containerd-shim, -runc-v1, -runc-v2, ...)? */
-static int is_shim(int pid)
+/* The file name of P's program (its /proc/P/exe), into out; 0 if it has none. */
+static int exe_base(int pid, char *out, size_t size)
 {
 	char path[64], exe[512];
 	const char *base;
@@ -93,7 +98,10 @@ static int is_shim(int pid)
 		return 0;
 	exe[n] = '\0';
 	base = strrchr(exe, '/');
-	return base && !strncmp(base + 1, "containerd-shim", 15);
+	if (!base)
+		return 0;
+	copy_str(out, size, base + 1);
+	return 1;
 }
 
 /* The filesystem type of mount id mnt in P's mount table is one a lookup may enter. */
@@ -161,6 +169,7 @@ static char *bundle_file(int dir, const char *name, size_t max, size_t *len)
 struct bundle_dir {
 	dev_t dev;
 	ino_t ino;
+	uint64_t mntns;		/* its first shim's mount namespace */
 	char cns[64];
 	struct {
 		int pid, level;	/* a shim here, and its PID namespace's level */
@@ -298,6 +307,8 @@ static void shim_add(int pid, uint64_t our_user, struct bundle_dir **dirs, size_
 		memset(b, 0, sizeof(*b));
 		b->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 		b->ino = stx.stx_ino;
+		if (ns_of(pid, "mnt", &b->mntns))
+			b->mntns = 0;
 		copy_str(b->cns, sizeof(b->cns), cns);
 	}
 	b->shim = grow(b->shim, &b->alloc, b->nshims + 1, sizeof(*b->shim));
@@ -359,7 +370,8 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 		if (e->d_name[0] == '.' || !container_text_ok(e->d_name))
 			continue;
 		c = topo_find_container(t, NULL, e->d_name);
-		if (c && strcmp(c->engine, "containerd"))
+		if (c && strcmp(c->engine, "containerd") &&
+		    !(c->src_mntns && !c->pid && c->src_mntns == b->mntns))
 			continue;	/* Docker's own (moby), named by its API */
 		bfd = (int)syscall(SYS_openat2, dirfd(d), e->d_name, &bh, sizeof(bh));
 		if (bfd < 0)
@@ -383,6 +395,13 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 			close(bfd);
 			continue;
 		}
+		if (c && strcmp(c->engine, "containerd")) {
+			/* a nested daemon's container (its API named it): PID and node from here */
+			c->pid = hit->pid;
+			c->node_pid = hit->node;
+			close(bfd);
+			continue;
+		}
 		config = bundle_file(bfd, "config.json", BUNDLE_FILE_MAX, &len);
 		close(bfd);
 		c = engine_containerd_task(t, jdb, b->cns, e->d_name, hit->pid, config, len);
@@ -395,8 +414,199 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 	free(kids);
 }
 
-/* Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose). */
-int engine_shims_scan(struct topo *t, sqlite3 *jdb)
+/*
+ * A conmon command line (NUL-separated, as /proc/P/cmdline has it): the container's id
+ * (-c/--cid), name (-n/--name) and engine, Podman's when --exit-command is a podman, CRI-O's
+ * when --exit-dir is below a crio directory.  Returns 0 when id and engine were found.
+ */
+int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
+			 size_t namesize, const char **engine)
+{
+	const char *arg[3] = { NULL, NULL, NULL };	/* id, name, exit-command */
+	const char *exit_dir = NULL;
+	const char *end = buf + len;
+
+	*engine = NULL;
+	for (const char *a = buf; a < end;) {
+		const char *next = memchr(a, '\0', (size_t)(end - a)), *v = NULL;
+		const char **slot = NULL;
+		size_t k;
+
+		if (!next)
+			break;	/* a last argument without its NUL: cut */
+		if (!strcmp(a, "-c") || !strcmp(a, "--cid"))
+			slot = &arg[0];
+		else if (!strcmp(a, "-n") || !strcmp(a, "--name"))
+			slot = &arg[1];
+		else if (!strcmp(a, "--exit-command"))
+			slot = &arg[2];
+		else if (!strcmp(a, "--exit-dir"))
+			slot = &exit_dir;
+		else if ((k = strcspn(a, "=")) && a[k] == '=') {
+			if (!strncmp(a, "--cid=", 6))
+				arg[0] = a + 6;
+			else if (!strncmp(a, "--name=", 7))
+				arg[1] = a + 7;
+			else if (!strncmp(a, "--exit-command=", 15))
+				arg[2] = a + 15;
+			else if (!strncmp(a, "--exit-dir=", 11))
+				exit_dir = a + 11;
+		}
+		a = next + 1;
+		if (slot && a < end && memchr(a, '\0', (size_t)(end - a))) {
+			v = a;
+			a += strlen(a) + 1;
+			*slot = v;
+		}
+	}
+	if (!arg[0] || strlen(arg[0]) < 12 || strlen(arg[0]) >= idsize ||
+	    !container_text_ok(arg[0]) || strspn(arg[0], "0123456789abcdef") != strlen(arg[0]))
+		return -1;
+	if (arg[2]) {
+		const char *b = strrchr(arg[2], '/');
+
+		if (!strcmp(b ? b + 1 : arg[2], "podman"))
+			*engine = "podman";
+	}
+	if (!*engine && exit_dir && strstr(exit_dir, "/crio/"))
+		*engine = "cri-o";
+	if (!*engine)
+		return -1;
+	copy_str(id, idsize, arg[0]);
+	*name = '\0';
+	if (arg[1] && strlen(arg[1]) < namesize && container_text_ok(arg[1]))
+		copy_str(name, namesize, arg[1]);
+	return 0;
+}
+
+/* A root's process, in our user namespace; its single child (0 if it has none or more). */
+static int only_child(int pid, uint64_t our_user, int *node)
+{
+	struct shim_child *kids = NULL;
+	size_t nkids = 0, alloc = 0;
+	int v[NSPID_MAX], n, child;
+	char path[64];
+	struct stat st;
+	uint64_t user;
+
+	*node = 0;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) || st.st_uid != 0 || ns_of(pid, "user", &user) || user != our_user)
+		return 0;
+	n = nspid_of(pid, v, NSPID_MAX);
+	if (n <= 0 || (n > 1 && !(*node = pidns_init(pid, n - 1))))
+		return 0;
+	shim_children(pid, n - 1, *node, &kids, &nkids, &alloc);
+	child = nkids == 1 ? kids[0].pid : 0;
+	if (nkids != 1)
+		verbose("process %d has %zu children: no container named from it", pid, nkids);
+	free(kids);
+	return child;
+}
+
+/*
+ * A conmon, root's in our user namespace, with exactly one child: that child is its
+ * container's init (conmon is its subreaper), named by conmon's command line, which root
+ * wrote.  This names Podman's and CRI-O's containers wherever their storage is (another
+ * mount namespace, a --root of its own), with a node when the conmon is in a nested PID
+ * namespace.  What an engine's own answer named before is left as it is.
+ */
+static void conmon_add(struct topo *t, int pid, uint64_t our_user)
+{
+	char path[64], buf[16384], id[72], name[128];
+	const char *engine;
+	struct container *c;
+	int child, node;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	len = read_proc(path, buf, sizeof(buf));
+	if (len <= 0 || conmon_cmdline_parse(buf, (size_t)len, id, sizeof(id), name, sizeof(name),
+					     &engine))
+		return;
+	c = topo_find_ctr(t, engine, id, 1);
+	if (c && c->owner_uid >= 0 && (child = only_child(pid, our_user, &node)))
+		container_reclaim(c);	/* a user's files claim a root conmon's container */
+	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)))
+		return;		/* its engine told, or no single init */
+	if (!c)
+		c = topo_add_container(t, engine, id);
+	if (!*c->name && *name)
+		copy_str(c->name, sizeof(c->name), name);
+	c->pid = child;
+	c->node_pid = node;
+}
+
+/*
+ * An LXC monitor's command line ("[lxc monitor] LXCPATH NAME", as lxc-start sets it): the
+ * container's name, into name.  Returns 0 when it is one.
+ */
+int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size)
+{
+	static const char pfx[] = "[lxc monitor] ";
+	const char *end = memchr(buf, '\0', len), *sp;
+
+	if (!end || (size_t)(end - buf) <= sizeof(pfx) - 1 || strncmp(buf, pfx, sizeof(pfx) - 1))
+		return -1;
+	sp = memrchr(buf, ' ', (size_t)(end - buf));
+	if (!sp || sp < buf + sizeof(pfx) - 1 || !sp[1] || (size_t)(end - sp - 1) >= size ||
+	    memchr(sp + 1, '/', (size_t)(end - sp - 1)))
+		return -1;
+	copy_str(name, size, sp + 1);
+	return container_text_ok(name) ? 0 : -1;
+}
+
+/* Does P's cgroup path (any hierarchy) have the component lxc.payload.NAME? */
+static int cgroup_has_payload(int pid, const char *name)
+{
+	char path[64], buf[8192], want[160];
+	size_t wl;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_proc(path, buf, sizeof(buf)) < 0)
+		return 0;
+	wl = (size_t)snprintf(want, sizeof(want), "/lxc.payload.%s", name);
+	if (wl >= sizeof(want))
+		return 0;
+	for (const char *p = buf; (p = strstr(p, want)); p += wl)
+		if (p[wl] == '/' || p[wl] == '\n' || p[wl] == '\0')
+			return 1;
+	return 0;
+}
+
+/*
+ * An LXC monitor, root's in our user namespace: its one child is the container's init,
+ * named by the monitor's command line when that init's cgroup agrees (lxc.payload.NAME,
+ * at whatever depth: nested LXC's is below its node's).  Gives nested LXC its node.
+ */
+static void lxc_monitor_add(struct topo *t, int pid, uint64_t our_user)
+{
+	char path[64], buf[4096], name[128];
+	struct container *c;
+	int child, node;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	len = read_proc(path, buf, sizeof(buf));
+	if (len <= 0 || lxc_monitor_parse(buf, (size_t)len, name, sizeof(name)))
+		return;
+	c = topo_find_ctr(t, "lxc", name, 1);
+	if ((c && c->pid) || !(child = only_child(pid, our_user, &node)) ||
+	    !cgroup_has_payload(child, name))
+		return;
+	if (!c)
+		c = topo_add_container(t, "lxc", name);
+	copy_str(c->name, sizeof(c->name), name);
+	c->pid = child;
+	c->node_pid = node;
+}
+
+/*
+ * Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose).  The
+ * same walk of /proc notes the monitors (conmon: pid, LXC's: -pid) into monitors, for
+ * engine_monitors_scan once the engines' own answers are in.
+ */
+int engine_shims_scan(struct topo *t, sqlite3 *jdb, struct intv *monitors)
 {
 	struct mnt_cache mc = { .n = 0 };
 	struct bundle_dir *dirs = NULL;
@@ -414,7 +624,16 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid >= (1L << 30) || !is_shim((int)pid))
+		char base[256];
+
+		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)))
+			continue;
+		if (!strcmp(base, "conmon") || !strcmp(base, "lxc-start")) {
+			if (monitors && monitors->n < SHIMS_MAX)	/* for engine_monitors_scan */
+				intv_add(monitors, !strcmp(base, "conmon") ? (int)pid : -(int)pid);
+			continue;
+		}
+		if (strncmp(base, "containerd-shim", 15))
 			continue;
 		if (++shims > SHIMS_MAX) {
 			warnx("containerd: more than %d shims: the rest not looked at", SHIMS_MAX);
@@ -431,6 +650,126 @@ int engine_shims_scan(struct topo *t, sqlite3 *jdb)
 		free(mc.v[i].text);
 	free(dirs);
 	return 0;
+}
+
+/*
+ * Is a lookup of any of paths in P's root safe from stalling: no FUSE, NFS or similar
+ * filesystem mounted on or above one of them in P's mount table?
+ */
+static int paths_local(int pid, const char *const *paths, size_t n)
+{
+	char path[64], *text, *save = NULL;
+	int ok = 1;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	text = read_small_file(path, 4u << 20, NULL);
+	if (!text)
+		return 0;
+	for (char *line = strtok_r(text, "\n", &save); line && ok;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct mnt_entry e;
+
+		if (mountinfo_parse(line, &e) || !e.fstype || !fstype_unsafe(e.fstype))
+			continue;
+		for (size_t i = 0; i < n && ok; i++)
+			ok = !path_below(e.mountpoint, paths[i]);
+	}
+	free(text);
+	return ok;
+}
+
+/* The monitors engine_shims_scan noted: what their engines' answers did not name. */
+void engine_monitors_scan(struct topo *t, const struct intv *monitors)
+{
+	uint64_t our_user;
+
+	if (ns_of(getpid(), "user", &our_user))
+		return;
+	for (size_t i = 0; i < monitors->n; i++) {
+		if (monitors->v[i] > 0)
+			conmon_add(t, monitors->v[i], our_user);
+		else
+			lxc_monitor_add(t, -monitors->v[i], our_user);
+	}
+}
+
+/*
+ * Every dockerd in a mount namespace not ours (Docker in Docker, an engine in a node
+ * container), root's in our user namespace, one per mount namespace: its API socket
+ * (/var/run/docker.sock, else /run/docker.sock) looked up in its root (openat2
+ * RESOLVE_IN_ROOT: nothing followed out of it), only when no filesystem that can stall a
+ * lookup lies on the way, and only a socket root owns.  Each one's fd (O_PATH) is for
+ * connecting through /proc/self/fd/N, asked of that dockerd only (SO_PEERCRED: its PID).
+ * Returns how many were put in d; the caller closes their fds.
+ */
+size_t engine_daemons_find(struct engine_daemon *d, size_t max)
+{
+	static const char *const socks[] = { "/var/run/docker.sock", "/run/docker.sock" };
+	uint64_t our_user, our_mnt;
+	struct dirent *e;
+	size_t n = 0, seen = 0;
+	DIR *dir;
+
+	if (ns_of(getpid(), "user", &our_user) || ns_of(getpid(), "mnt", &our_mnt))
+		return 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return 0;
+	while (n < max && seen < SHIMS_MAX && (e = readdir(dir))) {
+		char base[256], path[64];
+		uint64_t user, mnt;
+		struct stat st;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		int dup = 0, root, fd = -1;
+
+		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)) ||
+		    strcmp(base, "dockerd"))
+			continue;
+		seen++;
+		snprintf(path, sizeof(path), "/proc/%ld", pid);
+		if (stat(path, &st) || st.st_uid != 0 || ns_of((int)pid, "user", &user) ||
+		    user != our_user || ns_of((int)pid, "mnt", &mnt) || mnt == our_mnt)
+			continue;	/* not root's, or the host's own (asked at its fixed path) */
+		for (size_t i = 0; i < n; i++)
+			dup |= d[i].mntns == mnt;
+		if (dup)
+			continue;
+		if (!paths_local((int)pid, socks, sizeof(socks) / sizeof(socks[0]))) {
+			verbose("dockerd %ld: its socket lies below a filesystem that may stall: not asked",
+				pid);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/root", pid);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			continue;
+		for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]) && fd < 0; i++) {
+			struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+						.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+			fd = (int)syscall(SYS_openat2, root, socks[i] + 1, &how, sizeof(how));
+			if (fd >= 0 && (fstat(fd, &st) || !S_ISSOCK(st.st_mode) || st.st_uid != 0)) {
+				close(fd);
+				fd = -1;
+			}
+			if (fd >= 0)
+				snprintf(d[n].shown, sizeof(d[n].shown), "/proc/%ld/root%s", pid,
+					 socks[i]);
+		}
+		close(root);
+		if (fd < 0) {
+			verbose("dockerd %ld: no socket of root's at /var/run/docker.sock in its root",
+				pid);
+			continue;
+		}
+		d[n].pid = (int)pid;
+		d[n].fd = fd;
+		d[n].mntns = mnt;
+		n++;
+	}
+	closedir(dir);
+	return n;
 }
 
 /*

@@ -271,6 +271,25 @@ static int cgroup_of(int pid, const struct cgmounts *cm, struct cgroup_match *m,
  * that is not at its engine's place, or not root's, names an unverified container of its
  * own: it never lends a process to one an engine listed.
  */
+/*
+ * A user's claim (rootless Podman's files) of an id that root's own word (a root-owned
+ * cgroup at the engine's place, a root conmon) shows to be a system container: root's
+ * word wins, and what the user's files said of it (name, image, pod, pid) is dropped.
+ */
+void container_reclaim(struct container *c)
+{
+	struct container was = *c;
+
+	verbose("%s container %.12s: user %s's claim of it dropped: root's own says it is the "
+		"system's", was.engine, was.id, was.owner);
+	memset(c, 0, sizeof(*c));
+	memcpy(c->engine, was.engine, sizeof(c->engine));
+	memcpy(c->id, was.id, sizeof(c->id));
+	c->ns = -1;
+	c->verified = 1;
+	c->owner_uid = -1;
+}
+
 static void cgroup_pass(struct topo *t, const struct pidmap *m)
 {
 	struct cgmounts cm;
@@ -288,6 +307,8 @@ static void cgroup_pass(struct topo *t, const struct pidmap *m)
 		if (!ok && topo_find_ctr(t, g.engine, g.id, 1))
 			continue;	/* an engine listed it: a look-alike cgroup adds nothing */
 		c = topo_find_ctr(t, g.engine, g.id, ok);
+		if (c && ok && c->owner_uid >= 0)
+			container_reclaim(c);	/* no user's container is in a cgroup root placed */
 		if (!c && ok && !strcmp(g.engine, "docker"))	/* docker's containers via containerd */
 			c = topo_find_ctr(t, NULL, g.id, 1);
 		if (!c) {
@@ -416,6 +437,7 @@ static void mark_sandboxes(struct topo *t)
  */
 int engines_scan(struct topo *t)
 {
+	struct intv monitors = { 0 };
 	struct pidmap m;
 	sqlite3 *jdb = NULL;
 
@@ -434,18 +456,35 @@ int engines_scan(struct topo *t)
 			size_t before = t->nctrs;
 
 			clock_gettime(CLOCK_MONOTONIC, &a);
-			engine_shims_scan(t, jdb);
+			engine_shims_scan(t, jdb, &monitors);
 			clock_gettime(CLOCK_MONOTONIC, &b);
 			verbose("containerd: %zu tasks through their shims in %.1f ms", t->nctrs - before,
 				ts_diff_ms(&a, &b));
 		}
 		engine_podman_disk_scan(t, jdb);
 		engine_podman_users_scan(t, jdb);
+		engine_monitors_scan(t, &monitors);	/* what the engines' answers left out */
+		intv_release(&monitors);
 	}
 	sqlite3_close(jdb);
 
 	pidmap_build(&m, t);
 	cgroup_pass(t, &m);
+	/*
+	 * One (engine, id) is one container: a claim nobody verified, of an id a verified
+	 * container holds, adds nothing (and two rows of one id in one node cannot be stored:
+	 * a user's files must not be able to break the write).
+	 */
+	for (size_t i = 0; i < t->nctrs; i++) {
+		struct container *c = &t->ctrs[i], *v;
+
+		if (c->verified || !c->pid || !(v = topo_find_ctr(t, c->engine, c->id, 1)) ||
+		    v->node_pid != c->node_pid)
+			continue;
+		verbose("%s container %.12s: an unverified claim of a verified container's id: "
+			"dropped", c->engine, c->id);
+		c->pid = 0;
+	}
 	for (size_t i = 0; i < t->nctrs; i++) {
 		struct container *c = &t->ctrs[i];
 

@@ -239,6 +239,10 @@ struct plan {
 	size_t *by_ns;		/* interfaces by namespace (then by index) */
 	size_t *first;		/* per namespace + 1: where its interfaces start in by_ns */
 	const char **ctr;	/* per namespace: topo_ns_container() */
+	long *parent;		/* per namespace: its node container's namespace, drawn around
+				   it (a nested engine's, as kind's pods in their node), or -1 */
+	const char **nodekey;	/* per namespace: a node that is no container ("pid:N"), drawn
+				   as a cluster around its namespaces, or NULL */
 	struct groups *g;	/* alike namespaces drawn as one node, or NULL */
 };
 
@@ -355,6 +359,44 @@ static int cmp_iface(const void *x, const void *y, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
+/*
+ * Each namespace's node: the namespace of the container a nested engine's container
+ * names as its node ("engine:name", a node of its own having none), or its "pid:N".
+ * One level only: a node inside a node is drawn beside it.
+ */
+static void plan_nodes(struct plan *p)
+{
+	const struct topo *t = p->t;
+
+	for (size_t ns = 0; ns < t->nns; ns++) {
+		p->parent[ns] = -1;
+		p->nodekey[ns] = NULL;
+	}
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const struct container *c = &t->ctrs[i];
+		long at = -1;
+
+		if (!*c->node || c->ns < 0 || p->parent[c->ns] >= 0 || p->nodekey[c->ns])
+			continue;
+		for (size_t j = 0; j < t->nctrs && at < 0; j++) {
+			const struct container *d = &t->ctrs[j];
+			size_t ne = strlen(d->engine);
+
+			if (d->verified && !*d->node && d->ns >= 0 && d->ns != c->ns &&
+			    !t->ns[d->ns].is_host && !strncmp(c->node, d->engine, ne) &&
+			    c->node[ne] == ':' && !strcmp(c->node + ne + 1, d->name))
+				at = d->ns;
+		}
+		if (at >= 0)
+			p->parent[c->ns] = at;
+		else if (!strncmp(c->node, "pid:", 4))
+			p->nodekey[c->ns] = c->node;
+	}
+	for (size_t ns = 0; ns < t->nns; ns++)
+		if (p->parent[ns] >= 0 && (p->parent[p->parent[ns]] >= 0 || p->nodekey[p->parent[ns]]))
+			p->parent[ns] = -1;
+}
+
 static void plan_init(struct plan *p, const struct topo *t, const struct graph_sel *s)
 {
 	size_t n = t->nns ? t->nns : 1;
@@ -392,6 +434,9 @@ static void plan_init(struct plan *p, const struct topo *t, const struct graph_s
 	for (size_t i = 0; i < t->nifs; i++)
 		p->drawn[t->ifs[i].ns] += s->on[i];
 	topo_edge_ids(t, p->edge_of);	/* as 'vethmap show' numbers them */
+	p->parent = xcalloc(n, sizeof(*p->parent));
+	p->nodekey = xcalloc(n, sizeof(*p->nodekey));
+	plan_nodes(p);
 	plan_depth(p);
 	plan_uplinks(p);
 	qsort_r(p->order, t->nns, sizeof(*p->order), cmp_ns, p);
@@ -413,6 +458,8 @@ static void plan_release(struct plan *p)
 	free(p->by_ns);
 	free(p->first);
 	free(p->ctr);
+	free(p->parent);
+	free(p->nodekey);
 }
 
 /* ---- the text ------------------------------------------------------------------------- */
@@ -685,6 +732,11 @@ static void holder_nodes(FILE *f, const struct plan *p, size_t ns)
 
 static void group_host_nodes(FILE *f, const struct plan *p, size_t ns);
 
+static int ns_drawn(const struct plan *p, size_t ns)
+{
+	return p->s->whole[ns] || p->drawn[ns];
+}
+
 static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 {
 	const struct topo *t = p->t;
@@ -720,6 +772,35 @@ static void cluster(FILE *f, struct plan *p, size_t ns, size_t *scratch)
 	unresolved_nodes(f, p, ns);
 	holder_nodes(f, p, ns);
 	group_host_nodes(f, p, ns);
+	for (size_t j = 0; j < t->nns; j++) {	/* the namespaces of engines nested in it */
+		size_t in = p->order[j];
+
+		if (p->parent[in] == (long)ns && ns_drawn(p, in))
+			cluster(f, p, in, scratch);
+	}
+	fputs("\t}\n", f);
+}
+
+/* The namespaces whose node is "pid:N" (no container), in one cluster named after it. */
+static void node_cluster(FILE *f, struct plan *p, size_t first, size_t *scratch,
+			 unsigned char *done)
+{
+	const char *key = p->nodekey[first];
+
+	fprintf(f, "\tsubgraph cluster_k%zu {\n\t\tid=\"k%zu\";\n\t\tlabel=<<I>node ", first + 1,
+		first + 1);
+	dot_html(f, key);
+	fputs("</I>>;\n\t\ttooltip=\"a nested engine's PID namespace\";\n"
+	      "\t\tstyle=\"rounded,dashed\"; color=\"#5b7fb0\";\n", f);
+	for (size_t k = 0; k < p->t->nns; k++) {
+		size_t ns = p->order[k];
+
+		if (p->nodekey[ns] && !strcmp(p->nodekey[ns], key) && ns_drawn(p, ns) &&
+		    !(p->parent[ns] >= 0 && ns_drawn(p, (size_t)p->parent[ns]))) {
+			cluster(f, p, ns, scratch);
+			done[ns] = 1;
+		}
+	}
 	fputs("\t}\n", f);
 }
 
@@ -1059,6 +1140,7 @@ static void group_edges(FILE *f, const struct plan *p)
 void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 {
 	size_t *scratch = xcalloc(t->nifs ? t->nifs : 1, sizeof(*scratch));
+	unsigned char *done;
 	struct graph_sel mine = { 0 };
 	struct groups g = { 0 };
 	struct plan p;
@@ -1088,12 +1170,19 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	fputs(">];\n\tnode [fontname=\"Helvetica\", fontsize=10, style=filled, "
 	      "margin=\"0.08,0.03\"];\n\tedge [dir=none, fontname=\"Helvetica\", fontsize=8, "
 	      "fontcolor=\"#555555\", color=\"#555555\"];\n", f);
+	done = xcalloc(t->nns ? t->nns : 1, 1);
 	for (size_t k = 0; k < t->nns; k++) {
 		size_t ns = p.order[k];
 
-		if (p.s->whole[ns] || p.drawn[ns])
+		if (!ns_drawn(&p, ns) || done[ns] ||
+		    (p.parent[ns] >= 0 && ns_drawn(&p, (size_t)p.parent[ns])))
+			continue;	/* not drawn, or drawn inside its node */
+		if (p.nodekey[ns])
+			node_cluster(f, &p, ns, scratch, done);
+		else
 			cluster(f, &p, ns, scratch);
 	}
+	free(done);
 	group_nodes(f, &p);
 	edges(f, &p);
 	group_edges(f, &p);

@@ -66,6 +66,10 @@ static void start(struct http_req *r)
 			fail(r, "served by another user");
 			return;
 		}
+		if (r->peer_pid && cr.pid != r->peer_pid) {
+			fail(r, "served by another process");
+			return;
+		}
 	}
 	n = snprintf(r->out, sizeof(r->out), "GET %s HTTP/1.0\r\nHost: localhost\r\n"
 		     "User-Agent: vethmap/" VETHMAP_VERSION "\r\nAccept: application/json\r\n\r\n",

@@ -24,7 +24,14 @@
 #include <netlink/route/rtnl.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/geneve.h>
+#include <netlink/route/link/ip6gre.h>
+#include <netlink/route/link/ip6tnl.h>
+#include <netlink/route/link/ipgre.h>
+#include <netlink/route/link/ipip.h>
+#include <netlink/route/link/sit.h>
 #include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "vethmap.h"
@@ -114,6 +121,89 @@ static void set_kind(struct iface *ifc, struct rtnl_link *l)
 	copy_str(ifc->kind, sizeof(ifc->kind), kind);
 }
 
+/* An address libnl made, as text into out (and put back); "" when none. */
+static void tun_addr(struct nl_addr *a, char *out, size_t size)
+{
+	*out = '\0';
+	if (a && nl_addr_get_len(a) && !nl_addr_iszero(a) &&
+	    !inet_ntop(nl_addr_get_family(a), nl_addr_get_binary_addr(a), out, (socklen_t)size))
+		*out = '\0';
+	nl_addr_put(a);
+}
+
+static void tun_in4(uint32_t a, char *out, size_t size)
+{
+	*out = '\0';
+	if (a && !inet_ntop(AF_INET, &a, out, (socklen_t)size))
+		*out = '\0';
+}
+
+static void tun_in6(const struct in6_addr *a, char *out, size_t size)
+{
+	*out = '\0';
+	if (!IN6_IS_ADDR_UNSPECIFIED(a) && !inet_ntop(AF_INET6, a, out, (socklen_t)size))
+		*out = '\0';
+}
+
+/* A tunnel device's endpoints, as the kernel states them (IFLA_INFO_DATA). */
+static void take_tunnel(struct iface *ifc, struct rtnl_link *l)
+{
+	struct tunnel *u = &ifc->tun;
+	const char *k = ifc->kind;
+	struct nl_addr *a;
+	struct in6_addr a6;
+	uint32_t v;
+
+	u->id = u->okey = -1;
+	if (!strcmp(k, "vxlan")) {
+		if (!rtnl_link_vxlan_get_id(l, &v))
+			u->id = v;
+		if (!rtnl_link_vxlan_get_group(l, (a = NULL, &a)))
+			tun_addr(a, u->remote, sizeof(u->remote));
+		if (!rtnl_link_vxlan_get_local(l, (a = NULL, &a)))
+			tun_addr(a, u->local, sizeof(u->local));
+		if (!rtnl_link_vxlan_get_port(l, &v))
+			u->port = v;
+	} else if (!strcmp(k, "geneve")) {
+		if (!rtnl_link_geneve_get_id(l, &v))
+			u->id = v;
+		if (!rtnl_link_geneve_get_remote(l, (a = NULL, &a)))
+			tun_addr(a, u->remote, sizeof(u->remote));
+		if (!rtnl_link_geneve_get_port(l, &v))
+			u->port = v;
+	} else if (!strcmp(k, "ipip")) {
+		tun_in4(rtnl_link_ipip_get_local(l), u->local, sizeof(u->local));
+		tun_in4(rtnl_link_ipip_get_remote(l), u->remote, sizeof(u->remote));
+	} else if (!strcmp(k, "sit")) {
+		tun_in4(rtnl_link_sit_get_local(l), u->local, sizeof(u->local));
+		tun_in4(rtnl_link_sit_get_remote(l), u->remote, sizeof(u->remote));
+	} else if (!strcmp(k, "gre") || !strcmp(k, "gretap")) {
+		tun_in4(rtnl_link_ipgre_get_local(l), u->local, sizeof(u->local));
+		tun_in4(rtnl_link_ipgre_get_remote(l), u->remote, sizeof(u->remote));
+		if ((v = rtnl_link_ipgre_get_ikey(l)))
+			u->id = ntohl(v);
+		if ((v = rtnl_link_ipgre_get_okey(l)))
+			u->okey = ntohl(v);
+	} else if (!strcmp(k, "ip6gre") || !strcmp(k, "ip6gretap")) {
+		if (!rtnl_link_ip6gre_get_local(l, &a6))
+			tun_in6(&a6, u->local, sizeof(u->local));
+		if (!rtnl_link_ip6gre_get_remote(l, &a6))
+			tun_in6(&a6, u->remote, sizeof(u->remote));
+		if (!rtnl_link_ip6gre_get_ikey(l, &v) && v)
+			u->id = ntohl(v);
+		if (!rtnl_link_ip6gre_get_okey(l, &v) && v)
+			u->okey = ntohl(v);
+	} else if (!strcmp(k, "ip6tnl")) {
+		if (!rtnl_link_ip6_tnl_get_local(l, &a6))
+			tun_in6(&a6, u->local, sizeof(u->local));
+		if (!rtnl_link_ip6_tnl_get_remote(l, &a6))
+			tun_in6(&a6, u->remote, sizeof(u->remote));
+	} else {
+		return;
+	}
+	u->set = 1;
+}
+
 /* What the parse callbacks need: where the namespace's interfaces are. */
 struct dump_ctx {
 	struct topo *t;
@@ -149,6 +239,7 @@ static void take_link(struct nl_object *o, void *arg)
 	}
 	if (!strcmp(ifc->kind, "vxlan") && !rtnl_link_vxlan_get_link(l, &vx))
 		ifc->vxlan_link = (int)vx;
+	take_tunnel(ifc, l);
 }
 
 static int cmp_ifindex(const void *pa, const void *pb)
@@ -203,6 +294,70 @@ static void take_port(struct nl_object *o, void *arg)
 	ifc = find_ifindex(arg, rtnl_link_get_ifindex(l));
 	if (ifc)
 		ifc->hairpin = !!(rtnl_link_bridge_get_flags(l) & RTNL_BRIDGE_HAIRPIN_MODE);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * item added to the space-separated, sorted, unique list: a new string (the old one freed),
+ * or list itself when item is in it already; *n counts the items.
+ */
+static char *list_add_sorted(char *list, const char *item, unsigned *n)
+{
+	const char *v[TUN_FDB_MAX + 1];
+	size_t k = 0, len = strlen(item) + 1;
+	char *copy = list ? xstrdup(list) : NULL, *save = NULL, *out, *o;
+
+	for (char *w = copy ? strtok_r(copy, " ", &save) : NULL; w; w = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(w, item)) {
+			free(copy);
+			return list;
+		}
+		if (k < TUN_FDB_MAX) {
+			v[k++] = w;
+			len += strlen(w) + 1;
+		}
+	}
+	v[k++] = item;
+	qsort(v, k, sizeof(*v), cmp_str);
+	out = o = xmalloc(len);
+	for (size_t x = 0; x < k; x++) {
+		size_t l = strlen(v[x]);
+
+		if (x)
+			*o++ = ' ';
+		memcpy(o, v[x], l);
+		o += l;
+	}
+	*o = '\0';
+	free(copy);
+	free(list);
+	(*n)++;
+	return out;
+}
+
+/*
+ * A bridge FDB entry of a vxlan device (an AF_BRIDGE neighbour with NDA_DST): a remote
+ * VTEP, added to the device's list once (sorted, at most TUN_FDB_MAX).
+ */
+static void take_fdb(struct nl_object *o, void *arg)
+{
+	const struct dump_ctx *d = arg;
+	struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+	struct nl_addr *dst = rtnl_neigh_get_dst(n);
+	struct iface *ifc = find_ifindex(d, rtnl_neigh_get_ifindex(n));
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!ifc || strcmp(ifc->kind, "vxlan") || !dst || !nl_addr_get_len(dst) ||
+	    (nl_addr_get_family(dst) != AF_INET && nl_addr_get_family(dst) != AF_INET6) ||
+	    !inet_ntop(nl_addr_get_family(dst), nl_addr_get_binary_addr(dst), ip, sizeof(ip)))
+		return;
+	if (ifc->tun.nfdb >= TUN_FDB_MAX)
+		return;
+	ifc->tun.fdb = list_add_sorted(ifc->tun.fdb, ip, &ifc->tun.nfdb);
 }
 
 #define NL_RECV_MAX 65536	/* > the 32 KiB the kernel puts in one dump skb at most */
@@ -492,6 +647,14 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, "bridge port");
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWLINK, take_port, &d);
+	}
+	/* a vxlan's remote VTEPs: the bridge FDB, asked only where there is a vxlan */
+	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].kind, "vxlan"); i++)
+		;
+	if (i < t->nifs) {
+		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, "bridge FDB");
+		if (len >= 0)
+			parse_dump(c, len, RTM_NEWNEIGH, take_fdb, &d);
 	}
 	if (!want_addrs)
 		return 0;

@@ -57,6 +57,34 @@ static void ifinfo_release(struct ifinfo *x)
 }
 
 /* An interface end as {"netns": INODE, "name": NAME} under key. */
+/* A tunnel device's endpoints: "tunnel": {"id", "okey", "local", "remote", "port", "fdb"}. */
+static void pr_tunnel(struct pr *p, const struct tunnel *u)
+{
+	pr_open_object(p, "tunnel");
+	if (u->id >= 0)
+		pr_int(p, PR_JSON, "id", NULL, u->id);
+	else
+		pr_null(p, PR_JSON, "id", NULL);
+	if (u->okey >= 0)
+		pr_int(p, PR_JSON, "okey", NULL, u->okey);
+	pr_str(p, PR_JSON, "local", NULL, *u->local ? u->local : NULL);
+	pr_str(p, PR_JSON, "remote", NULL, *u->remote ? u->remote : NULL);
+	if (u->port)
+		pr_uint(p, PR_JSON, "port", NULL, u->port);
+	else
+		pr_null(p, PR_JSON, "port", NULL);
+	pr_open_array(p, "fdb", 0);
+	if (u->fdb) {
+		char *copy = xstrdup(u->fdb), *save = NULL;
+
+		for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			pr_str(p, PR_JSON, NULL, NULL, w);
+		free(copy);
+	}
+	pr_close_array(p);
+	pr_close_object(p);
+}
+
 static void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x)
 {
 	pr_open_object(p, key);
@@ -314,6 +342,8 @@ static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo 
 		pr_int(p, PR_JSON, "link", NULL, ifc->link);
 	if (ifc->has_link_netnsid)
 		pr_int(p, PR_JSON, "link_netnsid", NULL, ifc->link_netnsid);
+	if (ifc->tun.set)
+		pr_tunnel(p, &ifc->tun);
 	if (cn)
 		pr_str(p, PR_JSON, "container", NULL, cn);
 	if (ifc->peer >= 0)
@@ -359,6 +389,10 @@ static void print_scan(struct pr *p, const struct topo *t)
 	pr_uint(p, PR_JSON, "mount_lines_dropped", NULL, t->mount_lines_dropped);
 	pr_uint(p, PR_JSON, "mounts_skipped", NULL, t->mounts_skipped);
 	pr_uint(p, PR_JSON, "lookup_timeouts", NULL, t->lookup_timeouts);
+	if (t->same_as > 0)	/* stored as unchanged: the snapshot whose rows it shares */
+		pr_int(p, PR_JSON, "same_as", NULL, t->same_as);
+	else
+		pr_null(p, PR_JSON, "same_as", NULL);
 	pr_close_object(p);
 }
 

@@ -5,7 +5,7 @@
 #ifndef REPORT_H
 #define REPORT_H
 
-#include <libxml/tree.h>
+#include <stddef.h>
 
 #include "vethmap.h"
 
@@ -13,10 +13,11 @@
 
 /*
  * The report of snapshot t: its inventory, the findings f and the changes c since
- * snapshot prev_id (0 = there was none).  The caller frees it with xmlFreeDoc().
+ * snapshot prev_id (0 = there was none), as an XML document in UTF-8: *len bytes and a
+ * NUL, allocated (xmalloc); the caller frees it.
  */
-xmlDocPtr report_build(const struct topo *t, const struct findings *f,
-		       const struct changes *c, long long prev_id);
+char *report_xml(const struct topo *t, const struct findings *f, const struct changes *c,
+		 long long prev_id, size_t *len);
 
 /*
  * s made safe for any XML text or attribute: valid UTF-8 is kept, control characters,

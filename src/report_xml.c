@@ -1,24 +1,97 @@
 /*
- * report_xml.c implements the XML document of 'vethmap report' with libxml2's tree API:
- * the scan, the inventory (namespaces and their containers, interfaces, edges, unresolved
- * ends), the audit findings, a count per severity and the changes since the previous
- * snapshot.  schema/vethmap-report.xsd describes it; change both together.
+ * report_xml.c implements the XML document of 'vethmap report': the scan, the inventory
+ * (namespaces and their containers, interfaces, edges, unresolved ends), the audit
+ * findings, a count per severity and the changes since the previous snapshot.
+ * schema/vethmap-report.xsd describes it; change both together.
  *
- * Names can hold any bytes.  libxml2 escapes markup characters but writes other bytes as
- * given, so every string passes through report_clean() first: the document is then
- * well-formed UTF-8 and valid against the schema whatever the kernel or an engine said.
+ * The document is written straight into one growing buffer, element by element, in the
+ * layout of libxml2's formatted output (xmlDocFormatDump: two spaces per level, "<x/>"
+ * for an empty element, text inline), which is what this file wrote when it built a
+ * libxml2 tree first: building, dumping and freeing ~200,000 nodes was most of the cost
+ * of a large report.  --format html parses the document back (cmd_report.c).
+ *
+ * Names can hold any bytes.  Every string passes through clean_put(): valid UTF-8 that
+ * is an XML character is kept, anything else becomes "\xNN" (report_clean()), and the
+ * markup characters are escaped as libxml2 escapes them (text: < > &; attributes also
+ * "), so the document is well-formed UTF-8 and valid against the schema whatever the
+ * kernel or an engine said.
  * Interfaces, namespaces and containers carry a "ref" attribute spelled as the objects of
  * the findings ("NETNS:IFNAME", "netns:INODE", "container:NAME"), so the two can be joined.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "report.h"
 
-#define XC (const xmlChar *)
+/* The document being written: buf holds len bytes and room for a NUL. */
+struct xw {
+	char *buf;
+	size_t len, alloc;
+	int depth;	/* elements open */
+	int state;	/* of the innermost open element, one of: */
+};
+enum {
+	XW_CLOSED,	/* its start tag is ended by ">": child elements follow */
+	XW_START,	/* its start tag is open: attributes may follow */
+	XW_TEXT,	/* its text is written: only its end tag may follow */
+};
+
+/* How clean_put() escapes markup, after cleaning. */
+enum esc { ESC_NONE, ESC_TEXT, ESC_ATTR };
+
+static void __attribute__((noinline)) need_more(struct xw *w, size_t n)
+{
+	w->buf = grow(w->buf, &w->alloc, w->len + n + 1, 1);
+}
+
+/*
+ * Room for n more bytes and the NUL.  Inline, as the small writers below: their names
+ * are constants, so their lengths are too.
+ */
+static inline void need(struct xw *w, size_t n)
+{
+	if (w->alloc - w->len <= n)
+		need_more(w, n);
+}
+
+static inline void put(struct xw *w, const char *s, size_t n)
+{
+	need(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+#define PUTS(w, lit) put(w, lit, sizeof(lit) - 1)
+
+static inline void put_str(struct xw *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+/* prefix, then v in decimal ("%s%llu"). */
+static void put_u(struct xw *w, const char *prefix, unsigned long long v)
+{
+	char num[24], *e = num + sizeof(num), *p = e;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	put_str(w, prefix);
+	put(w, p, (size_t)(e - p));
+}
+
+/* v in decimal ("%lld"). */
+static void put_d(struct xw *w, long long v)
+{
+	if (v < 0)
+		put_u(w, "-", 0ull - (unsigned long long)v);
+	else
+		put_u(w, "", (unsigned long long)v);
+}
 
 /* Length of the valid UTF-8 sequence at s that is an XML character, or 0. */
 static int xml_char_len(const unsigned char *s)
@@ -34,72 +107,167 @@ static int xml_char_len(const unsigned char *s)
 	return n;
 }
 
-char *report_clean(const char *s)
+/*
+ * s, cleaned as report_clean() says, then escaped by esc: ESC_TEXT as libxml2 escapes
+ * text (< > &), ESC_ATTR as it escapes attribute values (< > & ").  Control characters,
+ * which libxml2 would also escape, are gone by then.
+ */
+static void clean_put(struct xw *w, const char *s, enum esc esc)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
-	char *out = xmalloc(len * 4 + 1), *w = out;
+	char *o;
 
+	need(w, strlen(s) * 6);	/* at most "&quot;" per byte */
+	o = w->buf + w->len;
 	while (*p) {
-		int n = xml_char_len(p);
+		const char *rep = NULL;
+		int n;
 
-		if (*p == '\\') {
-			*w++ = '\\';
-			*w++ = '\\';
+		if (*p >= 0x20 && *p < 0x7f) {
+			switch (*p) {
+			case '\\': rep = "\\\\"; break;
+			case '<': rep = esc ? "&lt;" : NULL; break;
+			case '>': rep = esc ? "&gt;" : NULL; break;
+			case '&': rep = esc ? "&amp;" : NULL; break;
+			case '"': rep = esc == ESC_ATTR ? "&quot;" : NULL; break;
+			}
+			if (rep)
+				while (*rep)
+					*o++ = *rep++;
+			else
+				*o++ = (char)*p;
 			p++;
-		} else if (!n) {
-			w += sprintf(w, "\\x%02x", *p++);
-		} else {
-			memcpy(w, p, (size_t)n);
-			w += n;
+		} else if ((n = xml_char_len(p))) {
+			memcpy(o, p, (size_t)n);
+			o += n;
 			p += n;
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
+			p++;
 		}
 	}
-	*w = '\0';
-	return out;
+	w->len = (size_t)(o - w->buf);
 }
 
-static xmlNodePtr elem(xmlNodePtr parent, const char *name)
+char *report_clean(const char *s)
 {
-	xmlNodePtr n = xmlNewChild(parent, NULL, XC name, NULL);
+	struct xw w = { 0 };
 
-	if (!n)
-		die("out of memory");
-	return n;
+	clean_put(&w, s, ESC_NONE);
+	w.buf[w.len] = '\0';
+	return w.buf;
 }
 
-/* <name>text</name> under parent, text cleaned. */
-static xmlNodePtr text_elem(xmlNodePtr parent, const char *name, const char *text)
+/* Open element name; its attributes follow, then its text or its elements, then end(). */
+static inline void start(struct xw *w, const char *name)
 {
-	char *c = report_clean(text);
-	xmlNodePtr n = xmlNewTextChild(parent, NULL, XC name, XC c);
-
-	free(c);
-	if (!n)
-		die("out of memory");
-	return n;
+	if (w->state == XW_TEXT)
+		BUG("report: element '%s' inside text", name);
+	if (w->state == XW_START)
+		PUTS(w, ">\n");
+	need(w, (size_t)w->depth * 2);
+	memset(w->buf + w->len, ' ', (size_t)w->depth * 2);
+	w->len += (size_t)w->depth * 2;
+	PUTS(w, "<");
+	put_str(w, name);
+	w->depth++;
+	w->state = XW_START;
 }
 
-static void prop(xmlNodePtr n, const char *name, const char *value)
+static inline void end(struct xw *w, const char *name)
 {
-	char *c = report_clean(value);
+	w->depth--;
+	if (w->state == XW_START) {
+		PUTS(w, "/>\n");
+	} else {
+		if (w->state == XW_CLOSED) {
+			need(w, (size_t)w->depth * 2);
+			memset(w->buf + w->len, ' ', (size_t)w->depth * 2);
+			w->len += (size_t)w->depth * 2;
+		}
+		PUTS(w, "</");
+		put_str(w, name);
+		PUTS(w, ">\n");
+	}
+	w->state = XW_CLOSED;
+}
 
-	if (!xmlNewProp(n, XC name, XC c))
-		die("out of memory");
-	free(c);
+/* The start tag's end, before the element's text. */
+static inline void text_open(struct xw *w)
+{
+	if (w->state != XW_START)
+		BUG("report: text after the start tag's end");
+	PUTS(w, ">");
+	w->state = XW_TEXT;
+}
+
+/* The element's text, cleaned. */
+static void text(struct xw *w, const char *s)
+{
+	text_open(w);
+	clean_put(w, s, ESC_TEXT);
+}
+
+/* <name>text</name>, text cleaned. */
+static void text_elem(struct xw *w, const char *name, const char *s)
+{
+	start(w, name);
+	text(w, s);
+	end(w, name);
+}
+
+/* The start of attribute name, up to its opening quote. */
+static inline void attr_open(struct xw *w, const char *name)
+{
+	if (w->state != XW_START)
+		BUG("report: attribute '%s' after the start tag's end", name);
+	PUTS(w, " ");
+	put_str(w, name);
+	PUTS(w, "=\"");
+}
+
+static inline void attr(struct xw *w, const char *name, const char *value)
+{
+	attr_open(w, name);
+	clean_put(w, value, ESC_ATTR);
+	PUTS(w, "\"");
 }
 
 /* An attribute only when the value is not empty. */
-static void prop_opt(xmlNodePtr n, const char *name, const char *value)
+static void attr_opt(struct xw *w, const char *name, const char *value)
 {
 	if (*value)
-		prop(n, name, value);
+		attr(w, name, value);
 }
 
-static void propf(xmlNodePtr n, const char *name, const char *fmt, ...)
+static inline void attr_bool(struct xw *w, const char *name, int b)
+{
+	attr(w, name, b ? "true" : "false");
+}
+
+/* name="PREFIXv" ("%s%llu"), the prefix a constant. */
+static inline void attr_u(struct xw *w, const char *name, const char *prefix, unsigned long long v)
+{
+	attr_open(w, name);
+	put_u(w, prefix, v);
+	PUTS(w, "\"");
+}
+
+static inline void attr_d(struct xw *w, const char *name, long long v)
+{
+	attr_open(w, name);
+	put_d(w, v);
+	PUTS(w, "\"");
+}
+
+static void attrf(struct xw *w, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void propf(xmlNodePtr n, const char *name, const char *fmt, ...)
+static void attrf(struct xw *w, const char *name, const char *fmt, ...)
 {
 	char buf[64];
 	va_list ap;
@@ -107,12 +275,7 @@ static void propf(xmlNodePtr n, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	prop(n, name, buf);
-}
-
-static void prop_bool(xmlNodePtr n, const char *name, int b)
-{
-	prop(n, name, b ? "true" : "false");
+	attr(w, name, buf);
 }
 
 /*
@@ -125,6 +288,7 @@ struct names {
 	const char **ctr;	/* per namespace: topo_ns_container() */
 	size_t *by_ns;		/* containers by namespace (then in their order) */
 	size_t *first;		/* per namespace + 1: where its containers start in by_ns */
+	long *tap_if;		/* per tun/tap holder: topo_tap_iface() */
 };
 
 static int cmp_ctr_ns(const void *a, const void *b, void *ctx)
@@ -154,6 +318,9 @@ static void names_init(struct names *nm, const struct topo *t)
 			k++;
 		nm->first[ns] = k;
 	}
+	nm->tap_if = xcalloc(t->ntaps ? t->ntaps : 1, sizeof(*nm->tap_if));
+	for (size_t h = 0; h < t->ntaps; h++)
+		nm->tap_if[h] = topo_tap_iface(t, &t->taps[h]);
 }
 
 static void names_release(struct names *nm)
@@ -163,269 +330,286 @@ static void names_release(struct names *nm)
 	free(nm->ctr);
 	free(nm->by_ns);
 	free(nm->first);
+	free(nm->tap_if);
 }
 
-/* "NETNS:IFNAME", as audit.c names interfaces. */
-static const char *iface_ref(const struct topo *t, const struct names *nm, size_t i,
-			     char *buf, size_t size)
+#define REF_MAX (PATH_MAX + 200)
+
+/* Attribute name="NETNS:IFNAME" for interface i, as audit.c names interfaces. */
+static void attr_iface_ref(struct xw *w, const char *name, const struct topo *t,
+			   const struct names *nm, size_t i)
 {
-	snprintf(buf, size, "%s:%s", nm->label[t->ifs[i].ns], t->ifs[i].name);
-	return buf;
+	const char *label = nm->label[t->ifs[i].ns], *ifname = t->ifs[i].name;
+	char ref[REF_MAX];
+
+	if (strlen(label) + 1 + strlen(ifname) >= sizeof(ref)) {	/* cut, as it always was */
+		snprintf(ref, sizeof(ref), "%s:%s", label, ifname);
+		attr(w, name, ref);
+		return;
+	}
+	attr_open(w, name);
+	clean_put(w, label, ESC_ATTR);
+	PUTS(w, ":");
+	clean_put(w, ifname, ESC_ATTR);
+	PUTS(w, "\"");
 }
 
-static void add_scan(xmlNodePtr root, const struct topo *t)
+static void add_scan(struct xw *w, const struct topo *t)
 {
-	xmlNodePtr s = elem(root, "scan");
-
-	propf(s, "id", "%lld", t->scan_id);
-	prop(s, "host", t->host);
-	prop(s, "started", t->started);
-	propf(s, "duration-ms", "%.3f", t->duration_ms);
-	prop(s, "tool", "vethmap");
-	prop(s, "version", VETHMAP_VERSION);
+	start(w, "scan");
+	attr_d(w, "id", t->scan_id);
+	attr(w, "host", t->host);
+	attr(w, "started", t->started);
+	attrf(w, "duration-ms", "%.3f", t->duration_ms);
+	attr(w, "tool", "vethmap");
+	attr(w, "version", VETHMAP_VERSION);
+	end(w, "scan");
 }
 
-static void add_container(xmlNodePtr parent, const struct container *c)
+static void add_container(struct xw *w, const struct container *c)
 {
-	xmlNodePtr n = elem(parent, "container");
 	char ref[160];
 
-	prop(n, "engine", c->engine);
-	prop(n, "id", c->id);
-	prop(n, "name", c->name);
-	propf(n, "pid", "%d", c->pid);
+	start(w, "container");
+	attr(w, "engine", c->engine);
+	attr(w, "id", c->id);
+	attr(w, "name", c->name);
+	attr_d(w, "pid", c->pid);
 	for (size_t k = 0; k < CTR_FIELDS; k++) {
 		char key[32];
 
 		copy_str(key, sizeof(key), ctr_fields[k].key);
 		for (char *u = strchr(key, '_'); u; u = strchr(u, '_'))
 			*u = '-';
-		prop_opt(n, key, ctr_field(c, k));
+		attr_opt(w, key, ctr_field(c, k));
 	}
-	prop_opt(n, "node", c->node);
-	prop_bool(n, "sandbox", c->sandbox);
-	prop_bool(n, "host-network", c->host_net);
-	prop_bool(n, "verified", c->verified);
+	attr_opt(w, "node", c->node);
+	attr_bool(w, "sandbox", c->sandbox);
+	attr_bool(w, "host-network", c->host_net);
+	attr_bool(w, "verified", c->verified);
 	if (c->owner_uid >= 0) {
-		propf(n, "owner-uid", "%ld", c->owner_uid);
-		prop(n, "owner", c->owner);
+		attr_d(w, "owner-uid", c->owner_uid);
+		attr(w, "owner", c->owner);
 	}
 	snprintf(ref, sizeof(ref), "container:%s", *c->name ? c->name : c->id);
-	prop(n, "ref", ref);
+	attr(w, "ref", ref);
+	end(w, "container");
 }
 
-static void add_netns(xmlNodePtr inv, const struct topo *t, const struct names *nm, size_t i)
+static void add_netns(struct xw *w, const struct topo *t, const struct names *nm, size_t i)
 {
 	const struct netns *ns = &t->ns[i];
-	xmlNodePtr n = elem(inv, "netns");
 	char buf[128];
-	size_t len = 0;
 
-	propf(n, "id", "ns%zu", i);
-	propf(n, "inode", "%llu", (unsigned long long)ns->ino);
-	propf(n, "dev", "%llu", (unsigned long long)ns->dev);
-	prop_bool(n, "host", ns->is_host);
-	prop(n, "via", topo_via_text(ns->via, " ", buf, sizeof(buf)));
-	prop(n, "label", nm->label[i]);
-	propf(n, "ref", "netns:%llu", (unsigned long long)ns->ino);
+	start(w, "netns");
+	attr_u(w, "id", "ns", i);
+	attr_u(w, "inode", "", (unsigned long long)ns->ino);
+	attr_u(w, "dev", "", (unsigned long long)ns->dev);
+	attr_bool(w, "host", ns->is_host);
+	attr(w, "via", topo_via_text(ns->via, " ", buf, sizeof(buf)));
+	attr(w, "label", nm->label[i]);
+	attr_u(w, "ref", "netns:", (unsigned long long)ns->ino);
 	if (ns->userns)
-		propf(n, "userns", "%llu", (unsigned long long)ns->userns);
+		attr_u(w, "userns", "", (unsigned long long)ns->userns);
 	if (ns->owner_uid >= 0) {	/* not the initial user namespace */
-		propf(n, "owner-uid", "%lld", ns->owner_uid);
-		prop_opt(n, "owner", ns->owner);
+		attr_d(w, "owner-uid", ns->owner_uid);
+		attr_opt(w, "owner", ns->owner);
 	}
 	for (size_t k = 0; k < ns->names.n; k++)
-		text_elem(n, "name", ns->names.v[k]);
+		text_elem(w, "name", ns->names.v[k]);
 	if (ns->pids.n) {
-		char *list = xmalloc(ns->pids.n * 12 + 1);
-		xmlNodePtr p;
-
-		len = 0;
-		for (size_t k = 0; k < ns->pids.n; k++)
-			len += (size_t)sprintf(list + len, "%s%d", k ? " " : "", ns->pids.v[k]);
-		p = text_elem(n, "pids", list);
-		propf(p, "count", "%zu", ns->pids.n);
-		free(list);
+		start(w, "pids");
+		attr_u(w, "count", "", ns->pids.n);
+		text_open(w);
+		for (size_t k = 0; k < ns->pids.n; k++) {
+			if (k)
+				PUTS(w, " ");
+			put_d(w, ns->pids.v[k]);
+		}
+		end(w, "pids");
 	}
 	for (size_t k = nm->first[i]; k < nm->first[i + 1]; k++)
-		add_container(n, &t->ctrs[nm->by_ns[k]]);
+		add_container(w, &t->ctrs[nm->by_ns[k]]);
+	end(w, "netns");
 }
 
-static void add_iface(xmlNodePtr inv, const struct topo *t, const struct names *nm, size_t i)
+static void add_iface(struct xw *w, const struct topo *t, const struct names *nm, size_t i)
 {
 	const struct iface *x = &t->ifs[i];
-	xmlNodePtr n = elem(inv, "interface");
 	const char *ctr = nm->ctr[x->ns];
 	long m = topo_master(t, i);
-	char ref[PATH_MAX + 200];
 
-	propf(n, "id", "if%zu", i);
-	propf(n, "netns", "ns%zu", x->ns);
-	propf(n, "netns-inode", "%llu", (unsigned long long)t->ns[x->ns].ino);
-	propf(n, "ifindex", "%d", x->ifindex);
-	prop(n, "name", x->name);
-	prop(n, "kind", x->kind);
-	prop_opt(n, "slave-kind", x->slave_kind);
-	prop_opt(n, "mac", x->mac);
-	propf(n, "mtu", "%u", x->mtu);
-	propf(n, "flags", "%u", x->flags);
-	prop_bool(n, "up", iface_up(x));
-	prop(n, "oper", x->oper);
-	prop_bool(n, "promisc", iface_promisc(x));
-	propf(n, "promiscuity", "%u", x->promiscuity);
+	start(w, "interface");
+	attr_u(w, "id", "if", i);
+	attr_u(w, "netns", "ns", x->ns);
+	attr_u(w, "netns-inode", "", (unsigned long long)t->ns[x->ns].ino);
+	attr_d(w, "ifindex", x->ifindex);
+	attr(w, "name", x->name);
+	attr(w, "kind", x->kind);
+	attr_opt(w, "slave-kind", x->slave_kind);
+	attr_opt(w, "mac", x->mac);
+	attr_u(w, "mtu", "", x->mtu);
+	attr_u(w, "flags", "", x->flags);
+	attr_bool(w, "up", iface_up(x));
+	attr(w, "oper", x->oper);
+	attr_bool(w, "promisc", iface_promisc(x));
+	attr_u(w, "promiscuity", "", x->promiscuity);
 	if (x->master)
-		propf(n, "master", "%d", x->master);
+		attr_d(w, "master", x->master);
 	if (m >= 0) {
-		propf(n, "master-if", "if%ld", m);
-		prop(n, "master-name", t->ifs[m].name);
+		attr_u(w, "master-if", "if", (unsigned long long)m);
+		attr(w, "master-name", t->ifs[m].name);
 	}
-	prop_bool(n, "hairpin", x->hairpin);
+	attr_bool(w, "hairpin", x->hairpin);
 	if (x->link)
-		propf(n, "link", "%d", x->link);
+		attr_d(w, "link", x->link);
 	if (x->has_link_netnsid)
-		propf(n, "link-netnsid", "%d", x->link_netnsid);
+		attr_d(w, "link-netnsid", x->link_netnsid);
 	if (x->peer >= 0) {
-		propf(n, "peer", "if%ld", x->peer);
-		prop(n, "peer-ref", iface_ref(t, nm, (size_t)x->peer, ref, sizeof(ref)));
+		attr_u(w, "peer", "if", (unsigned long long)x->peer);
+		attr_iface_ref(w, "peer-ref", t, nm, (size_t)x->peer);
 	}
 	if (ctr)
-		prop(n, "container", ctr);
-	prop(n, "ref", iface_ref(t, nm, i, ref, sizeof(ref)));
+		attr(w, "container", ctr);
+	attr_iface_ref(w, "ref", t, nm, i);
 	for (size_t k = 0; k < x->naddrs; k++) {
-		xmlNodePtr a = text_elem(n, "address", x->addrs[k].text);
-
-		prop(a, "family", x->addrs[k].family == AF_INET6 ? "inet6" : "inet");
+		start(w, "address");
+		attr(w, "family", x->addrs[k].family == AF_INET6 ? "inet6" : "inet");
+		text(w, x->addrs[k].text);
+		end(w, "address");
 	}
 	for (size_t k = 0; k < t->ntaps; k++) {	/* the processes at a tun/tap's other end */
 		const struct tap_holder *h = &t->taps[k];
 		long hns;
-		xmlNodePtr hn;
 
-		if (topo_tap_iface(t, h) != (long)i)
+		if (nm->tap_if[k] != (long)i)
 			continue;
-		hn = elem(n, "holder");
-		propf(hn, "pid", "%d", h->pid);
-		prop(hn, "comm", h->comm);
+		start(w, "holder");
+		attr_d(w, "pid", h->pid);
+		attr(w, "comm", h->comm);
 		if (h->holder_netns)
-			propf(hn, "netns-inode", "%llu", (unsigned long long)h->holder_netns);
+			attr_u(w, "netns-inode", "", (unsigned long long)h->holder_netns);
 		hns = h->holder_netns ? topo_find_ns(t, 0, h->holder_netns) : -1;
-		if (hns >= 0 && topo_ns_container(t, (size_t)hns))
-			prop(hn, "container", topo_ns_container(t, (size_t)hns));
+		if (hns >= 0 && nm->ctr[hns])
+			attr(w, "container", nm->ctr[hns]);
+		end(w, "holder");
 	}
+	end(w, "interface");
 }
 
-static void add_inventory(xmlNodePtr root, const struct topo *t)
+static void add_inventory(struct xw *w, const struct topo *t)
 {
-	xmlNodePtr inv = elem(root, "inventory");
-	char ref[PATH_MAX + 200];
 	struct names nm;
 
 	names_init(&nm, t);
+	start(w, "inventory");
 	for (size_t i = 0; i < t->nns; i++)
-		add_netns(inv, t, &nm, i);
+		add_netns(w, t, &nm, i);
 	for (size_t k = 0; k < t->nctrs; k++)
 		if (t->ctrs[k].ns < 0 || (size_t)t->ctrs[k].ns >= t->nns)
-			add_container(inv, &t->ctrs[k]);
+			add_container(w, &t->ctrs[k]);
 	for (size_t i = 0; i < t->nifs; i++)
-		add_iface(inv, t, &nm, i);
+		add_iface(w, t, &nm, i);
 	for (size_t e = 0; e < t->nedges; e++) {
 		const struct edge *d = &t->edges[e];
-		xmlNodePtr n = elem(inv, "edge");
 
-		prop(n, "type", edge_type_names[d->type]);
-		propf(n, "a", "if%zu", d->a);
-		propf(n, "b", "if%zu", d->b);
-		prop(n, "a-ref", iface_ref(t, &nm, d->a, ref, sizeof(ref)));
-		prop(n, "b-ref", iface_ref(t, &nm, d->b, ref, sizeof(ref)));
+		start(w, "edge");
+		attr(w, "type", edge_type_names[d->type]);
+		attr_u(w, "a", "if", d->a);
+		attr_u(w, "b", "if", d->b);
+		attr_iface_ref(w, "a-ref", t, &nm, d->a);
+		attr_iface_ref(w, "b-ref", t, &nm, d->b);
+		end(w, "edge");
 	}
 	for (size_t u = 0; u < t->nunres; u++) {
-		xmlNodePtr n = text_elem(inv, "unresolved", t->unres[u].reason);
-
-		propf(n, "if", "if%zu", t->unres[u].ifc);
-		prop(n, "ref", iface_ref(t, &nm, t->unres[u].ifc, ref, sizeof(ref)));
+		start(w, "unresolved");
+		attr_u(w, "if", "if", t->unres[u].ifc);
+		attr_iface_ref(w, "ref", t, &nm, t->unres[u].ifc);
+		text(w, t->unres[u].reason);
+		end(w, "unresolved");
 	}
 	for (size_t k = 0; k < t->ntaps; k++) {	/* tun/tap holders not placed */
 		const struct tap_holder *h = &t->taps[k];
-		xmlNodePtr n;
 
-		if (topo_tap_iface(t, h) >= 0)
+		if (nm.tap_if[k] >= 0)
 			continue;
-		n = text_elem(inv, "unresolved-holder", *h->reason ? h->reason :
-			      "no such device in its namespace's dump");
-		propf(n, "pid", "%d", h->pid);
-		prop(n, "comm", h->comm);
-		prop(n, "ifname", h->ifname);
+		start(w, "unresolved-holder");
+		attr_d(w, "pid", h->pid);
+		attr(w, "comm", h->comm);
+		attr(w, "ifname", h->ifname);
+		text(w, *h->reason ? h->reason : "no such device in its namespace's dump");
+		end(w, "unresolved-holder");
 	}
+	end(w, "inventory");
 	names_release(&nm);
 }
 
-static void add_findings(xmlNodePtr root, const struct findings *f)
+static void add_findings(struct xw *w, const struct findings *f)
 {
-	xmlNodePtr all = elem(root, "findings"), sum;
 	size_t count[3] = { 0, 0, 0 };
 
+	start(w, "findings");
 	for (size_t i = 0; i < f->n; i++) {
 		const struct finding *x = &f->v[i];
-		xmlNodePtr n = elem(all, "finding");
 
-		prop(n, "rule", x->rule);
-		prop(n, "severity", severity_names[x->sev]);
-		text_elem(n, "message", x->message);
+		start(w, "finding");
+		attr(w, "rule", x->rule);
+		attr(w, "severity", severity_names[x->sev]);
+		text_elem(w, "message", x->message);
 		for (size_t k = 0; k < x->objects.n; k++)
-			text_elem(n, "object", x->objects.v[k]);
+			text_elem(w, "object", x->objects.v[k]);
 		for (size_t k = 0; k < x->evidence.n; k++)
-			text_elem(n, "evidence", x->evidence.v[k]);
+			text_elem(w, "evidence", x->evidence.v[k]);
 		count[x->sev]++;
+		end(w, "finding");
 	}
-	sum = elem(root, "summary");
-	propf(sum, "findings", "%zu", f->n);
+	end(w, "findings");
+	start(w, "summary");
+	attr_u(w, "findings", "", f->n);
 	for (int s = SEV_INFO; s <= SEV_ERROR; s++) {
-		char num[24];
-		xmlNodePtr n;
-
-		snprintf(num, sizeof(num), "%zu", count[s]);
-		n = text_elem(sum, "count", num);
-		prop(n, "severity", severity_names[s]);
+		start(w, "count");
+		attr(w, "severity", severity_names[s]);
+		text_open(w);
+		put_u(w, "", count[s]);
+		end(w, "count");
 	}
+	end(w, "summary");
 }
 
-static void add_changes(xmlNodePtr root, const struct changes *c, long long prev_id)
+static void add_changes(struct xw *w, const struct changes *c, long long prev_id)
 {
-	xmlNodePtr all = elem(root, "changes");
-
+	start(w, "changes");
 	if (prev_id > 0)
-		propf(all, "previous-scan", "%lld", prev_id);
+		attr_d(w, "previous-scan", prev_id);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct change *x = &c->v[i];
 		char op[2] = { x->op, '\0' };
-		xmlNodePtr n = text_elem(all, "change", x->detail);
 
-		prop(n, "op", op);
-		prop(n, "kind", x->kind);
-		prop(n, "object", x->object);
+		start(w, "change");
+		attr(w, "op", op);
+		attr(w, "kind", x->kind);
+		attr(w, "object", x->object);
+		text(w, x->detail);
+		end(w, "change");
 	}
+	end(w, "changes");
 }
 
-xmlDocPtr report_build(const struct topo *t, const struct findings *f,
-		       const struct changes *c, long long prev_id)
+char *report_xml(const struct topo *t, const struct findings *f, const struct changes *c,
+		 long long prev_id, size_t *len)
 {
-	xmlDocPtr doc = xmlNewDoc(XC "1.0");
-	xmlNodePtr root;
+	struct xw w = { 0 };
 
-	if (!doc)
-		die("out of memory");
-	doc->encoding = xmlStrdup(XC "UTF-8");
-	doc->dict = xmlDictCreate();	/* element and attribute names stored once, not per node */
-	if (!doc->dict)
-		die("out of memory");
-	root = xmlNewDocNode(doc, NULL, XC "vethmap-report", NULL);
-	if (!root)
-		die("out of memory");
-	xmlDocSetRootElement(doc, root);
-	prop(root, "format", REPORT_FORMAT);
-	add_scan(root, t);
-	add_inventory(root, t);
-	add_findings(root, f);
-	add_changes(root, c, prev_id);
-	return doc;
+	w.buf = grow(NULL, &w.alloc, (size_t)1 << 16, 1);
+	PUTS(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	start(&w, "vethmap-report");
+	attr(&w, "format", REPORT_FORMAT);
+	add_scan(&w, t);
+	add_inventory(&w, t);
+	add_findings(&w, f);
+	add_changes(&w, c, prev_id);
+	end(&w, "vethmap-report");
+	w.buf[w.len] = '\0';
+	*len = w.len;
+	return w.buf;
 }

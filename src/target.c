@@ -269,3 +269,78 @@ int target_one(const struct topo *t, const char *spec, struct target *out)
 	free(m);
 	return rc;
 }
+
+/* word to fn when it starts with prefix and names exactly one thing in t (m: scratch). */
+static void offer(const struct topo *t, const char *prefix, const char *word,
+		  struct target_set *m, void (*fn)(void *arg, const char *word), void *arg)
+{
+	if (strncmp(word, prefix, strlen(prefix)))
+		return;
+	target_match(t, word, m);
+	if (m->n == 1)
+		fn(arg, word);
+}
+
+/*
+ * The spellings of targets that start with prefix and name one thing each in t, to fn
+ * (for shell completion; a word may come twice): "host", the verified containers' names
+ * and pods, the host's `ip netns` names (every host bind-mount path, for a prefix that
+ * starts with '/'), host interfaces, "netns:INODE" (for a prefix that starts so), and
+ * NETNS:IFNAME of every interface of the namespaces that the prefix's part before its
+ * last ':' names.  Each is checked with target_match, so none is a word that cap would
+ * refuse as unknown or ambiguous.  Edge ids are the caller's (they are the database's).
+ */
+void target_words(const struct topo *t, const char *prefix,
+		  void (*fn)(void *arg, const char *word), void *arg)
+{
+	struct target_set *m = xcalloc(1, sizeof(*m)), *nsm = xcalloc(1, sizeof(*nsm));
+	const char *colon = strrchr(prefix, ':');
+	char word[600], pod[sizeof(t->ctrs[0].pod_ns) + sizeof(t->ctrs[0].pod) + 1];
+
+	offer(t, prefix, "host", m, fn, arg);
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const struct container *c = &t->ctrs[i];
+
+		if (c->ns < 0 || !c->verified)
+			continue;
+		offer(t, prefix, c->name, m, fn, arg);
+		if (*c->pod) {
+			offer(t, prefix, ctr_pod_label(c, pod, sizeof(pod)), m, fn, arg);
+			offer(t, prefix, c->pod, m, fn, arg);
+		}
+	}
+	for (size_t i = 0; i < t->nns; i++)
+		for (size_t k = 0; k < t->ns[i].names.n; k++) {
+			const char *n = t->ns[i].names.v[k];
+
+			if (!ns_name_is_host(n))
+				continue;
+			if (*prefix == '/')
+				offer(t, prefix, n, m, fn, arg);
+			else if (!strncmp(n, "/run/netns/", 11) || !strncmp(n, "/var/run/netns/", 15))
+				offer(t, prefix, strrchr(n, '/') + 1, m, fn, arg);
+		}
+	for (size_t i = 0; i < t->nifs; i++)
+		if (t->ns[t->ifs[i].ns].is_host)
+			offer(t, prefix, t->ifs[i].name, m, fn, arg);
+	if (!strncmp(prefix, "netns:", 6))
+		for (size_t i = 0; i < t->nns; i++) {
+			snprintf(word, sizeof(word), "netns:%llu", (unsigned long long)t->ns[i].ino);
+			offer(t, prefix, word, m, fn, arg);
+		}
+	if (colon && colon != prefix && (size_t)(colon - prefix) < 512) {
+		char left[512];
+
+		memcpy(left, prefix, (size_t)(colon - prefix));
+		left[colon - prefix] = '\0';
+		match_ns(t, left, nsm);
+		for (size_t k = 0; k < nsm->n; k++)
+			for (size_t i = 0; i < t->nifs; i++)
+				if ((long)t->ifs[i].ns == nsm->v[k].ns) {
+					snprintf(word, sizeof(word), "%s:%s", left, t->ifs[i].name);
+					offer(t, prefix, word, m, fn, arg);
+				}
+	}
+	free(m);
+	free(nsm);
+}

@@ -35,8 +35,10 @@ void topo_release(struct topo *t)
 			free(t->ns[i].mounts[k].path);
 		free(t->ns[i].mounts);
 	}
-	for (size_t i = 0; i < t->nifs; i++)
+	for (size_t i = 0; i < t->nifs; i++) {
 		free(t->ifs[i].addrs);
+		free(t->ifs[i].tun.fdb);
+	}
 	free(t->ns);
 	free(t->ifs);
 	free(t->edges);

@@ -326,6 +326,46 @@ void fmt_iso8601(char *buf, size_t size, const struct timespec *ts)
 		 ts->tv_nsec / 1000000);
 }
 
+/*
+ * "10", "10s", "500ms", "2m", "1h", "7d", "2w" -> seconds; -1 if malformed, negative or
+ * beyond a year (cap -d, prune --older-than).
+ */
+double parse_duration(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double s;
+	} units[] = { { "", 1 }, { "s", 1 }, { "ms", 0.001 }, { "m", 60 }, { "h", 3600 },
+		      { "d", 86400 }, { "w", 7 * 86400 } };
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit))
+			return v * units[i].s <= 86400 * 365 ? v * units[i].s : -1;
+	return -1;
+}
+
+/* fmt_iso8601's text ("2026-12-01T21:00:00.123Z", UTC) -> seconds since 1970; -1 if not. */
+long long parse_iso8601(const char *s)
+{
+	struct tm tm = { 0 };
+	char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!end)
+		return -1;
+	if (*end == '.')	/* milliseconds */
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (strcmp(end, "Z"))
+		return -1;
+	return (long long)timegm(&tm);
+}
+
 double ts_diff_ms(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;

@@ -99,6 +99,22 @@ struct addr {
 #define IFF_LOOPBACK_ 0x8u
 #define IFF_PROMISC_ 0x100u
 
+/*
+ * What the kernel says of a tunnel device, for pairing it with its other end on another
+ * host: never by name, by these.  Empty strings and -1/0 where the kernel did not say.
+ */
+#define TUN_FDB_MAX 64		/* remote VTEPs kept per vxlan device */
+struct tunnel {
+	int set;		/* a tunnel kind the scan reads */
+	long long id;		/* VNI (vxlan, geneve) or GRE input key; -1 = none */
+	long long okey;		/* GRE output key; -1 = none */
+	char local[48], remote[48];	/* addresses; remote: vxlan's group or peer */
+	unsigned port;		/* UDP destination port (vxlan, geneve), 0 = none */
+	char *fdb;		/* vxlan: remote VTEPs in its bridge FDB, space-separated, sorted,
+				   unique (NULL: none) */
+	unsigned nfdb;
+};
+
 struct iface {
 	size_t ns;		/* index into topo.ns */
 	int ifindex;
@@ -116,6 +132,7 @@ struct iface {
 	int has_link_netnsid;
 	int link_netnsid;	/* in the owner's nsid table */
 	int vxlan_link;		/* IFLA_VXLAN_LINK for vxlan, 0 = none */
+	struct tunnel tun;	/* a tunnel device's endpoints (vxlan, geneve, gre, ...) */
 	struct addr *addrs;
 	size_t naddrs;
 	/* filled by topo_build() */
@@ -149,6 +166,8 @@ struct container {
 	char node[160];		/* a nested engine's: the container it runs in ("engine:name"),
 				   or "pid:N" (N: host PID of its PID namespace's init); "" = none */
 	int node_pid;		/* while naming: host PID of that init, 0 = not nested */
+	uint64_t src_mntns;	/* while naming: the mount namespace of the nested daemon whose
+				   API listed it (its PID then comes from its shim), 0 = none */
 	int pid;		/* main process, 0 = unknown */
 	long ns;		/* index into topo.ns, -1 = unknown */
 	int sandbox;		/* pod sandbox, or the container whose netns others join */
@@ -219,6 +238,7 @@ struct topo {
 	/* scan metadata */
 	int deep;		/* asked with scan --deep: every process's sockets (not stored) */
 	long long scan_id;	/* 0 = not stored */
+	long long same_as;	/* loaded: stored as unchanged, its rows are this one's; else 0 */
 	char host[256];
 	char started[32];	/* ISO-8601 UTC */
 	double duration_ms;
@@ -266,6 +286,8 @@ size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *),
 int write_full(int fd, const void *buf, size_t n, int (*wait)(int fd));
 void fmt_iso8601(char *buf, size_t size, const struct timespec *ts);
 double ts_diff_ms(const struct timespec *a, const struct timespec *b);
+double parse_duration(const char *s);	/* seconds, -1 if malformed */
+long long parse_iso8601(const char *s);	/* fmt_iso8601's text -> time_t, -1 if not */
 int finish_stdout(void);
 int has_cap(int cap);
 int need_cap(const char *what, int cap, const char *why);
@@ -427,6 +449,8 @@ struct http_req {
 	const char *err;	/* static text when failed */
 	int peer_check;		/* the server must run as peer_uid (SO_PEERCRED) */
 	uid_t peer_uid;
+	int peer_pid;		/* with peer_check, and be this process (0: any) */
+	const char *shown;	/* the socket's name for messages (NULL: sock) */
 	size_t max_answer;	/* bytes; 0: 16 MiB */
 };
 void http_run(struct http_req *reqs, size_t n, int timeout_ms);
@@ -439,6 +463,7 @@ void http_parse_answer(struct http_req *r);
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
 #define ENGINE_JSON_MAX (32u << 20)	/* largest JSON text read from an engine (SQLite's limit) */
 int engines_scan(struct topo *t);
+void container_reclaim(struct container *c);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
@@ -451,7 +476,19 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len);
 /* engine_find.c: engines found by their processes (containerd shims, nested engines) */
-int engine_shims_scan(struct topo *t, struct sqlite3 *jdb);
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, struct intv *monitors);
+void engine_monitors_scan(struct topo *t, const struct intv *monitors);
+struct engine_daemon {
+	int pid;		/* a dockerd in a mount namespace not ours */
+	int fd;			/* O_PATH of its API socket */
+	uint64_t mntns;
+	char shown[96];		/* /proc/PID/root/var/run/docker.sock */
+};
+#define ENGINE_DAEMONS_MAX 16
+size_t engine_daemons_find(struct engine_daemon *d, size_t max);
+int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
+			 size_t namesize, const char **engine);
+int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size);
 void engine_nodes(struct topo *t);
 char *read_small_fd(int fd, size_t max, size_t *len);
 int ppid_of(int pid);
@@ -538,6 +575,8 @@ struct target_set {
 void target_match(const struct topo *t, const char *spec, struct target_set *m);
 int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
 int target_one(const struct topo *t, const char *spec, struct target *out);
+void target_words(const struct topo *t, const char *prefix,
+		  void (*fn)(void *arg, const char *word), void *arg);
 
 /* capture.c: bounded libpcap capture on several interfaces in several namespaces */
 struct cap_iface;
@@ -657,8 +696,30 @@ struct scan_info {		/* one row of the scan table */
 	long long n_netns, n_ifaces, n_edges, n_unresolved;
 	int incomplete;		/* could not hold everything it saw (schema 2) */
 	long long missed;	/* namespaces seen but not held */
+	long long same_as;	/* stored as unchanged: the snapshot holding its rows, else 0 */
 };
 int db_scans(struct sqlite3 *db, struct scan_info **out, size_t *n);
+
+/* retain.c: which stored snapshots 'prune' deletes (pure) */
+struct retain {
+	long long keep;		/* --keep N: the newest N stay; -1: not given */
+	double older_s;		/* --older-than: only those older than this go; -1: not given */
+	int captures;		/* --captures: the audit rows of their captures go too */
+};
+void retain_init(struct retain *r);
+int retain_given(const struct retain *r);
+size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r,
+		     long long now, unsigned char *doom, size_t *bases);
+
+/* db_prune.c: delete what retain_select chose, in one transaction, and give the space back */
+struct prune_result {
+	size_t deleted, kept;		/* snapshots */
+	size_t bases;			/* kept only as the base of a kept unchanged one */
+	long long captures;		/* capture audit rows deleted (--captures) */
+	long long bytes_before, bytes_after;	/* the file and its -wal */
+	const char *vacuum;		/* "incremental", "full" (the first of an older file), "none" */
+};
+int db_prune(struct sqlite3 *db, const struct retain *r, struct prune_result *res);
 const char *db_path(const char *opt);
 struct capture_row {		/* the audit row of one 'vethmap cap' */
 	long long scan_id;	/* <= 0: none */
@@ -741,8 +802,9 @@ enum {
 	TAKES_JSON = 1 << 6,	/* --json, -j */
 	TAKES_VERBOSE = 1 << 7,	/* --verbose, -v */
 	TAKES_ARGS = 1 << 8,	/* operands (without: an operand is an error) */
+	HIDDEN = 1 << 9,	/* not listed by 'vethmap help' (__complete) */
+	TAKES_RETAIN = 1 << 10,	/* --keep N, --older-than DURATION, --captures (ctx->retain) */
 };
-struct option;
 struct sqlite3;
 struct cmd_ctx {
 	const char *name;
@@ -750,6 +812,7 @@ struct cmd_ctx {
 	const char *db_opt;	/* --db PATH, NULL for the default */
 	long long scan;		/* --scan ID, 0 = none given */
 	int json;		/* --json */
+	struct retain retain;	/* TAKES_RETAIN: what to prune (nothing given: keep = -1) */
 	int argc;		/* operands, options taken out */
 	char **argv;
 	int all_argc;		/* the command line as typed (before getopt reorders it) */
@@ -757,19 +820,33 @@ struct cmd_ctx {
 	struct sqlite3 *db;	/* opened by the dispatcher (USE_DB_*), closed after */
 	void *opts;		/* the command's own options (cmd_def.size bytes, zeroed) */
 };
+/*
+ * One option of a command, as the parser takes it and as help describes it: the parser's
+ * getopt tables and every help line are made from these, so they cannot disagree.
+ */
+struct cmd_opt {
+	const char *name;	/* --NAME, or NULL for a short option alone */
+	char letter;		/* -L, or 0 for a long option alone */
+	int val;		/* what the parse hook is given; 0: the letter */
+	const char *arg;	/* the argument's name in help ("FILE"); NULL: takes none */
+	const char *help;	/* what it does, one line */
+};
 struct cmd_def {		/* what a command brings to the table, beside its flags */
 	int (*run)(struct cmd_ctx *ctx);
 	void (*init)(struct cmd_ctx *ctx);	/* defaults of its options, before parsing */
-	const char *shortopts;	/* its own short options, getopt style */
-	const struct option *longopts;	/* its own long options, { 0 }-ended, or NULL */
+	const struct cmd_opt *options;	/* its own options, { 0 }-ended, or NULL */
 	int (*parse)(struct cmd_ctx *ctx, int c, const char *arg);	/* 0 or exit status */
 	int (*check)(struct cmd_ctx *ctx);	/* after parsing: 0 or exit status */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, trace_def;
+	report_def, diff_def, prune_def, trace_def;
+int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
+/* cmd_complete.c: what 'vethmap __complete targets|scans' prints for shell completion */
+int complete_targets(struct cmd_ctx *ctx, const char *prefix);
+int complete_scans(struct cmd_ctx *ctx);
 int arg_error(const char *cmd, const char *arg);
 
 #endif

@@ -7,7 +7,8 @@
 #            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit)
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
-# Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID,
+# Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID, cg_forget[_new] REL,
+#          kill_mntns INO...,
 #          wait_for SECS CMD, cap_child PID, socket_holder NSPATH READY [SCANNED RESULT], need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
 #          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
 #          edge_count, edges_of, unresolved_of, netns_obj, check_veth).
@@ -30,6 +31,7 @@ TEST_FAILED=0
 _NETNS=()
 _PIDS=()
 _LOOPS=()
+_CGROUPS=()
 
 ns_add() {	# ns_add NAME: create netns ${PFX}NAME, deleted at exit
 	ip netns add "$PFX$1" || { not_ok "fixture: ip netns add $PFX$1" "failed"; exit 1; }
@@ -53,6 +55,14 @@ bg_pid() {	# bg_pid PID: kill this process at exit
 	_PIDS+=("$1")
 }
 
+cg_forget() {	# cg_forget REL...: cgroup directories REL (below /sys/fs/cgroup and each v1
+	_CGROUPS+=("$@")	# hierarchy there) that an engine made for us: removed at exit
+}
+
+cg_forget_new() {	# cg_forget_new REL: the same, only when no hierarchy has REL yet
+	[ -e "/sys/fs/cgroup/$1" ] || compgen -G "/sys/fs/cgroup/*/$1" >/dev/null || cg_forget "$1"
+}
+
 bg_loop() {	# bg_loop PID: a loop that ends by itself once $TMP/stop exists; at exit it
 	_LOOPS+=("$1")	# is stopped that way (so it leaves nothing half-made), then killed
 }
@@ -66,6 +76,16 @@ wait_for() {	# wait_for SECONDS CMD...: poll CMD every 0.05 s until it succeeds
 }
 
 _gone() { ! kill -0 "$1" 2>/dev/null; }
+
+kill_mntns() {	# kill_mntns INODE...: every process in those mount namespaces
+	local p m i
+	for p in /proc/[0-9]*; do
+		m=$(stat -L -c %i "$p/ns/mnt" 2>/dev/null) || continue
+		for i in "$@"; do
+			[ "$m" = "$i" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+		done
+	done
+}
 
 # socket_holder NSPATH READY [SCANNED RESULT]: start (in the background: $! is it, killed at
 # exit) a python3 process that makes a UDP socket inside the netns NSPATH, setns()es back
@@ -177,6 +197,13 @@ _cleanup() {
 			kill -KILL "$p" 2>/dev/null
 		done
 		ip netns del "$n" 2>/dev/null
+	done
+	# cgroups an engine made for our containers (empty once they are gone), deepest first
+	for n in "${_CGROUPS[@]}"; do
+		[ -n "$n" ] || continue
+		for p in "/sys/fs/cgroup/$n" /sys/fs/cgroup/*/"$n"; do
+			[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 	done
 	rm -rf "$TMP"
 	[ $rc -eq 0 ] && [ $TEST_FAILED -ne 0 ] && rc=1

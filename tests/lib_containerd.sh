@@ -114,6 +114,11 @@ _cd_cleanup() {
 	trap '' INT TERM
 	for x in "${_CD_NSES[@]}"; do
 		sock=${x%% *} ns=${x#* }
+		# containerd's cgroups for ctr's tasks are /NAMESPACE/ID in every hierarchy
+		[[ $ns == "$PFX"* ]] && cg_forget "$ns"
+		for id in $(timeout 30 ctr --address "$sock" -n "$ns" containers ls -q 2>/dev/null); do
+			cg_forget "$ns/$id"
+		done
 		for id in $(timeout 30 ctr --address "$sock" -n "$ns" tasks ls -q 2>/dev/null); do
 			timeout 30 ctr --address "$sock" -n "$ns" tasks kill -s SIGKILL "$id" >/dev/null 2>&1
 		done

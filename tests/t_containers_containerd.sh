@@ -18,6 +18,7 @@ task_pid() {	# task_pid NS ID: the host PID of a task (ctr tasks ls)
 }
 
 containerd_up cd
+cg_forget_new k8s.io	# containerd makes it for the k8s.io namespace's tasks
 K=k8s.io
 N=${PFX}ns
 cd_image "$K"

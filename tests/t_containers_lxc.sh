@@ -2,7 +2,9 @@
 # A real LXC container (Debian's lxc, `lxc-create -t busybox`) with a veth on a bridge the
 # test makes: named lxc:NAME from its root-owned cgroup /lxc.payload.NAME, the namespace
 # named after it, its eth0 paired with the host end LXC reports, that end a port of the
-# bridge; `ls` and `cap` take the name.
+# bridge; `ls` and `cap` take the name.  Then one started in a mount and PID namespace of its
+# own (unshare --mount --pid --fork --mount-proc, its lxcpath below $TMP): named by its LXC
+# monitor (lxc-start), with the nested init as its node.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -15,12 +17,19 @@ if [ ! -x /bin/busybox ]; then
 fi
 
 N=${PFX}lx
+N2=${PFX}ln	# the nested one
 BR=${PFX}br
+LP=$TMP/lxcpath
+INIT=
 _lxc_exit() {
 	local rc=$?
 	trap '' INT TERM
 	timeout 30 lxc-stop -n "$N" -k >/dev/null 2>&1
 	timeout 30 lxc-destroy -n "$N" >/dev/null 2>&1
+	if [ -n "$INIT" ]; then	# the nested init, and with it its PID namespace
+		kill -KILL "$INIT" 2>/dev/null
+		wait_for 20 _gone "$INIT"
+	fi
 	(exit "$rc")
 	_cleanup
 }
@@ -64,3 +73,39 @@ check_eq "lxc: ls $N: lxc, eth0, host end $HOSTEND on $BR" "1 lxc eth0 $HOSTEND 
 timeout 20 "$VETHMAP" cap "$N" -c 1 -d 1 >"$TMP/cap.out" 2>"$TMP/cap.err"
 check_eq "lxc: cap $N -c 1 -d 1 exits 0" 0 "$?"
 check_eq "lxc: cap $N captured on $N:eth0" 1 "$(grep -c "^vethmap: $N:eth0: " "$TMP/cap.err")"
+
+# ---- a nested LXC: its monitor, in a PID namespace of its own, names it with a node ----------
+mkdir -p "$LP"
+cg_forget "lxc.payload.$N2" "lxc.monitor.$N2"
+setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
+	'mount -t tmpfs tmpfs /run && mkdir -p /run/lock && exec sleep 100000' </dev/null >/dev/null 2>&1 &
+UNSHARE=$!
+bg_pid "$UNSHARE"
+wait_for 10 pgrep -P "$UNSHARE" >/dev/null
+INIT=$(pgrep -P "$UNSHARE")
+[ -n "$INIT" ] || { not_ok "fixture: nested init" "unshare made no child"; exit 1; }
+nl() { timeout 60 nsenter -t "$INIT" -m -p "$@"; }
+nl lxc-create -P "$LP" -n "$N2" -t busybox -f "$TMP/lxc.conf" >"$TMP/create2.out" 2>&1 ||
+	{ not_ok "fixture: nested lxc-create $N2" "$(tail -c 300 "$TMP/create2.out" | tr '\n' ' ')"; exit 1; }
+nl lxc-start -P "$LP" -n "$N2" -d >"$TMP/start2.out" 2>&1 ||
+	{ not_ok "fixture: nested lxc-start $N2" "$(tail -c 300 "$TMP/start2.out" | tr '\n' ' ')"; exit 1; }
+wait_for 20 sh -c "timeout 10 nsenter -t $INIT -m -p lxc-info -P '$LP' -n '$N2' -s | grep -q RUNNING"
+NSPID2=$(nl lxc-info -P "$LP" -n "$N2" -pH)
+MON=
+for p in $(pgrep -x lxc-start); do
+	tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -q " $N2\$" && MON=$p
+done
+PID2=$(pgrep -P "$MON" 2>/dev/null | head -n 1)
+if [ -z "$MON" ] || [ -z "$PID2" ] || [ "$(awk '/^NSpid:/ { print $3 }' "/proc/$PID2/status")" != "$NSPID2" ]; then
+	not_ok "fixture: nested $N2 running" "monitor '$MON' init '$PID2' (nested $NSPID2)"
+	exit 1
+fi
+scan_json "$TMP/s2.json" --no-store || exit 1
+check_eq "nested lxc: $N2 named by its monitor, verified, with its node" \
+	"[{\"engine\":\"lxc\",\"name\":\"$N2\",\"pid\":$PID2,\"verified\":true,\"node\":\"pid:$INIT\"}]" \
+	"$(jq -c --arg n "$N2" '[.netns[].containers[] | select(.name == $n) | {engine, name, pid, verified, node}]' "$TMP/s2.json")"
+check_eq "nested lxc: the host's $N has no node" "[null]" \
+	"$(jq -c --arg n "$N" '[.netns[].containers[] | select(.name == $n) | .node]' "$TMP/s2.json")"
+check_eq "nested lxc: its veth's host end is a port of $BR" 1 \
+	"$(jq --arg n "$N2" --argjson h "$HOSTNS" '[.netns[] | select(any(.containers[]; .name == $n)) | .inode] as $ns |
+		[.interfaces[] | select(.netns == $ns[0] and .kind == "veth") | .peer | select(.netns == $h)] | length' "$TMP/s2.json")"

@@ -15,7 +15,35 @@ need_vethmap
 command -v unshare >/dev/null && command -v nsenter >/dev/null ||
 	{ skip "${0##*/}" "unshare/nsenter (util-linux) missing"; exit 0; }
 
+cg_forget_new k8s.io	# containerd makes it for the k8s.io namespace's tasks
 hex64() { od -An -N32 -tx1 /dev/urandom | tr -d ' \n'; }
+# dot_parent FILE INODE: what the cluster of netns INODE is drawn inside, in DOT FILE:
+# "netns N" (another namespace's cluster), "node LABEL" (a node cluster), or "top"
+dot_parent() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+stack, info, parent = [], {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r'\s*subgraph (cluster_\w+) \{', line)
+    if m:
+        parent[m.group(1)] = stack[-1] if stack else None
+        stack.append(m.group(1))
+        continue
+    if re.match(r'\s*\}\s*$', line) and stack:
+        stack.pop()
+        continue
+    if stack:
+        m = re.match(r'\s*tooltip="netns (\d+)', line)
+        if m:
+            info[stack[-1]] = "netns " + m.group(1)
+        m = re.match(r'\s*label=<<I>(node [^<]*)</I>>', line)
+        if m:
+            info[stack[-1]] = m.group(1)
+for c, v in info.items():
+    if v == "netns " + sys.argv[2]:
+        print(info.get(parent[c], "top") if parent[c] else "top")
+PY
+}
 
 # ---- the host's containerd (ours), with a container named like the nested app ------------
 containerd_up cd
@@ -71,6 +99,7 @@ n env CNI_COMMAND=ADD CNI_CONTAINERID=pod CNI_NETNS=/run/netns/pod CNI_IFNAME=et
 	CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge <"$ND/cni.json" >"$ND/cni.out" 2>&1 ||
 	{ not_ok "fixture: nested CNI" "$(head -c 300 "$ND/cni.out")"; exit 1; }
 SB=$(hex64) APP=$(hex64) POD=coredns-${PFX}
+cg_forget "k8s.io/$SB" "k8s.io/$APP"	# the nested containerd's cgroups for them
 cri() {
 	echo --annotation io.kubernetes.cri.container-type="$1" \
 		--annotation io.kubernetes.cri.sandbox-name="$POD" \
@@ -119,6 +148,10 @@ check_eq "db: the host's container has no node" "" \
 "$VETHMAP" graph --db "$DB" --focus "kube-system/$POD" -o "$TMP/g.dot" 2>"$TMP/g.err"
 check_eq "graph --focus the nested pod: exit 0 ($(head -c 200 "$TMP/g.err"))" 0 $?
 check "graph: the nested namespace labelled with its node" grep -qF "in pid:$INIT" "$TMP/g.dot"
+POD_NS=$(pid_ns_ino "$(ctr_of "$SB" .pid)")
+check_eq "graph: the nested pod's cluster is drawn inside its node's" "node pid:$INIT" \
+	"$(dot_parent "$TMP/g.dot" "$POD_NS")"
+check "graph: dot renders it" dot -Tsvg -o "$TMP/g.svg" "$TMP/g.dot"
 "$VETHMAP" report --db "$DB" -o "$TMP/r.xml" 2>/dev/null &&
 	check "report: the node attribute" grep -qF "node=\"pid:$INIT\"" "$TMP/r.xml"
 
@@ -155,6 +188,7 @@ pn ip netns add pod &&
 	pn sh -c 'CNI_COMMAND=ADD CNI_CONTAINERID=pod CNI_NETNS=/run/netns/pod CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/bridge </h11c/cni.json' \
 	>"$TMP/cni.out" 2>&1 || { not_ok "fixture: CNI in the node" "$(head -c 300 "$TMP/cni.out")"; exit 1; }
 SB2=$(hex64) POD2=coredns-${PFX}k
+cg_forget "k8s.io/$SB2"
 pn ctr -n k8s.io run -d --with-ns network:/run/netns/pod \
 	--annotation io.kubernetes.cri.container-type=sandbox --annotation io.kubernetes.cri.sandbox-name="$POD2" \
 	--annotation io.kubernetes.cri.sandbox-namespace=kube-system --annotation io.kubernetes.cri.sandbox-id="$SB2" \
@@ -171,3 +205,9 @@ check_eq "node container: the node itself has no node" null \
 check_eq "ls: the pod's row: node, and its veth's peer in the node's namespace" "podman:$NODE ${PFX}pbr" \
 	"$(awk -v n="$POD2" '$1 == n { print $4, $8 }' "$TMP/ls2.txt")"
 check "ls: the host-side peer is in the node" grep -qE "^$POD2 .* $NODE:veth" "$TMP/ls2.txt"
+"$VETHMAP" graph --db "$DB" -o "$TMP/g2.dot" 2>"$TMP/g2.err"
+check_eq "graph of the whole host: exit 0 ($(head -c 200 "$TMP/g2.err"))" 0 $?
+NODE_NS=$(jqv "$J" --arg n "$NODE" '[.netns[] | select(any(.containers[]; .engine == "podman" and .name == $n)) | .inode][0]')
+check_eq "graph: the pod's cluster is drawn inside its node container's namespace" \
+	"netns $NODE_NS" "$(dot_parent "$TMP/g2.dot" "$(pid_ns_ino "$(ctr_of "$SB2" .pid)")")"
+check "graph: dot renders the nested clusters" dot -Tsvg -o "$TMP/g2.svg" "$TMP/g2.dot"

@@ -58,14 +58,17 @@ sig() {
 		SELECT * FROM addr WHERE scan_id <= $2 ORDER BY scan_id, netns, ifindex, address;
 		SELECT * FROM edge WHERE scan_id <= $2 ORDER BY scan_id, id;" 2>&1 | md5sum | cut -c1-32
 }
-# partial DB: snapshots whose rows do not match their scan row's counts, and rows of no
-# listed snapshot (nothing when the database holds whole snapshots only)
+# partial DB: snapshots whose rows (their own, or for one stored unchanged those of the one
+# it refers to) do not match their scan row's counts, references to no snapshot, and rows of
+# no listed snapshot (nothing when the database holds whole snapshots only)
 partial() {
-	sqlite3 "$1" "SELECT 'scan ' || s.id FROM scan s
-		WHERE s.n_ifaces != (SELECT count(*) FROM iface i WHERE i.scan_id = s.id)
-		   OR s.n_netns != (SELECT count(*) FROM netns n WHERE n.scan_id = s.id)
-		   OR s.n_edges != (SELECT count(*) FROM edge e WHERE e.scan_id = s.id)
-		   OR s.n_unresolved != (SELECT count(*) FROM unresolved u WHERE u.scan_id = s.id);
+	sqlite3 "$1" "SELECT 'scan ' || s.id FROM (SELECT *, coalesce(same_as, id) AS r FROM scan) s
+		WHERE s.n_ifaces != (SELECT count(*) FROM iface i WHERE i.scan_id = s.r)
+		   OR s.n_netns != (SELECT count(*) FROM netns n WHERE n.scan_id = s.r)
+		   OR s.n_edges != (SELECT count(*) FROM edge e WHERE e.scan_id = s.r)
+		   OR s.n_unresolved != (SELECT count(*) FROM unresolved u WHERE u.scan_id = s.r);
+		SELECT 'scan ' || id || ' refers to no snapshot' FROM scan
+		 WHERE same_as IS NOT NULL AND same_as NOT IN (SELECT id FROM scan);
 		SELECT DISTINCT 'orphan netns rows of ' || scan_id FROM netns WHERE scan_id NOT IN (SELECT id FROM scan);
 		SELECT DISTINCT 'orphan iface rows of ' || scan_id FROM iface WHERE scan_id NOT IN (SELECT id FROM scan);
 		SELECT DISTINCT 'orphan edge rows of ' || scan_id FROM edge WHERE scan_id NOT IN (SELECT id FROM scan);" 2>&1 |

@@ -21,15 +21,6 @@ fail_fixture() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
 # Every process of every attacker (found by its mount namespace) dies at exit, also the
 # FUSE servers and the namespace holders they leave in the background.
 _MNTS=()
-kill_mntns() {	# kill_mntns INODE...: every process in those mount namespaces
-	local p m i
-	for p in /proc/[0-9]*; do
-		m=$(stat -L -c %i "$p/ns/mnt" 2>/dev/null) || continue
-		for i in "$@"; do
-			[ "$m" = "$i" ] && kill -KILL "${p#/proc/}" 2>/dev/null
-		done
-	done
-}
 kill_attacker() {	# kill_attacker PID: that attacker and everything it started
 	local m
 	m=$(stat -L -c %i "/proc/$1/ns/mnt" 2>/dev/null) && kill_mntns "$m"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
 # read as it is, and upgraded to the current version (schema/vethmap.sql's) when the first scan opens it: its old
-# snapshots stay readable, the new one carries the completeness columns and the mounts.
+# snapshots stay readable, the new one carries the completeness columns and the mounts; its
+# first prune turns incremental vacuum on with one VACUUM.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -53,3 +54,22 @@ check_eq "upgraded: the old scan still shows" "/run/netns/old" \
 check "upgraded: diff across the upgrade" bash -c "'$VETHMAP' diff --db '$V1' 1 2 >/dev/null"
 "$VETHMAP" scans --db "$V1" >/dev/null
 check_eq "upgraded: scans" 0 $?
+check_eq "upgraded: scans have same_as (version 9)" 1 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM pragma_table_info('scan') WHERE name = 'same_as'")"
+check_eq "upgraded: the new scan has its own rows (not like the old one)" "" \
+	"$(sqlite3 "$V1" 'SELECT same_as FROM scan WHERE id = 2')"
+check_eq "upgraded: scans --json says the old scan is not unchanged" "false null" \
+	"$("$VETHMAP" scans --db "$V1" --json | jq -r '.[0] | "\(.unchanged) \(.same_as)"')"
+check_eq "upgraded: auto_vacuum still off (only VACUUM can change it)" 0 \
+	"$(sqlite3 "$V1" 'PRAGMA auto_vacuum')"
+"$VETHMAP" prune --db "$V1" --keep 1 --json >"$TMP/p.json" 2>"$TMP/p.err"
+check_eq "upgraded: prune --keep 1 exits 0 ($(head -c 200 "$TMP/p.err"))" 0 $?
+check_eq "upgraded: its first prune is a full VACUUM, deleting the old scan" "full 1" \
+	"$(jq -r '"\(.vacuum) \(.deleted)"' "$TMP/p.json")"
+check_eq "upgraded: incremental vacuum from then on" 2 "$(sqlite3 "$V1" 'PRAGMA auto_vacuum')"
+check_eq "upgraded: after prune, scan 2 alone" 2 "$(sqlite3 "$V1" 'SELECT group_concat(id) FROM scan')"
+check_eq "upgraded: integrity after the VACUUM" ok "$(sqlite3 "$V1" 'PRAGMA integrity_check')"
+check "upgraded: scan 2 shows after prune" bash -c "'$VETHMAP' show --db '$V1' --scan 2 >/dev/null"
+"$VETHMAP" prune --db "$V1" --keep 1 --json >"$TMP/p.json"
+check_eq "upgraded: the next prune, with nothing to delete, vacuums nothing" "none 0" \
+	"$(jq -r '"\(.vacuum) \(.deleted)"' "$TMP/p.json")"

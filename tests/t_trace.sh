@@ -135,7 +135,7 @@ ip -n "$B" addr add "$NET.9/24" dev eth0
 "$VETHMAP" trace --db "$DB" "$A" "$B" >/dev/null 2>"$TMP/e4"
 check_eq "DST with two addresses: exit 2" 2 $?
 check "DST with two addresses: give one" grep -q "holds 2 addresses.*give DST as one of them" "$TMP/e4"
-"$VETHMAP" trace --db "$DB" "$A" "$NET.9" --probe=tcp:0 >/dev/null 2>"$TMP/e5"
+"$VETHMAP" trace --db "$DB" "$A" "$NET.9" --probe tcp:0 >/dev/null 2>"$TMP/e5"
 check_eq "a bad probe: exit 2" 2 $?
 check_eq "errors record no capture" "$rows" "$(sqlite3 "$DB" "SELECT count(*) FROM capture")"
 exit $TEST_FAILED

@@ -4,7 +4,7 @@
 # With a blackhole route in R for B's address: a fresh scan's path ends at R's ingress
 # (the map says packets die there), and the path of a scan stored before the route (--scan
 # ID) runs on to B while the packets are lost after R's ingress.  DST given as an address,
-# --probe=tcp:PORT, and -w - (the report then goes to stderr).
+# --probe tcp:PORT, and -w - (the report then goes to stderr).
 #
 #   ns a [eth0 10.253.X.2/24] <-veth-> [ra .1] ns r [rb 10.253.Y.1/24] <-veth-> [eth0 .2] ns b
 . "${BASH_SOURCE%/*}/lib.sh"

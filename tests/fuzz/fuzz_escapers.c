@@ -1,11 +1,13 @@
 /*
  * Fuzz target: every escaper of names into output (JSON, terminal text, DOT HTML labels,
- * report XML text).  Each output is checked for the property that keeps it valid.
+ * report XML text, and the report's document with the name in an attribute and in a text).
+ * Each output is checked for the property that keeps it valid.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <sqlite3.h>
 
 #include "graph.h"
@@ -30,6 +32,34 @@ static int json_valid(const char *text)
 		ok = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return ok;
+}
+
+/* The report of a snapshot whose host, namespace name and one change all are s parses. */
+static void report_parses(char *s)
+{
+	struct findings fs = { 0 };
+	struct change c = { .op = '~' };
+	struct changes ch = { .v = &c, .n = 1 };
+	struct topo t;
+	xmlDocPtr doc;
+	size_t len;
+	char *xml;
+
+	topo_init(&t);
+	copy_str(t.host, sizeof(t.host), s);
+	topo_add_ns(&t, 4, 4026531840u);
+	t.ns[0].is_host = 1;
+	strv_add(&t.ns[0].names, s);
+	copy_str(c.kind, sizeof(c.kind), "interface");
+	c.object = c.detail = s;
+	xml = report_xml(&t, &fs, &ch, 1, &len);
+	doc = xmlReadMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			    XML_PARSE_NOWARNING);
+	if (!doc)
+		abort();	/* the report must always be well-formed */
+	xmlFreeDoc(doc);
+	free(xml);
+	topo_release(&t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (*p < 0x20)
 			abort();	/* no control characters in XML text */
 	free(clean);
+	report_parses(s);
 	free(s);
 	return 0;
 }

@@ -5,7 +5,8 @@
  * namespaces), sets one fault in it, and checks that exactly the expected rule fires with
  * the expected objects.  The clean snapshot itself must give no finding at all.  A hostile
  * snapshot (names with markup, control characters, invalid UTF-8) must still give a
- * report valid against schema/vethmap-report.xsd.
+ * report valid against schema/vethmap-report.xsd, laid out byte for byte as libxml2 lays
+ * out a formatted document.
  * Prints one "ok - NAME" / "not ok - NAME: why" line per check.
  */
 #define _GNU_SOURCE
@@ -396,6 +397,55 @@ static char *xpath_string(xmlDocPtr doc, const char *expr)
 	return out;
 }
 
+/* The report's elements that hold text (an empty one is "<x></x>", not "<x/>"). */
+static int text_element(const xmlChar *name)
+{
+	static const char *const v[] = { "name", "pids", "address", "unresolved",
+		"unresolved-holder", "message", "object", "evidence", "count", "change" };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcmp((const char *)name, v[i]))
+			return 1;
+	return 0;
+}
+
+static void add_empty_texts(xmlDocPtr doc, xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!n->children && text_element(n->name))
+			xmlAddChild(n, xmlNewDocText(doc, (const xmlChar *)""));
+		add_empty_texts(doc, n->children);
+	}
+}
+
+/*
+ * report_xml() writes the layout of libxml2's formatted output: the document read back
+ * and written by xmlDocDumpFormatMemoryEnc() gives the same bytes.  (So the report is
+ * what it was when a libxml2 tree was built and dumped.)
+ */
+static void check_layout(const char *mem, size_t len)
+{
+	xmlDocPtr doc = xmlReadMemory(mem, (int)len, NULL, NULL, XML_PARSE_NONET |
+				      XML_PARSE_NOBLANKS);
+	xmlChar *out = NULL;
+	int olen = 0;
+	size_t k = 0;
+
+	if (doc) {
+		add_empty_texts(doc, xmlDocGetRootElement(doc));
+		xmlDocDumpFormatMemoryEnc(doc, &out, &olen, "UTF-8", 1);
+	}
+	while (out && k < len && k < (size_t)olen && mem[k] == (char)out[k])
+		k++;
+	check(out && (size_t)olen == len && k == len, "report: libxml2's formatted layout, byte for byte",
+	      "first difference at byte %zu of %zu (libxml2: %d): [%.40s] vs [%.40s]", k, len,
+	      olen, mem + k, out ? (const char *)out + k : "(none)");
+	xmlFree(out);
+	xmlFreeDoc(doc);
+}
+
 /* The report of a hostile snapshot serialises, parses back, and is valid. */
 static void test_report_valid(struct topo *t)
 {
@@ -405,9 +455,10 @@ static void test_report_valid(struct topo *t)
 	xmlSchemaParserCtxtPtr pctx;
 	xmlSchemaValidCtxtPtr vctx;
 	xmlSchemaPtr schema;
-	xmlDocPtr doc, back;
-	xmlChar *mem = NULL;
-	int len = 0, rc;
+	xmlDocPtr back;
+	size_t len = 0;
+	char *mem;
+	int rc;
 
 	build(t, MAC_DUP);
 	copy_str(t->host, sizeof(t->host), "h\x01<&>\"'\xff");
@@ -429,10 +480,10 @@ static void test_report_valid(struct topo *t)
 	ch.v[1].object = xstrdup("host:eth0");
 	ch.v[1].detail = xstrdup("mtu 1500 -> 9000 & <more>");
 
-	doc = report_build(t, &fs, &ch, 6);
-	xmlDocDumpMemory(doc, &mem, &len);
-	check(mem && len > 0, "report: serialises", "no output");
-	back = mem ? xmlReadMemory((const char *)mem, len, "report.xml", NULL, XML_PARSE_NONET) : NULL;
+	mem = report_xml(t, &fs, &ch, 6, &len);
+	check(len > 0 && strlen(mem) == len, "report: serialises", "%zu bytes", len);
+	back = xmlReadMemory(mem, (int)len, "report.xml", NULL, XML_PARSE_NONET);
+	check_layout(mem, len);
 	check(back != NULL, "report: hostile names still well-formed", "does not parse back");
 	if (back) {
 		char *name = xpath_string(back, "string(//interface[starts-with(@name, 'v<&')]/@name)");
@@ -457,16 +508,12 @@ static void test_report_valid(struct topo *t)
 		vctx = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
 		rc = vctx && back ? xmlSchemaValidateDoc(vctx, back) : -1;
 		check(rc == 0, "report: hostile snapshot valid against the schema", "rc %d", rc);
-		/* the unparsed tree too (what --format html transforms) */
-		rc = vctx ? xmlSchemaValidateDoc(vctx, doc) : -1;
-		check(rc == 0, "report: built tree valid against the schema", "rc %d", rc);
 		xmlSchemaFreeValidCtxt(vctx);
 		xmlSchemaFree(schema);
 		xmlSchemaFreeParserCtxt(pctx);
 	}
-	xmlFree(mem);
+	free(mem);
 	xmlFreeDoc(back);
-	xmlFreeDoc(doc);
 	findings_release(&fs);
 	changes_release(&ch);
 }

@@ -298,6 +298,114 @@ static void test_owners_taps(struct sqlite3 *db, struct topo *t)
 	topo_release(&back);
 }
 
+/* The same_as of every snapshot, oldest first, as "0,1,1" (-1 rows on error). */
+static const char *same_as_list(struct sqlite3 *db)
+{
+	static char buf[256];
+	struct scan_info *v = NULL;
+	size_t n = 0, len = 0;
+
+	buf[0] = 0;
+	if (db_scans(db, &v, &n))
+		return "error";
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld", i ? "," : "",
+					v[i].same_as);
+	free(v);
+	return buf;
+}
+
+/*
+ * Schema 8: a snapshot equal to the one before is stored as a reference and read back
+ * whole; any change, even one row's order or one pid, stores it again; prune keeps what a
+ * kept reference needs.
+ */
+static void test_unchanged(const char *path)
+{
+	struct sqlite3 *db = db_open(path, 1);
+	struct prune_result res;
+	struct retain r;
+	struct topo t, back;
+	long long id;
+
+	check(db != NULL, "schema 8: a new database", "failed");
+	if (!db)
+		return;
+	fixture(&t);
+	id = db_store(db, &t);
+	check(id == 1 && t.same_as == 0, "first snapshot: its own rows", "id %lld same_as %lld", id,
+	      t.same_as);
+	copy_str(t.started, sizeof(t.started), "2026-12-01T21:01:00.000Z");
+	t.duration_ms = 99;
+	id = db_store(db, &t);
+	check(id == 2 && t.same_as == 1, "the same again: stored as unchanged from 1",
+	      "id %lld same_as %lld", id, t.same_as);
+	topo_init(&back);
+	check(!db_load(db, 2, &back) && back.scan_id == 2 && back.same_as == 1,
+	      "unchanged snapshot loads as itself", "scan_id %lld same_as %lld", back.scan_id,
+	      back.same_as);
+	check(!strcmp(back.started, "2026-12-01T21:01:00.000Z") && back.duration_ms == 99,
+	      "unchanged snapshot: its own time and duration", "%s %g", back.started,
+	      back.duration_ms);
+	compare(&t, &back);	/* every row, through the reference */
+	topo_release(&back);
+	id = db_store(db, &t);
+	check(id == 3 && t.same_as == 1, "a third: refers to the rows' snapshot, not to 2",
+	      "id %lld same_as %lld", id, t.same_as);
+
+	t.ns[1].pids.v[0]++;	/* a process came and went */
+	intv_add(&t.ns[0].pids, 9999);
+	id = db_store(db, &t);
+	check(id == 4 && t.same_as == 1, "processes changed: still unchanged from 1",
+	      "same_as %lld", t.same_as);
+	topo_init(&back);
+	check(!db_load(db, 4, &back) && back.same_as == 1, "processes changed: loads", "failed");
+	compare(&t, &back);	/* its own processes, the rest through the reference */
+	topo_release(&back);
+	topo_init(&back);
+	check(!db_load(db, 3, &back) && back.nns && back.ns[0].pids.n == t.ns[0].pids.n - 1,
+	      "the reference before keeps the processes of 1", "%zu pids",
+	      back.nns ? back.ns[0].pids.n : 0);
+	topo_release(&back);
+	t.ns[1].via |= VIA_TASK;	/* found another way: the map changed */
+	{
+		struct iface *f = &t.ifs[find_if(&t, 0, "eth0")];
+		struct addr a = f->addrs[0];
+
+		f->addrs[0] = f->addrs[1];	/* the same addresses in another order */
+		f->addrs[1] = a;
+	}
+	id = db_store(db, &t);
+	check(id == 5 && t.same_as == 0, "via and addresses reordered: stored whole", "same_as %lld",
+	      t.same_as);
+	t.ns[2].fwd6 = 1;
+	id = db_store(db, &t);
+	check(id == 6 && t.same_as == 0, "forwarding changed: stored whole", "same_as %lld",
+	      t.same_as);
+	id = db_store(db, &t);
+	check(id == 7 && t.same_as == 6, "then unchanged again", "same_as %lld", t.same_as);
+	check(!strcmp(same_as_list(db), "0,1,1,1,0,0,6"), "db_scans: same_as of each",
+	      "%s", same_as_list(db));
+
+	retain_init(&r);
+	r.keep = 1;
+	check(!db_prune(db, &r, &res) && res.deleted == 5 && res.kept == 2 && res.bases == 1,
+	      "prune --keep 1: 7 and its base 6 stay", "deleted %zu kept %zu bases %zu",
+	      res.deleted, res.kept, res.bases);
+	check(!strcmp(same_as_list(db), "0,6"), "prune: what is left", "%s", same_as_list(db));
+	topo_init(&back);
+	check(!db_load(db, 7, &back) && back.same_as == 6 && back.nifs == t.nifs,
+	      "prune: the kept unchanged snapshot still loads", "failed");
+	topo_release(&back);
+	topo_init(&back);
+	check(db_load(db, 1, &back) < 0, "prune: a pruned snapshot is gone", "loaded");
+	topo_release(&back);
+	check(!strcmp(res.vacuum, "incremental"), "prune: a new file vacuums incrementally", "%s",
+	      res.vacuum);
+	topo_release(&t);
+	db_close(db);
+}
+
 /*
  * db_test --write PATH: store the fixture, then a second snapshot of it with a change
  * (an MTU, a container gone, a new interface), into PATH; the recorded database of
@@ -366,6 +474,15 @@ int main(int argc, char **argv)
 	compare(&t, &back);
 	topo_release(&back);
 	test_owners_taps(db, &t);
+	snprintf(path, sizeof(path), "%s/u.db", dir);
+	test_unchanged(path);
+	for (const char *const *x = (const char *const[]){ "", "-wal", "-shm", NULL }; *x; x++) {
+		char f[80];
+
+		snprintf(f, sizeof(f), "%s/u.db%s", dir, *x);
+		unlink(f);
+	}
+	snprintf(path, sizeof(path), "%s/t.db", dir);
 	topo_init(&back);
 	check(db_load(db, 7, &back) < 0, "db_load: a missing snapshot is an error", "loaded");
 	topo_release(&back);

@@ -228,6 +228,84 @@ static void test_fdprobe(void)
 	}
 }
 
+/* conmon's command line, as Podman 4.3 started it here (abridged), and variants */
+static void test_conmon(void)
+{
+#define CM(x) x, sizeof(x) - 1
+	static const char podman[] = "/usr/bin/conmon\0--api-version\0001\0-c\0" ID64 "\0-u\0" ID64
+		"\0-r\0/usr/bin/runc\0-b\0/var/lib/containers/storage/overlay-containers/" ID64
+		"/userdata\0-n\0web-1\0--exit-dir\0/run/libpod/exits\0--full-attach\0-s\0"
+		"--exit-command\0/usr/bin/podman\0--exit-command-arg\0--root\0";
+	static const struct { const char *text; size_t len; const char *engine, *name; } v[] = {
+		{ CM(podman), "podman", "web-1" },
+		{ CM("conmon\0--cid=" ID64 "\0--name=x\0--exit-command=/usr/local/bin/podman\0"),
+		  "podman", "x" },
+		{ CM("conmon\0-c\0" ID64 "\0-n\0k8s_app_pod\0--exit-dir\0/var/run/crio/exits\0"),
+		  "cri-o", "k8s_app_pod" },
+		{ CM("conmon\0-c\0" ID64 "\0--exit-command\0/usr/bin/podman\0"), "podman", "" },
+		/* a name with a control character is dropped, the container kept */
+		{ CM("conmon\0-c\0" ID64 "\0-n\0a\x1b[2J\0--exit-command\0podman\0"), "podman", "" },
+		/* no engine: an unknown exit command, no crio exit dir */
+		{ CM("conmon\0-c\0" ID64 "\0-n\0x\0--exit-command\0/usr/bin/true\0"), NULL, NULL },
+		/* ids: short, not hex, missing, the value cut (no NUL) */
+		{ CM("conmon\0-c\0abc\0--exit-command\0podman\0"), NULL, NULL },
+		{ CM("conmon\0-c\0" "../../etc/passwd-x\0--exit-command\0podman\0"), NULL, NULL },
+		{ CM("conmon\0-n\0x\0--exit-command\0podman\0"), NULL, NULL },
+		{ CM("conmon\0--exit-command\0podman\0-c\0" ID64), NULL, NULL },
+		{ CM("conmon\0-c"), NULL, NULL },
+		{ "", 0, NULL, NULL },
+	};
+	char id[72], name[128], label[64];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *engine = "unset";
+		int rc = conmon_cmdline_parse(v[i].text, v[i].len, id, sizeof(id), name,
+					      sizeof(name), &engine);
+
+		snprintf(label, sizeof(label), "conmon command line case %zu", i);
+		if (v[i].engine)
+			check(!rc && engine && !strcmp(engine, v[i].engine) && !strcmp(id, ID64) &&
+			      !strcmp(name, v[i].name), label, "rc %d engine %s id %.12s name '%s'",
+			      rc, engine ? engine : "-", rc ? "" : id, rc ? "" : name);
+		else
+			check(rc == -1, label, "rc %d", rc);
+	}
+	check(conmon_cmdline_parse(CM(podman), id, 20, name, sizeof(name),
+				   &(const char *){ NULL }) == -1,
+	      "conmon: an id longer than its buffer refused", "accepted");
+#undef CM
+}
+
+/* lxc-start's monitor command line, as LXC 5 sets it here, and variants */
+static void test_lxc_monitor(void)
+{
+#define LM(x) x, sizeof(x)
+	static const struct { const char *text; size_t len; const char *want; } v[] = {
+		{ LM("[lxc monitor] /var/lib/lxc web1"), "web1" },
+		{ LM("[lxc monitor] /srv/my lxc/path db-2"), "db-2" },	/* a path with a space */
+		{ LM("[lxc monitor] /var/lib/lxc ../x"), NULL },	/* a slash in the name */
+		{ LM("[lxc monitor] /var/lib/lxc "), NULL },		/* no name */
+		{ LM("[lxc monitor] web1"), NULL },			/* no path: not as LXC writes it */
+		{ LM("[lxc monitor] /var/lib/lxc a\x1b[2J"), NULL },	/* control character */
+		{ LM("lxc-start -n web1"), NULL },			/* not a monitor */
+		{ "[lxc monitor] /var/lib/lxc web1", 31, NULL },	/* no NUL: cut */
+		{ LM("[lxc monitor] "), NULL },
+	};
+	char name[128], label[64];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc = lxc_monitor_parse(v[i].text, v[i].len, name, sizeof(name));
+
+		snprintf(label, sizeof(label), "lxc monitor command line case %zu", i);
+		if (v[i].want)
+			check(!rc && !strcmp(name, v[i].want), label, "rc %d name '%s'", rc,
+			      rc ? "" : name);
+		else
+			check(rc == -1, label, "rc %d", rc);
+	}
+#undef LM
+}
+
 int main(void)
 {
 	test_storage_conf();
@@ -235,5 +313,7 @@ int main(void)
 	test_cgroup_dir();
 	test_cgroup_hostile();
 	test_fdprobe();
+	test_conmon();
+	test_lxc_monitor();
 	return unit_failures ? 1 : 0;
 }

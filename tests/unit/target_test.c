@@ -117,6 +117,43 @@ static void run(const struct want *w)
 	free(m);
 }
 
+/* target_words: the words of prefix, as one string "a b c " in the order given. */
+static void add_word(void *arg, const char *w)
+{
+	char *buf = arg;
+
+	if (strlen(buf) + strlen(w) + 2 < 2048) {
+		strcat(buf, w);
+		strcat(buf, " ");
+	}
+}
+
+static int has_word(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = words; (p = strstr(p, w)); p++)
+		if ((p == words || p[-1] == ' ') && p[n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* Completion's words for prefix: each named (yes) offered, each named (no) not offered. */
+static void words(const char *prefix, const char *const *yes, const char *const *no)
+{
+	char *got = xcalloc(1, 2048), name[160];
+	int ok = 1;
+
+	target_words(&t, prefix, add_word, got);
+	for (size_t i = 0; yes && yes[i]; i++)
+		ok &= has_word(got, yes[i]);
+	for (size_t i = 0; no && no[i]; i++)
+		ok &= !has_word(got, no[i]);
+	snprintf(name, sizeof(name), "completion words of '%s'", prefix);
+	check(ok, name, "got [%s]", got);
+	free(got);
+}
+
 int main(void)
 {
 	static const struct want cases[] = {
@@ -191,6 +228,36 @@ int main(void)
 					   "docker:kind-control-plane)"),
 		      "a pod target reads as a pod, with its node", "got '%s'", m->n ? m->v[0].what : "");
 		free(m);
+	}
+	/* completion: only words that name one thing, of the kinds cap takes */
+	words("", (const char *const[]){ "webapp", "db2", "blue", "green", "teal", "host", "eth0",
+					 "web", "lo", "kube-system/coredns-1", "coredns-1", "mine",
+					 NULL },
+	      (const char *const[]){ "db", "coredns", "red", "pid 42:/run/netns/red", "eth1",
+				     "/run/netns/blue", "netns:4026532001", "c0ffee", NULL });
+	words("we", (const char *const[]){ "webapp", "web", NULL },
+	      (const char *const[]){ "eth0", "host", "blue", NULL });
+	words("db2:", (const char *const[]){ "db2:eth0", "db2:eth1", NULL },
+	      (const char *const[]){ "db2", NULL });
+	words("db:", (const char *const[]){ "db:eth1", NULL },	/* db:eth0 names two */
+	      (const char *const[]){ "db:eth0", NULL });
+	words("netns:", (const char *const[]){ "netns:4026532000", "netns:4026532005", NULL }, NULL);
+	words("/", (const char *const[]){ "/run/netns/blue", "/var/run/netns/teal", NULL },
+	      (const char *const[]){ "pid 42:/run/netns/red", "/run/netns/red", NULL });
+	words("nosuch", NULL, (const char *const[]){ "nosuch", "host", NULL });
+	{	/* and every word given is a target: one reading each */
+		char *got = xcalloc(1, 2048), *save = NULL;
+		struct target_set *m = xcalloc(1, sizeof(*m));
+		int bad = 0, n = 0;
+
+		target_words(&t, "", add_word, got);
+		for (char *w = strtok_r(got, " ", &save); w; w = strtok_r(NULL, " ", &save), n++) {
+			target_match(&t, w, m);
+			bad += m->n != 1;
+		}
+		check(n > 10 && !bad, "every completion word names one thing", "%d of %d do not", bad, n);
+		free(m);
+		free(got);
 	}
 	topo_release(&t);
 	return unit_failures ? 1 : 0;
