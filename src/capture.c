@@ -327,6 +327,7 @@ struct loop {
 	struct capout *out;
 	unsigned long long total;
 	int stop;		/* a bound was reached or output failed */
+	int drain;		/* the tag hook asked to end: read what every handle holds, end */
 	int text_failed;	/* errno of a failed text write */
 };
 
@@ -342,14 +343,21 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	struct loop *l = c->l;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 
+	uint64_t id = 0;
+	const char *comment = NULL;
+	int last = 0;
+
 	if (l->stop)
 		return;
+	if (l->o->tag)
+		last = l->o->tag(l->o->hook_ctx, c->ci, ts, data, h->caplen, &id, &comment);
 	if (l->o->out_fd >= 0) {
-		if (capout_packet(l->out, (unsigned)c->ci->out_id, ts, data, h->caplen, h->len)) {
+		if (capout_packet_tagged(l->out, (unsigned)c->ci->out_id, ts, data, h->caplen,
+					 h->len, id, comment)) {
 			l->stop = 1;
 			return;
 		}
-	} else {
+	} else if (!l->o->tag) {
 		char line[512], out[1100];
 		struct tm tm;
 		time_t sec = h->ts.tv_sec;
@@ -371,6 +379,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	}
 	c->ci->captured++;
 	l->total++;
+	l->drain |= last;
 	if ((l->o->count && l->total >= l->o->count) ||
 	    (l->o->max_bytes && l->o->out_fd >= 0 && capout_bytes(l->out) >= l->o->max_bytes))
 		l->stop = 1;
@@ -482,6 +491,18 @@ static void dispatch_ready(struct cap_iface *ci, size_t n, const struct pollfd *
 	}
 }
 
+/*
+ * The tag hook asked to end (trace: every answer is back): what every handle holds now is
+ * read, so a packet that another hop saw at the same moment is not cut off.
+ */
+static void drain_all(struct cap_iface *ci, size_t n, struct cb_ctx *ctx, struct loop *l)
+{
+	for (size_t i = 0; i < n && !l->stop; i++)
+		if (!ci[i].done && pcap_dispatch(ci[i].pcap, -1, on_packet, (u_char *)&ctx[i]) ==
+		    PCAP_ERROR)
+			ci[i].done = 1;
+}
+
 /* How the output ended, said once; 0, or -1 when what was asked could not be written. */
 static int output_end(const struct cap_opts *o, const struct capout *out, const struct loop *l)
 {
@@ -552,8 +573,12 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 			break;
 		}
 		dispatch_ready(ci, n, pfd, ctx, &l);
+		if (l.drain)
+			drain_all(ci, n, ctx, &l);
 		if (o->out_fd >= 0 && !out->is_file && capout_flush(out))
 			l.stop = 1;
+		if (l.drain)
+			break;
 	}
 	if (o->out_fd >= 0) {	/* what is left; the counts are what reached the file */
 		capout_flush(out);

@@ -31,13 +31,14 @@
 #include <sqlite3.h>
 
 #include "vethmap.h"
+#include "capcmd.h"
 
 #define MAX_POINTS 256
 #define CAP_BUFFER_KIB	4096		/* -B: tcpdump's default is 2048 */
 #define CAP_BUFFER_KIB_MAX 1048576u	/* 1 GiB: libpcap's size is an int of bytes */
 
 /* "100", "64k", "10M", "1G" -> a count; 0 with *ok = 0 if malformed. */
-static unsigned long long parse_size(const char *s, int *ok)
+unsigned long long parse_size(const char *s, int *ok)
 {
 	unsigned long long v, mul = 1;
 	char *end;
@@ -105,7 +106,7 @@ static int resolve_edge(struct sqlite3 *db, long long scan, long long id, struct
 }
 
 /* "NETNS:IFNAME ..." of the interfaces captured on, for the audit row (allocated). */
-static char *iface_list(const struct cap_iface *ci, size_t n)
+char *iface_list(const struct cap_iface *ci, size_t n)
 {
 	char *ifaces = NULL;
 	size_t len = 0;
@@ -235,7 +236,7 @@ static int cap_check(struct cmd_ctx *ctx)
 }
 
 /* The filter's words joined by spaces, or NULL for none (the caller frees it). */
-static char *join_filter(int argc, char **argv)
+char *join_filter(int argc, char **argv)
 {
 	size_t len = 0;
 	char *f;
@@ -380,7 +381,11 @@ static _Noreturn void child_main(int go_fd, int res_fd, pid_t parent, struct cap
 	if (getppid() != parent || read_all(go_fd, &go, 1) != 1)
 		_exit(1);
 	close(go_fd);
+	if (o->started)
+		o->started(o->hook_ctx);
 	r.rc = capture_run(ci, n, o, out, &r.total, &r.ms);
+	if (o->finished)
+		r.rc = o->finished(o->hook_ctx, r.rc);
 	if (!write_full(res_fd, &r, sizeof(r), NULL))
 		for (size_t i = 0; i < n; i++) {
 			struct cap_count c = { ci[i].captured, ci[i].recv, ci[i].drop };
@@ -398,7 +403,7 @@ static _Noreturn void child_main(int go_fd, int res_fd, pid_t parent, struct cap
  * parent only), let the child go, wait for it, complete the row.  Returns the exit
  * status; *total the packets captured.
  */
-static int run_split(const char *dbfile, int use_db, const struct capture_row *row,
+int run_split(const char *dbfile, int use_db, const struct capture_row *row,
 		     struct cap_iface *ci, size_t n, const struct cap_opts *o,
 		     struct capout *out, struct outfile *of, const struct runas *ra,
 		     unsigned long long *total)
@@ -506,7 +511,7 @@ static int run_split(const char *dbfile, int use_db, const struct capture_row *r
 }
 
 /* The command line as typed, for the pcapng comment (the caller frees it). */
-static char *command_line(const struct cmd_ctx *ctx)
+char *command_line(const struct cmd_ctx *ctx)
 {
 	char *s = NULL;
 	size_t len = 0;
@@ -522,16 +527,16 @@ static char *command_line(const struct cmd_ctx *ctx)
 }
 
 /* One capture interface per point: its pcapng name NETNS:IFNAME and description. */
-static struct cap_iface *make_ifaces(const struct topo *t, const struct points *pts)
+struct cap_iface *make_ifaces(const struct topo *t, const size_t *ifcs, size_t n)
 {
-	struct cap_iface *ci = xcalloc(pts->n, sizeof(*ci));
+	struct cap_iface *ci = xcalloc(n, sizeof(*ci));
 
-	for (size_t i = 0; i < pts->n; i++) {
-		const struct iface *x = &t->ifs[pts->v[i]];
+	for (size_t i = 0; i < n; i++) {
+		const struct iface *x = &t->ifs[ifcs[i]];
 		char lab[32], raw[PATH_MAX + 80];
 		const char *cn = topo_ns_container(t, x->ns);
 
-		ci[i].ifc = pts->v[i];
+		ci[i].ifc = ifcs[i];
 		snprintf(raw, sizeof(raw), "%s:%s", topo_ns_label(t, x->ns, lab, sizeof(lab)),
 			 x->name);
 		pcapng_str(ci[i].label, sizeof(ci[i].label), raw);	/* UTF-8, no controls */
@@ -541,7 +546,7 @@ static struct cap_iface *make_ifaces(const struct topo *t, const struct points *
 }
 
 /* The file's comments: UTF-8 in pcapng, whatever bytes the user typed, and no controls. */
-static void make_comments(char *comments[4], const char *cmdline, const char *target,
+void make_comments(char *comments[4], const char *cmdline, const char *target,
 			  long long scan)
 {
 	size_t cl = strlen(cmdline) * 4 + 1, tl = strlen(target) * 4 + 1;
@@ -563,7 +568,7 @@ static void make_comments(char *comments[4], const char *cmdline, const char *ta
 }
 
 /* Who ran the capture (real uid, SUDO_UID under root) and who reads the packets. */
-static void who_ran(struct capture_row *row, uid_t invoker, const struct runas *ra)
+void who_ran(struct capture_row *row, uid_t invoker, const struct runas *ra)
 {
 	const char *sudo = getenv("SUDO_UID");
 
@@ -576,7 +581,7 @@ static void who_ran(struct capture_row *row, uid_t invoker, const struct runas *
 }
 
 /* The output's end: a new file renamed into place when something was captured. */
-static int finish_output(struct outfile *of, int rc, unsigned long long total)
+int finish_output(struct outfile *of, int rc, unsigned long long total)
 {
 	if (of->tmp && (rc == 0 || total > 0)) {
 		if (outfile_commit(of))
@@ -637,7 +642,7 @@ static int cap(struct cmd_ctx *ctx)
 		rc = 2;
 		goto out;
 	}
-	ci = make_ifaces(&t, &pts);
+	ci = make_ifaces(&t, pts.v, pts.n);
 	/* ---- open ---- */
 	rc = capture_open(&live, ci, &pts.n, &a.o);
 	if (rc) {

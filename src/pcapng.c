@@ -50,6 +50,7 @@
 #define IF_NAME		2
 #define IF_DESCRIPTION	3
 #define IF_TSRESOL	9
+#define EPB_PACKETID	5
 
 #define CAP_MAX_CAPLEN	(256u * 1024)	/* libpcap's largest snapshot length */
 #define OPT_MAX_LEN	65535u		/* an option's length is 16 bits */
@@ -419,9 +420,10 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 	return rc ? -1 : new_iface(o);
 }
 
-/* Lay out a packet block of n bytes at b (see capout_packet). */
+/* Lay out a packet block of n bytes at b (see capout_packet_tagged). */
 static void put_packet(const struct capout *o, uint8_t *b, size_t n, unsigned iface,
-		       uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t len)
+		       uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t len,
+		       uint64_t id, const char *comment)
 {
 	uint8_t *p = b;
 
@@ -445,6 +447,13 @@ static void put_packet(const struct capout *o, uint8_t *b, size_t n, unsigned if
 		memcpy(p, data, caplen);
 	memset(p + caplen, 0, pad4(caplen) - caplen);
 	p += pad4(caplen);
+	if (id || comment) {
+		if (comment)
+			p = put_opt(p, OPT_COMMENT, comment, strlen(comment));
+		if (id)
+			p = put_opt(p, EPB_PACKETID, &id, sizeof(id));
+		p = put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	}
 	put32(p, (uint32_t)n);
 }
 
@@ -456,8 +465,18 @@ static void put_packet(const struct capout *o, uint8_t *b, size_t n, unsigned if
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len)
 {
+	return capout_packet_tagged(o, iface, ts_ns, data, caplen, len, 0, NULL);
+}
+
+/*
+ * The same with the packet's id (epb_packetid; 0 for none) and a comment (NULL for none;
+ * a pcapng string, see pcapng_str), which classic pcap cannot hold and leaves out.
+ */
+int capout_packet_tagged(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
+			 uint32_t caplen, uint32_t len, uint64_t id, const char *comment)
+{
 	struct blockbuf bb;
-	size_t n;
+	size_t n, opts = 0;
 	uint8_t *b;
 	int rc;
 
@@ -465,18 +484,23 @@ int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_
 		errno = o->failed;
 		return -1;
 	}
-	if (iface >= o->nifaces || caplen > CAP_MAX_CAPLEN || caplen > len || (caplen && !data))
+	if (iface >= o->nifaces || caplen > CAP_MAX_CAPLEN || caplen > len || (caplen && !data) ||
+	    (comment && strlen(comment) > 1024))
 		return einval();
-	n = o->fmt == CAP_PCAP ? 16 + caplen : 28 + pad4(caplen) + 4;
+	if (o->fmt == CAP_PCAP)
+		id = 0, comment = NULL;
+	if (id || comment)
+		opts = (comment ? opt_size(strlen(comment)) : 0) + (id ? opt_size(8) : 0) + 4;
+	n = o->fmt == CAP_PCAP ? 16 + caplen : 28 + pad4(caplen) + opts + 4;
 	if (o->bsize && o->blen + n > o->bsize && capout_flush(o))
 		return -1;
 	if (n <= o->bsize) {
-		put_packet(o, o->buf + o->blen, n, iface, ts_ns, data, caplen, len);
+		put_packet(o, o->buf + o->blen, n, iface, ts_ns, data, caplen, len, id, comment);
 		o->blen += n;
 		return 0;
 	}
 	b = blockbuf_get(&bb, n);	/* unbuffered, or larger than the buffer */
-	put_packet(o, b, n, iface, ts_ns, data, caplen, len);
+	put_packet(o, b, n, iface, ts_ns, data, caplen, len, id, comment);
 	rc = write_block(o, b, n);
 	blockbuf_release(&bb);
 	if (!rc)

@@ -40,6 +40,10 @@ static const struct command commands[] = {
 	  "TARGET [FILTER...]", "TARGET",
 	  "a short, bounded capture on a container, namespace, interface or edge",
 	  "take eN targets from snapshot ID, not the latest" },
+	{ "trace", &trace_def, NEED_SCAN | NEED_RAW | TAKES_DB | TAKES_SCAN | TAKES_JSON | TAKES_VERBOSE |
+	  TAKES_ARGS, "SRC DST [tcp:PORT] [FILTER...]", "TARGET",
+	  "capture along the path from SRC to DST at once: where do the packets die?",
+	  "take the path from snapshot ID instead of a fresh scan" },
 	{ "graph", &graph_def, USE_DB_RO | TAKES_SCAN, "", NULL,
 	  "draw a stored snapshot with GraphViz", NULL },
 	{ "report", &report_def, USE_DB_RO | TAKES_SCAN, "", NULL,

@@ -530,6 +530,8 @@ int capout_add_iface(struct capout *o, int linktype, int snaplen, const char *na
 		     const char *desc);
 int capout_packet(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
 		  uint32_t caplen, uint32_t len);
+int capout_packet_tagged(struct capout *o, unsigned iface, uint64_t ts_ns, const uint8_t *data,
+			 uint32_t caplen, uint32_t len, uint64_t id, const char *comment);
 int capout_buffer(struct capout *o, size_t size);
 int capout_flush(struct capout *o);
 unsigned long long capout_bytes(const struct capout *o);
@@ -578,6 +580,7 @@ void target_words(const struct topo *t, const char *prefix,
 		  void (*fn)(void *arg, const char *word), void *arg);
 
 /* capture.c: bounded libpcap capture on several interfaces in several namespaces */
+struct cap_iface;
 struct cap_opts {
 	double duration_s;		/* 0 = none */
 	unsigned long long count;	/* 0 = none */
@@ -592,6 +595,21 @@ struct cap_opts {
 	enum capfmt fmt;
 	const char *const *comments;
 	size_t ncomments;
+	/*
+	 * A command that reads the packets itself (trace) hooks in here; all NULL for cap.
+	 * tag: each packet, in the capturing process, before it is written: its id and
+	 * comment for the file (id 0: none), and 1 to end the capture once every handle's
+	 * packets at hand are read (a drain, then the end).  With a tag
+	 * hook and no file, no packet lines are printed.  started: in the capturing process
+	 * once privileges are dropped, before the first packet; finished: after the capture,
+	 * before its totals go to the parent, given capture_run's result and returning the
+	 * capture's (-1: failed).
+	 */
+	int (*tag)(void *ctx, const struct cap_iface *ci, uint64_t ts_ns, const uint8_t *data,
+		   uint32_t caplen, uint64_t *id, const char **comment);
+	void (*started)(void *ctx);
+	int (*finished)(void *ctx, int rc);
+	void *hook_ctx;
 };
 struct cap_iface {
 	size_t ifc;			/* index into topo.ifs */
@@ -832,7 +850,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def;
+	report_def, diff_def, prune_def, watch_def, trace_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);

@@ -364,6 +364,39 @@ static void test_pcapng(void)
 
 /* ---- classic pcap ----------------------------------------------------------------- */
 
+/* A packet with its trace id and comment (vethmap trace): EPB options 1 and 5. */
+static void test_pcapng_tagged(void)
+{
+	struct capout o = { .fd = -1 };
+	struct opt opts[8];
+	const char *why = "";
+	uint8_t *b, pkt[5] = { 1, 2, 3, 4, 5 };
+	uint64_t id = 0x0102030405060708ull;
+	size_t n, off, len;
+	int fd = tmpfd(), k, rc;
+
+	capout_begin(&o, fd, CAP_PCAPNG, NULL, 0, 0, 0);
+	capout_add_iface(&o, 1, 262144, "a:eth0", NULL);
+	off = o.good;
+	rc = capout_packet_tagged(&o, 0, 1, pkt, 5, 5, id, "vethmap trace: packet 7");
+	b = slurp(fd, &n);
+	len = block_ok(b, n, off, 6);
+	k = len ? walk_opts(b, off + 28 + 8, off + len - 4, opts, 8, &why) : -1;
+	check(rc == 0 && len == n - off && k == 3 && opt_is(&opts[0], 1, "vethmap trace: packet 7", 23) &&
+	      opt_is(&opts[1], 5, &id, 8) && o.packets == 1,
+	      "pcapng: EPB with opt_comment and epb_packetid", "rc %d len %zu, %d options %s", rc,
+	      len, k, why);
+	free(b);
+	off = o.good;
+	rc = capout_packet_tagged(&o, 0, 2, pkt, 5, 5, 0, NULL);
+	b = slurp(fd, &n);
+	len = block_ok(b, n, off, 6);
+	check(rc == 0 && len == 32 + 8, "pcapng: untagged EPB has no options", "len %zu", len);
+	free(b);
+	capout_release(&o);
+	close(fd);
+}
+
 static void test_pcap(void)
 {
 	struct capout o = { .fd = -1 };
@@ -1041,6 +1074,7 @@ int main(void)
 {
 	test_pcapng_str();
 	test_pcapng();
+	test_pcapng_tagged();
 	test_pcap();
 	test_pipe();
 	test_nonblocking();
