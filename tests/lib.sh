@@ -7,7 +7,7 @@
 #            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit)
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
-# Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID, cg_forget[_new] REL,
+# Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID, cg_forget[_new] REL, nested_init LOG [CMD...], nested_kill,
 #          kill_mntns INO...,
 #          wait_for SECS CMD, cap_child PID, socket_holder NSPATH READY [SCANNED RESULT], need_root, need_vethmap, ok, not_ok, check, check_eq, skip,
 #          note, and jq helpers for scan output (scan_json, jqv, iface, iface_field,
@@ -61,6 +61,30 @@ cg_forget() {	# cg_forget REL...: cgroup directories REL (below /sys/fs/cgroup a
 
 cg_forget_new() {	# cg_forget_new REL: the same, only when no hierarchy has REL yet
 	[ -e "/sys/fs/cgroup/$1" ] || compgen -G "/sys/fs/cgroup/*/$1" >/dev/null || cg_forget "$1"
+}
+
+# nested_init LOG [CMD ARG...]: a mount and PID namespace of our own, as a nested engine has
+# (unshare --mount --pid --fork --kill-child --mount-proc, a private tmpfs on /run), with CMD
+# started in it in the background (its output into LOG) before its init sleeps.  Sets INIT
+# (our PID of that init); nested_kill kills it (and with it its PID namespace): call it first
+# in the exit trap.
+nested_init() {
+	setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
+		'mount -t tmpfs tmpfs /run && mkdir -p /run/lock || exit 1
+		 log=$1; shift
+		 [ $# -eq 0 ] || { "$@" >"$log" 2>&1 & }
+		 exec sleep 100000' sh "$@" </dev/null >/dev/null 2>&1 &
+	local u=$!
+	bg_pid "$u"
+	wait_for 10 pgrep -P "$u" >/dev/null
+	INIT=$(pgrep -P "$u")
+	[ -n "$INIT" ] || { not_ok "fixture: nested init" "unshare made no child"; exit 1; }
+}
+
+nested_kill() {
+	[ -n "${INIT:-}" ] || return 0
+	kill -KILL "$INIT" 2>/dev/null
+	wait_for 20 _gone "$INIT"
 }
 
 bg_loop() {	# bg_loop PID: a loop that ends by itself once $TMP/stop exists; at exit it

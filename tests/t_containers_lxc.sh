@@ -26,10 +26,7 @@ _lxc_exit() {
 	trap '' INT TERM
 	timeout 30 lxc-stop -n "$N" -k >/dev/null 2>&1
 	timeout 30 lxc-destroy -n "$N" >/dev/null 2>&1
-	if [ -n "$INIT" ]; then	# the nested init, and with it its PID namespace
-		kill -KILL "$INIT" 2>/dev/null
-		wait_for 20 _gone "$INIT"
-	fi
+	nested_kill	# the nested init, and with it its PID namespace
 	(exit "$rc")
 	_cleanup
 }
@@ -77,13 +74,7 @@ check_eq "lxc: cap $N captured on $N:eth0" 1 "$(grep -c "^vethmap: $N:eth0: " "$
 # ---- a nested LXC: its monitor, in a PID namespace of its own, names it with a node ----------
 mkdir -p "$LP"
 cg_forget "lxc.payload.$N2" "lxc.monitor.$N2"
-setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
-	'mount -t tmpfs tmpfs /run && mkdir -p /run/lock && exec sleep 100000' </dev/null >/dev/null 2>&1 &
-UNSHARE=$!
-bg_pid "$UNSHARE"
-wait_for 10 pgrep -P "$UNSHARE" >/dev/null
-INIT=$(pgrep -P "$UNSHARE")
-[ -n "$INIT" ] || { not_ok "fixture: nested init" "unshare made no child"; exit 1; }
+nested_init /dev/null
 nl() { timeout 60 nsenter -t "$INIT" -m -p "$@"; }
 nl lxc-create -P "$LP" -n "$N2" -t busybox -f "$TMP/lxc.conf" >"$TMP/create2.out" 2>&1 ||
 	{ not_ok "fixture: nested lxc-create $N2" "$(tail -c 300 "$TMP/create2.out" | tr '\n' ' ')"; exit 1; }

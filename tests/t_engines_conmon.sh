@@ -23,10 +23,7 @@ INIT= USLEEP=
 _conmon_exit() {
 	local rc=$?
 	trap '' INT TERM
-	if [ -n "$INIT" ]; then
-		kill -KILL "$INIT" 2>/dev/null
-		wait_for 20 _gone "$INIT"
-	fi
+	nested_kill
 	# what the nested podman mounted below $TMP (its overlay or shm), deepest first
 	awk -v t="$TMP/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while IFS= read -r m; do umount -l "$m" 2>/dev/null; done
@@ -38,13 +35,7 @@ _conmon_exit() {
 }
 trap _conmon_exit EXIT
 
-setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
-	'mount -t tmpfs tmpfs /run && mkdir -p /run/lock && exec sleep 100000' </dev/null >/dev/null 2>&1 &
-UNSHARE=$!
-bg_pid "$UNSHARE"
-wait_for 10 pgrep -P "$UNSHARE" >/dev/null
-INIT=$(pgrep -P "$UNSHARE")
-[ -n "$INIT" ] || { not_ok "fixture: nested init" "unshare made no child"; exit 1; }
+nested_init /dev/null
 np() {
 	timeout 60 nsenter -t "$INIT" -m -p "$PODMAN" --root "$PD/root" --runroot /run/pstore \
 		--tmpdir /run/libpod --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"

@@ -24,26 +24,15 @@ INIT=
 _dind_exit() {
 	local rc=$? c
 	trap '' INT TERM
-	if [ -n "$INIT" ]; then
-		kill -KILL "$INIT" 2>/dev/null
-		wait_for 20 _gone "$INIT"
-	fi
+	nested_kill
 	(exit "$rc")
 	_eng_exit
 }
 trap _dind_exit EXIT
 
-setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
-	'mount -t tmpfs tmpfs /run && mkdir -p /run/lock &&
-	 { dockerd --data-root "$0/data" --exec-root /run/docker --pidfile /run/docker.pid \
-		-H unix:///var/run/docker.sock --bridge none --iptables=false --ip-forward=false \
-		--ip-masq=false --storage-driver vfs --cgroup-parent "$2" >"$1" 2>&1 & } &&
-	 exec sleep 100000' "$DD" "$DD/log" "$CG" </dev/null >/dev/null 2>&1 &
-UNSHARE=$!
-bg_pid "$UNSHARE"
-wait_for 10 pgrep -P "$UNSHARE" >/dev/null
-INIT=$(pgrep -P "$UNSHARE")
-[ -n "$INIT" ] || { not_ok "fixture: nested init" "unshare made no child"; exit 1; }
+nested_init "$DD/log" dockerd --data-root "$DD/data" --exec-root /run/docker \
+	--pidfile /run/docker.pid -H unix:///var/run/docker.sock --bridge none --iptables=false \
+	--ip-forward=false --ip-masq=false --storage-driver vfs --cgroup-parent "$CG"
 n() { timeout 60 nsenter -t "$INIT" -m -p "$@"; }
 wait_for 60 n "$DOCKER" version >/dev/null ||
 	{ not_ok "fixture: nested dockerd starts" "$(tail -n 3 "$DD/log" | tr '\n' ' ')"; exit 1; }
