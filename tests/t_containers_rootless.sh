@@ -120,7 +120,7 @@ check_eq "storage: read from $U1's $DRIVER storage" 1 \
 	"$(grep -c "podman: 1 containers of user $U1 from its $DRIVER storage" "$TMP/a.json.err")"
 check_named "storage" "$TMP/a.json" "$TMP/a.txt"
 check_eq "storage: database keeps the owner" "$UID1|$U1|1" \
-	"$(sqlite3 "$DB" "SELECT owner_uid, owner, verified FROM container WHERE name = '$C' AND scan_id = (SELECT max(id) FROM scan)")"
+	"$(sqlite3 "$DB" "SELECT owner_uid, owner, verified FROM container WHERE name = '$C' AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")"
 check_eq "storage: the system's containers have no owner" "" \
 	"$(sqlite3 "$DB" "SELECT name FROM container WHERE owner_uid IS NULL AND owner IS NOT NULL")"
 "$VETHMAP" report --db "$DB" -o "$TMP/r.xml" 2>"$TMP/r.err"
@@ -202,6 +202,6 @@ check_eq "socket: $U1's container then still named from its storage" 1 \
 	"$(jq --argjson ns "$NS" --arg n "$C" --argjson u "$UID1" \
 		'[.netns[] | select(.inode == $ns) | .containers[] | select(.name == $n and .owner.uid == $u and .verified)] | length' "$TMP/d.json")"
 check_eq "socket: $U2's claim of $U1's id is dropped, $U1's stored" "$C|1|$UID1" \
-	"$(sqlite3 "$DB" "SELECT name, verified, owner_uid FROM container WHERE id = '$CID' AND scan_id = (SELECT max(id) FROM scan)")"
+	"$(sqlite3 "$DB" "SELECT name, verified, owner_uid FROM container WHERE id = '$CID' AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")"
 rm -f "/run/user/$UID1/podman/podman.sock"
 mv "/run/user/$UID1/podman/real.sock" "/run/user/$UID1/podman/podman.sock"

@@ -109,7 +109,7 @@ check "names: show prints the holder" grep -qF "pid $NPID:/run/netns/${PFX}fake"
 check_eq "names: database keeps the origin" "pid $NPID:/run/netns/${PFX}fake|0|$NPID" \
 	"$(sqlite3 "$DB" "SELECT n.name, m.host, m.pid FROM netns_name n JOIN netns_mount m
 		ON m.scan_id = n.scan_id AND m.inode = n.inode AND m.path = '/run/netns/${PFX}fake'
-		WHERE n.scan_id = (SELECT max(id) FROM scan) AND n.name LIKE '%${PFX}fake'")"
+		WHERE n.scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1) AND n.name LIKE '%${PFX}fake'")"
 timeout 20 "$VETHMAP" cap "${PFX}fake" -d 0.2 -w "$TMP/fake.pcapng" >/dev/null 2>"$TMP/fake.err"
 check_eq "names: cap ${PFX}fake is an unknown target" 2 $?
 check "names: ... and says so" grep -q "unknown target" "$TMP/fake.err"
@@ -269,7 +269,7 @@ check "fds: vethmap scans says incomplete" \
 DE=$(jqv "$TMP/low.json" '[.netns[] | select(.dump_error)] | length')
 if [ "${DE:-0}" -ge 1 ]; then
 	check_eq "dump error: in the database" "$DE" \
-		"$(sqlite3 "$DB" 'SELECT count(*) FROM netns WHERE dump_error != 0 AND scan_id = (SELECT max(id) FROM scan)')"
+		"$(sqlite3 "$DB" 'SELECT count(*) FROM netns WHERE dump_error != 0 AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)')"
 	check_eq "dump error: in show --json" "$DE" \
 		"$("$VETHMAP" show --db "$DB" --json | jq '[.netns[] | select(.dump_error)] | length')"
 	check "dump error: in show" bash -c "'$VETHMAP' show --db '$DB' | grep -q 'dump failed'"
@@ -314,6 +314,6 @@ check "bloat: the scan counts dropped names" test "$(jqv "$TMP/bloat.json" .scan
 check "bloat: mount lines beyond the bound are not read" \
 	test "$(jqv "$TMP/bloat.json" .scan.mount_lines_dropped)" -ge 900
 check_eq "bloat: the database keeps the bounded names and the counts" "64|$(nsq "$TMP/bloat.json" "$BLOAT_NS" .names_dropped)" \
-	"$(sqlite3 "$DB" "SELECT count(*), (SELECT names_dropped FROM netns WHERE inode = $BLOAT_NS AND scan_id = (SELECT max(id) FROM scan)) FROM netns_name WHERE inode = $BLOAT_NS AND scan_id = (SELECT max(id) FROM scan)")"
+	"$(sqlite3 "$DB" "SELECT count(*), (SELECT names_dropped FROM netns WHERE inode = $BLOAT_NS AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)) FROM netns_name WHERE inode = $BLOAT_NS AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")"
 check "bloat: database stays small ($(stat -c %s "$DB") bytes)" test "$(stat -c %s "$DB")" -lt 20000000
 kill_attacker $APID

@@ -53,8 +53,8 @@ T=$TMP/show.txt
 "$VETHMAP" show --db "$DB" >"$T" 2>&1
 check "table: user's netns says user $U (uid $UID_)" grep -q "^netns $UNS .*user $U (uid $UID_)" "$T"
 check_eq "table: host netns says no user" 0 "$(grep "^netns $HOSTNS " "$T" | grep -c " user ")"
-check_eq "stored: owner_uid" "$UID_ $U" "$(sqlite3 "$DB" "SELECT owner_uid || ' ' || owner FROM netns WHERE inode = $UNS AND scan_id = (SELECT max(id) FROM scan)")"
-check_eq "stored: host owner_uid NULL" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM netns WHERE inode = $HOSTNS AND owner_uid IS NULL AND scan_id = (SELECT max(id) FROM scan)")"
+check_eq "stored: owner_uid" "$UID_ $U" "$(sqlite3 "$DB" "SELECT owner_uid || ' ' || owner FROM netns WHERE inode = $UNS AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")"
+check_eq "stored: host owner_uid NULL" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM netns WHERE inode = $HOSTNS AND owner_uid IS NULL AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")"
 R=$TMP/report.xml
 if "$VETHMAP" report --db "$DB" -o "$R" 2>"$R.err"; then
 	check "report valid against the XSD" xmllint --noout --schema schema/vethmap-report.xsd "$R"

@@ -51,7 +51,7 @@ check_veth "$J" "decoy" "$HOSTNS" "${PFX}d" "$(ns_ino decoy)" eth0
 # the host's own namespace is found by proc/self, not by the deep pass
 check_eq "host netns not via socket" false "$(jqv "$J" '.netns[] | select(.host) | .via | index("socket") != null')"
 check "text output says via socket" grep -q "netns $S_NS .*via socket" <("$VETHMAP" show --db "$DB")
-check "stored via socket" test "$(sqlite3 "$DB" "SELECT via FROM netns WHERE inode = $S_NS AND scan_id = (SELECT max(id) FROM scan)")" == socket
+check "stored via socket" test "$(sqlite3 "$DB" "SELECT via FROM netns WHERE inode = $S_NS AND scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1)")" == socket
 wait_for 5 test -s "$TMP/after"
 check_eq "the holder's socket still works after the scan" ok "$(cat "$TMP/after" 2>/dev/null)"
 check_eq "the holder's socket fd is still there" "socket" "$(readlink "/proc/$SKP/fd/$SFD" | cut -d: -f1)"

@@ -47,7 +47,7 @@ check_eq "vxlan: the underlay is still its lower edge" 1 \
 check_eq "no tunnel object on a veth" null "$(tun "$NA" ua .tunnel)"
 
 check_eq "database: a row per tunnel device" 4 \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM tunnel WHERE scan_id = (SELECT max(id) FROM scan) AND netns IN ($NA, $NB)")"
+	"$(sqlite3 "$DB" "SELECT count(*) FROM tunnel WHERE scan_id = (SELECT coalesce(same_as, id) FROM scan ORDER BY id DESC LIMIT 1) AND netns IN ($NA, $NB)")"
 check_eq "database: vx42's row" "42||10.239.0.1|10.239.0.2|4789" \
 	"$(sqlite3 "$DB" "SELECT t.id, t.okey, t.local, t.remote, t.port FROM tunnel t JOIN iface i USING (scan_id, netns, ifindex) WHERE i.name = 'vx42' AND t.netns = $NA")"
 check_eq "database: vx42's remote VTEPs" "10.239.0.2 10.239.0.3 10.239.0.9" \
