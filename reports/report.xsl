@@ -354,16 +354,14 @@
     </svg>
   </xsl:template>
 
-  <!-- Graphviz's drawing vocabulary; anything else (and comments) is left out -->
-  <xsl:template match="svg:g|svg:polygon|svg:polyline|svg:ellipse|svg:path|svg:text" mode="draw">
+  <!-- a node or cluster: the interface or namespace it draws, when it draws one -->
+  <xsl:template match="svg:g[@class = 'node' or @class = 'cluster']" mode="draw">
     <xsl:param name="obj" select="/.."/>
     <xsl:variable name="mine">
-      <xsl:if test="self::svg:g">
-        <xsl:call-template name="object-of"><xsl:with-param name="g" select="."/></xsl:call-template>
-      </xsl:if>
+      <xsl:call-template name="object-of"><xsl:with-param name="g" select="."/></xsl:call-template>
     </xsl:variable>
-    <xsl:variable name="o" select="$r/inventory/*[@id = $mine and string($mine) != '']"/>
-    <xsl:element name="{local-name()}">
+    <xsl:variable name="o" select="key('ns', string($mine)) | key('iface', string($mine))"/>
+    <g>
       <xsl:apply-templates select="@*[local-name() != 'id']" mode="draw"/>
       <xsl:choose>
         <xsl:when test="$o">
@@ -374,21 +372,34 @@
           <xsl:if test="string($worst) != ''">
             <xsl:attribute name="class"><xsl:value-of select="concat(@class, ' f-', $worst)"/></xsl:attribute>
           </xsl:if>
-        </xsl:when>
-        <xsl:when test="@id">
-          <xsl:attribute name="id"><xsl:value-of select="concat('draw-', @id)"/></xsl:attribute>
-        </xsl:when>
-      </xsl:choose>
-      <xsl:choose>
-        <xsl:when test="self::svg:text"><xsl:value-of select="."/></xsl:when>
-        <xsl:when test="$o">
           <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$o"/></xsl:apply-templates>
         </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select="@id" mode="draw-id"/>
+          <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$obj"/></xsl:apply-templates>
+        </xsl:otherwise>
+      </xsl:choose>
+    </g>
+  </xsl:template>
+
+  <!-- the rest of Graphviz's drawing vocabulary; anything else (and comments) is left out -->
+  <xsl:template match="svg:g|svg:polygon|svg:polyline|svg:ellipse|svg:path|svg:text" mode="draw">
+    <xsl:param name="obj" select="/.."/>
+    <xsl:element name="{local-name()}">
+      <xsl:apply-templates select="@*[local-name() != 'id']" mode="draw"/>
+      <xsl:apply-templates select="@id" mode="draw-id"/>
+      <xsl:choose>
+        <xsl:when test="self::svg:text"><xsl:value-of select="."/></xsl:when>
         <xsl:otherwise>
           <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$obj"/></xsl:apply-templates>
         </xsl:otherwise>
       </xsl:choose>
     </xsl:element>
+  </xsl:template>
+
+  <!-- Graphviz's own ids, apart from the report's -->
+  <xsl:template match="@id" mode="draw-id">
+    <xsl:attribute name="id"><xsl:value-of select="concat('draw-', .)"/></xsl:attribute>
   </xsl:template>
 
   <!-- Graphviz's tooltip link: a link to the object's row, the tooltip with its findings -->
