@@ -2,18 +2,30 @@
 <!--
   report.xsl: the HTML page of 'vethmap report' in the html format, made from the report's XML
   (schema/vethmap-report.xsd) by libxslt inside vethmap.  Installed in DATADIR; vethmap
-  looks in $VETHMAP_DATADIR, then DATADIR, then ./reports.  Plain HTML 4 and inline CSS:
-  the page is one self-contained file.
+  looks in $VETHMAP_DATADIR, then DATADIR, then ./reports.  Plain HTML 4, inline CSS and
+  inline SVG (so an HTML5 doctype): the page is one self-contained file (no script, nothing
+  loaded from outside).
+
+  The drawing: for this page vethmap adds to the report's document, as the last child of
+  vethmap-report, the svg:svg element that 'vethmap graph' writes as SVG, every namespace
+  drawn alone as its expand option draws (it is not part of the XML format, nor of the
+  schema).  Its node and cluster names (the svg:title of each
+  g) are graph_dot.c's: "nK" is interface ifK-1, "cluster_cK" namespace nsK-1.  The "draw"
+  mode below copies only the SVG elements Graphviz draws with (and their plain attributes),
+  gives those g ids "draw-ifN" / "draw-nsN" and a link to their row, the row links back,
+  and each one with findings gets the class f-SEVERITY (its worst) and the findings in its
+  tooltip.
 -->
-<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
-  <xsl:output method="html" encoding="UTF-8" indent="yes"
-              doctype-public="-//W3C//DTD HTML 4.01//EN"
-              doctype-system="http://www.w3.org/TR/html4/strict.dtd"/>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:svg="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+                exclude-result-prefixes="svg xlink">
+  <xsl:output method="html" encoding="UTF-8" indent="yes" doctype-system="about:legacy-compat"/>
 
   <xsl:key name="ns" match="netns" use="@id"/>
   <xsl:key name="iface" match="interface" use="@id"/>
   <xsl:key name="by-ref" match="interface|netns|container" use="@ref"/>
   <xsl:key name="finding-by-object" match="finding" use="object"/>
+  <xsl:key name="drawn" match="svg:g[@class='node' or @class='cluster']" use="svg:title"/>
 
   <xsl:variable name="r" select="/vethmap-report"/>
 
@@ -33,12 +45,25 @@
           .sev { font-weight: bold; text-transform: uppercase; font-size: 0.85em; }
           .muted { color: #777; }
           ul.ev { margin: 0; padding-left: 1.2em; }
+          div.drawing { overflow: auto; max-height: 80vh; border: 1px solid #ccc; }
+          div.drawing a { cursor: pointer; }
+          svg g.f-error polygon, svg g.f-error ellipse, svg g.f-error path { stroke: #d00000; stroke-width: 4px; }
+          svg g.f-warning polygon, svg g.f-warning ellipse, svg g.f-warning path { stroke: #e08000; stroke-width: 4px; }
+          svg g.f-info polygon, svg g.f-info ellipse, svg g.f-info path { stroke: #3060d0; stroke-width: 3px; }
+          .key-error { color: #d00000; } .key-warning { color: #e08000; } .key-info { color: #3060d0; }
         </style>
       </head>
       <body>
         <h1>vethmap report</h1>
         <xsl:apply-templates select="scan"/>
         <xsl:apply-templates select="summary"/>
+        <xsl:if test="svg:svg">
+          <h2>Drawing</h2>
+          <p class="muted">Outlined <span class="key-error">red</span>: an error finding,
+            <span class="key-warning">orange</span>: a warning, <span class="key-info">blue</span>:
+            information (the findings in the tooltip). A namespace or interface links to its row.</p>
+          <div class="drawing"><xsl:apply-templates select="svg:svg" mode="draw"/></div>
+        </xsl:if>
 
         <h2>Findings</h2>
         <xsl:choose>
@@ -201,7 +226,12 @@
 
   <xsl:template match="netns">
     <tr id="{@id}">
-      <td class="mono"><xsl:value-of select="@label"/></td>
+      <td class="mono">
+        <xsl:call-template name="to-drawing">
+          <xsl:with-param name="title" select="concat('cluster_c', substring(@id, 3) + 1)"/>
+          <xsl:with-param name="text" select="@label"/>
+        </xsl:call-template>
+      </td>
       <td class="num"><xsl:value-of select="@inode"/></td>
       <td><xsl:value-of select="@via"/></td>
       <td class="mono">
@@ -236,7 +266,12 @@
 
   <xsl:template match="interface">
     <tr id="{@id}">
-      <td class="mono"><xsl:value-of select="@name"/></td>
+      <td class="mono">
+        <xsl:call-template name="to-drawing">
+          <xsl:with-param name="title" select="concat('n', substring(@id, 3) + 1)"/>
+          <xsl:with-param name="text" select="@name"/>
+        </xsl:call-template>
+      </td>
       <td class="mono"><a href="#{@netns}"><xsl:value-of select="key('ns', @netns)/@label"/></a></td>
       <td><xsl:value-of select="@kind"/></td>
       <td class="num"><xsl:value-of select="@mtu"/></td>
@@ -269,5 +304,137 @@
         <xsl:call-template name="findings-of"><xsl:with-param name="ref" select="@ref"/></xsl:call-template>
       </td>
     </tr>
+  </xsl:template>
+  <!-- text, linked to its place in the drawing (the g of that title) when it is drawn -->
+  <xsl:template name="to-drawing">
+    <xsl:param name="title"/>
+    <xsl:param name="text"/>
+    <xsl:variable name="g" select="key('drawn', $title)"/>
+    <xsl:choose>
+      <xsl:when test="$g">
+        <a href="#draw-{@id}" title="in the drawing"><xsl:value-of select="$text"/></a>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- ==== the drawing: Graphviz's SVG, copied element by element (see the top) ==== -->
+
+  <!-- the report's object a drawn g stands for: an interface or netns, or nothing -->
+  <xsl:template name="object-of">
+    <xsl:param name="g"/>
+    <xsl:variable name="t" select="string($g/svg:title)"/>
+    <xsl:choose>
+      <xsl:when test="$g/@class = 'node' and starts-with($t, 'n') and
+                      string(number(substring($t, 2))) != 'NaN'">
+        <xsl:value-of select="concat('if', substring($t, 2) - 1)"/>
+      </xsl:when>
+      <xsl:when test="$g/@class = 'cluster' and starts-with($t, 'cluster_c') and
+                      string(number(substring($t, 10))) != 'NaN'">
+        <xsl:value-of select="concat('ns', substring($t, 10) - 1)"/>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- the worst severity among the findings of ref, or '' -->
+  <xsl:template name="worst">
+    <xsl:param name="ref"/>
+    <xsl:variable name="f" select="key('finding-by-object', $ref)"/>
+    <xsl:choose>
+      <xsl:when test="$f[@severity = 'error']">error</xsl:when>
+      <xsl:when test="$f[@severity = 'warning']">warning</xsl:when>
+      <xsl:when test="$f[@severity = 'info']">info</xsl:when>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="svg:svg" mode="draw">
+    <svg>
+      <xsl:apply-templates select="@*" mode="draw"/>
+      <xsl:apply-templates select="*" mode="draw"/>
+    </svg>
+  </xsl:template>
+
+  <!-- a node or cluster: the interface or namespace it draws, when it draws one -->
+  <xsl:template match="svg:g[@class = 'node' or @class = 'cluster']" mode="draw">
+    <xsl:param name="obj" select="/.."/>
+    <xsl:variable name="mine">
+      <xsl:call-template name="object-of"><xsl:with-param name="g" select="."/></xsl:call-template>
+    </xsl:variable>
+    <xsl:variable name="o" select="key('ns', string($mine)) | key('iface', string($mine))"/>
+    <g>
+      <xsl:apply-templates select="@*[local-name() != 'id']" mode="draw"/>
+      <xsl:choose>
+        <xsl:when test="$o">
+          <xsl:attribute name="id"><xsl:value-of select="concat('draw-', $mine)"/></xsl:attribute>
+          <xsl:variable name="worst">
+            <xsl:call-template name="worst"><xsl:with-param name="ref" select="$o/@ref"/></xsl:call-template>
+          </xsl:variable>
+          <xsl:if test="string($worst) != ''">
+            <xsl:attribute name="class"><xsl:value-of select="concat(@class, ' f-', $worst)"/></xsl:attribute>
+          </xsl:if>
+          <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$o"/></xsl:apply-templates>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select="@id" mode="draw-id"/>
+          <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$obj"/></xsl:apply-templates>
+        </xsl:otherwise>
+      </xsl:choose>
+    </g>
+  </xsl:template>
+
+  <!-- the rest of Graphviz's drawing vocabulary; anything else (and comments) is left out -->
+  <xsl:template match="svg:g|svg:polygon|svg:polyline|svg:ellipse|svg:path|svg:text" mode="draw">
+    <xsl:param name="obj" select="/.."/>
+    <xsl:element name="{local-name()}">
+      <xsl:apply-templates select="@*[local-name() != 'id']" mode="draw"/>
+      <xsl:apply-templates select="@id" mode="draw-id"/>
+      <xsl:choose>
+        <xsl:when test="self::svg:text"><xsl:value-of select="."/></xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select="*" mode="draw"><xsl:with-param name="obj" select="$obj"/></xsl:apply-templates>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- Graphviz's own ids, apart from the report's -->
+  <xsl:template match="@id" mode="draw-id">
+    <xsl:attribute name="id"><xsl:value-of select="concat('draw-', .)"/></xsl:attribute>
+  </xsl:template>
+
+  <!-- Graphviz's tooltip link: a link to the object's row, the tooltip with its findings -->
+  <xsl:template match="svg:a" mode="draw">
+    <xsl:param name="obj" select="/.."/>
+    <xsl:variable name="tip">
+      <xsl:value-of select="@xlink:title"/>
+      <xsl:for-each select="key('finding-by-object', $obj/@ref)">
+        <xsl:text>&#10;</xsl:text>
+        <xsl:value-of select="concat(@severity, ' ', @rule, ': ', message)"/>
+      </xsl:for-each>
+    </xsl:variable>
+    <xsl:choose>
+      <xsl:when test="$obj">
+        <a href="#{$obj/@id}">
+          <title><xsl:value-of select="$tip"/></title>
+          <xsl:apply-templates select="*" mode="draw"/>
+        </a>
+      </xsl:when>
+      <xsl:otherwise>
+        <g>
+          <xsl:if test="string($tip) != ''"><title><xsl:value-of select="$tip"/></title></xsl:if>
+          <xsl:apply-templates select="*" mode="draw"/>
+        </g>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="*" mode="draw"/>
+
+  <!-- plain attributes only: no namespaced ones (xlink:href), no event handlers, no style -->
+  <xsl:template match="@*" mode="draw">
+    <xsl:if test="namespace-uri() = '' and not(starts-with(translate(local-name(), 'ON', 'on'), 'on'))
+                  and local-name() != 'style' and local-name() != 'href' and local-name() != 'src'">
+      <xsl:attribute name="{local-name()}"><xsl:value-of select="."/></xsl:attribute>
+    </xsl:if>
   </xsl:template>
 </xsl:stylesheet>

@@ -2,9 +2,9 @@
  * cmd_graph.c implements 'vethmap graph': a stored snapshot drawn with Graphviz.  It
  * reads only the database, so it needs no privilege beyond reading that file.
  *
- * graph_dot.c writes the DOT text; SVG and PNG are rendered in-process by libgvc, not by
- * running `dot`: no shell, no PATH lookup, and Graphviz's messages come back here (they
- * are printed as ours).  A file is written beside FILE, mode 0600 (a topology is
+ * graph_dot.c writes the DOT text; SVG and PNG are rendered in-process by libgvc
+ * (graph_render.c), not by running `dot`: no shell, no PATH lookup, and Graphviz's
+ * messages come back to us (they are printed as ours).  A file is written beside FILE, mode 0600 (a topology is
  * sensitive), and renamed over FILE only when complete, so a failure leaves no half file
  * (outfile.c: FIFOs and devices are written in place, symlinks refused).
  */
@@ -16,115 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gvc.h>
 #include <sqlite3.h>
 
 #include "graph.h"
-
-/* ---- Graphviz messages ------------------------------------------------------------------ */
-
-static char gv_line[512];
-static size_t gv_len;
-
-static void gv_flush(void)
-{
-	char esc[sizeof(gv_line) * 4];
-
-	if (!gv_len)
-		return;
-	gv_line[gv_len] = '\0';
-	gv_len = 0;
-	error("graph: graphviz: %s", text_esc(esc, sizeof(esc), gv_line));
-}
-
-/* agseterrf() callback: Graphviz hands over a message in pieces; print whole lines. */
-static int gv_msg(char *piece)
-{
-	for (; *piece; piece++) {
-		if (*piece == '\n') {
-			gv_flush();
-			continue;
-		}
-		if (gv_len == sizeof(gv_line) - 1)
-			gv_flush();
-		gv_line[gv_len++] = *piece;
-	}
-	return 0;
-}
-
-/*
- * A PNG bigger than Cairo's 32767-pixel limit would be scaled down by Graphviz with a
- * message on stderr that does not come through agerr; scale it here instead, and keep
- * the bitmap under BITMAP_MAX_PIXELS (a tall graph of hundreds of containers).
- */
-#define BITMAP_MAX_SIDE 32000.0
-#define BITMAP_MAX_PIXELS 64e6
-
-static void fit_bitmap(Agraph_t *g)
-{
-	double dpi = GD_drawing(g)->dpi > 0 ? GD_drawing(g)->dpi : 96;
-	double w = (GD_bb(g).UR.x - GD_bb(g).LL.x + 8) * dpi / 72;
-	double h = (GD_bb(g).UR.y - GD_bb(g).LL.y + 8) * dpi / 72;
-	double scale = 1;
-
-	if (w > BITMAP_MAX_SIDE || h > BITMAP_MAX_SIDE)
-		scale = BITMAP_MAX_SIDE / (w > h ? w : h);
-	while (w * h * scale * scale > BITMAP_MAX_PIXELS)
-		scale *= 0.95;
-	if (scale < 1)
-		GD_drawing(g)->dpi = dpi * scale;
-}
-
-/*
- * Lay out the DOT text and render it as fmt (svg, png) into *out (gvFreeRenderData).
- * Once per process: Graphviz 2.43's Pango plugin reads freed memory when a second
- * context follows one that was freed (tests/unit/graph_test.c keeps one context).
- */
-static int render(const char *dot, const char *fmt, char **out, unsigned *len)
-{
-	agusererrf old = agseterrf(gv_msg);
-	GVC_t *gvc = gvContext();
-	Agraph_t *g = NULL;
-	int rc = -1;
-
-	*out = NULL;
-	*len = 0;
-	if (!gvc) {
-		error("graph: cannot start Graphviz");
-		goto out;
-	}
-	g = agmemread(dot);
-	if (!g) {
-		gv_flush();
-		error("graph: Graphviz refused the DOT text (a bug in vethmap)");
-		goto out;
-	}
-	if (gvLayout(gvc, g, "dot")) {
-		gv_flush();
-		error("graph: Graphviz layout failed");
-		goto out;
-	}
-	if (!strcmp(fmt, "png"))
-		fit_bitmap(g);
-	if (gvRenderData(gvc, g, fmt, out, len) || !*out) {
-		gv_flush();
-		error("graph: Graphviz could not render %s", fmt);
-		if (*out)
-			gvFreeRenderData(*out);
-		*out = NULL;
-	} else {
-		rc = 0;
-	}
-	gvFreeLayout(gvc, g);
-out:
-	if (g)
-		agclose(g);
-	if (gvc)
-		gvFreeContext(gvc);
-	gv_flush();
-	agseterrf(old);
-	return rc;
-}
 
 /* ---- output ----------------------------------------------------------------------------- */
 
@@ -160,7 +54,6 @@ static int make_dot(const struct topo *t, const char *focus, int expand, char **
 {
 	struct graph_sel sel;
 	char what[sizeof(sel.focus)];
-	FILE *f;
 
 	if (focus) {
 		struct target one;
@@ -174,12 +67,7 @@ static int make_dot(const struct topo *t, const char *focus, int expand, char **
 		graph_sel_all(&sel, t);
 	}
 	sel.expand = expand;
-	f = open_memstream(dot, len);
-	if (!f)
-		die("out of memory");
-	graph_dot(f, t, &sel);
-	if (fclose(f))
-		die("out of memory");
+	*dot = graph_dot_text(t, &sel, len);
 	graph_sel_release(&sel);
 	return 0;
 }
@@ -242,10 +130,10 @@ static int graph(struct cmd_ctx *ctx)
 	rc = 1;
 	if (!strcmp(o->fmt, "dot"))
 		rc = write_output(o->out, dot, dotlen) ? 1 : 0;
-	else if (!render(dot, o->fmt, &img, &imglen))
+	else if (!graph_render("graph", dot, o->fmt, &img, &imglen))
 		rc = write_output(o->out, img, imglen) ? 1 : 0;
 	if (img)
-		gvFreeRenderData(img);
+		graph_render_free(img);
 done:
 	free(dot);
 	topo_release(&t);

@@ -4,6 +4,11 @@
  * from that XML by report.xsl (installed in DATADIR, or --xsl FILE) with libxslt, which
  * may read no file and no network.  It reads only the database.
  *
+ * For the page, the document the stylesheet reads also holds the drawing: the SVG of
+ * 'vethmap graph -T svg --expand' (graph_dot.c, rendered in-process by graph_render.c),
+ * as an svg:svg element after the report's own children.  report.xsl copies it into the
+ * page, linked to the tables and marked with the findings; --format xml is without it.
+ *
  * With -o FILE the report goes through outfile.c: a regular FILE is replaced by a new
  * file (mode 0600) renamed over it, so FILE is either the old one or the whole new one; a
  * FIFO or character device is written in place; a symlink is refused.  Without -o, or
@@ -26,6 +31,7 @@
 #include <libxslt/xsltutils.h>
 #include <sqlite3.h>
 
+#include "graph.h"
 #include "report.h"
 
 #define XC (const xmlChar *)
@@ -143,8 +149,54 @@ static xsltSecurityPrefsPtr lock_down(void)
  */
 #define OWN_XML (SAFE_XML | XML_PARSE_NOBLANKS | XML_PARSE_HUGE)
 
-/* The HTML page of the XML document xml (len bytes) into f. */
-static int write_html(FILE *f, const char *xml, size_t len, const char *opt)
+/*
+ * The drawing of snapshot t: every namespace its own cluster (graph --expand), so each
+ * has its place to link to; the SVG text into *svg (graph_render_free), or -1 after one line.
+ */
+static int draw(const struct topo *t, char **svg, unsigned *len)
+{
+	struct graph_sel sel;
+	size_t dotlen;
+	char *dot;
+	int rc;
+
+	graph_sel_all(&sel, t);
+	sel.expand = 1;
+	dot = graph_dot_text(t, &sel, &dotlen);
+	graph_sel_release(&sel);
+	rc = graph_render("report", dot, "svg", svg, len);
+	free(dot);
+	return rc;
+}
+
+/*
+ * The drawing (SVG text svg, len bytes: Graphviz's, so ours) as the last child of doc's
+ * root; 0, or -1 after one line.
+ */
+static int add_drawing(xmlDocPtr doc, const char *svg, unsigned len)
+{
+	xmlDocPtr sdoc;
+	xmlNodePtr copy = NULL;
+
+	if (len > INT_MAX) {
+		error("report: the drawing is too large for the HTML page (%u bytes)", len);
+		return -1;
+	}
+	sdoc = xmlReadMemory(svg, (int)len, NULL, "UTF-8", OWN_XML);
+	if (sdoc && xmlDocGetRootElement(sdoc))
+		copy = xmlDocCopyNode(xmlDocGetRootElement(sdoc), doc, 1);
+	xmlFreeDoc(sdoc);
+	if (!copy || !xmlAddChild(xmlDocGetRootElement(doc), copy)) {
+		xmlFreeNode(copy);
+		error("report: cannot read back the drawing's SVG");
+		return -1;
+	}
+	return 0;
+}
+
+/* The HTML page of the XML document xml (len bytes) and the drawing svg into f. */
+static int write_html(FILE *f, const char *xml, size_t len, const char *svg, unsigned svglen,
+		      const char *opt)
 {
 	char path[4096];
 	const char *xsl = find_stylesheet(opt, path, sizeof(path));
@@ -181,6 +233,8 @@ static int write_html(FILE *f, const char *xml, size_t len, const char *opt)
 		error("report: cannot read back the report's XML");
 		goto out;
 	}
+	if (add_drawing(doc, svg, svglen))
+		goto out;
 	ctx = xsltNewTransformContext(style, doc);
 	if (!ctx || xsltSetCtxtSecurityPrefs(sec, ctx)) {
 		error("report: cannot set up the transformation");
@@ -210,7 +264,8 @@ out:
 }
 
 /* The page into path through outfile.c (see there): 0, or -1 after one line. */
-static int write_html_file(const char *path, const char *xml, size_t len, const char *opt)
+static int write_html_file(const char *path, const char *xml, size_t len, const char *svg,
+			   unsigned svglen, const char *opt)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -219,7 +274,7 @@ static int write_html_file(const char *path, const char *xml, size_t len, const 
 
 	if (!f)
 		die("out of memory");
-	rc = write_html(f, xml, len, opt);
+	rc = write_html(f, xml, len, svg, svglen, opt);
 	if (fclose(f))
 		die("out of memory");
 	if (!rc)
@@ -228,14 +283,27 @@ static int write_html_file(const char *path, const char *xml, size_t len, const 
 	return rc;
 }
 
-/* The report (XML document xml, len bytes) in format fmt to path, or stdout for "-". */
-static int write_report(const struct report_opts *o, const char *xml, size_t len)
+/*
+ * The report (XML document xml, len bytes; for the page, the drawing of t too) in format
+ * fmt to path, or stdout for "-".
+ */
+static int write_report(const struct report_opts *o, const struct topo *t, const char *xml,
+			size_t len)
 {
 	int to_file = o->out && strcmp(o->out, "-");
 
-	if (o->fmt == FMT_HTML)
-		return to_file ? write_html_file(o->out, xml, len, o->xsl) :
-			write_html(stdout, xml, len, o->xsl) || finish_stdout();
+	if (o->fmt == FMT_HTML) {
+		char *svg = NULL;
+		unsigned svglen = 0;
+		int rc = draw(t, &svg, &svglen);
+
+		if (!rc)
+			rc = to_file ? write_html_file(o->out, xml, len, svg, svglen, o->xsl) :
+				write_html(stdout, xml, len, svg, svglen, o->xsl) || finish_stdout();
+		if (svg)
+			graph_render_free(svg);
+		return rc;
+	}
 	if (to_file)
 		return outfile_put(o->out, xml, len);
 	if (fwrite(xml, 1, len, stdout) != len)
@@ -263,7 +331,7 @@ static int report(struct cmd_ctx *ctx)
 	LIBXML_TEST_VERSION
 	audit_run(&t, &fs);
 	xml = report_xml(&t, &fs, &ch, prev_id, &len);
-	rc = write_report(o, xml, len) ? 1 : 0;
+	rc = write_report(o, &t, xml, len) ? 1 : 0;
 	free(xml);
 	findings_release(&fs);
 	changes_release(&ch);

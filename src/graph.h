@@ -1,8 +1,8 @@
 /*
  * graph.h - 'vethmap graph': what to draw and its DOT text (graph_dot.c).
  *
- * graph_dot.c does no I/O beyond the FILE it is given; cmd_graph.c reads the database,
- * renders with libgvc and writes the file.
+ * graph_dot.c does no I/O beyond the FILE it is given; graph_render.c renders with libgvc;
+ * cmd_graph.c reads the database and writes the file (cmd_report.c draws its page's picture).
  */
 #ifndef VETHMAP_GRAPH_H
 #define VETHMAP_GRAPH_H
@@ -37,5 +37,15 @@ void graph_sel_focus(struct graph_sel *s, const struct topo *t, long ns, long if
 void graph_sel_release(struct graph_sel *s);
 void dot_html(FILE *f, const char *s);
 void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s);
+char *graph_dot_text(const struct topo *t, const struct graph_sel *s, size_t *len);
+
+/*
+ * graph_render.c: the DOT text dot laid out and rendered as fmt ("svg", "png") into *out,
+ * *len bytes (free with graph_render_free()); 0, or -1 after one line naming who (the
+ * command).  Once per process (see there).
+ */
+int graph_render(const char *who, const char *dot, const char *fmt, char **out,
+		 unsigned *len);
+void graph_render_free(char *out);
 
 #endif

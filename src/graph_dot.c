@@ -1191,3 +1191,17 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	groups_release(&g, &mine);
 	free(scratch);
 }
+
+/* graph_dot() into memory: the DOT text, *len bytes and a NUL (the caller frees it). */
+char *graph_dot_text(const struct topo *t, const struct graph_sel *s, size_t *len)
+{
+	char *dot = NULL;
+	FILE *f = open_memstream(&dot, len);
+
+	if (!f)
+		die("out of memory");
+	graph_dot(f, t, s);
+	if (fclose(f))
+		die("out of memory");
+	return dot;
+}

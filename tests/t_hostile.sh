@@ -630,8 +630,17 @@ check_eq "report: refs of ours unique, every peer-ref, edge end and finding obje
 
 V report --db "$DB" --format html -o "$TMP/r1.html" 2>"$TMP/h.err"
 check_eq "report --format html exits 0, no stderr" "0 " "$? $(cat "$TMP/h.err")"
-err=$(xmllint --html --noout "$TMP/r1.html" 2>&1)
-check_eq "report html: xmllint --html accepts it, silently" "0 " "$? $err"
+# html_lint FILE: xmllint --html's messages, but for its three lines on each tag of the
+# page's inline SVG (libxml2's HTML 4 parser knows no SVG element)
+html_lint() {
+	xmllint --html --noout "$1" 2>&1 | awk -v f="$1" '
+		skip > 0 { skip--; next }
+		index($0, f ":") == 1 && $0 ~ /: HTML parser error : Tag (svg|g|a|title|polygon|polyline|ellipse|path|text) invalid$/ { skip = 2; next }
+		{ print }'
+	return "${PIPESTATUS[0]}"
+}
+err=$(html_lint "$TMP/r1.html")
+check_eq "report html: xmllint --html accepts it, silently (but for SVG tags)" "0 " "$? $err"
 l=$("$PY" "$HP" html-texts "$TMP/r1.html" 2>&1)
 has "html: container name is text" "$(tx "$CN")" "$l"
 has "html: interface ref with <i> is text" "$(tx "$CN:$CX")" "$l"
@@ -756,7 +765,7 @@ has "report 2: change object, long path" "$(tx "$ML:$KX")" "$(xv change object)"
 out=$("$PY" "$HP" report-refs "$R" "$PFX" 2>&1)
 check_eq "report 2: refs of ours unique and joined" "" "$out"
 V report --db "$DB" --format html -o "$TMP/r2.html" 2>"$TMP/h.err"
-err=$(xmllint --html --noout "$TMP/r2.html" 2>&1)
+err=$(html_lint "$TMP/r2.html")
 check_eq "report 2 html: exits 0, xmllint --html accepts it" "0 " "$? $err$(cat "$TMP/h.err")"
 
 # ---- nothing was executed --------------------------------------------------------------------------
