@@ -67,9 +67,12 @@ cg_forget_new() {	# cg_forget_new REL: the same, only when no hierarchy has REL 
 # (unshare --mount --pid --fork --kill-child --mount-proc, a private tmpfs on /run), with CMD
 # started in it in the background (its output into LOG) before its init sleeps.  Sets INIT
 # (our PID of that init); nested_kill kills it (and with it its PID namespace): call it first
-# in the exit trap.
+# in the exit trap.  With NESTED_NET=1 also a network namespace of its own (a nested dockerd
+# must not touch the host's docker0).
 nested_init() {
-	setsid unshare --mount --pid --fork --kill-child --mount-proc sh -c \
+	local net=
+	[ "${NESTED_NET:-}" = 1 ] && net=--net
+	setsid unshare --mount --pid $net --fork --kill-child --mount-proc sh -c \
 		'mount -t tmpfs tmpfs /run && mkdir -p /run/lock || exit 1
 		 log=$1; shift
 		 [ $# -eq 0 ] || { "$@" >"$log" 2>&1 & }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Docker in Docker, as a nested engine: a dockerd in its own mount and PID namespace
-# (unshare --mount --pid --fork --mount-proc, a private tmpfs on /run, its data below $TMP,
-# no bridge, no iptables), its API socket /var/run/docker.sock existing only in there.
+# (unshare --mount --pid --net --fork --mount-proc, a private tmpfs on /run, its data below
+# $TMP, no bridge, no iptables: a dockerd in our network namespace would remove the host's
+# docker0), its API socket /var/run/docker.sock existing only in there.
 # vethmap on the host must find it by its process, ask it through its root, and name its
 # container: engine docker, its name, node "pid:N" (N the nested init), our PID (from the
 # nested shim, by NSpid), a veth the test gives it paired with the host end.  A socket in
@@ -30,7 +31,7 @@ _dind_exit() {
 }
 trap _dind_exit EXIT
 
-nested_init "$DD/log" dockerd --data-root "$DD/data" --exec-root /run/docker \
+NESTED_NET=1 nested_init "$DD/log" dockerd --data-root "$DD/data" --exec-root /run/docker \
 	--pidfile /run/docker.pid -H unix:///var/run/docker.sock --bridge none --iptables=false \
 	--ip-forward=false --ip-masq=false --storage-driver vfs --cgroup-parent "$CG"
 n() { timeout 60 nsenter -t "$INIT" -m -p "$@"; }
