@@ -1,5 +1,5 @@
 /*
- * graph.h - 'vethmap graph': what to draw and its DOT text (graph_dot.c).
+ * graph.h - 'vethmap graph': what to draw (graph_plan.c) and its DOT text (graph_dot.c).
  *
  * graph_dot.c does no I/O beyond the FILE it is given; graph_render.c renders with libgvc;
  * cmd_graph.c reads the database and writes the file (cmd_report.c draws its page's picture).
@@ -22,7 +22,7 @@ struct graph_sel {
 };
 
 /*
- * Alike namespaces (graph_dot.c, collapse_plan): without --focus or --expand, at least
+ * Alike namespaces (graph_plan.c, collapse_plan): without --focus or --expand, at least
  * COLLAPSE_MIN namespaces that each hold one interface besides lo, a veth whose peer is a
  * port of the same host bridge, both ends in the same up/down state, with no other edge,
  * no container, no unresolved end, no hairpin and no failed dump, are drawn as one node
@@ -30,11 +30,12 @@ struct graph_sel {
  */
 #define COLLAPSE_MIN 3
 
-/* graph_dot.c */
+/* graph_plan.c: the selection */
 void graph_sel_all(struct graph_sel *s, const struct topo *t);
 void graph_sel_focus(struct graph_sel *s, const struct topo *t, long ns, long ifc,
 		     const char *what);
 void graph_sel_release(struct graph_sel *s);
+/* graph_dot.c: the text */
 void dot_html(FILE *f, const char *s);
 void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s);
 char *graph_dot_text(const struct topo *t, const struct graph_sel *s, size_t *len);
