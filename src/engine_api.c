@@ -186,11 +186,11 @@ static void docker_pids(struct topo *t)
 
 /*
  * Docker at /var/run/docker.sock, Podman at /run/podman/podman.sock, and every dockerd
- * found in another mount namespace (engine_daemons_find), all at once.  A nested
+ * found in another mount namespace (engine_daemons_find, from ep), all at once.  A nested
  * daemon's containers carry its mount namespace: their PIDs come from the shims there.
  * Returns whether Podman's API answered.
  */
-int engine_api_scan(struct topo *t, sqlite3 *jdb)
+int engine_api_scan(struct topo *t, sqlite3 *jdb, const struct engine_procs *ep)
 {
 	struct http_req req[2 + ENGINE_DAEMONS_MAX];
 	struct engine_daemon dm[ENGINE_DAEMONS_MAX];
@@ -211,7 +211,7 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb)
 		copy_str(req[n].path, sizeof(req[n].path), "/v4.0.0/libpod/containers/json");
 		n++;
 	}
-	nd = engine_daemons_find(dm, ENGINE_DAEMONS_MAX);
+	nd = engine_daemons_find(ep, dm, ENGINE_DAEMONS_MAX);
 	for (size_t i = 0; i < nd; i++, n++) {
 		req[n].engine = "docker";
 		snprintf(req[n].sock, sizeof(req[n].sock), "/proc/self/fd/%d", dm[i].fd);

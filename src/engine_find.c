@@ -602,46 +602,65 @@ static void lxc_monitor_add(struct topo *t, int pid, uint64_t our_user)
 }
 
 /*
- * Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose).  The
- * same walk of /proc notes the monitors (conmon: pid, LXC's: -pid) into monitors, for
- * engine_monitors_scan once the engines' own answers are in.
+ * One walk of /proc for every engine process this file reads, sorted by its program
+ * (/proc/P/exe, a hint only: each user checks it further): containerd shims, monitors
+ * (conmon: pid, LXC's lxc-start: -pid) and dockerds, at most SHIMS_MAX of each.
  */
-int engine_shims_scan(struct topo *t, sqlite3 *jdb, struct intv *monitors)
+void engine_procs_find(struct engine_procs *ep)
 {
-	struct mnt_cache mc = { .n = 0 };
-	struct bundle_dir *dirs = NULL;
-	size_t ndirs = 0, alloc = 0, shims = 0;
-	uint64_t our_user;
 	struct dirent *e;
 	DIR *d;
 
-	if (ns_of(getpid(), "user", &our_user))
-		return 0;
+	memset(ep, 0, sizeof(*ep));
 	d = opendir("/proc");
 	if (!d)
-		return 0;
+		return;
 	while ((e = readdir(d))) {
-		char *end;
+		char *end, base[256];
 		long pid = strtol(e->d_name, &end, 10);
-
-		char base[256];
+		struct intv *to = NULL;
 
 		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)))
 			continue;
-		if (!strcmp(base, "conmon") || !strcmp(base, "lxc-start")) {
-			if (monitors && monitors->n < SHIMS_MAX)	/* for engine_monitors_scan */
-				intv_add(monitors, !strcmp(base, "conmon") ? (int)pid : -(int)pid);
+		if (!strncmp(base, "containerd-shim", 15))
+			to = &ep->shims;
+		else if (!strcmp(base, "conmon") || !strcmp(base, "lxc-start"))
+			to = &ep->monitors;
+		else if (!strcmp(base, "dockerd"))
+			to = &ep->dockerds;
+		if (!to)
+			continue;
+		if (to->n == SHIMS_MAX) {
+			ep->dropped++;
 			continue;
 		}
-		if (strncmp(base, "containerd-shim", 15))
-			continue;
-		if (++shims > SHIMS_MAX) {
-			warnx("containerd: more than %d shims: the rest not looked at", SHIMS_MAX);
-			break;
-		}
-		shim_add((int)pid, our_user, &dirs, &ndirs, &alloc, &mc);
+		intv_add(to, !strcmp(base, "lxc-start") ? -(int)pid : (int)pid);
 	}
 	closedir(d);
+	if (ep->dropped)
+		warnx("containers: more than %d engine processes of one kind: %zu not looked at",
+		      SHIMS_MAX, ep->dropped);
+}
+
+void engine_procs_release(struct engine_procs *ep)
+{
+	intv_release(&ep->shims);
+	intv_release(&ep->monitors);
+	intv_release(&ep->dockerds);
+}
+
+/* Every containerd shim's tasks; 0 (what is not right is skipped, with --verbose). */
+int engine_shims_scan(struct topo *t, sqlite3 *jdb, const struct engine_procs *ep)
+{
+	struct mnt_cache mc = { .n = 0 };
+	struct bundle_dir *dirs = NULL;
+	size_t ndirs = 0, alloc = 0;
+	uint64_t our_user;
+
+	if (ns_of(getpid(), "user", &our_user))
+		return 0;
+	for (size_t i = 0; i < ep->shims.n; i++)
+		shim_add(ep->shims.v[i], our_user, &dirs, &ndirs, &alloc, &mc);
 	for (size_t i = 0; i < ndirs; i++) {
 		dir_tasks(t, jdb, &dirs[i]);
 		free(dirs[i].shim);
@@ -678,9 +697,10 @@ static int paths_local(int pid, const char *const *paths, size_t n)
 	return ok;
 }
 
-/* The monitors engine_shims_scan noted: what their engines' answers did not name. */
-void engine_monitors_scan(struct topo *t, const struct intv *monitors)
+/* The monitors engine_procs_find found: what their engines' answers did not name. */
+void engine_monitors_scan(struct topo *t, const struct engine_procs *ep)
 {
+	const struct intv *monitors = &ep->monitors;
 	uint64_t our_user;
 
 	if (ns_of(getpid(), "user", &our_user))
@@ -702,31 +722,21 @@ void engine_monitors_scan(struct topo *t, const struct intv *monitors)
  * connecting through /proc/self/fd/N, asked of that dockerd only (SO_PEERCRED: its PID).
  * Returns how many were put in d; the caller closes their fds.
  */
-size_t engine_daemons_find(struct engine_daemon *d, size_t max)
+size_t engine_daemons_find(const struct engine_procs *ep, struct engine_daemon *d, size_t max)
 {
 	static const char *const socks[] = { "/var/run/docker.sock", "/run/docker.sock" };
 	uint64_t our_user, our_mnt;
-	struct dirent *e;
-	size_t n = 0, seen = 0;
-	DIR *dir;
+	size_t n = 0;
 
 	if (ns_of(getpid(), "user", &our_user) || ns_of(getpid(), "mnt", &our_mnt))
 		return 0;
-	dir = opendir("/proc");
-	if (!dir)
-		return 0;
-	while (n < max && seen < SHIMS_MAX && (e = readdir(dir))) {
-		char base[256], path[64];
+	for (size_t k = 0; k < ep->dockerds.n && n < max; k++) {
+		char path[64];
 		uint64_t user, mnt;
 		struct stat st;
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		long pid = ep->dockerds.v[k];
 		int dup = 0, root, fd = -1;
 
-		if (*end || pid <= 0 || pid >= (1L << 30) || !exe_base((int)pid, base, sizeof(base)) ||
-		    strcmp(base, "dockerd"))
-			continue;
-		seen++;
 		snprintf(path, sizeof(path), "/proc/%ld", pid);
 		if (stat(path, &st) || st.st_uid != 0 || ns_of((int)pid, "user", &user) ||
 		    user != our_user || ns_of((int)pid, "mnt", &mnt) || mnt == our_mnt)
@@ -768,7 +778,6 @@ size_t engine_daemons_find(struct engine_daemon *d, size_t max)
 		d[n].mntns = mnt;
 		n++;
 	}
-	closedir(dir);
 	return n;
 }
 

@@ -437,7 +437,7 @@ static void mark_sandboxes(struct topo *t)
  */
 int engines_scan(struct topo *t)
 {
-	struct intv monitors = { 0 };
+	struct engine_procs procs;
 	struct pidmap m;
 	sqlite3 *jdb = NULL;
 
@@ -449,22 +449,23 @@ int engines_scan(struct topo *t)
 	index_begin(t);
 	if (jdb) {
 		sqlite3_limit(jdb, SQLITE_LIMIT_LENGTH, (int)ENGINE_JSON_MAX);
-		engine_api_scan(t, jdb);
+		engine_procs_find(&procs);	/* one walk of /proc for every engine's processes */
+		engine_api_scan(t, jdb, &procs);
 		engine_containerd_scan(t, jdb);
 		{
 			struct timespec a, b;
 			size_t before = t->nctrs;
 
 			clock_gettime(CLOCK_MONOTONIC, &a);
-			engine_shims_scan(t, jdb, &monitors);
+			engine_shims_scan(t, jdb, &procs);
 			clock_gettime(CLOCK_MONOTONIC, &b);
 			verbose("containerd: %zu tasks through their shims in %.1f ms", t->nctrs - before,
 				ts_diff_ms(&a, &b));
 		}
 		engine_podman_disk_scan(t, jdb);
 		engine_podman_users_scan(t, jdb);
-		engine_monitors_scan(t, &monitors);	/* what the engines' answers left out */
-		intv_release(&monitors);
+		engine_monitors_scan(t, &procs);	/* what the engines' answers left out */
+		engine_procs_release(&procs);
 	}
 	sqlite3_close(jdb);
 

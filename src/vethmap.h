@@ -468,7 +468,8 @@ void container_reclaim(struct container *c);
 
 /* engine_api.c: Docker and Podman over their HTTP APIs; engine_state.c: on-disk state */
 struct sqlite3;
-int engine_api_scan(struct topo *t, struct sqlite3 *jdb);
+struct engine_procs;
+int engine_api_scan(struct topo *t, struct sqlite3 *jdb, const struct engine_procs *ep);
 int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, const char *body,
 		     size_t len, long long deadline_ms);
 void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,
@@ -477,8 +478,16 @@ int engine_containerd_scan(struct topo *t, struct sqlite3 *jdb);
 struct container *engine_containerd_task(struct topo *t, struct sqlite3 *jdb, const char *cns,
 					 const char *id, int pid, const char *config, size_t len);
 /* engine_find.c: engines found by their processes (containerd shims, nested engines) */
-int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, struct intv *monitors);
-void engine_monitors_scan(struct topo *t, const struct intv *monitors);
+struct engine_procs {		/* engine processes by their program, found in one /proc walk */
+	struct intv shims;	/* containerd-shim* */
+	struct intv monitors;	/* conmon (pid), lxc-start (-pid) */
+	struct intv dockerds;
+	size_t dropped;		/* beyond the bound, of any kind */
+};
+void engine_procs_find(struct engine_procs *ep);
+void engine_procs_release(struct engine_procs *ep);
+int engine_shims_scan(struct topo *t, struct sqlite3 *jdb, const struct engine_procs *ep);
+void engine_monitors_scan(struct topo *t, const struct engine_procs *ep);
 struct engine_daemon {
 	int pid;		/* a dockerd in a mount namespace not ours */
 	int fd;			/* O_PATH of its API socket */
@@ -486,7 +495,7 @@ struct engine_daemon {
 	char shown[96];		/* /proc/PID/root/var/run/docker.sock */
 };
 #define ENGINE_DAEMONS_MAX 16
-size_t engine_daemons_find(struct engine_daemon *d, size_t max);
+size_t engine_daemons_find(const struct engine_procs *ep, struct engine_daemon *d, size_t max);
 int conmon_cmdline_parse(const char *buf, size_t len, char *id, size_t idsize, char *name,
 			 size_t namesize, const char **engine);
 int lxc_monitor_parse(const char *buf, size_t len, char *name, size_t size);
