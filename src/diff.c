@@ -228,6 +228,62 @@ static const char *name_set(const struct netns *n, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A name's identity for comparing: a host path is itself; "pid P:PATH" is (the mount
+ * namespace, PATH) when the mount that made it knows its mount namespace, since P is only
+ * some process of that mount namespace and changes as processes come and go.
+ */
+static char *name_key(const struct netns *n, const char *name)
+{
+	char *k;
+
+	if (!ns_name_is_host(name))
+		for (size_t i = 0; i < n->nmounts; i++) {
+			const struct nsmount *m = &n->mounts[i];
+			char *made;
+			int same;
+
+			if (m->host || !m->mntns)
+				continue;
+			made = ns_name_make(m->path, 0, m->pid);
+			same = !strcmp(made, name);
+			free(made);
+			if (same) {
+				if (asprintf(&k, "mntns %llu:%s", (unsigned long long)m->mntns,
+					     m->path) < 0)
+					die("out of memory");
+				return k;
+			}
+		}
+	return xstrdup(name);
+}
+
+/* Do two namespaces have the same names, each "pid P:PATH" taken as its mount's identity? */
+static int names_same(const struct netns *a, const struct netns *b)
+{
+	char **ka, **kb;
+	int same = a->names.n == b->names.n;
+
+	if (!same)
+		return 0;
+	ka = xmalloc((a->names.n ? a->names.n : 1) * sizeof(*ka));
+	kb = xmalloc((b->names.n ? b->names.n : 1) * sizeof(*kb));
+	for (size_t i = 0; i < a->names.n; i++) {
+		ka[i] = name_key(a, a->names.v[i]);
+		kb[i] = name_key(b, b->names.v[i]);
+	}
+	qsort(ka, a->names.n, sizeof(*ka), cmp_str_ptr);
+	qsort(kb, b->names.n, sizeof(*kb), cmp_str_ptr);
+	for (size_t i = 0; i < a->names.n; i++) {
+		same = same && !strcmp(ka[i], kb[i]);
+		free(ka[i]);
+		free(kb[i]);
+	}
+	free(ka);
+	free(kb);
+	return same;
+}
+
 static const char *master_name(const struct topo *t, const struct iface *f, char *buf,
 			       size_t size)
 {
@@ -507,7 +563,7 @@ static void diff_netns(const struct side *a, const struct side *b, struct change
 		}
 		name_set(o, x, sizeof(x));
 		name_set(n, y, sizeof(y));
-		if (strcmp(x, y))
+		if (strcmp(x, y) && !names_same(o, n))
 			add_field(out, "netns", oi, (long)j, obj, "names", x, y);
 		if (o->dump_error != n->dump_error)
 			add_field(out, "netns", oi, (long)j, obj, "dump",

@@ -395,6 +395,31 @@ static void test_ns_identity(void)
 	       "/run/docker/netns/aaa,/run/netns/extra\n");
 	topo_release(&a);
 	topo_release(&b);
+
+	/* a name of another mount namespace, seen through another of its processes: the same;
+	 * the same path in another mount namespace: a change */
+	world(&a);
+	ns(&a, 4026532900ull, NULL, 0);
+	ns_add_mount(&a, (size_t)topo_find_ns(&a, 0, 4026532900ull), "/run/netns/m", 4026531999ull,
+		     100, 0);
+	fin(&a);
+	world(&b);
+	ns(&b, 4026532900ull, NULL, 0);
+	ns_add_mount(&b, (size_t)topo_find_ns(&b, 0, 4026532900ull), "/run/netns/m", 4026531999ull,
+		     200, 0);
+	fin(&b);
+	expect("a name seen through another process of its mount namespace", &a, &b, "");
+	topo_release(&b);
+	world(&b);
+	ns(&b, 4026532900ull, NULL, 0);
+	ns_add_mount(&b, (size_t)topo_find_ns(&b, 0, 4026532900ull), "/run/netns/m", 4026531998ull,
+		     200, 0);
+	fin(&b);
+	expect("the same path in another mount namespace", &a, &b,
+	       "~ netns pid 200:/run/netns/m | names pid 100:/run/netns/m -> "
+	       "pid 200:/run/netns/m\n");
+	topo_release(&a);
+	topo_release(&b);
 }
 
 /* Every byte a kernel or an engine allows, and names longer than the change fields. */
