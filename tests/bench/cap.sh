@@ -32,8 +32,10 @@
 #   BENCH_CAP_SENDER   iperf3 or python                       (default iperf3 when present)
 #   BENCH_CAP_VETHMAP  the vethmap binary to measure          (default ./vethmap)
 #   BENCH_CAP_ARGS     more arguments for vethmap cap (say -U) (default none)
+#   BENCH_CAP_PREFIX   the names' prefix, before 4 random hex digits (default bc; at most 9
+#                      characters: an interface name is the prefix, 4 digits and one letter)
 #
-# Every name starts with "bc" + 4 hex digits; traffic stays between our two namespaces.
+# Every name starts with the prefix + 4 hex digits; traffic stays between our two namespaces.
 # Every wait is bounded; an EXIT/INT/TERM trap stops what we started and deletes both
 # namespaces (and so the veth).  Exit 1 on a target miss or a failed run.
 
@@ -47,8 +49,11 @@ SECS=${BENCH_CAP_SECS:-10}
 REPS=${BENCH_CAP_ROUNDS:-3}
 PROFILE=${BENCH_CAP_PROFILE:-1}
 SENDER=${BENCH_CAP_SENDER:-}
+case ${BENCH_CAP_PREFIX:-bc} in
+*[!a-z0-9]*|??????????*) echo "bench cap: BENCH_CAP_PREFIX: a-z and 0-9, at most 9" >&2; exit 1 ;;
+esac
 while :; do	# a prefix no one else uses now
-	P=bc$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+	P=${BENCH_CAP_PREFIX:-bc}$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 	compgen -G "/sys/class/net/$P*" >/dev/null || compgen -G "/run/netns/$P*" >/dev/null || break
 done
 NA=${P}a NB=${P}b IFA=${P}x IFB=${P}y
@@ -59,7 +64,7 @@ PIDS=()	# our processes still to stop at exit (those of the run under way)
 die() { echo "bench cap: $*" >&2; FAILED=1; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "root needed (network namespaces)"
-[ -x $VETHMAP ] || die "build first: make"
+[ -x "$VETHMAP" ] || die "build first: make"
 for c in ip tcpdump python3 awk jq; do command -v $c >/dev/null || die "$c missing (make deps)"; done
 for v in "$SECS" "$REPS"; do
 	case $v in ''|*[!0-9]*|0) die "BENCH_CAP_SECS and BENCH_CAP_ROUNDS must be positive numbers" ;; esac
