@@ -137,7 +137,10 @@ int capture_open(struct scan_ctx *live, struct cap_iface *ci, size_t *np,
 		if (p) {
 			pcap_set_snaplen(p, o->snaplen);
 			pcap_set_promisc(p, o->promisc);
-			pcap_set_immediate_mode(p, 1);
+			if (o->buffer_ms > 0)	/* TPACKET_V3: a block at a time */
+				pcap_set_timeout(p, o->buffer_ms);
+			else
+				pcap_set_immediate_mode(p, 1);
 			pcap_set_buffer_size(p, o->buffer_kib * 1024);
 			pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 			rc = pcap_activate(p);
@@ -329,12 +332,15 @@ struct loop {
 	int stop;		/* a bound was reached or output failed */
 	int drain;		/* the tag hook asked to end: read what every handle holds, end */
 	int text_failed;	/* errno of a failed text write */
+	uint64_t end_ns;	/* the tail: packets stamped later are left out; 0 = none */
 };
 
 
 struct cb_ctx {
 	struct loop *l;
 	struct cap_iface *ci;
+	unsigned seen;		/* packets handed over by libpcap (as its u_int counts) */
+	int past;		/* the tail: a packet stamped after the end was seen */
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -347,8 +353,13 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	const char *comment = NULL;
 	int last = 0;
 
+	c->seen++;
 	if (l->stop)
 		return;
+	if (l->end_ns && ts > l->end_ns) {
+		c->past = 1;
+		return;
+	}
 	if (l->o->tag)
 		last = l->o->tag(l->o->hook_ctx, c->ci, ts, data, h->caplen, &id, &comment);
 	if (l->o->out_fd >= 0) {
@@ -498,9 +509,75 @@ static void dispatch_ready(struct cap_iface *ci, size_t n, const struct pollfd *
 static void drain_all(struct cap_iface *ci, size_t n, struct cb_ctx *ctx, struct loop *l)
 {
 	for (size_t i = 0; i < n && !l->stop; i++)
-		if (!ci[i].done && pcap_dispatch(ci[i].pcap, -1, on_packet, (u_char *)&ctx[i]) ==
-		    PCAP_ERROR)
+		if (!ci[i].done && !ctx[i].past &&
+		    pcap_dispatch(ci[i].pcap, -1, on_packet, (u_char *)&ctx[i]) == PCAP_ERROR)
 			ci[i].done = 1;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Has the kernel taken packets for this handle that it has not handed over yet?  It
+ * counts every packet the filter passed (ps_recv, drops included); 1 when it cannot be
+ * told.  (Packets it queued before the ring was set up are never handed over: then the
+ * tail waits its longest.)
+ */
+static int kernel_holds(const struct cap_iface *ci, const struct cb_ctx *c)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(ci->pcap, &ps))
+		return 1;
+	return (unsigned)(ps.ps_recv - ps.ps_drop) != c->seen;
+}
+
+/*
+ * The capture ends by its deadline or a signal: what the kernel holds of the time before
+ * the end is still read, and nothing stamped after it.  In immediate mode that is one
+ * read of every handle.  In buffered mode (o->buffer_ms) the kernel hands a block over
+ * when it is full or when its timer retires it, buffer_ms to twice that after the block
+ * began; so while the kernel holds packets not yet handed over, they are waited for, at
+ * most 2 * buffer_ms + CAP_TAIL_MARGIN_MS.  A handle is done once it hands over a packet
+ * stamped after the end (its blocks come in order), or holds nothing more.
+ */
+#define CAP_TAIL_MARGIN_MS 20
+static void read_tail(struct cap_iface *ci, size_t n, struct pollfd *pfd, struct cb_ctx *ctx,
+		      struct loop *l)
+{
+	double until = now_s() + (2.0 * l->o->buffer_ms + CAP_TAIL_MARGIN_MS) / 1e3;
+
+	l->end_ns = realtime_ns();
+	for (;;) {
+		struct timespec ts;
+		double left;
+		int wait = 0;
+
+		drain_all(ci, n, ctx, l);
+		for (size_t i = 0; i < n; i++) {
+			pfd[i].fd = -1;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+			if (l->o->buffer_ms > 0 && !l->stop && !ci[i].done && !ctx[i].past &&
+			    kernel_holds(&ci[i], &ctx[i])) {
+				pfd[i].fd = pcap_get_selectable_fd(ci[i].pcap);
+				wait = 1;
+			}
+		}
+		left = until - now_s();
+		if (!wait || left <= 0)
+			break;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		/* our signals stay blocked: one more SIGINT does not cut this short wait */
+		if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
+			break;
+	}
 }
 
 /* How the output ended, said once; 0, or -1 when what was asked could not be written. */
@@ -570,6 +647,8 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 		if (r <= 0 || pfd[n].revents) {	/* a signal, the deadline, an error */
 			if (r < 0 && errno != EINTR)
 				error("poll:");
+			else
+				read_tail(ci, n, pfd, ctx, &l);
 			break;
 		}
 		dispatch_ready(ci, n, pfd, ctx, &l);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,13 @@
 #define MAX_POINTS 256
 #define CAP_BUFFER_KIB	4096		/* -B: tcpdump's default is 2048 */
 #define CAP_BUFFER_KIB_MAX 1048576u	/* 1 GiB: libpcap's size is an int of bytes */
+/*
+ * A regular file is written from the kernel's blocks (libpcap's buffered mode, as
+ * tcpdump -w): a wake-up per block of packets, not per packet.  A block goes out when
+ * full or this long after it began; the capture's end waits that long at most for the
+ * last one (tcpdump's timeout is 1000 ms, and its last block is lost at the end).
+ */
+#define CAP_BLOCK_MS	50
 
 /* "100", "64k", "10M", "1G" -> a count; 0 with *ok = 0 if malformed. */
 unsigned long long parse_size(const char *s, int *ok)
@@ -125,7 +133,7 @@ struct cap_args {
 	const char *target, *outpath, *user;
 	const char *only[16];
 	size_t nonly;
-	int host_side, both_ends;
+	int host_side, both_ends, immediate;
 	char *filter;
 	struct cap_opts o;
 };
@@ -213,6 +221,7 @@ static int cap_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	case 'p': a->o.promisc = 0; break;
 	case 'H': a->host_side = 1; break;
 	case 'E': a->both_ends = 1; break;
+	case 'M': a->immediate = 1; break;
 	}
 	return 0;
 }
@@ -613,6 +622,7 @@ static int cap(struct cmd_ctx *ctx)
 	struct timespec wall;
 	struct scan_ctx live;
 	struct topo t;
+	struct stat st;
 
 	scan_ctx_init(&live, &t);
 	if (runas_lookup(a.user, &ra))
@@ -643,7 +653,14 @@ static int cap(struct cmd_ctx *ctx)
 		goto out;
 	}
 	ci = make_ifaces(&t, pts.v, pts.n);
-	/* ---- open ---- */
+	/* ---- open: the output first, as its kind sets the handles' mode ---- */
+	rc = 1;
+	if (outfile_open(&of, a.outpath ? a.outpath : "-"))
+		goto out;
+	have_out = 1;
+	if (a.outpath && !a.immediate && !a.o.packet_buffered && !fstat(of.fd, &st) &&
+	    S_ISREG(st.st_mode))
+		a.o.buffer_ms = CAP_BLOCK_MS;
 	rc = capture_open(&live, ci, &pts.n, &a.o);
 	if (rc) {
 		rc = rc == -2 ? 2 : 1;
@@ -656,9 +673,6 @@ static int cap(struct cmd_ctx *ctx)
 	a.o.comments = (const char *const *)comments;
 	a.o.ncomments = 4;
 	rc = 1;
-	if (outfile_open(&of, a.outpath ? a.outpath : "-"))
-		goto out;
-	have_out = 1;
 	if (a.outpath) {
 		a.o.out_fd = of.fd;
 		a.o.out_name = a.outpath;
@@ -709,6 +723,7 @@ const struct cmd_def cap_def = {
 		{ NULL, 'B', 0, "KIB", "kernel buffer per interface, KiB (default 4096)" },
 		{ NULL, 'w', 0, "FILE", "write the packets to FILE (- is standard output)" },
 		{ NULL, 'U', 0, NULL, "with -w, write each packet as it is read" },
+		{ "immediate-mode", 0, 'M', NULL, "hand each packet over as it comes, also to a file" },
 		{ NULL, 'W', 0, "pcapng|pcap", "format of -w (default pcapng; pcap holds one interface)" },
 		{ NULL, 'Z', 0, "USER", "read packets as USER (default: nobody)" },
 		{ NULL, 'p', 0, NULL, "do not put the interfaces into promiscuous mode" },

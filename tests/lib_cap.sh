@@ -3,6 +3,7 @@
 #   whole_blocks FILE   is FILE whole pcapng blocks (or classic pcap records) only?
 #   veth_ab NET         namespaces ${PFX}a and ${PFX}b joined by a veth, and a stored scan
 #   cap_ready           the capture CAP_PID reads packets (dropped to nobody) or has ended
+#   cap_bg NAME ARGS    vethmap cap on ${PFX}a:va in the background until it captures
 
 # veth_ab NET: namespaces ${PFX}a [va NET.1] <-veth-> [vb NET.2] ${PFX}b, IPv6 off, one
 # ping through, and a scan stored in $DB; on failure "not ok - fixture: ..." and exit 1
@@ -31,6 +32,19 @@ cap_ready() {
 	grep -q '^State:[[:space:]]*Z' <<<"$st" && return 0
 	st=$(cat "/proc/$(cap_child "$CAP_PID")/status" 2>/dev/null) || return 0
 	grep -Eq '^Uid:[[:space:]]+65534[[:space:]]' <<<"$st"
+}
+
+# cap_bg NAME ARGS...: vethmap cap on ${PFX}a:va for up to 30 s in the background (CAP_PID),
+# stderr in $TMP/NAME.err (stdout $CAP_OUT or /dev/null); returns once it captures, or says
+# "not ok - fixture: ..." and exits 1
+cap_bg() {
+	local name=$1; shift
+	"$VETHMAP" cap --db "$DB" "${PFX}a:va" -d 30 "$@" >"${CAP_OUT:-/dev/null}" 2>"$TMP/$name.err" &
+	CAP_PID=$!
+	bg_pid $CAP_PID
+	wait_for 60 cap_ready ||
+		{ not_ok "fixture: $name: capture starts" "$(head -c 300 "$TMP/$name.err" | tr '\n' '|')"; exit 1; }
+	sleep 0.2
 }
 
 # whole_blocks FILE: "N blocks, M packets" when FILE is pcapng (or classic pcap) made of

@@ -21,21 +21,9 @@ done
 
 X=$(($(od -An -N1 -tu1 /dev/urandom | tr -d ' ') % 200 + 20))
 NET=10.253.$X
-fixture_fail() { not_ok "fixture: $1" "${2:-failed}"; exit 1; }
-errtext() { head -c 300 "$1" | tr '\n' '|'; }
 
 veth_ab "$NET"
 
-# cap_bg NAME ARGS...: vethmap cap on va for up to 30 s in the background, stderr in
-# $TMP/NAME.err (stdout $CAP_OUT or /dev/null); returns once it captures
-cap_bg() {
-	local name=$1; shift
-	"$VETHMAP" cap --db "$DB" "${PFX}a:va" -d 30 "$@" >"${CAP_OUT:-/dev/null}" 2>"$TMP/$name.err" &
-	CAP_PID=$!
-	bg_pid $CAP_PID
-	wait_for 60 cap_ready || fixture_fail "$name: capture starts" "$(errtext "$TMP/$name.err")"
-	sleep 0.2
-}
 # cap_end NAME: SIGINT, wait; RC, and CAPTURED the "packets captured" on stderr
 cap_end() {
 	kill -INT "$CAP_PID" 2>/dev/null

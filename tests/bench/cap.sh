@@ -6,34 +6,46 @@
 # rate in BENCH_CAP_RATES, a UDP stream of 64-byte payloads goes from a to b for
 # BENCH_CAP_SECS seconds (iperf3 -u -l 64 at a fixed rate; iperf3 is installed with apt-get
 # when missing, else a python3 sender with a fixed count and rate is used), while both
-#   vethmap cap ${P}b:${P}y -d SECS+2 -Z root -w v.pcapng
-#   ip netns exec ${P}b tcpdump -i ${P}y --immediate-mode -s 262144 -B 4096 -Z root -w t.pcap
-# capture ${P}y.  Both are opened the same way: immediate mode, snaplen 262144, 4 MiB kernel
-# buffer (vethmap's default; tcpdump's default would be 2 MiB), promiscuous, root kept, and
-# both write the file block-buffered (tcpdump through stdio, vethmap 64 KiB at a time).
+# capture ${P}y, in each of two modes (BENCH_CAP_MODES):
+#   default    what a user types: each tool's defaults, writing a file
+#                vethmap cap ${P}b:${P}y -d SECS+2 -Z root -w v.pcapng
+#                ip netns exec ${P}b tcpdump -i ${P}y -Z root -w t.pcap
+#              (libpcap's buffered mode, TPACKET_V3: vethmap a 4 MiB kernel buffer and a
+#              20 ms block timeout, tcpdump 2 MiB and 1000 ms);
+#   immediate  both in immediate mode with the same 4 MiB kernel buffer
+#                vethmap cap ... --immediate-mode -w v.pcapng
+#                tcpdump ... --immediate-mode -B 4096 -w t.pcap
+# Both keep snaplen 262144, promiscuous mode and root, and write the file block-buffered
+# (tcpdump through stdio, vethmap 64 KiB at a time).
 # vethmap's CPU is that of both its processes: the privileged parent (which waits) and the
 # child it forks to read the packets.
 # For each it measures packets written (capinfos, or tcpdump -r), kernel drops (the
 # "dropped by kernel" line on stderr) and CPU time used while the traffic flows (from
 # /proc/PID/schedstat, nanoseconds; /proc/PID/stat ticks where that is missing, sampled
-# after both are ready and again when the sender has finished: start-up, scan and exit are
-# left out), then CPU per written packet and the ratio vethmap/tcpdump.  The rates are run
-# in turn BENCH_CAP_ROUNDS times (a change in the host's load falls on every rate alike) and
-# the table gives the median of each column.
+# after both are ready and again when the sender has finished and the last block is out:
+# start-up, scan and exit are left out), then CPU per written packet and the ratio
+# vethmap/tcpdump.  The modes and rates are run in turn BENCH_CAP_ROUNDS times (a change in
+# the host's load falls on every rate alike) and a table per mode gives the median of each
+# column.
 # Targets (issue 13): vethmap drops no more than tcpdump at each rate; its CPU per packet is
-# no more than tcpdump's (ratio <= 1.0).  On a CPU miss, one more run at the highest rate is profiled with
-# perf record -g (vethmap only) and its top symbols are printed (BENCH_CAP_PROFILE=0: not).
+# no more than tcpdump's (ratio <= 1.0), in each mode.  On a CPU miss, one more run of the
+# first mode and rate that missed is profiled with perf record -g (vethmap) and perf stat
+# (both), and the top symbols and system calls are printed (BENCH_CAP_PROFILE=0: not).
 #
 # Environment:
 #   BENCH_CAP_RATES    packets per second                     (default "20000 50000 100000")
+#   BENCH_CAP_MODES    "default", "immediate" or both         (default "default immediate")
 #   BENCH_CAP_SECS     seconds of traffic per run             (default 10)
 #   BENCH_CAP_ROUNDS   runs per rate, the rates in turn; the table gives medians (default 3)
-#   BENCH_CAP_PROFILE  1: profile vethmap on a CPU miss, 2: always, 0: never (default 1)
+#   BENCH_CAP_PROFILE  1: profile vethmap on a CPU miss, 2: always (the first mode, the
+#                      lowest rate), 0: never (default 1)
 #   BENCH_CAP_SENDER   iperf3 or python                       (default iperf3 when present)
 #   BENCH_CAP_VETHMAP  the vethmap binary to measure          (default ./vethmap)
 #   BENCH_CAP_ARGS     more arguments for vethmap cap (say -U) (default none)
+#   BENCH_CAP_PREFIX   the names' prefix, before 4 random hex digits (default bc; at most 9
+#                      characters: an interface name is the prefix, 4 digits and one letter)
 #
-# Every name starts with "bc" + 4 hex digits; traffic stays between our two namespaces.
+# Every name starts with the prefix + 4 hex digits; traffic stays between our two namespaces.
 # Every wait is bounded; an EXIT/INT/TERM trap stops what we started and deletes both
 # namespaces (and so the veth).  Exit 1 on a target miss or a failed run.
 
@@ -43,12 +55,16 @@ cd "$(dirname "$0")/../.." || exit 1
 
 VETHMAP=${BENCH_CAP_VETHMAP:-./vethmap}
 RATES=${BENCH_CAP_RATES:-20000 50000 100000}
+MODES=${BENCH_CAP_MODES:-default immediate}
 SECS=${BENCH_CAP_SECS:-10}
 REPS=${BENCH_CAP_ROUNDS:-3}
 PROFILE=${BENCH_CAP_PROFILE:-1}
 SENDER=${BENCH_CAP_SENDER:-}
+case ${BENCH_CAP_PREFIX:-bc} in
+*[!a-z0-9]*|??????????*) echo "bench cap: BENCH_CAP_PREFIX: a-z and 0-9, at most 9" >&2; exit 1 ;;
+esac
 while :; do	# a prefix no one else uses now
-	P=bc$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+	P=${BENCH_CAP_PREFIX:-bc}$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 	compgen -G "/sys/class/net/$P*" >/dev/null || compgen -G "/run/netns/$P*" >/dev/null || break
 done
 NA=${P}a NB=${P}b IFA=${P}x IFB=${P}y
@@ -59,13 +75,17 @@ PIDS=()	# our processes still to stop at exit (those of the run under way)
 die() { echo "bench cap: $*" >&2; FAILED=1; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "root needed (network namespaces)"
-[ -x $VETHMAP ] || die "build first: make"
+[ -x "$VETHMAP" ] || die "build first: make"
 for c in ip tcpdump python3 awk jq; do command -v $c >/dev/null || die "$c missing (make deps)"; done
 for v in "$SECS" "$REPS"; do
 	case $v in ''|*[!0-9]*|0) die "BENCH_CAP_SECS and BENCH_CAP_ROUNDS must be positive numbers" ;; esac
 done
 for r in $RATES; do
 	case $r in ''|*[!0-9]*|0) die "BENCH_CAP_RATES: '$r' is not a positive number" ;; esac
+done
+[ -n "$MODES" ] || die "BENCH_CAP_MODES is empty"
+for m in $MODES; do
+	case $m in default|immediate) ;; *) die "BENCH_CAP_MODES: '$m' is not default or immediate" ;; esac
 done
 if [ -z "$SENDER" ]; then
 	if ! command -v iperf3 >/dev/null; then
@@ -221,18 +241,21 @@ print(sent)' $ADDR_B $PORT "$rate" "$SECS" >"$TMP/cli.out" 2>>"$TMP/cli.err"
 	fi
 }
 
-# capture RATE: one run; sets V_PKTS T_PKTS V_DROP T_DROP V_CPU T_CPU (ns) SENT SEEN.
+# capture MODE RATE: one run; sets V_PKTS T_PKTS V_DROP T_DROP V_CPU T_CPU (ns) SENT SEEN.
 # With PERF set, vethmap is also recorded by perf into $TMP/perf.data.
 capture() {
-	local rate=$1 tpid pfpid v0 v1 t0 t1 sent_ms x statpids=()
+	local mode=$1 rate=$2 tpid pfpid v0 v1 t0 t1 sent_ms x statpids=() vargs=() targs=() settle=1.2
+	if [ "$mode" = immediate ]; then
+		vargs=(--immediate-mode) targs=(--immediate-mode -B 4096) settle=0.2
+	fi
 	rm -f "$TMP"/v.pcapng "$TMP"/t.pcap "$TMP"/v.err "$TMP"/t.err
 	: >"$TMP/t.err"
 	# shellcheck disable=SC2086	# BENCH_CAP_ARGS is split into words
-	$VETHMAP cap --db "$TMP/v.db" "$NB:$IFB" -d $((SECS + 2)) -Z root -w "$TMP/v.pcapng" \
-		${BENCH_CAP_ARGS:-} 2>"$TMP/v.err" &
+	$VETHMAP cap --db "$TMP/v.db" "$NB:$IFB" -d $((SECS + 3)) -Z root -w "$TMP/v.pcapng" \
+		"${vargs[@]}" ${BENCH_CAP_ARGS:-} 2>"$TMP/v.err" &
 	vpid=$!
 	PIDS+=("$vpid")
-	ip netns exec "$NB" tcpdump -i "$IFB" --immediate-mode -s 262144 -B 4096 -Z root \
+	ip netns exec "$NB" tcpdump -i "$IFB" "${targs[@]}" -s 262144 -Z root \
 		-w "$TMP/t.pcap" 2>"$TMP/t.err" &
 	tpid=$!
 	PIDS+=("$tpid")
@@ -253,7 +276,7 @@ capture() {
 		PIDS+=("$pfpid")
 		for x in v:$vchild t:$tpid; do
 			timeout $((SECS + 20)) perf stat -x, -o "$TMP/stat.${x%%:*}" -p "${x#*:}" \
-				-e raw_syscalls:sys_enter,syscalls:sys_enter_write,syscalls:sys_enter_poll,context-switches \
+				-e raw_syscalls:sys_enter,syscalls:sys_enter_write,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,context-switches \
 				-- sleep $((SECS + 1)) >/dev/null 2>&1 &
 			statpids+=("$!")
 			PIDS+=("$!")
@@ -265,7 +288,7 @@ capture() {
 	send "$rate"
 	SENT=${SENT:--1}
 	sent_ms=$((($(date +%s%N) - sent_ms) / 1000000))
-	sleep 0.2	# the last packets through both rings
+	sleep $settle	# the last packets through both rings (tcpdump's last block: 1 s)
 	v1=$(vcpu_ns) t1=$(cpu_ns $tpid)
 	[ -n "$v1" ] || echo "bench cap: vethmap ended before the traffic did (${sent_ms} ms of sending)" >&2
 	# vethmap ends by its -d bound; tcpdump is told to.
@@ -301,59 +324,72 @@ echo "vethmap cap bench: rates ${RATES} pkt/s, ${SECS} s each, $REPS rounds, 64-
 echo "(load average now: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
 : >"$TMP/runs"
 for ((k = 1; k <= REPS; k++)); do	# rounds over every rate: a change in load falls on all rates
-	for rate in $RATES; do
-		if ! capture "$rate"; then
-			FAILED=1
-			continue
-		fi
-		vu=$(per_pkt "$V_CPU" "$V_PKTS") tu=$(per_pkt "$T_CPU" "$T_PKTS")
-		echo "$rate $SENT $SEEN $V_PKTS $T_PKTS $V_DROP $T_DROP $vu $tu" \
-			"$(awk -v a="$vu" -v b="$tu" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 99 }')" >>"$TMP/runs"
-		echo "round $k, rate $rate: sent $SENT, seen $SEEN; vethmap $V_PKTS written, $V_DROP dropped," \
-			"$((V_CPU / 1000000)) ms CPU, $vu us/pkt; tcpdump $T_PKTS written, $T_DROP dropped," \
-			"$((T_CPU / 1000000)) ms CPU, $tu us/pkt (load $(cut -d' ' -f1 /proc/loadavg))"
+	for mode in $MODES; do
+		for rate in $RATES; do
+			if ! capture "$mode" "$rate"; then
+				FAILED=1
+				continue
+			fi
+			vu=$(per_pkt "$V_CPU" "$V_PKTS") tu=$(per_pkt "$T_CPU" "$T_PKTS")
+			echo "$mode $rate $SENT $SEEN $V_PKTS $T_PKTS $V_DROP $T_DROP $vu $tu" \
+				"$(awk -v a="$vu" -v b="$tu" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 99 }')" >>"$TMP/runs"
+			echo "round $k, $mode, rate $rate: sent $SENT, seen $SEEN; vethmap $V_PKTS written, $V_DROP dropped," \
+				"$((V_CPU / 1000000)) ms CPU, $vu us/pkt; tcpdump $T_PKTS written, $T_DROP dropped," \
+				"$((T_CPU / 1000000)) ms CPU, $tu us/pkt (load $(cut -d' ' -f1 /proc/loadavg))"
+		done
 	done
 done
 
-# med RATE COLUMN: the median of one column of the runs at RATE.
+# med MODE RATE COLUMN: the median of one column of the runs of MODE at RATE.
 med() {
-	awk -v r="$1" -v c="$2" '$1 == r { print $c }' "$TMP/runs" | sort -g |
+	awk -v m="$1" -v r="$2" -v c="$3" '$1 == m && $2 == r { print $c }' "$TMP/runs" | sort -g |
 		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
 }
-nruns() { awk -v r="$1" '$1 == r' "$TMP/runs" | wc -l; }
+nruns() { awk -v m="$1" -v r="$2" '$1 == m && $2 == r' "$TMP/runs" | wc -l; }
 
-echo
-echo "median of each column over the rounds (ratio: the median of each round's vethmap/tcpdump CPU per packet):"
 fmt='%8s %5s %8s %11s %11s %12s %12s %12s %12s %7s\n'
-printf "$fmt" rate runs sent/s "pkts vethm" "pkts tcpd" "drops vethm" "drops tcpd" \
-	"us/pkt vethm" "us/pkt tcpd" ratio
-for rate in $RATES; do
-	[ "$(nruns "$rate")" -gt 0 ] || continue
-	printf "$fmt" "$rate" "$(nruns "$rate")" "$(($(med "$rate" 2) / SECS))" "$(med "$rate" 4)" \
-		"$(med "$rate" 5)" "$(med "$rate" 6)" "$(med "$rate" 7)" "$(med "$rate" 8)" \
-		"$(med "$rate" 9)" "$(med "$rate" 10)"
+for mode in $MODES; do
+	echo
+	echo "$mode mode: median of each column over the rounds (ratio: the median of each round's"
+	echo "vethmap/tcpdump CPU per packet):"
+	printf "$fmt" rate runs sent/s "pkts vethm" "pkts tcpd" "drops vethm" "drops tcpd" \
+		"us/pkt vethm" "us/pkt tcpd" ratio
+	for rate in $RATES; do
+		[ "$(nruns "$mode" "$rate")" -gt 0 ] || continue
+		printf "$fmt" "$rate" "$(nruns "$mode" "$rate")" "$(($(med "$mode" "$rate" 3) / SECS))" \
+			"$(med "$mode" "$rate" 5)" "$(med "$mode" "$rate" 6)" "$(med "$mode" "$rate" 7)" \
+			"$(med "$mode" "$rate" 8)" "$(med "$mode" "$rate" 9)" "$(med "$mode" "$rate" 10)" \
+			"$(med "$mode" "$rate" 11)"
+	done
 done
+echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo
 target() {	# target NAME OK-EXPRESSION(awk): 0 when met
 	if awk "BEGIN { exit !($2) }"; then echo "target ok   - $1"; else echo "target MISS - $1"; FAILED=1; return 1; fi
 }
-CPU_MISS=0
-for rate in $RATES; do
-	[ "$(nruns "$rate")" -gt 0 ] || continue
-	vd=$(med "$rate" 6) td=$(med "$rate" 7) ratio=$(med "$rate" 10)
-	target "rate $rate: kernel drops no more than tcpdump's (median $vd vs $td)" "$vd <= $td"
-	x="rate $rate: CPU per packet no more than tcpdump's (median ratio $ratio; $(med "$rate" 8) vs $(med "$rate" 9) us)"
-	target "$x" "$ratio <= 1.0" || CPU_MISS=1
+CPU_MISS=
+for mode in $MODES; do
+	for rate in $RATES; do
+		[ "$(nruns "$mode" "$rate")" -gt 0 ] || continue
+		vd=$(med "$mode" "$rate" 7) td=$(med "$mode" "$rate" 8) ratio=$(med "$mode" "$rate" 11)
+		target "$mode, rate $rate: kernel drops no more than tcpdump's (median $vd vs $td)" "$vd <= $td"
+		x="$mode, rate $rate: CPU per packet no more than tcpdump's (median ratio $ratio;"
+		x="$x $(med "$mode" "$rate" 9) vs $(med "$mode" "$rate" 10) us)"
+		target "$x" "$ratio <= 1.0" || CPU_MISS=${CPU_MISS:-$mode:$rate}
+	done
 done
 
-if { [ "$CPU_MISS" = 1 ] && [ "$PROFILE" = 1 ]; } || [ "$PROFILE" = 2 ]; then
+if { [ -n "$CPU_MISS" ] && [ "$PROFILE" = 1 ]; } || [ "$PROFILE" = 2 ]; then
 	command -v perf >/dev/null || die "perf missing: no profile (apt-get install linux-perf)"
-	# shellcheck disable=SC2086
-	rate=$(printf '%s\n' $RATES | sort -n | tail -1)
+	if [ -z "$CPU_MISS" ]; then
+		# shellcheck disable=SC2086
+		CPU_MISS=${MODES%% *}:$(printf '%s\n' $RATES | sort -n | head -1)
+	fi
+	mode=${CPU_MISS%%:*} rate=${CPU_MISS#*:}
 	echo
-	echo "profile: vethmap under perf record -g, rate $rate, $SECS s (tcpdump beside it as before)"
-	if PERF=1 capture "$rate" && [ -s "$TMP/perf.data" ]; then
+	echo "profile: vethmap under perf record -g, $mode mode, rate $rate, $SECS s (tcpdump beside it as before)"
+	if PERF=1 capture "$mode" "$rate" && [ -s "$TMP/perf.data" ]; then
 		echo "-- vethmap's CPU by object (self time, cpu-clock samples):"
 		perf report -i "$TMP/perf.data" --no-children --sort dso --stdio 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -8
@@ -369,12 +405,12 @@ if { [ "$CPU_MISS" = 1 ] && [ "$PROFILE" = 1 ]; } || [ "$PROFILE" = 2 ]; then
 		perf report -i "$TMP/perf.data" --no-children --dsos vethmap --sort sym --stdio 2>/dev/null |
 			grep -E '^ +[0-9.]+%' | head -8
 		echo "-- per 1000 packets written, same run ($V_PKTS by vethmap, $T_PKTS by tcpdump):"
-		printf '%-10s %10s %10s %10s %10s\n' "" syscalls "write" "poll" "ctx-sw"
+		printf '%-10s %10s %10s %10s %10s\n' "" syscalls "write" "(p)poll" "ctx-sw"
 		for x in v:vethmap:$V_PKTS t:tcpdump:$T_PKTS; do
 			IFS=: read -r f name n <<<"$x"
 			awk -F, -v name="$name" -v n="$n" '
 				/raw_syscalls:sys_enter/ { a = $1 } /sys_enter_write/ { w = $1 }
-				/sys_enter_poll/ { p = $1 } /context-switches/ { c = $1 }
+				/sys_enter_p?poll/ { p += $1 } /context-switches/ { c = $1 }
 				END { if (n > 0) printf "%-10s %10.0f %10.0f %10.0f %10.0f\n", name,
 					a * 1000 / n, w * 1000 / n, p * 1000 / n, c * 1000 / n }' "$TMP/stat.$f"
 		done
