@@ -711,6 +711,7 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	req.fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
 	req.fd_attr.nla_type = NETNSA_FD;
 	req.fd = (uint32_t)c->fd[target];
+	c->nsid_asked++;
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	for (;;) {

@@ -168,7 +168,7 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers)
 {
 	struct scan_ctx own, *c = keep ? keep : &own;
-	struct timespec t0, t1, wall;
+	struct timespec t0, t1, wall, ph[5];
 	pthread_t engines;
 	int engines_started = 0;
 	size_t *order;
@@ -185,7 +185,9 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		scan_ctx_release(c);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ph[0]);
 	fdprobe_owners(c);
+	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);
@@ -197,12 +199,15 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	if (want_containers)
 		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
 	dump_all(c, want_addrs);
+	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
 	topo_sort_ifaces(t);
 	topo_build(t, nl_nsid, c);
+	clock_gettime(CLOCK_MONOTONIC, &ph[3]);
 	if (engines_started)
 		pthread_join(engines, NULL);
 	else if (want_containers)
 		engines_scan(t);
+	clock_gettime(CLOCK_MONOTONIC, &ph[4]);
 	nl_close_all(c);
 	if (!keep)
 		scan_ctx_release(c);
@@ -217,5 +222,10 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		      "lookup deadline");
 	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
 		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
+	if (verbosity >= 2)
+		verbose("scan phases: discovery %.1f ms, owners %.1f, dumps %.1f, pairing %.1f "
+			"(%lu nsid questions), engines' wait %.1f", ts_diff_ms(&t0, &ph[0]),
+			ts_diff_ms(&ph[0], &ph[1]), ts_diff_ms(&ph[1], &ph[2]),
+			ts_diff_ms(&ph[2], &ph[3]), c->nsid_asked, ts_diff_ms(&ph[3], &ph[4]));
 	return 0;
 }

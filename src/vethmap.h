@@ -385,6 +385,7 @@ struct scan_ctx {
 	size_t buf_cap;
 	int self_fd;		/* our own netns, to come back to; -1 until needed */
 	uint32_t seq;		/* netlink sequence numbers of our own requests */
+	unsigned long nsid_asked;	/* RTM_GETNSID questions sent (for -vv) */
 };
 void scan_ctx_init(struct scan_ctx *c, struct topo *t);
 void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd);
