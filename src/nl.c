@@ -60,35 +60,43 @@ static int socket_in(struct scan_ctx *c, size_t ns)
 #define NL_WAIT_MS 5000	/* the kernel answers at once or never: never wait forever */
 
 /*
- * Receive what the kernel queued for us on fd into buf (up to two datagrams: a dump's
- * last part and its NLMSG_DONE are usually queued together, and one recvmmsg() takes
- * both).  The kernel answers a request while it is sent, so there is nearly always
- * something to read; when not, we wait up to NL_WAIT_MS.  Returns the bytes read (the
- * datagrams back to back, each at an NLMSG_ALIGNed offset), or -1 with errno set.
+ * Receive what the kernel queued for us on fd into buf (up to `slots` datagrams, at most
+ * 4, each in its own size/slots part of buf: a dump's last part and its NLMSG_DONE are
+ * usually queued together, and one recvmmsg() takes both; answers to several questions
+ * sent at once come together too).  The kernel answers a request while it is sent, so
+ * there is nearly always something to read; when not, we wait up to NL_WAIT_MS.  Returns
+ * the bytes read (the datagrams back to back, each at an NLMSG_ALIGNed offset), or -1
+ * with errno set.
  */
-static ssize_t rt_recv(int fd, char *buf, size_t size)
+static ssize_t rt_recv_n(int fd, char *buf, size_t size, unsigned slots)
 {
+	size_t part = size / slots;
+
 	for (;;) {
-		struct iovec iov[2] = { { buf, size / 2 }, { buf + size / 2, size / 2 } };
-		struct mmsghdr mm[2] = {
-			{ .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
-			{ .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } },
-		};
+		struct iovec iov[4];
+		struct mmsghdr mm[4];
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int n = recvmmsg(fd, mm, 2, MSG_DONTWAIT, NULL);
+		int n;
 
+		for (unsigned k = 0; k < slots; k++) {
+			iov[k] = (struct iovec){ buf + k * part, part };
+			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(fd, mm, slots, MSG_DONTWAIT, NULL);
 		if (n > 0) {
-			size_t first = mm[0].msg_len;
+			size_t len = 0;
 
-			if ((mm[0].msg_hdr.msg_flags | (n > 1 ? mm[1].msg_hdr.msg_flags : 0)) & MSG_TRUNC) {
-				errno = EMSGSIZE;
-				return -1;
+			for (int k = 0; k < n; k++) {
+				if (mm[k].msg_hdr.msg_flags & MSG_TRUNC) {
+					errno = EMSGSIZE;
+					return -1;
+				}
+				/* each datagram right after the one before */
+				if (k)
+					memmove(buf + len, buf + (size_t)k * part, mm[k].msg_len);
+				len += k + 1 < n ? NLMSG_ALIGN(mm[k].msg_len) : mm[k].msg_len;
 			}
-			if (n == 1)
-				return (ssize_t)first;
-			/* the second datagram goes right after the first */
-			memmove(buf + NLMSG_ALIGN(first), buf + size / 2, mm[1].msg_len);
-			return (ssize_t)(NLMSG_ALIGN(first) + mm[1].msg_len);
+			return (ssize_t)len;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -107,6 +115,11 @@ static ssize_t rt_recv(int fd, char *buf, size_t size)
 			return -1;
 		}
 	}
+}
+
+static ssize_t rt_recv(int fd, char *buf, size_t size)
+{
+	return rt_recv_n(fd, buf, size, 2);
 }
 
 static void set_kind(struct iface *ifc, struct rtnl_link *l)
@@ -542,56 +555,102 @@ static void take_route(struct nl_object *o, void *arg)
 	}
 }
 
+/* An RTM_GETNSID question by fd, as sent. */
+struct nsid_req {
+	struct nlmsghdr nh;
+	struct rtgenmsg g;
+	char pad[3];
+	struct nlattr fd_attr;
+	uint32_t fd;
+};
+
+static void nsid_req_init(struct nsid_req *r, uint32_t seq, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = sizeof(*r);
+	r->nh.nlmsg_type = RTM_GETNSID;
+	r->nh.nlmsg_flags = NLM_F_REQUEST;
+	r->nh.nlmsg_seq = seq;
+	r->g.rtgen_family = AF_UNSPEC;
+	r->fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+	r->fd_attr.nla_type = NETNSA_FD;
+	r->fd = (uint32_t)fd;
+}
+
+/* The host's namespace (sorted first), when there is one and it is held; else -1. */
+static long host_ns(const struct scan_ctx *c)
+{
+	return c->t->nns && c->t->ns[0].is_host && c->alloc && c->fd[0] >= 0 ? 0 : -1;
+}
+
 /*
  * Whether the namespace forwards IPv4 and IPv6 (the "all" settings), asked with one
  * RTM_GETNETCONF per family, both in one send.  Unknown (-1) where the kernel does not say.
+ * The same send asks the namespace's nsid for the host's (RTM_GETNSID by fd, as nl_nsid()
+ * would ask it later: most veths of a namespace lead to the host), kept in c->host_nsid.
  */
 static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 {
 	struct netns *n = &c->t->ns[ns];
+	long host = host_ns(c);
 	struct {
-		struct nlmsghdr nh;
-		struct netconfmsg ncm;
-		char pad[3];
-		struct nlattr a;
-		int32_t ifindex;
-	} req[2];
+		struct {
+			struct nlmsghdr nh;
+			struct netconfmsg ncm;
+			char pad[3];
+			struct nlattr a;
+			int32_t ifindex;
+		} conf[2];
+		struct nsid_req nsid;
+	} req;
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
 	} resp;
-	int answered = 0;
+	int answered = 0, asked = 3;
+	size_t len = sizeof(req);
 
-	memset(req, 0, sizeof(req));
+	memset(&req, 0, sizeof(req));
 	for (int k = 0; k < 2; k++) {
-		req[k].nh.nlmsg_len = sizeof(req[k]);
-		req[k].nh.nlmsg_type = RTM_GETNETCONF;
-		req[k].nh.nlmsg_flags = NLM_F_REQUEST;
-		req[k].nh.nlmsg_seq = ++c->seq;
-		req[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
-		req[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
-		req[k].a.nla_type = NETCONFA_IFINDEX;
-		req[k].ifindex = NETCONFA_IFINDEX_ALL;
+		req.conf[k].nh.nlmsg_len = sizeof(req.conf[k]);
+		req.conf[k].nh.nlmsg_type = RTM_GETNETCONF;
+		req.conf[k].nh.nlmsg_flags = NLM_F_REQUEST;
+		req.conf[k].nh.nlmsg_seq = ++c->seq;
+		req.conf[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
+		req.conf[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req.conf[k].a.nla_type = NETCONFA_IFINDEX;
+		req.conf[k].ifindex = NETCONFA_IFINDEX_ALL;
 	}
-	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
+	if (host >= 0 && (size_t)host != ns) {
+		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
+		c->nsid_asked++;
+		asked = 7;
+	} else {
+		len = sizeof(req.conf);
+	}
+	if (send(fd, &req, len, 0) != (ssize_t)len)
 		return;
-	while (answered != 3) {
-		ssize_t got = rt_recv(fd, resp.buf, sizeof(resp.buf));
+	while (answered != asked) {
+		ssize_t got = rt_recv_n(fd, resp.buf, sizeof(resp.buf), 4);
 
 		if (got <= 0)
 			return;
 		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
 			struct nlmsghdr h;
-			int k;
+			int k, id;
 
 			memcpy(&h, resp.buf + off, sizeof(h));
 			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
 				return;
-			k = h.nlmsg_seq == req[0].nh.nlmsg_seq ? 0 :
-			    h.nlmsg_seq == req[1].nh.nlmsg_seq ? 1 : -1;
+			k = h.nlmsg_seq == req.conf[0].nh.nlmsg_seq ? 0 :
+			    h.nlmsg_seq == req.conf[1].nh.nlmsg_seq ? 1 :
+			    asked == 7 && h.nlmsg_seq == req.nsid.nh.nlmsg_seq ? 2 : -1;
 			if (k >= 0)
 				answered |= 1 << k;
-			if (k >= 0 && h.nlmsg_type == RTM_NEWNETCONF) {
+			if (k == 2 && nsid_parse_reply(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
+						       &id) > 0)
+				c->host_nsid[ns] = id;
+			if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
 				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
 
 				while (a + NLA_HDRLEN <= off + h.nlmsg_len) {
@@ -685,13 +744,7 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	struct scan_ctx *c = ctx;
 	int fd = observer < c->alloc ? c->nl[observer] : -1;
 	uint32_t seq;
-	struct {
-		struct nlmsghdr nh;
-		struct rtgenmsg g;
-		char pad[3];
-		struct nlattr fd_attr;
-		uint32_t fd;
-	} req;
+	struct nsid_req req;
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
@@ -702,15 +755,9 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 		return -1;
 	if (observer == target)
 		return -1;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = RTM_GETNSID;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = seq = ++c->seq;
-	req.g.rtgen_family = AF_UNSPEC;
-	req.fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
-	req.fd_attr.nla_type = NETNSA_FD;
-	req.fd = (uint32_t)c->fd[target];
+	if ((long)target == host_ns(c) && c->host_nsid[observer] >= 0)
+		return c->host_nsid[observer];	/* asked with its dump (forwarding()) */
+	nsid_req_init(&req, seq = ++c->seq, c->fd[target]);
 	c->nsid_asked++;
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
@@ -724,6 +771,109 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 		if (rc)
 			return rc > 0 ? id : -1;
 	}
+}
+
+#define NSID_BATCH 32	/* questions per send: their answers stay far below a receive buffer */
+
+static int cmp_observer(const void *pa, const void *pb)
+{
+	const struct nsid_q *a = *(const struct nsid_q *const *)pa;
+	const struct nsid_q *b = *(const struct nsid_q *const *)pb;
+
+	return (a->observer > b->observer) - (a->observer < b->observer);
+}
+
+/*
+ * Ask the n questions of q[] (all of one observer, n <= NSID_BATCH) in one send, and read
+ * the answers, several per recvmmsg().  A question left without an answer (an error, a
+ * dropped reply, a deadline) is asked again alone, by nl_nsid().
+ */
+static void nsid_chunk(struct scan_ctx *c, struct nsid_q **q, size_t n)
+{
+	size_t observer = q[0]->observer, answered = 0;
+	int fd = c->nl[observer];
+	struct nsid_req req[NSID_BATCH] = { 0 };
+	char bufs[NSID_BATCH][512];
+	struct iovec iov[NSID_BATCH];
+	struct mmsghdr mm[NSID_BATCH];
+	unsigned char done[NSID_BATCH] = { 0 };
+	uint32_t seq0 = c->seq + 1;
+
+	for (size_t k = 0; k < n; k++)
+		nsid_req_init(&req[k], ++c->seq, c->fd[q[k]->target]);
+	c->nsid_asked += n;
+	if (send(fd, req, n * sizeof(req[0]), 0) != (ssize_t)(n * sizeof(req[0])))
+		goto alone;
+	while (answered < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int got;
+
+		for (size_t k = 0; k < NSID_BATCH; k++) {
+			iov[k] = (struct iovec){ bufs[k], sizeof(bufs[k]) };
+			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		got = recvmmsg(fd, mm, NSID_BATCH, MSG_DONTWAIT, NULL);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			got = poll(&pfd, 1, NL_WAIT_MS);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			continue;
+		}
+		if (got <= 0)
+			break;	/* ENOBUFS (answers dropped) or worse: the rest alone */
+		for (int m = 0; m < got; m++) {
+			struct nlmsghdr h;
+			size_t k;
+			int id;
+
+			if (mm[m].msg_len < sizeof(h) || mm[m].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			memcpy(&h, bufs[m], sizeof(h));
+			k = h.nlmsg_seq - seq0;
+			if (h.nlmsg_seq < seq0 || k >= n || done[k])
+				continue;	/* not one of ours: an earlier question's late answer */
+			done[k] = 1;
+			answered++;
+			/* an error answer is none, as nl_nsid() takes it */
+			q[k]->nsid = nsid_parse_reply(bufs[m], mm[m].msg_len, h.nlmsg_seq, &id) > 0 ?
+				     id : -1;
+		}
+	}
+alone:
+	for (size_t k = 0; k < n; k++)
+		if (!done[k])
+			q[k]->nsid = nl_nsid(c, observer, q[k]->target);
+}
+
+/* nsid_batch_fn: the questions of each observer in sends of NSID_BATCH. */
+void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n)
+{
+	struct scan_ctx *c = ctx;
+	struct nsid_q **by = xmalloc((n ? n : 1) * sizeof(*by));
+	size_t m = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		q[k].nsid = -1;	/* as nl_nsid() answers what it cannot ask */
+		if (q[k].observer >= c->alloc || c->nl[q[k].observer] < 0 ||
+		    q[k].target >= c->alloc || c->fd[q[k].target] < 0 ||
+		    q[k].observer == q[k].target)
+			continue;
+		if ((long)q[k].target == host_ns(c) && c->host_nsid[q[k].observer] >= 0)
+			q[k].nsid = c->host_nsid[q[k].observer];	/* asked with its dump */
+		else
+			by[m++] = &q[k];
+	}
+	qsort(by, m, sizeof(*by), cmp_observer);
+	for (size_t i = 0, j; i < m; i = j) {
+		for (j = i; j < m && j - i < NSID_BATCH && by[j]->observer == by[i]->observer; j++)
+			;
+		nsid_chunk(c, by + i, j - i);
+	}
+	free(by);
 }
 
 /*

@@ -41,9 +41,11 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 			n *= 2;
 		c->fd = xrealloc(c->fd, n * sizeof(*c->fd));
 		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
+		c->host_nsid = xrealloc(c->host_nsid, n * sizeof(*c->host_nsid));
 		for (size_t i = old; i < n; i++) {
 			c->fd[i] = -1;
 			c->nl[i] = -1;
+			c->host_nsid[i] = -1;
 		}
 		c->alloc = n;
 	}
@@ -55,7 +57,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 /* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
 void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 {
-	int *fd, *nl;
+	int *fd, *nl, *hn;
 
 	if (!n || !c->alloc)
 		return;
@@ -63,14 +65,18 @@ void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 		BUG("reorder of %zu namespaces, %zu held", n, c->alloc);
 	fd = xmalloc(c->alloc * sizeof(*fd));
 	nl = xmalloc(c->alloc * sizeof(*nl));
+	hn = xmalloc(c->alloc * sizeof(*hn));
 	for (size_t i = 0; i < c->alloc; i++) {
 		fd[i] = i < n ? c->fd[order[i]] : c->fd[i];
 		nl[i] = i < n ? c->nl[order[i]] : c->nl[i];
+		hn[i] = i < n ? c->host_nsid[order[i]] : c->host_nsid[i];
 	}
 	free(c->fd);
 	free(c->nl);
+	free(c->host_nsid);
 	c->fd = fd;
 	c->nl = nl;
+	c->host_nsid = hn;
 }
 
 void scan_ctx_release(struct scan_ctx *c)
@@ -79,9 +85,11 @@ void scan_ctx_release(struct scan_ctx *c)
 	netns_close_all(c);
 	free(c->fd);
 	free(c->nl);
+	free(c->host_nsid);
 	free(c->buf);
 	c->fd = NULL;
 	c->nl = NULL;
+	c->host_nsid = NULL;
 	c->buf = NULL;
 	c->alloc = c->buf_cap = 0;
 }
@@ -145,6 +153,9 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 	if (mid == t->nns)
 		return;
 	pthread_join(th, NULL);
+	c->nsid_asked += j.c.nsid_asked;
+	if ((int32_t)(j.c.seq - c->seq) > 0)
+		c->seq = j.c.seq;	/* a number is never used twice, whichever socket */
 	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + j.part.nifs, sizeof(*t->ifs));
 	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
 	t->nifs += j.part.nifs;
@@ -201,7 +212,7 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	dump_all(c, want_addrs);
 	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
 	topo_sort_ifaces(t);
-	topo_build(t, nl_nsid, c);
+	topo_build_batched(t, nl_nsid, nl_nsid_batch, c);
 	clock_gettime(CLOCK_MONOTONIC, &ph[3]);
 	if (engines_started)
 		pthread_join(engines, NULL);
