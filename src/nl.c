@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <poll.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <netlink/cache.h>
@@ -589,7 +590,7 @@ static long host_ns(const struct scan_ctx *c)
  * The same send asks the namespace's nsid for the host's (RTM_GETNSID by fd, as nl_nsid()
  * would ask it later: most veths of a namespace lead to the host), kept in c->host_nsid.
  */
-static void forwarding(struct scan_ctx *c, size_t ns, int fd)
+static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
 {
 	struct netns *n = &c->t->ns[ns];
 	long host = host_ns(c);
@@ -602,12 +603,17 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 			int32_t ifindex;
 		} conf[2];
 		struct nsid_req nsid;
+		struct {
+			struct nsid_req q;
+			struct nlattr a;
+			int32_t target;
+		} back;
 	} req;
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
 	} resp;
-	int answered = 0, asked = 3;
+	int answered = 0, asked = 3, to_host = -1, back = -1;
 	size_t len = sizeof(req);
 
 	memset(&req, 0, sizeof(req));
@@ -621,10 +627,20 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 		req.conf[k].a.nla_type = NETCONFA_IFINDEX;
 		req.conf[k].ifindex = NETCONFA_IFINDEX_ALL;
 	}
-	if (host >= 0 && (size_t)host != ns) {
+	if (host >= 0 && (size_t)host != ns && peer_nsid >= 0) {
+		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
+		nsid_req_init(&req.back.q, ++c->seq, c->fd[ns]);
+		req.back.q.nh.nlmsg_len = sizeof(req.back);
+		req.back.a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req.back.a.nla_type = NETNSA_TARGET_NSID;
+		req.back.target = peer_nsid;
+		c->nsid_asked += 2;
+		asked = 15;
+	} else if (host >= 0 && (size_t)host != ns) {
 		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
 		c->nsid_asked++;
 		asked = 7;
+		len = offsetof(__typeof__(req), back);
 	} else {
 		len = sizeof(req.conf);
 	}
@@ -637,19 +653,23 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 			return;
 		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
 			struct nlmsghdr h;
-			int k, id;
+			int k, id, current;
 
 			memcpy(&h, resp.buf + off, sizeof(h));
 			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
 				return;
 			k = h.nlmsg_seq == req.conf[0].nh.nlmsg_seq ? 0 :
 			    h.nlmsg_seq == req.conf[1].nh.nlmsg_seq ? 1 :
-			    asked == 7 && h.nlmsg_seq == req.nsid.nh.nlmsg_seq ? 2 : -1;
+			    asked >= 7 && h.nlmsg_seq == req.nsid.nh.nlmsg_seq ? 2 :
+			    asked == 15 && h.nlmsg_seq == req.back.q.nh.nlmsg_seq ? 3 : -1;
 			if (k >= 0)
 				answered |= 1 << k;
 			if (k == 2 && nsid_parse_reply(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
 						       &id) > 0)
-				c->host_nsid[ns] = id;
+				to_host = id;
+			if (k == 3 && nsid_parse_reply_cur(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
+							   &id, &current) > 0 && current)
+				back = id;
 			if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
 				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
 
@@ -674,6 +694,17 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 			off += NLMSG_ALIGN(h.nlmsg_len);
 		}
 	}
+	if (to_host >= 0)
+		c->host_nsid[ns] = to_host;
+	/*
+	 * The fourth answer is the nsid that the namespace this one calls peer_nsid gives
+	 * this one: of that namespace's table, as the kernel says by NETNSA_CURRENT_NSID.
+	 * That namespace is the host's when this one calls the host's peer_nsid too (an
+	 * observer's nsids name one namespace each, and never change while both live): then
+	 * it is the host's own nsid for this namespace, what nl_nsid() asks of the host.
+	 */
+	if (asked == 15 && to_host >= 0 && to_host == peer_nsid && back >= 0)
+		c->from_host[ns] = back;
 }
 
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
@@ -725,7 +756,11 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
 	if (len >= 0)
 		parse_dump(c, len, RTM_NEWROUTE, take_route, &d);
-	forwarding(c, ns, fd);
+	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
+	for (i = d.first; i < t->nifs && !(!strcmp(t->ifs[i].kind, "veth") &&
+					    t->ifs[i].has_link_netnsid && t->ifs[i].link_netnsid >= 0); i++)
+		;
+	forwarding(c, ns, fd, i < t->nifs ? t->ifs[i].link_netnsid : -1);
 	return 0;
 fail:
 	t->ns[ns].dump_error = errno ? errno : EIO;
@@ -757,6 +792,8 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 		return -1;
 	if ((long)target == host_ns(c) && c->host_nsid[observer] >= 0)
 		return c->host_nsid[observer];	/* asked with its dump (forwarding()) */
+	if ((long)observer == host_ns(c) && c->from_host[target] >= 0)
+		return c->from_host[target];	/* the same, asked with target's dump */
 	nsid_req_init(&req, seq = ++c->seq, c->fd[target]);
 	c->nsid_asked++;
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
@@ -864,6 +901,8 @@ void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n)
 			continue;
 		if ((long)q[k].target == host_ns(c) && c->host_nsid[q[k].observer] >= 0)
 			q[k].nsid = c->host_nsid[q[k].observer];	/* asked with its dump */
+		else if ((long)q[k].observer == host_ns(c) && c->from_host[q[k].target] >= 0)
+			q[k].nsid = c->from_host[q[k].target];	/* with the target's */
 		else
 			by[m++] = &q[k];
 	}
@@ -884,10 +923,23 @@ void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n)
  */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 {
+	return nsid_parse_reply_cur(buf, n, seq, id, NULL);
+}
+
+/*
+ * nsid_parse_reply(), and *current (when not NULL) set to whether the answer carries
+ * NETNSA_CURRENT_NSID: the kernel sends it only when it answered for the namespace that
+ * NETNSA_TARGET_NSID named, not for the asker's own (a kernel that knows no such attribute
+ * answers for the asker's).
+ */
+int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current)
+{
 	const unsigned char *p = buf;
 	size_t off = 0;
 
 	*id = -1;
+	if (current)
+		*current = 0;
 	while (n - off >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr nh;
 		size_t body, a;
@@ -916,8 +968,9 @@ int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 
 				memcpy(&v, p + a + NLA_HDRLEN, sizeof(v));
 				*id = v;
-				return 1;
 			}
+			if ((at.nla_type & NLA_TYPE_MASK) == NETNSA_CURRENT_NSID && current)
+				*current = 1;
 			a += NLA_ALIGN(at.nla_len);
 		}
 		return 1;	/* an answer without NETNSA_NSID: none */

@@ -42,10 +42,11 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 		c->fd = xrealloc(c->fd, n * sizeof(*c->fd));
 		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
 		c->host_nsid = xrealloc(c->host_nsid, n * sizeof(*c->host_nsid));
+		c->from_host = xrealloc(c->from_host, n * sizeof(*c->from_host));
 		for (size_t i = old; i < n; i++) {
 			c->fd[i] = -1;
 			c->nl[i] = -1;
-			c->host_nsid[i] = -1;
+			c->host_nsid[i] = c->from_host[i] = -1;
 		}
 		c->alloc = n;
 	}
@@ -57,7 +58,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 /* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
 void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 {
-	int *fd, *nl, *hn;
+	int *fd, *nl, *hn, *fh;
 
 	if (!n || !c->alloc)
 		return;
@@ -66,17 +67,21 @@ void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 	fd = xmalloc(c->alloc * sizeof(*fd));
 	nl = xmalloc(c->alloc * sizeof(*nl));
 	hn = xmalloc(c->alloc * sizeof(*hn));
+	fh = xmalloc(c->alloc * sizeof(*fh));
 	for (size_t i = 0; i < c->alloc; i++) {
 		fd[i] = i < n ? c->fd[order[i]] : c->fd[i];
 		nl[i] = i < n ? c->nl[order[i]] : c->nl[i];
 		hn[i] = i < n ? c->host_nsid[order[i]] : c->host_nsid[i];
+		fh[i] = i < n ? c->from_host[order[i]] : c->from_host[i];
 	}
 	free(c->fd);
 	free(c->nl);
 	free(c->host_nsid);
+	free(c->from_host);
 	c->fd = fd;
 	c->nl = nl;
 	c->host_nsid = hn;
+	c->from_host = fh;
 }
 
 void scan_ctx_release(struct scan_ctx *c)
@@ -86,10 +91,11 @@ void scan_ctx_release(struct scan_ctx *c)
 	free(c->fd);
 	free(c->nl);
 	free(c->host_nsid);
+	free(c->from_host);
 	free(c->buf);
 	c->fd = NULL;
 	c->nl = NULL;
-	c->host_nsid = NULL;
+	c->host_nsid = c->from_host = NULL;
 	c->buf = NULL;
 	c->alloc = c->buf_cap = 0;
 }

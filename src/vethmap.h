@@ -392,6 +392,7 @@ struct scan_ctx {
 	int *fd;		/* nsfs fd held for the whole scan, or -1 */
 	int *nl;		/* raw rtnetlink socket created inside, or -1 */
 	int *host_nsid;		/* its nsid for the host's namespace, asked with its dump; -1 */
+	int *from_host;		/* the host's nsid for it, asked with its dump; -1 */
 	size_t alloc;
 	char *buf;		/* netlink dumps are read into this (nl.c) */
 	size_t buf_cap;
@@ -435,6 +436,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
 int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
 void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n);	/* the same, many at once */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
+int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current);
 void nl_close_all(struct scan_ctx *c);
 
 /* cgroup.c: the container a /proc/PID/cgroup file names */
