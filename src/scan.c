@@ -106,62 +106,78 @@ static void *engines_thread(void *t)
 	return NULL;
 }
 
-/* The later half of the namespaces, dumped by a second thread into interfaces of its own. */
+/*
+ * A second thread dumping namespaces into interfaces and routes of its own.  The two
+ * threads take the next namespace not yet taken, one at a time: the host's (first, and
+ * by far the largest with many veths) keeps one busy while the other dumps the rest.
+ */
 struct dump_job {
 	struct scan_ctx c;	/* shares the held fds and sockets; its own buffer, its own t */
 	struct topo part;	/* t's namespaces (shared, read only), its own interfaces */
-	size_t from, to;
+	size_t *next;		/* the next namespace to take (both threads) */
 	int want_addrs;
 };
+
+static void dump_taken(struct scan_ctx *c, size_t *next, int want_addrs)
+{
+	for (;;) {
+		size_t i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
+
+		if (i >= c->t->nns)
+			return;
+		nl_dump_ns(c, i, want_addrs);
+	}
+}
 
 static void *dump_thread(void *arg)
 {
 	struct dump_job *j = arg;
 
-	for (size_t i = j->from; i < j->to; i++)
-		nl_dump_ns(&j->c, i, j->want_addrs);
+	dump_taken(&j->c, j->next, j->want_addrs);
 	return NULL;
 }
 
 #define DUMP_SPLIT_MIN 64	/* fewer namespaces are dumped by one thread */
 
 /*
- * Dump every namespace, in namespace order.  With two CPUs or more and enough namespaces,
- * a second thread dumps the later half: each namespace has its own socket and fd, each
- * thread enters namespaces on its own (setns() is per thread), and the second thread's
- * interfaces are appended after the first's, so t->ifs comes out as one thread makes it.
+ * Dump every namespace.  With two CPUs or more and enough namespaces, a second thread
+ * dumps too: each namespace has its own socket and fd, each thread enters namespaces on
+ * its own (setns() is per thread), and the second thread's interfaces and routes are
+ * appended after the first's; the interfaces are sorted after (topo_sort_ifaces()), the
+ * routes here, each namespace's in the order they were dumped.
  */
 static void dump_all(struct scan_ctx *c, int want_addrs)
 {
 	struct topo *t = c->t;
 	struct dump_job j;
 	pthread_t th;
-	size_t mid = t->nns;
+	size_t next = 0;
 
-	if (t->nns >= DUMP_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-		j.part = *t;
-		j.part.ifs = NULL;
-		j.part.nifs = j.part.nifs_alloc = 0;
-		j.part.routes = NULL;
-		j.part.nroutes = j.part.nroutes_alloc = 0;
-		j.c = *c;
-		j.c.t = &j.part;
-		j.c.buf = NULL;
-		j.c.buf_cap = 0;
-		j.from = t->nns / 2;
-		j.to = t->nns;
-		j.want_addrs = want_addrs;
-		if (!pthread_create(&th, NULL, dump_thread, &j))
-			mid = j.from;
-	}
-	for (size_t i = 0; i < mid; i++)
-		nl_dump_ns(c, i, want_addrs);
-	if (mid == t->nns)
+	if (t->nns < DUMP_SPLIT_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		dump_taken(c, &next, want_addrs);
 		return;
+	}
+	j.part = *t;
+	j.part.ifs = NULL;
+	j.part.nifs = j.part.nifs_alloc = 0;
+	j.part.routes = NULL;
+	j.part.nroutes = j.part.nroutes_alloc = 0;
+	j.c = *c;
+	j.c.t = &j.part;
+	j.c.buf = NULL;
+	j.c.buf_cap = 0;
+	j.c.nsid_asked = 0;
+	j.c.seq = c->seq + 0x40000000u;	/* numbers of its own */
+	j.next = &next;
+	j.want_addrs = want_addrs;
+	if (pthread_create(&th, NULL, dump_thread, &j)) {
+		dump_taken(c, &next, want_addrs);
+		return;
+	}
+	dump_taken(c, &next, want_addrs);
 	pthread_join(th, NULL);
 	c->nsid_asked += j.c.nsid_asked;
-	if ((int32_t)(j.c.seq - c->seq) > 0)
-		c->seq = j.c.seq;	/* a number is never used twice, whichever socket */
+	c->seq = j.c.seq;	/* a number is never used twice, whichever socket */
 	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + j.part.nifs, sizeof(*t->ifs));
 	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
 	t->nifs += j.part.nifs;
@@ -175,6 +191,9 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 	}
 	free(j.part.routes);
 	free(j.c.buf);
+	topo_sort_routes(t);
+	for (size_t i = 0; i < t->nroutes; i++)
+		t->routes[i].seq = i;
 }
 
 /*
