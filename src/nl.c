@@ -485,16 +485,53 @@ static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family
 }
 
 /*
- * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
- * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.
+ * Take IFLA_AF_SPEC out of the RTM_NEWLINK message at msg (its length, in its header,
+ * shrinks; the bytes after it stay where they were).  It holds each address family's
+ * settings of the link (IPv4's and IPv6's devconf: most of a veth's bytes), which take_link()
+ * reads nothing of, and which libnl would parse family by family, each lookup of a
+ * family's parser under a lock of its own that both dump threads take.
  */
-static void parse_dump(struct scan_ctx *c, long len, int type,
+static void drop_af_spec(char *msg)
+{
+	struct nlmsghdr h;
+	size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+
+	memcpy(&h, msg, sizeof(h));
+	while (a + NLA_HDRLEN <= h.nlmsg_len) {
+		struct nlattr at;
+		size_t step;
+
+		memcpy(&at, msg + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > h.nlmsg_len - a)
+			return;	/* malformed: libnl judges it */
+		step = (size_t)NLA_ALIGN(at.nla_len);
+		if (step > h.nlmsg_len - a)
+			step = h.nlmsg_len - a;	/* the last one, unpadded */
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_AF_SPEC) {
+			memmove(msg + a, msg + a + step, h.nlmsg_len - a - step);
+			h.nlmsg_len -= (uint32_t)step;
+			memcpy(msg, &h, sizeof(h));
+			return;
+		}
+		a += step;
+	}
+}
+
+/*
+ * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
+ * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.  With
+ * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()).
+ */
+static void parse_dump(struct scan_ctx *c, long len, int type, int no_af,
 		       void (*take)(struct nl_object *, void *), void *arg)
 {
 	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
 		struct nlmsghdr h;
 
 		memcpy(&h, c->buf + off, sizeof(h));
+		if (h.nlmsg_type == type && no_af && h.nlmsg_len >= NLMSG_HDRLEN +
+		    NLMSG_ALIGN(sizeof(struct ifinfomsg)) && h.nlmsg_len <= (size_t)len - off)
+			drop_af_spec(c->buf + off);
 		if (h.nlmsg_type == type) {
 			struct nl_msg *m = nlmsg_convert((struct nlmsghdr *)(void *)(c->buf + off));
 
@@ -725,7 +762,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, "link");
 	if (len < 0)
 		goto fail;
-	parse_dump(c, len, RTM_NEWLINK, take_link, &d);
+	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
 	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
 	/*
 	 * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
@@ -736,7 +773,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	if (i < t->nifs) {
 		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, "bridge port");
 		if (len >= 0)
-			parse_dump(c, len, RTM_NEWLINK, take_port, &d);
+			parse_dump(c, len, RTM_NEWLINK, 0, take_port, &d);
 	}
 	/* a vxlan's remote VTEPs: the bridge FDB, asked only where there is a vxlan */
 	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].kind, "vxlan"); i++)
@@ -744,18 +781,18 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	if (i < t->nifs) {
 		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, "bridge FDB");
 		if (len >= 0)
-			parse_dump(c, len, RTM_NEWNEIGH, take_fdb, &d);
+			parse_dump(c, len, RTM_NEWNEIGH, 0, take_fdb, &d);
 	}
 	if (!want_addrs)
 		return 0;
 	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, "address");
 	if (len < 0)
 		goto fail;
-	parse_dump(c, len, RTM_NEWADDR, take_addr, &d);
+	parse_dump(c, len, RTM_NEWADDR, 0, take_addr, &d);
 	/* routes and forwarding: a failure here loses those, nothing else */
 	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
 	if (len >= 0)
-		parse_dump(c, len, RTM_NEWROUTE, take_route, &d);
+		parse_dump(c, len, RTM_NEWROUTE, 0, take_route, &d);
 	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
 	for (i = d.first; i < t->nifs && !(!strcmp(t->ifs[i].kind, "veth") &&
 					    t->ifs[i].has_link_netnsid && t->ifs[i].link_netnsid >= 0); i++)
