@@ -381,7 +381,8 @@ static void take_fdb(struct nl_object *o, void *arg)
  * Returns its length (the messages before NLMSG_DONE), or -1 with errno set; *intr is
  * set when the kernel marked it interrupted (NLM_F_DUMP_INTR: links changed meanwhile).
  */
-static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *intr)
+static long dump_once(struct scan_ctx *c, int fd, int type, int family, int ifindex,
+		      int *intr)
 {
 	/*
 	 * Each dump with its own header (the family is its first byte in all of them).  Links
@@ -415,6 +416,15 @@ static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *int
 	} else if (type == RTM_GETADDR) {
 		req.u.ifa.ifa_family = (unsigned char)family;
 		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa));
+	} else if (type == RTM_GETNEIGH && ifindex > 0) {
+		/*
+		 * The FDB of one device: an ifinfomsg naming it (rtnl_fdb_dump() reads one, not
+		 * an ndmsg, when the request is of its size).  Unfiltered, the kernel walks a
+		 * bridge's whole FDB once per port of it (br_fdb_dump()).
+		 */
+		req.u.link.ifi.ifi_family = (unsigned char)family;
+		req.u.link.ifi.ifi_index = ifindex;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link.ifi));
 	} else {
 		req.u.rtm.rtm_family = (unsigned char)family;
 		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.rtm));
@@ -467,12 +477,12 @@ static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *int
  * checked from both ends, so a dump that moved under us can leave a pair unresolved,
  * never wrong.  Returns the length, or -1 with errno set.
  */
-static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family,
+static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family, int ifindex,
 		     const char *what)
 {
 	for (int tries = 0;; tries++) {
 		int intr;
-		long len = dump_once(c, fd, type, family, &intr);
+		long len = dump_once(c, fd, type, family, ifindex, &intr);
 
 		if (len < 0 || !intr)
 			return len;
@@ -759,7 +769,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 		return -1;
 	}
 	c->nl[ns] = fd;	/* socket_in() checked that ns is held: c->nl has room */
-	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, "link");
+	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, 0, "link");
 	if (len < 0)
 		goto fail;
 	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
@@ -771,26 +781,26 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
 		;
 	if (i < t->nifs) {
-		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, "bridge port");
+		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, 0, "bridge port");
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWLINK, 0, take_port, &d);
 	}
-	/* a vxlan's remote VTEPs: the bridge FDB, asked only where there is a vxlan */
-	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].kind, "vxlan"); i++)
-		;
-	if (i < t->nifs) {
-		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, "bridge FDB");
+	/* a vxlan's remote VTEPs: its bridge FDB, asked of each vxlan */
+	for (i = d.first; i < t->nifs; i++) {
+		if (strcmp(t->ifs[i].kind, "vxlan"))
+			continue;
+		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, t->ifs[i].ifindex, "bridge FDB");
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWNEIGH, 0, take_fdb, &d);
 	}
 	if (!want_addrs)
 		return 0;
-	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, "address");
+	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, 0, "address");
 	if (len < 0)
 		goto fail;
 	parse_dump(c, len, RTM_NEWADDR, 0, take_addr, &d);
 	/* routes and forwarding: a failure here loses those, nothing else */
-	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
+	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, 0, "route");
 	if (len >= 0)
 		parse_dump(c, len, RTM_NEWROUTE, 0, take_route, &d);
 	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
