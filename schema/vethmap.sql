@@ -1,4 +1,4 @@
--- vethmap database schema, version 9 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 10 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -8,7 +8,7 @@
 -- so 'vethmap prune' gives the space of deleted snapshots back to the filesystem.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 9;              -- schema version, for migrations (db.c)
+PRAGMA user_version = 10;             -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,6 +44,15 @@ CREATE TABLE scan_pid (                   -- the processes of an unchanged snaps
     pid      INTEGER NOT NULL
 );
 CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);
+
+CREATE TABLE snapshot_image (             -- the latest snapshot with rows of its own, as
+                                          -- db_store() wrote them: every value of every row
+                                          -- in order, what the next snapshot is compared
+                                          -- with, byte for byte (v10); one row at most
+    rows_of  INTEGER PRIMARY KEY REFERENCES scan(id) ON DELETE CASCADE,
+    rows     BLOB    NOT NULL,            -- all but the processes
+    pids     BLOB    NOT NULL             -- netns_pid's
+);
 
 CREATE TABLE netns (
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -37,19 +38,26 @@ static int scan(struct cmd_ctx *ctx)
 	const struct scan_opts *o = ctx->opts;
 	struct topo t;
 	struct pr p;
+	struct timespec ph[3];
 	int rc = 1, pruned;
 
 	topo_init(&t);
 	t.deep = o->deep;
 	if (scan_run(&t, NULL, 1, !o->no_containers))
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &ph[0]);
 	if (ctx->db && db_store(ctx->db, &t) < 0)
 		goto out;
 	/* a failed prune (said) is exit 1, but the stored snapshot is printed all the same */
 	pruned = ctx->db && retain_given(&ctx->retain) ? prune_run(ctx, 1) : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	pr_init(&p, stdout, ctx->json);
 	print_topo(&p, &t);
 	rc = finish_stdout() || topo_incomplete(&t) || pruned ? 1 : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
+	if (verbosity >= 2)
+		verbose("scan: stored in %.1f ms, printed in %.1f ms", ts_diff_ms(&ph[0], &ph[1]),
+			ts_diff_ms(&ph[1], &ph[2]));
 out:
 	topo_release(&t);
 	return rc;

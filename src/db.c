@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -110,6 +110,12 @@ static const struct {
 	     "CREATE TABLE scan_pid (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
 	     " CASCADE, inode INTEGER NOT NULL, pid INTEGER NOT NULL);"
 	     "CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);" },
+	/*
+	 * the image of the latest snapshot's rows, what the next one is compared with
+	 * (db_snapshot.c): until a scan writes one, the next snapshot has rows of its own
+	 */
+	{ 10, "CREATE TABLE snapshot_image (rows_of INTEGER PRIMARY KEY REFERENCES scan(id)"
+	      " ON DELETE CASCADE, rows BLOB NOT NULL, pids BLOB NOT NULL)" },
 };
 
 static const char schema_sql[] = {

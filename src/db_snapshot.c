@@ -1,15 +1,19 @@
 /*
  * db_snapshot.c implements a snapshot's rows: db_store() writes a struct topo as a new
  * snapshot in one transaction, db_load() reads one back (files of every schema version,
- * each read as it is), and the lookups of snapshot ids.  A snapshot whose rows equal, table
- * by table and column by column, those of the snapshot before it is stored as its scan
- * row alone, scan.same_as naming the snapshot that holds the rows (never itself such a
- * reference), and read back through it.  Processes come and go on a quiet host: they are
- * not compared with the rest; when only they changed, the reference keeps its own
- * (scan_pid, own_pids), so every snapshot reads back exactly as it was scanned.  The file itself, its schema and
- * the statement helpers are db.c's.
+ * each read as it is), and the lookups of snapshot ids.  A snapshot whose rows equal, one
+ * by one in the order they are written, those of the snapshot before it is stored as its
+ * scan row alone, scan.same_as naming the snapshot that holds the rows (never itself such
+ * a reference), and read back through it.  The comparison is of images: every value of
+ * every row, made in memory before anything is written, against the image the snapshot
+ * holding the rows left (snapshot_image).  Processes come and go on a quiet host: they
+ * have an image of their own; when only they changed, the reference keeps its own
+ * (scan_pid, own_pids), so every snapshot reads back exactly as it was scanned.  The file
+ * itself, its schema and the statement helpers are db.c's.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,181 +67,251 @@ static const char *nz(const char *s)
 	return *s ? s : NULL;
 }
 
+/*
+ * Where a snapshot's rows go.  With st, into the database: each row bound to its INSERT,
+ * stepped.  Without, into the snapshot's image: every row's values, one after the other
+ * in the order they are written (a byte for the statement, then each value but the
+ * scan_id, by type: 'n' NULL, 'i' eight bytes, 't' four bytes of length and the text),
+ * the processes (netns_pid) apart.  Two snapshots whose images are equal byte for byte
+ * write the same rows in the same order: the image is what db_store() compares.
+ */
+struct sink {
+	sqlite3 *db;
+	sqlite3_stmt **st;	/* NULL: the image */
+	struct bytes {
+		unsigned char *p;
+		size_t n, cap;
+	} rows, pids;
+};
+
+static void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+	if (b->cap - b->n < n) {
+		while (b->cap - b->n < n)
+			b->cap = b->cap ? b->cap * 2 : 65536;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void image_int(struct bytes *b, long long v)
+{
+	unsigned char tag = 'i';
+
+	bytes_add(b, &tag, 1);
+	bytes_add(b, &v, sizeof(v));
+}
+
+static void image_text(struct bytes *b, const char *s)
+{
+	unsigned char tag = s ? 't' : 'n';
+	uint32_t len = s ? (uint32_t)strlen(s) : 0;
+
+	bytes_add(b, &tag, 1);
+	if (s) {
+		bytes_add(b, &len, sizeof(len));
+		bytes_add(b, s, len);
+	}
+}
+
+/*
+ * One row of statement s: the values by types, as db_run() takes them ('i' int64, 'I'
+ * int64 or NULL when negative, 's' text or NULL), and 'o': an int saying whether there is
+ * a value, then the int64 (NULL when there is none).  The first value is the scan_id.
+ * 0 or -1 (said).
+ */
+static int put(struct sink *k, int s, const char *types, ...)
+{
+	sqlite3_stmt *st = k->st ? k->st[s] : NULL;
+	struct bytes *b = s == S_PID ? &k->pids : &k->rows;
+	unsigned char tag = (unsigned char)s;
+	va_list ap;
+	int i = 1, rc;
+
+	if (!st)
+		bytes_add(b, &tag, 1);
+	va_start(ap, types);
+	for (const char *p = types; *p; p++, i++) {
+		long long v;
+		const char *str;
+		int has = 1;
+
+		if (*p == 's') {
+			str = va_arg(ap, const char *);
+			if (st && str)
+				sqlite3_bind_text(st, i, str, -1, SQLITE_STATIC);
+			else if (st)
+				sqlite3_bind_null(st, i);
+			else if (i > 1)
+				image_text(b, str);
+			continue;
+		}
+		if (*p == 'o')
+			has = va_arg(ap, int);
+		v = va_arg(ap, long long);
+		if (*p == 'I')
+			has = v >= 0;
+		if (st && has)
+			sqlite3_bind_int64(st, i, v);
+		else if (st)
+			sqlite3_bind_null(st, i);
+		else if (i > 1 && has)
+			image_int(b, v);
+		else if (i > 1)
+			image_text(b, NULL);
+	}
+	va_end(ap);
+	if (!st)
+		return 0;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(k->db, "write to");
+}
+
 /* A tunnel device's row, and one per remote VTEP of its FDB. */
-static int store_tunnel(sqlite3 *db, sqlite3_stmt **st, const struct iface *f, long long id,
-			long long ino)
+static int store_tunnel(struct sink *k, const struct iface *f, long long id, long long ino)
 {
 	const struct tunnel *u = &f->tun;
 	char *copy, *save = NULL;
 	int rc;
 
-	rc = db_run(db, st[S_TUN], "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
-		    nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
+	rc = put(k, S_TUN, "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
+		 nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
 	if (rc || !u->fdb)
 		return rc;
 	copy = xstrdup(u->fdb);
 	for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
-		rc = db_run(db, st[S_FDB], "iiis", id, ino, (long long)f->ifindex, w);
+		rc = put(k, S_FDB, "iiis", id, ino, (long long)f->ifindex, w);
 	free(copy);
 	return rc;
 }
 
 /* Routes: a row per next hop (nh 0, 1, ...), one row with no gateway for none. */
-static int store_routes(sqlite3 *db, sqlite3_stmt *st, const struct topo *t, long long id)
+static int store_routes(struct sink *k, const struct topo *t, long long id)
 {
 	for (size_t i = 0; i < t->nroutes; i++) {
 		const struct route *r = &t->routes[i];
 
-		for (size_t h = 0; h < (r->nnh ? r->nnh : 1); h++) {
-			if (r->nnh && r->nh[h].oif)
-				sqlite3_bind_int64(st, 10, r->nh[h].oif);
-			if (db_run(db, st, "iiiiissis", id, (long long)t->ns[r->ns].ino, (long long)i,
-				(long long)h, (long long)(r->family == AF_INET6 ? 6 : 4), r->dst, r->type,
-				(long long)r->metric, r->nnh ? nz(r->nh[h].gw) : NULL))
+		for (size_t h = 0; h < (r->nnh ? r->nnh : 1); h++)
+			if (put(k, S_ROUTE, "iiiiissiso", id, (long long)t->ns[r->ns].ino,
+				(long long)i, (long long)h, (long long)(r->family == AF_INET6 ? 6 : 4),
+				r->dst, r->type, (long long)r->metric, r->nnh ? nz(r->nh[h].gw) : NULL,
+				r->nnh && r->nh[h].oif, r->nnh ? (long long)r->nh[h].oif : 0LL))
 				return -1;
-		}
 	}
 	return 0;
 }
 
-/* A namespace's row, and its mounts, names and processes. */
-static int store_netns(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
-		       long long id)
+/* A namespace's row, and its mounts and names (its processes: store_pids()). */
+static int store_netns(struct sink *k, const struct topo *t, size_t i, long long id)
 {
 	const struct netns *n = &t->ns[i];
 	long long ino = (long long)n->ino;
-	sqlite3_stmt *s = st[S_NS];
 	char via[64];
 
 	topo_via_text(n->via, ",", via, sizeof(via));
-	if (n->fwd4 >= 0)	/* else NULL: unknown */
-		sqlite3_bind_int64(s, 8, n->fwd4);
-	if (n->fwd6 >= 0)
-		sqlite3_bind_int64(s, 9, n->fwd6);
-	if (n->userns)
-		sqlite3_bind_int64(s, 10, (long long)n->userns);
-	if (n->owner_uid >= 0) {
-		sqlite3_bind_int64(s, 11, n->owner_uid);
-		if (*n->owner)
-			sqlite3_bind_text(s, 12, n->owner, -1, SQLITE_STATIC);
-	}
-	if (db_run(db, s, "iiiisii", id, ino, (long long)n->dev, (long long)n->is_host, via,
-		(long long)n->dump_error, (long long)n->names_dropped))
+	if (put(k, S_NS, "iiiisiiIIoIs", id, ino, (long long)n->dev, (long long)n->is_host, via,
+		(long long)n->dump_error, (long long)n->names_dropped, (long long)n->fwd4,
+		(long long)n->fwd6, n->userns != 0, (long long)n->userns,
+		(long long)n->owner_uid, n->owner_uid >= 0 && *n->owner ? n->owner : NULL))
 		return -1;
-	for (size_t k = 0; k < n->nmounts; k++)
-		if (db_run(db, st[S_MOUNT], "iisiii", id, ino, n->mounts[k].path,
-			(long long)n->mounts[k].mntns, (long long)n->mounts[k].pid,
-			(long long)n->mounts[k].host))
+	for (size_t m = 0; m < n->nmounts; m++)
+		if (put(k, S_MOUNT, "iisiii", id, ino, n->mounts[m].path,
+			(long long)n->mounts[m].mntns, (long long)n->mounts[m].pid,
+			(long long)n->mounts[m].host))
 			return -1;
-	for (size_t k = 0; k < n->names.n; k++)
-		if (db_run(db, st[S_NAME], "iis", id, ino, n->names.v[k]))
+	for (size_t m = 0; m < n->names.n; m++)
+		if (put(k, S_NAME, "iis", id, ino, n->names.v[m]))
 			return -1;
-	for (size_t k = 0; k < n->pids.n; k++)
-		if (db_run(db, st[S_PID], "iii", id, ino, (long long)n->pids.v[k]))
-			return -1;
+	return 0;
+}
+
+/* Every namespace's processes, as statement s (netns_pid, or scan_pid of a reference). */
+static int store_pids(struct sink *k, int s, const struct topo *t, long long id)
+{
+	for (size_t i = 0; i < t->nns; i++)
+		for (size_t m = 0; m < t->ns[i].pids.n; m++)
+			if (put(k, s, "iii", id, (long long)t->ns[i].ino, (long long)t->ns[i].pids.v[m]))
+				return -1;
 	return 0;
 }
 
 /* An interface's row, and its addresses. */
-static int store_iface(sqlite3 *db, sqlite3_stmt **st, const struct topo *t, size_t i,
-		       long long id)
+static int store_iface(struct sink *k, const struct topo *t, size_t i, long long id)
 {
 	const struct iface *f = &t->ifs[i];
 	long long ino = (long long)t->ns[f->ns].ino;
 	const struct iface *p = f->peer >= 0 ? &t->ifs[f->peer] : NULL;
-	sqlite3_stmt *s = st[S_IF];
 
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ino);
-	sqlite3_bind_int64(s, 3, f->ifindex);
-	sqlite3_bind_text(s, 4, f->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, f->kind, -1, SQLITE_STATIC);
-	if (*f->slave_kind)
-		sqlite3_bind_text(s, 6, f->slave_kind, -1, SQLITE_STATIC);
-	if (*f->mac)
-		sqlite3_bind_text(s, 7, f->mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, f->mtu);
-	sqlite3_bind_int64(s, 9, iface_up(f));
-	sqlite3_bind_int64(s, 10, f->flags);
-	sqlite3_bind_text(s, 11, f->oper, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 12, f->promiscuity);
-	if (f->master)
-		sqlite3_bind_int64(s, 13, f->master);
-	sqlite3_bind_int64(s, 14, f->hairpin);
-	if (f->link)
-		sqlite3_bind_int64(s, 15, f->link);
-	if (f->has_link_netnsid)
-		sqlite3_bind_int64(s, 16, f->link_netnsid);
-	if (p) {
-		sqlite3_bind_int64(s, 17, (long long)t->ns[p->ns].ino);
-		sqlite3_bind_int64(s, 18, p->ifindex);
-	}
-	if (db_run(db, s, ""))
+	if (put(k, S_IF, "iiissssiiisioioooo", id, ino, (long long)f->ifindex, f->name, f->kind,
+		nz(f->slave_kind), nz(f->mac), (long long)f->mtu, (long long)iface_up(f),
+		(long long)f->flags, f->oper, (long long)f->promiscuity,
+		f->master != 0, (long long)f->master, (long long)f->hairpin,
+		f->link != 0, (long long)f->link,
+		f->has_link_netnsid, (long long)f->link_netnsid,
+		p != NULL, p ? (long long)t->ns[p->ns].ino : 0LL,
+		p != NULL, p ? (long long)p->ifindex : 0LL))
 		return -1;
-	for (size_t k = 0; k < f->naddrs; k++)
-		if (db_run(db, st[S_ADDR], "iiiis", id, ino, (long long)f->ifindex,
-			(long long)(f->addrs[k].family == AF_INET6 ? 6 : 4), f->addrs[k].text))
+	for (size_t a = 0; a < f->naddrs; a++)
+		if (put(k, S_ADDR, "iiiis", id, ino, (long long)f->ifindex,
+			(long long)(f->addrs[a].family == AF_INET6 ? 6 : 4), f->addrs[a].text))
 			return -1;
-	return f->tun.set ? store_tunnel(db, st, f, id, ino) : 0;
+	return f->tun.set ? store_tunnel(k, f, id, ino) : 0;
 }
 
 /* A tun/tap holder's row: its device's place only when it was placed. */
-static int store_tap(sqlite3 *db, sqlite3_stmt *s, const struct tap_holder *h, long long id)
+static int store_tap(struct sink *k, const struct tap_holder *h, long long id)
 {
-	if (h->netns && h->ifindex) {
-		sqlite3_bind_int64(s, 2, (long long)h->netns);
-		sqlite3_bind_int64(s, 3, h->ifindex);
-	}
-	if (h->holder_netns)
-		sqlite3_bind_int64(s, 8, (long long)h->holder_netns);
-	if (*h->reason)
-		sqlite3_bind_text(s, 9, h->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 4, h->ifname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, h->tap);
-	sqlite3_bind_int64(s, 6, h->pid);
-	sqlite3_bind_text(s, 7, h->comm, -1, SQLITE_STATIC);
-	return db_run(db, s, "");
+	int placed = h->netns && h->ifindex;
+
+	return put(k, S_TAP, "ioosiisos", id, placed, (long long)h->netns, placed,
+		   (long long)h->ifindex, h->ifname, (long long)h->tap, (long long)h->pid, h->comm,
+		   h->holder_netns != 0, (long long)h->holder_netns, nz(h->reason));
 }
 
-static int store_rows(sqlite3 *db, sqlite3_stmt **st, struct topo *t, long long id)
+/* Every row of t but the scan's own, as snapshot id (0 for an image), in one order. */
+static int store_rows(struct sink *k, const struct topo *t, long long id)
 {
 	for (size_t i = 0; i < t->nns; i++)
-		if (store_netns(db, st, t, i, id))
+		if (store_netns(k, t, i, id))
 			return -1;
+	if (store_pids(k, S_PID, t, id))
+		return -1;
 	for (size_t i = 0; i < t->nifs; i++)
-		if (store_iface(db, st, t, i, id))
+		if (store_iface(k, t, i, id))
 			return -1;
 	for (size_t i = 0; i < t->nedges; i++) {
 		const struct iface *a = &t->ifs[t->edges[i].a], *b = &t->ifs[t->edges[i].b];
 
-		if (db_run(db, st[S_EDGE], "iisiiii", id, (long long)i + 1,
-			edge_type_names[t->edges[i].type], (long long)t->ns[a->ns].ino,
-			(long long)a->ifindex, (long long)t->ns[b->ns].ino, (long long)b->ifindex))
+		if (put(k, S_EDGE, "iisiiii", id, (long long)i + 1, edge_type_names[t->edges[i].type],
+			(long long)t->ns[a->ns].ino, (long long)a->ifindex, (long long)t->ns[b->ns].ino,
+			(long long)b->ifindex))
 			return -1;
 	}
 	for (size_t i = 0; i < t->nunres; i++) {
 		const struct iface *f = &t->ifs[t->unres[i].ifc];
 
-		if (db_run(db, st[S_UNRES], "iiis", id, (long long)t->ns[f->ns].ino,
-			(long long)f->ifindex, t->unres[i].reason))
+		if (put(k, S_UNRES, "iiis", id, (long long)t->ns[f->ns].ino, (long long)f->ifindex,
+			t->unres[i].reason))
 			return -1;
 	}
-	if (store_routes(db, st[S_ROUTE], t, id))
+	if (store_routes(k, t, id))
 		return -1;
 	for (size_t i = 0; i < t->ntaps; i++)
-		if (store_tap(db, st[S_TAP], &t->taps[i], id))
+		if (store_tap(k, &t->taps[i], id))
 			return -1;
 	for (size_t i = 0; i < t->nctrs; i++) {
 		const struct container *c = &t->ctrs[i];
 
 		if (c->ns < 0)
 			continue;
-		if (db_run(db, st[S_CTR], "iisssissssssiiiIss", id, (long long)t->ns[c->ns].ino,
-			c->engine, c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod),
-			nz(c->pod_ns), nz(c->compose), nz(c->netmode), nz(c->cns),
-			(long long)c->sandbox, (long long)c->host_net, (long long)c->verified,
-			(long long)c->owner_uid, c->owner_uid >= 0 ? c->owner : NULL, c->node))
+		if (put(k, S_CTR, "iisssissssssiiiIss", id, (long long)t->ns[c->ns].ino, c->engine,
+			c->id, c->name, (long long)c->pid, nz(c->image), nz(c->pod), nz(c->pod_ns),
+			nz(c->compose), nz(c->netmode), nz(c->cns), (long long)c->sandbox,
+			(long long)c->host_net, (long long)c->verified, (long long)c->owner_uid,
+			c->owner_uid >= 0 ? c->owner : NULL, c->node))
 			return -1;
 	}
 	return 0;
@@ -278,174 +352,90 @@ long long db_rows_of(sqlite3 *db, long long id)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? base : db_fail(db, "read");
 }
 
-/* Run sql with %s as each table's name (quoted); 0 or -1 (said). */
-static int each_table(sqlite3 *db, const struct strv *tables, const char *fmt)
-{
-	for (size_t i = 0; i < tables->n; i++) {
-		char *sql = sqlite3_mprintf(fmt, tables->v[i], tables->v[i]);
-		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+#define IMAGE_FORMAT "vethmap snapshot image 1, " VETHMAP_VERSION	/* its first bytes */
 
-		sqlite3_free(sql);
-		if (rc != SQLITE_OK)
-			return db_fail(db, "write to");
-	}
-	return 0;
+/* Is column col of st's row these bytes, exactly? */
+static int same_bytes(sqlite3_stmt *st, int col, const struct bytes *b)
+{
+	const void *p = sqlite3_column_blob(st, col);
+
+	return p && (size_t)sqlite3_column_bytes(st, col) == b->n && !memcmp(p, b->p, b->n);
 }
 
 /*
- * Do the rows staged in temp.T equal those of snapshot base in main.T?  Same count, and
- * each side's rows all among the other's; in a table with row ids, the rows are numbered
- * in the order they were written (the order they are read back in), so the order counts
- * and equal rows are told apart.  1 equal, 0 not, -1 on error (said).
+ * Is the stored image of snapshot base's rows k's?  1 when it is (*pids_eq says whether
+ * the processes are too), 0 when not or when none is stored, -1 on error (said).
  */
-static int table_equal(sqlite3 *db, const char *table, long long base)
+static int image_equal(sqlite3 *db, long long base, const struct sink *k, int *pids_eq)
 {
 	sqlite3_stmt *st;
-	char *cols = NULL, *sql;
-	long long ordered = 0;
-	int rc, eq = -1;
+	int rc, eq = 0;
 
-	sql = sqlite3_mprintf("SELECT group_concat(quote(name), ', ') FROM"
-			      " (SELECT name FROM pragma_table_info(%Q) WHERE name != 'scan_id'"
-			      " ORDER BY cid)", table);
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	sqlite3_free(sql);
-	if (rc != SQLITE_OK)
+	if (db_prep(db, &st, "SELECT rows, pids FROM snapshot_image WHERE rows_of = ?1"))
+		return -1;
+	sqlite3_bind_int64(st, 1, base);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		eq = same_bytes(st, 0, &k->rows);
+		*pids_eq = same_bytes(st, 1, &k->pids);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, "read");
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		cols = sqlite3_mprintf("%s", db_col(st, 0));
-		/* a quoted name is a string literal in quote()'s form: make it an identifier */
-		for (char *p = cols; p && *p; p++)
-			if (*p == '\'')
-				*p = '"';
-	}
-	sqlite3_finalize(st);
-	sql = sqlite3_mprintf("SELECT rowid FROM main.\"%w\" LIMIT 0", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
-		ordered = 1;	/* not WITHOUT ROWID: unique by its key, read by it */
-	sqlite3_finalize(st);
-	sqlite3_free(sql);
-	if (!cols || !*cols) {
-		sqlite3_free(cols);
-		return db_fail(db, "read the columns of");
-	}
-	{
-		const char *k = ordered ? "row_number() OVER (ORDER BY rowid), " : "";
-
-		sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM temp.\"%w\") ="
-				      " (SELECT count(*) FROM main.\"%w\" WHERE scan_id = %lld)"
-				      " AND NOT EXISTS (SELECT %s%s FROM temp.\"%w\" EXCEPT"
-				      " SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld)"
-				      " AND NOT EXISTS (SELECT %s%s FROM main.\"%w\" WHERE scan_id = %lld"
-				      " EXCEPT SELECT %s%s FROM temp.\"%w\")",
-				      table, table, base, k, cols, table, k, cols, table, base,
-				      k, cols, table, base, k, cols, table);
-	}
-	sqlite3_free(cols);
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	sqlite3_free(sql);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		eq = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return eq < 0 ? db_fail(db, "compare snapshots in") : eq;
+	return eq;
 }
 
-/*
- * The staged rows into main: parents first (namespaces, then interfaces, then the rest),
- * so that each row finds its parent at once.  Deferring the checks instead would make
- * every parent row look for children in tables not indexed for it.
- */
-static int copy_rows(sqlite3 *db, const struct strv *tables)
+/* k's image as the one the next snapshot is compared with (snapshot id's); 0 or -1. */
+static int image_keep(sqlite3 *db, long long id, const struct sink *k)
 {
-	static const char *const first[] = { "netns", "iface" };
-	struct strv order = { 0 };
+	sqlite3_stmt *st;
 	int rc;
 
-	for (size_t k = 0; k < 2; k++)
-		for (size_t i = 0; i < tables->n; i++)
-			if (!strcmp(tables->v[i], first[k]))
-				strv_add(&order, tables->v[i]);
-	for (size_t i = 0; i < tables->n; i++)
-		if (strcmp(tables->v[i], first[0]) && strcmp(tables->v[i], first[1]))
-			strv_add(&order, tables->v[i]);
-	rc = each_table(db, &order, "INSERT INTO main.\"%w\" SELECT * FROM temp.\"%w\" ORDER BY rowid");
-	strv_release(&order);
-	return rc;
-}
-
-/*
- * The staged rows of snapshot id (temp tables shadowing main's): equal to those of base,
- * the new scan row says so and they are dropped; else they are copied into main.  0 or
- * -1 (said).
- */
-static int settle(sqlite3 *db, const struct strv *tables, long long id, long long base)
-{
-	int eq = 1, pids_eq;
-
-	for (size_t i = 0; i < tables->n && eq == 1; i++)
-		if (strcmp(tables->v[i], "netns_pid") && strcmp(tables->v[i], "scan_pid"))
-			eq = table_equal(db, tables->v[i], base);
-	if (eq < 0)
+	if (sqlite3_exec(db, "DELETE FROM snapshot_image", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "write to");
+	if (db_prep(db, &st, "INSERT INTO snapshot_image (rows_of, rows, pids) VALUES (?1, ?2, ?3)"))
 		return -1;
-	if (eq) {
-		char *sql;
-		int rc;
-
-		pids_eq = table_equal(db, "netns_pid", base);
-		if (pids_eq < 0)
-			return -1;
-		sql = sqlite3_mprintf("UPDATE main.scan SET same_as = %lld, own_pids = %d WHERE"
-				      " id = %lld;%s", base, !pids_eq, id, pids_eq ? "" :
-				      "INSERT INTO main.scan_pid SELECT scan_id, inode, pid FROM"
-				      " temp.netns_pid ORDER BY rowid");
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-		sqlite3_free(sql);
-		return rc == SQLITE_OK ? 0 : db_fail(db, "write to");
-	}
-	return copy_rows(db, tables);
-}
-
-/*
- * The snapshot a new one is compared with: the latest's rows (its own, or those it refers
- * to), 0 when there is none.  The new snapshot's rows are staged for it in temp tables of
- * main's columns, which the inserts (unqualified) then reach first.
- */
-static long long stage(sqlite3 *db, struct strv *tables)
-{
-	long long last = db_latest(db), base;
-
-	if (last <= 0)
-		return last;
-	base = db_rows_of(db, last);
-	if (base <= 0 || db_snapshot_tables(db, tables) ||
-	    each_table(db, tables, "CREATE TEMP TABLE \"%w\" AS SELECT * FROM main.\"%w\" WHERE 0"))
-		return -1;
-	return base;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, k->rows.p, (int)k->rows.n, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, k->pids.p, (int)k->pids.n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "write to");
 }
 
 /*
  * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
- * nothing written.  Equal to the latest snapshot, it is stored as a reference to the rows
- * that one reads (t->same_as says which).
+ * nothing written.  Its image is made first (no SQL: a pass over t); equal to the stored
+ * image of the latest snapshot's rows, the new snapshot is stored as a reference to them
+ * (t->same_as says which), with its own processes when only those differ.  Else its rows
+ * are written, and its image kept for the next one.  No image stored (a file older than
+ * version 10, or its latest snapshot written by another version): rows of its own, never
+ * a reference by guess.
  */
 long long db_store(sqlite3 *db, struct topo *t)
 {
+	struct sink k = { .db = db };
 	sqlite3_stmt *st[S_COUNT] = { 0 };
-	struct strv tables = { 0 };
 	long long id = -1, base = 0;
-	int ok = 0;
+	int eq = 0, pids_eq = 0, ok = 0, images = db_version(db) >= 10;
 
-	/* the staged rows are one snapshot's: in memory (set before, as it drops temp tables) */
-	if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
-	base = db_version(db) >= 9 ? stage(db, &tables) : 0;
-	if (base < 0)
-		goto out;
+	if (images) {
+		bytes_add(&k.rows, IMAGE_FORMAT, sizeof(IMAGE_FORMAT));
+		bytes_add(&k.pids, IMAGE_FORMAT, sizeof(IMAGE_FORMAT));
+		store_rows(&k, t, 0);	/* into the image: cannot fail */
+		base = db_latest(db);
+		if (base > 0)
+			base = db_rows_of(db, base);
+		if (base < 0 || (base > 0 && (eq = image_equal(db, base, &k, &pids_eq)) < 0))
+			goto out;
+	}
 	for (int i = 0; i < S_COUNT; i++)
-		if (db_prep(db, &st[i], insert_sql[i]))
+		if (db_prep(db, &st[i], i == S_PID && eq ? "INSERT INTO scan_pid VALUES (?,?,?)" :
+			    insert_sql[i]))
 			goto out;
 	if (db_run(db, st[S_SCAN], "ssdiiiisiisiiii", t->host, t->started, t->duration_ms,
 		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
@@ -455,15 +445,21 @@ long long db_store(sqlite3 *db, struct topo *t)
 		(long long)t->lookup_timeouts))
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
-	if (store_rows(db, st, t, id))
+	k.st = st;
+	if (eq) {
+		sqlite3_stmt *ref;
+
+		if (db_prep(db, &ref, "UPDATE scan SET same_as = ?1, own_pids = ?2 WHERE id = ?3") ||
+		    db_run(db, ref, "iii", base, (long long)!pids_eq, id)) {
+			sqlite3_finalize(ref);
+			goto out;
+		}
+		sqlite3_finalize(ref);
+		if (!pids_eq && store_pids(&k, S_PID, t, id))	/* into scan_pid */
+			goto out;
+	} else if (store_rows(&k, t, id) || (images && image_keep(db, id, &k))) {
 		goto out;
-	for (int i = 0; i < S_COUNT; i++) {
-		sqlite3_finalize(st[i]);	/* before their temp tables go */
-		st[i] = NULL;
 	}
-	if (base && (settle(db, &tables, id, base) ||
-		     each_table(db, &tables, "DROP TABLE temp.\"%w\"")))
-		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
@@ -472,17 +468,13 @@ long long db_store(sqlite3 *db, struct topo *t)
 out:
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st[i]);
-	if (!ok)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* the temp tables too */
-	sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
-	if (ok && base) {
-		long long rows = db_rows_of(db, id);
-
-		t->same_as = rows != id && rows > 0 ? rows : 0;
-	}
-	strv_release(&tables);
-	if (!ok)
+	free(k.rows.p);
+	free(k.pids.p);
+	if (!ok) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
+	}
+	t->same_as = eq ? base : 0;
 	t->scan_id = id;
 	return id;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <poll.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <netlink/cache.h>
@@ -60,35 +61,43 @@ static int socket_in(struct scan_ctx *c, size_t ns)
 #define NL_WAIT_MS 5000	/* the kernel answers at once or never: never wait forever */
 
 /*
- * Receive what the kernel queued for us on fd into buf (up to two datagrams: a dump's
- * last part and its NLMSG_DONE are usually queued together, and one recvmmsg() takes
- * both).  The kernel answers a request while it is sent, so there is nearly always
- * something to read; when not, we wait up to NL_WAIT_MS.  Returns the bytes read (the
- * datagrams back to back, each at an NLMSG_ALIGNed offset), or -1 with errno set.
+ * Receive what the kernel queued for us on fd into buf (up to `slots` datagrams, at most
+ * 4, each in its own size/slots part of buf: a dump's last part and its NLMSG_DONE are
+ * usually queued together, and one recvmmsg() takes both; answers to several questions
+ * sent at once come together too).  The kernel answers a request while it is sent, so
+ * there is nearly always something to read; when not, we wait up to NL_WAIT_MS.  Returns
+ * the bytes read (the datagrams back to back, each at an NLMSG_ALIGNed offset), or -1
+ * with errno set.
  */
-static ssize_t rt_recv(int fd, char *buf, size_t size)
+static ssize_t rt_recv_n(int fd, char *buf, size_t size, unsigned slots)
 {
+	size_t part = size / slots;
+
 	for (;;) {
-		struct iovec iov[2] = { { buf, size / 2 }, { buf + size / 2, size / 2 } };
-		struct mmsghdr mm[2] = {
-			{ .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
-			{ .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } },
-		};
+		struct iovec iov[4];
+		struct mmsghdr mm[4];
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int n = recvmmsg(fd, mm, 2, MSG_DONTWAIT, NULL);
+		int n;
 
+		for (unsigned k = 0; k < slots; k++) {
+			iov[k] = (struct iovec){ buf + k * part, part };
+			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(fd, mm, slots, MSG_DONTWAIT, NULL);
 		if (n > 0) {
-			size_t first = mm[0].msg_len;
+			size_t len = 0;
 
-			if ((mm[0].msg_hdr.msg_flags | (n > 1 ? mm[1].msg_hdr.msg_flags : 0)) & MSG_TRUNC) {
-				errno = EMSGSIZE;
-				return -1;
+			for (int k = 0; k < n; k++) {
+				if (mm[k].msg_hdr.msg_flags & MSG_TRUNC) {
+					errno = EMSGSIZE;
+					return -1;
+				}
+				/* each datagram right after the one before */
+				if (k)
+					memmove(buf + len, buf + (size_t)k * part, mm[k].msg_len);
+				len += k + 1 < n ? NLMSG_ALIGN(mm[k].msg_len) : mm[k].msg_len;
 			}
-			if (n == 1)
-				return (ssize_t)first;
-			/* the second datagram goes right after the first */
-			memmove(buf + NLMSG_ALIGN(first), buf + size / 2, mm[1].msg_len);
-			return (ssize_t)(NLMSG_ALIGN(first) + mm[1].msg_len);
+			return (ssize_t)len;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -107,6 +116,11 @@ static ssize_t rt_recv(int fd, char *buf, size_t size)
 			return -1;
 		}
 	}
+}
+
+static ssize_t rt_recv(int fd, char *buf, size_t size)
+{
+	return rt_recv_n(fd, buf, size, 2);
 }
 
 static void set_kind(struct iface *ifc, struct rtnl_link *l)
@@ -367,7 +381,8 @@ static void take_fdb(struct nl_object *o, void *arg)
  * Returns its length (the messages before NLMSG_DONE), or -1 with errno set; *intr is
  * set when the kernel marked it interrupted (NLM_F_DUMP_INTR: links changed meanwhile).
  */
-static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *intr)
+static long dump_once(struct scan_ctx *c, int fd, int type, int family, int ifindex,
+		      int *intr)
 {
 	/*
 	 * Each dump with its own header (the family is its first byte in all of them).  Links
@@ -401,6 +416,15 @@ static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *int
 	} else if (type == RTM_GETADDR) {
 		req.u.ifa.ifa_family = (unsigned char)family;
 		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa));
+	} else if (type == RTM_GETNEIGH && ifindex > 0) {
+		/*
+		 * The FDB of one device: an ifinfomsg naming it (rtnl_fdb_dump() reads one, not
+		 * an ndmsg, when the request is of its size).  Unfiltered, the kernel walks a
+		 * bridge's whole FDB once per port of it (br_fdb_dump()).
+		 */
+		req.u.link.ifi.ifi_family = (unsigned char)family;
+		req.u.link.ifi.ifi_index = ifindex;
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link.ifi));
 	} else {
 		req.u.rtm.rtm_family = (unsigned char)family;
 		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.rtm));
@@ -453,12 +477,12 @@ static long dump_once(struct scan_ctx *c, int fd, int type, int family, int *int
  * checked from both ends, so a dump that moved under us can leave a pair unresolved,
  * never wrong.  Returns the length, or -1 with errno set.
  */
-static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family,
+static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family, int ifindex,
 		     const char *what)
 {
 	for (int tries = 0;; tries++) {
 		int intr;
-		long len = dump_once(c, fd, type, family, &intr);
+		long len = dump_once(c, fd, type, family, ifindex, &intr);
 
 		if (len < 0 || !intr)
 			return len;
@@ -471,16 +495,53 @@ static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family
 }
 
 /*
- * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
- * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.
+ * Take IFLA_AF_SPEC out of the RTM_NEWLINK message at msg (its length, in its header,
+ * shrinks; the bytes after it stay where they were).  It holds each address family's
+ * settings of the link (IPv4's and IPv6's devconf: most of a veth's bytes), which take_link()
+ * reads nothing of, and which libnl would parse family by family, each lookup of a
+ * family's parser under a lock of its own that both dump threads take.
  */
-static void parse_dump(struct scan_ctx *c, long len, int type,
+static void drop_af_spec(char *msg)
+{
+	struct nlmsghdr h;
+	size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+
+	memcpy(&h, msg, sizeof(h));
+	while (a + NLA_HDRLEN <= h.nlmsg_len) {
+		struct nlattr at;
+		size_t step;
+
+		memcpy(&at, msg + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > h.nlmsg_len - a)
+			return;	/* malformed: libnl judges it */
+		step = (size_t)NLA_ALIGN(at.nla_len);
+		if (step > h.nlmsg_len - a)
+			step = h.nlmsg_len - a;	/* the last one, unpadded */
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_AF_SPEC) {
+			memmove(msg + a, msg + a + step, h.nlmsg_len - a - step);
+			h.nlmsg_len -= (uint32_t)step;
+			memcpy(msg, &h, sizeof(h));
+			return;
+		}
+		a += step;
+	}
+}
+
+/*
+ * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
+ * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.  With
+ * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()).
+ */
+static void parse_dump(struct scan_ctx *c, long len, int type, int no_af,
 		       void (*take)(struct nl_object *, void *), void *arg)
 {
 	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
 		struct nlmsghdr h;
 
 		memcpy(&h, c->buf + off, sizeof(h));
+		if (h.nlmsg_type == type && no_af && h.nlmsg_len >= NLMSG_HDRLEN +
+		    NLMSG_ALIGN(sizeof(struct ifinfomsg)) && h.nlmsg_len <= (size_t)len - off)
+			drop_af_spec(c->buf + off);
 		if (h.nlmsg_type == type) {
 			struct nl_msg *m = nlmsg_convert((struct nlmsghdr *)(void *)(c->buf + off));
 
@@ -542,56 +603,121 @@ static void take_route(struct nl_object *o, void *arg)
 	}
 }
 
+/* An RTM_GETNSID question by fd, as sent. */
+struct nsid_req {
+	struct nlmsghdr nh;
+	struct rtgenmsg g;
+	char pad[3];
+	struct nlattr fd_attr;
+	uint32_t fd;
+};
+
+static void nsid_req_init(struct nsid_req *r, uint32_t seq, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = sizeof(*r);
+	r->nh.nlmsg_type = RTM_GETNSID;
+	r->nh.nlmsg_flags = NLM_F_REQUEST;
+	r->nh.nlmsg_seq = seq;
+	r->g.rtgen_family = AF_UNSPEC;
+	r->fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+	r->fd_attr.nla_type = NETNSA_FD;
+	r->fd = (uint32_t)fd;
+}
+
+/* The host's namespace (sorted first), when there is one and it is held; else -1. */
+static long host_ns(const struct scan_ctx *c)
+{
+	return c->t->nns && c->t->ns[0].is_host && c->alloc && c->fd[0] >= 0 ? 0 : -1;
+}
+
 /*
  * Whether the namespace forwards IPv4 and IPv6 (the "all" settings), asked with one
  * RTM_GETNETCONF per family, both in one send.  Unknown (-1) where the kernel does not say.
+ * The same send asks the namespace's nsid for the host's (RTM_GETNSID by fd, as nl_nsid()
+ * would ask it later: most veths of a namespace lead to the host), kept in c->host_nsid.
  */
-static void forwarding(struct scan_ctx *c, size_t ns, int fd)
+static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
 {
 	struct netns *n = &c->t->ns[ns];
+	long host = host_ns(c);
 	struct {
-		struct nlmsghdr nh;
-		struct netconfmsg ncm;
-		char pad[3];
-		struct nlattr a;
-		int32_t ifindex;
-	} req[2];
+		struct {
+			struct nlmsghdr nh;
+			struct netconfmsg ncm;
+			char pad[3];
+			struct nlattr a;
+			int32_t ifindex;
+		} conf[2];
+		struct nsid_req nsid;
+		struct {
+			struct nsid_req q;
+			struct nlattr a;
+			int32_t target;
+		} back;
+	} req;
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
 	} resp;
-	int answered = 0;
+	int answered = 0, asked = 3, to_host = -1, back = -1;
+	size_t len = sizeof(req);
 
-	memset(req, 0, sizeof(req));
+	memset(&req, 0, sizeof(req));
 	for (int k = 0; k < 2; k++) {
-		req[k].nh.nlmsg_len = sizeof(req[k]);
-		req[k].nh.nlmsg_type = RTM_GETNETCONF;
-		req[k].nh.nlmsg_flags = NLM_F_REQUEST;
-		req[k].nh.nlmsg_seq = ++c->seq;
-		req[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
-		req[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
-		req[k].a.nla_type = NETCONFA_IFINDEX;
-		req[k].ifindex = NETCONFA_IFINDEX_ALL;
+		req.conf[k].nh.nlmsg_len = sizeof(req.conf[k]);
+		req.conf[k].nh.nlmsg_type = RTM_GETNETCONF;
+		req.conf[k].nh.nlmsg_flags = NLM_F_REQUEST;
+		req.conf[k].nh.nlmsg_seq = ++c->seq;
+		req.conf[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
+		req.conf[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req.conf[k].a.nla_type = NETCONFA_IFINDEX;
+		req.conf[k].ifindex = NETCONFA_IFINDEX_ALL;
 	}
-	if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
+	if (host >= 0 && (size_t)host != ns && peer_nsid >= 0) {
+		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
+		nsid_req_init(&req.back.q, ++c->seq, c->fd[ns]);
+		req.back.q.nh.nlmsg_len = sizeof(req.back);
+		req.back.a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		req.back.a.nla_type = NETNSA_TARGET_NSID;
+		req.back.target = peer_nsid;
+		c->nsid_asked += 2;
+		asked = 15;
+	} else if (host >= 0 && (size_t)host != ns) {
+		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
+		c->nsid_asked++;
+		asked = 7;
+		len = offsetof(__typeof__(req), back);
+	} else {
+		len = sizeof(req.conf);
+	}
+	if (send(fd, &req, len, 0) != (ssize_t)len)
 		return;
-	while (answered != 3) {
-		ssize_t got = rt_recv(fd, resp.buf, sizeof(resp.buf));
+	while (answered != asked) {
+		ssize_t got = rt_recv_n(fd, resp.buf, sizeof(resp.buf), 4);
 
 		if (got <= 0)
 			return;
 		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
 			struct nlmsghdr h;
-			int k;
+			int k, id, current;
 
 			memcpy(&h, resp.buf + off, sizeof(h));
 			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
 				return;
-			k = h.nlmsg_seq == req[0].nh.nlmsg_seq ? 0 :
-			    h.nlmsg_seq == req[1].nh.nlmsg_seq ? 1 : -1;
+			k = h.nlmsg_seq == req.conf[0].nh.nlmsg_seq ? 0 :
+			    h.nlmsg_seq == req.conf[1].nh.nlmsg_seq ? 1 :
+			    asked >= 7 && h.nlmsg_seq == req.nsid.nh.nlmsg_seq ? 2 :
+			    asked == 15 && h.nlmsg_seq == req.back.q.nh.nlmsg_seq ? 3 : -1;
 			if (k >= 0)
 				answered |= 1 << k;
-			if (k >= 0 && h.nlmsg_type == RTM_NEWNETCONF) {
+			if (k == 2 && nsid_parse_reply(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
+						       &id) > 0)
+				to_host = id;
+			if (k == 3 && nsid_parse_reply_cur(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
+							   &id, &current) > 0 && current)
+				back = id;
+			if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
 				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
 
 				while (a + NLA_HDRLEN <= off + h.nlmsg_len) {
@@ -615,6 +741,17 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd)
 			off += NLMSG_ALIGN(h.nlmsg_len);
 		}
 	}
+	if (to_host >= 0)
+		c->host_nsid[ns] = to_host;
+	/*
+	 * The fourth answer is the nsid that the namespace this one calls peer_nsid gives
+	 * this one: of that namespace's table, as the kernel says by NETNSA_CURRENT_NSID.
+	 * That namespace is the host's when this one calls the host's peer_nsid too (an
+	 * observer's nsids name one namespace each, and never change while both live): then
+	 * it is the host's own nsid for this namespace, what nl_nsid() asks of the host.
+	 */
+	if (asked == 15 && to_host >= 0 && to_host == peer_nsid && back >= 0)
+		c->from_host[ns] = back;
 }
 
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
@@ -632,10 +769,10 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 		return -1;
 	}
 	c->nl[ns] = fd;	/* socket_in() checked that ns is held: c->nl has room */
-	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, "link");
+	len = dump_raw(c, ns, fd, RTM_GETLINK, AF_UNSPEC, 0, "link");
 	if (len < 0)
 		goto fail;
-	parse_dump(c, len, RTM_NEWLINK, take_link, &d);
+	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
 	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
 	/*
 	 * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
@@ -644,29 +781,33 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
 		;
 	if (i < t->nifs) {
-		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, "bridge port");
+		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, 0, "bridge port");
 		if (len >= 0)
-			parse_dump(c, len, RTM_NEWLINK, take_port, &d);
+			parse_dump(c, len, RTM_NEWLINK, 0, take_port, &d);
 	}
-	/* a vxlan's remote VTEPs: the bridge FDB, asked only where there is a vxlan */
-	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].kind, "vxlan"); i++)
-		;
-	if (i < t->nifs) {
-		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, "bridge FDB");
+	/* a vxlan's remote VTEPs: its bridge FDB, asked of each vxlan */
+	for (i = d.first; i < t->nifs; i++) {
+		if (strcmp(t->ifs[i].kind, "vxlan"))
+			continue;
+		len = dump_raw(c, ns, fd, RTM_GETNEIGH, AF_BRIDGE, t->ifs[i].ifindex, "bridge FDB");
 		if (len >= 0)
-			parse_dump(c, len, RTM_NEWNEIGH, take_fdb, &d);
+			parse_dump(c, len, RTM_NEWNEIGH, 0, take_fdb, &d);
 	}
 	if (!want_addrs)
 		return 0;
-	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, "address");
+	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, 0, "address");
 	if (len < 0)
 		goto fail;
-	parse_dump(c, len, RTM_NEWADDR, take_addr, &d);
+	parse_dump(c, len, RTM_NEWADDR, 0, take_addr, &d);
 	/* routes and forwarding: a failure here loses those, nothing else */
-	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, "route");
+	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, 0, "route");
 	if (len >= 0)
-		parse_dump(c, len, RTM_NEWROUTE, take_route, &d);
-	forwarding(c, ns, fd);
+		parse_dump(c, len, RTM_NEWROUTE, 0, take_route, &d);
+	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
+	for (i = d.first; i < t->nifs && !(!strcmp(t->ifs[i].kind, "veth") &&
+					    t->ifs[i].has_link_netnsid && t->ifs[i].link_netnsid >= 0); i++)
+		;
+	forwarding(c, ns, fd, i < t->nifs ? t->ifs[i].link_netnsid : -1);
 	return 0;
 fail:
 	t->ns[ns].dump_error = errno ? errno : EIO;
@@ -685,13 +826,7 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	struct scan_ctx *c = ctx;
 	int fd = observer < c->alloc ? c->nl[observer] : -1;
 	uint32_t seq;
-	struct {
-		struct nlmsghdr nh;
-		struct rtgenmsg g;
-		char pad[3];
-		struct nlattr fd_attr;
-		uint32_t fd;
-	} req;
+	struct nsid_req req;
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
@@ -702,15 +837,12 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 		return -1;
 	if (observer == target)
 		return -1;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = RTM_GETNSID;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = seq = ++c->seq;
-	req.g.rtgen_family = AF_UNSPEC;
-	req.fd_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
-	req.fd_attr.nla_type = NETNSA_FD;
-	req.fd = (uint32_t)c->fd[target];
+	if ((long)target == host_ns(c) && c->host_nsid[observer] >= 0)
+		return c->host_nsid[observer];	/* asked with its dump (forwarding()) */
+	if ((long)observer == host_ns(c) && c->from_host[target] >= 0)
+		return c->from_host[target];	/* the same, asked with target's dump */
+	nsid_req_init(&req, seq = ++c->seq, c->fd[target]);
+	c->nsid_asked++;
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
 	for (;;) {
@@ -725,6 +857,111 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
 	}
 }
 
+#define NSID_BATCH 32	/* questions per send: their answers stay far below a receive buffer */
+
+static int cmp_observer(const void *pa, const void *pb)
+{
+	const struct nsid_q *a = *(const struct nsid_q *const *)pa;
+	const struct nsid_q *b = *(const struct nsid_q *const *)pb;
+
+	return (a->observer > b->observer) - (a->observer < b->observer);
+}
+
+/*
+ * Ask the n questions of q[] (all of one observer, n <= NSID_BATCH) in one send, and read
+ * the answers, several per recvmmsg().  A question left without an answer (an error, a
+ * dropped reply, a deadline) is asked again alone, by nl_nsid().
+ */
+static void nsid_chunk(struct scan_ctx *c, struct nsid_q **q, size_t n)
+{
+	size_t observer = q[0]->observer, answered = 0;
+	int fd = c->nl[observer];
+	struct nsid_req req[NSID_BATCH] = { 0 };
+	char bufs[NSID_BATCH][512];
+	struct iovec iov[NSID_BATCH];
+	struct mmsghdr mm[NSID_BATCH];
+	unsigned char done[NSID_BATCH] = { 0 };
+	uint32_t seq0 = c->seq + 1;
+
+	for (size_t k = 0; k < n; k++)
+		nsid_req_init(&req[k], ++c->seq, c->fd[q[k]->target]);
+	c->nsid_asked += n;
+	if (send(fd, req, n * sizeof(req[0]), 0) != (ssize_t)(n * sizeof(req[0])))
+		goto alone;
+	while (answered < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int got;
+
+		for (size_t k = 0; k < NSID_BATCH; k++) {
+			iov[k] = (struct iovec){ bufs[k], sizeof(bufs[k]) };
+			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		got = recvmmsg(fd, mm, NSID_BATCH, MSG_DONTWAIT, NULL);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			got = poll(&pfd, 1, NL_WAIT_MS);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			continue;
+		}
+		if (got <= 0)
+			break;	/* ENOBUFS (answers dropped) or worse: the rest alone */
+		for (int m = 0; m < got; m++) {
+			struct nlmsghdr h;
+			size_t k;
+			int id;
+
+			if (mm[m].msg_len < sizeof(h) || mm[m].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			memcpy(&h, bufs[m], sizeof(h));
+			k = h.nlmsg_seq - seq0;
+			if (h.nlmsg_seq < seq0 || k >= n || done[k])
+				continue;	/* not one of ours: an earlier question's late answer */
+			done[k] = 1;
+			answered++;
+			/* an error answer is none, as nl_nsid() takes it */
+			q[k]->nsid = nsid_parse_reply(bufs[m], mm[m].msg_len, h.nlmsg_seq, &id) > 0 ?
+				     id : -1;
+		}
+	}
+alone:
+	for (size_t k = 0; k < n; k++)
+		if (!done[k])
+			q[k]->nsid = nl_nsid(c, observer, q[k]->target);
+}
+
+/* nsid_batch_fn: the questions of each observer in sends of NSID_BATCH. */
+void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n)
+{
+	struct scan_ctx *c = ctx;
+	struct nsid_q **by = xmalloc((n ? n : 1) * sizeof(*by));
+	size_t m = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		q[k].nsid = -1;	/* as nl_nsid() answers what it cannot ask */
+		if (q[k].observer >= c->alloc || c->nl[q[k].observer] < 0 ||
+		    q[k].target >= c->alloc || c->fd[q[k].target] < 0 ||
+		    q[k].observer == q[k].target)
+			continue;
+		if ((long)q[k].target == host_ns(c) && c->host_nsid[q[k].observer] >= 0)
+			q[k].nsid = c->host_nsid[q[k].observer];	/* asked with its dump */
+		else if ((long)q[k].observer == host_ns(c) && c->from_host[q[k].target] >= 0)
+			q[k].nsid = c->from_host[q[k].target];	/* with the target's */
+		else
+			by[m++] = &q[k];
+	}
+	qsort(by, m, sizeof(*by), cmp_observer);
+	for (size_t i = 0, j; i < m; i = j) {
+		for (j = i; j < m && j - i < NSID_BATCH && by[j]->observer == by[i]->observer; j++)
+			;
+		nsid_chunk(c, by + i, j - i);
+	}
+	free(by);
+}
+
 /*
  * Read the answer to RTM_GETNSID number `seq` out of one recv()'s bytes.  Returns 1 with
  * *id set (-1 when the kernel has none), 0 when no message here carries seq (read on),
@@ -733,10 +970,23 @@ int nl_nsid(void *ctx, size_t observer, size_t target)
  */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 {
+	return nsid_parse_reply_cur(buf, n, seq, id, NULL);
+}
+
+/*
+ * nsid_parse_reply(), and *current (when not NULL) set to whether the answer carries
+ * NETNSA_CURRENT_NSID: the kernel sends it only when it answered for the namespace that
+ * NETNSA_TARGET_NSID named, not for the asker's own (a kernel that knows no such attribute
+ * answers for the asker's).
+ */
+int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current)
+{
 	const unsigned char *p = buf;
 	size_t off = 0;
 
 	*id = -1;
+	if (current)
+		*current = 0;
 	while (n - off >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr nh;
 		size_t body, a;
@@ -765,8 +1015,9 @@ int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id)
 
 				memcpy(&v, p + a + NLA_HDRLEN, sizeof(v));
 				*id = v;
-				return 1;
 			}
+			if ((at.nla_type & NLA_TYPE_MASK) == NETNSA_CURRENT_NSID && current)
+				*current = 1;
 			a += NLA_ALIGN(at.nla_len);
 		}
 		return 1;	/* an answer without NETNSA_NSID: none */

@@ -41,9 +41,12 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 			n *= 2;
 		c->fd = xrealloc(c->fd, n * sizeof(*c->fd));
 		c->nl = xrealloc(c->nl, n * sizeof(*c->nl));
+		c->host_nsid = xrealloc(c->host_nsid, n * sizeof(*c->host_nsid));
+		c->from_host = xrealloc(c->from_host, n * sizeof(*c->from_host));
 		for (size_t i = old; i < n; i++) {
 			c->fd[i] = -1;
 			c->nl[i] = -1;
+			c->host_nsid[i] = c->from_host[i] = -1;
 		}
 		c->alloc = n;
 	}
@@ -55,7 +58,7 @@ void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd)
 /* The namespaces were put in order (order[new] = old): the fds and sockets follow. */
 void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 {
-	int *fd, *nl;
+	int *fd, *nl, *hn, *fh;
 
 	if (!n || !c->alloc)
 		return;
@@ -63,14 +66,22 @@ void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n)
 		BUG("reorder of %zu namespaces, %zu held", n, c->alloc);
 	fd = xmalloc(c->alloc * sizeof(*fd));
 	nl = xmalloc(c->alloc * sizeof(*nl));
+	hn = xmalloc(c->alloc * sizeof(*hn));
+	fh = xmalloc(c->alloc * sizeof(*fh));
 	for (size_t i = 0; i < c->alloc; i++) {
 		fd[i] = i < n ? c->fd[order[i]] : c->fd[i];
 		nl[i] = i < n ? c->nl[order[i]] : c->nl[i];
+		hn[i] = i < n ? c->host_nsid[order[i]] : c->host_nsid[i];
+		fh[i] = i < n ? c->from_host[order[i]] : c->from_host[i];
 	}
 	free(c->fd);
 	free(c->nl);
+	free(c->host_nsid);
+	free(c->from_host);
 	c->fd = fd;
 	c->nl = nl;
+	c->host_nsid = hn;
+	c->from_host = fh;
 }
 
 void scan_ctx_release(struct scan_ctx *c)
@@ -79,9 +90,12 @@ void scan_ctx_release(struct scan_ctx *c)
 	netns_close_all(c);
 	free(c->fd);
 	free(c->nl);
+	free(c->host_nsid);
+	free(c->from_host);
 	free(c->buf);
 	c->fd = NULL;
 	c->nl = NULL;
+	c->host_nsid = c->from_host = NULL;
 	c->buf = NULL;
 	c->alloc = c->buf_cap = 0;
 }
@@ -92,59 +106,78 @@ static void *engines_thread(void *t)
 	return NULL;
 }
 
-/* The later half of the namespaces, dumped by a second thread into interfaces of its own. */
+/*
+ * A second thread dumping namespaces into interfaces and routes of its own.  The two
+ * threads take the next namespace not yet taken, one at a time: the host's (first, and
+ * by far the largest with many veths) keeps one busy while the other dumps the rest.
+ */
 struct dump_job {
 	struct scan_ctx c;	/* shares the held fds and sockets; its own buffer, its own t */
 	struct topo part;	/* t's namespaces (shared, read only), its own interfaces */
-	size_t from, to;
+	size_t *next;		/* the next namespace to take (both threads) */
 	int want_addrs;
 };
+
+static void dump_taken(struct scan_ctx *c, size_t *next, int want_addrs)
+{
+	for (;;) {
+		size_t i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
+
+		if (i >= c->t->nns)
+			return;
+		nl_dump_ns(c, i, want_addrs);
+	}
+}
 
 static void *dump_thread(void *arg)
 {
 	struct dump_job *j = arg;
 
-	for (size_t i = j->from; i < j->to; i++)
-		nl_dump_ns(&j->c, i, j->want_addrs);
+	dump_taken(&j->c, j->next, j->want_addrs);
 	return NULL;
 }
 
 #define DUMP_SPLIT_MIN 64	/* fewer namespaces are dumped by one thread */
 
 /*
- * Dump every namespace, in namespace order.  With two CPUs or more and enough namespaces,
- * a second thread dumps the later half: each namespace has its own socket and fd, each
- * thread enters namespaces on its own (setns() is per thread), and the second thread's
- * interfaces are appended after the first's, so t->ifs comes out as one thread makes it.
+ * Dump every namespace.  With two CPUs or more and enough namespaces, a second thread
+ * dumps too: each namespace has its own socket and fd, each thread enters namespaces on
+ * its own (setns() is per thread), and the second thread's interfaces and routes are
+ * appended after the first's; the interfaces are sorted after (topo_sort_ifaces()), the
+ * routes here, each namespace's in the order they were dumped.
  */
 static void dump_all(struct scan_ctx *c, int want_addrs)
 {
 	struct topo *t = c->t;
 	struct dump_job j;
 	pthread_t th;
-	size_t mid = t->nns;
+	size_t next = 0;
 
-	if (t->nns >= DUMP_SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
-		j.part = *t;
-		j.part.ifs = NULL;
-		j.part.nifs = j.part.nifs_alloc = 0;
-		j.part.routes = NULL;
-		j.part.nroutes = j.part.nroutes_alloc = 0;
-		j.c = *c;
-		j.c.t = &j.part;
-		j.c.buf = NULL;
-		j.c.buf_cap = 0;
-		j.from = t->nns / 2;
-		j.to = t->nns;
-		j.want_addrs = want_addrs;
-		if (!pthread_create(&th, NULL, dump_thread, &j))
-			mid = j.from;
-	}
-	for (size_t i = 0; i < mid; i++)
-		nl_dump_ns(c, i, want_addrs);
-	if (mid == t->nns)
+	if (t->nns < DUMP_SPLIT_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		dump_taken(c, &next, want_addrs);
 		return;
+	}
+	j.part = *t;
+	j.part.ifs = NULL;
+	j.part.nifs = j.part.nifs_alloc = 0;
+	j.part.routes = NULL;
+	j.part.nroutes = j.part.nroutes_alloc = 0;
+	j.c = *c;
+	j.c.t = &j.part;
+	j.c.buf = NULL;
+	j.c.buf_cap = 0;
+	j.c.nsid_asked = 0;
+	j.c.seq = c->seq + 0x40000000u;	/* numbers of its own */
+	j.next = &next;
+	j.want_addrs = want_addrs;
+	if (pthread_create(&th, NULL, dump_thread, &j)) {
+		dump_taken(c, &next, want_addrs);
+		return;
+	}
+	dump_taken(c, &next, want_addrs);
 	pthread_join(th, NULL);
+	c->nsid_asked += j.c.nsid_asked;
+	c->seq = j.c.seq;	/* a number is never used twice, whichever socket */
 	t->ifs = grow(t->ifs, &t->nifs_alloc, t->nifs + j.part.nifs, sizeof(*t->ifs));
 	memcpy(t->ifs + t->nifs, j.part.ifs, j.part.nifs * sizeof(*t->ifs));
 	t->nifs += j.part.nifs;
@@ -158,6 +191,9 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 	}
 	free(j.part.routes);
 	free(j.c.buf);
+	topo_sort_routes(t);
+	for (size_t i = 0; i < t->nroutes; i++)
+		t->routes[i].seq = i;
 }
 
 /*
@@ -168,7 +204,7 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers)
 {
 	struct scan_ctx own, *c = keep ? keep : &own;
-	struct timespec t0, t1, wall;
+	struct timespec t0, t1, wall, ph[5];
 	pthread_t engines;
 	int engines_started = 0;
 	size_t *order;
@@ -185,7 +221,9 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		scan_ctx_release(c);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ph[0]);
 	fdprobe_owners(c);
+	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);
@@ -197,12 +235,15 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	if (want_containers)
 		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
 	dump_all(c, want_addrs);
+	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
 	topo_sort_ifaces(t);
-	topo_build(t, nl_nsid, c);
+	topo_build_batched(t, nl_nsid, nl_nsid_batch, c);
+	clock_gettime(CLOCK_MONOTONIC, &ph[3]);
 	if (engines_started)
 		pthread_join(engines, NULL);
 	else if (want_containers)
 		engines_scan(t);
+	clock_gettime(CLOCK_MONOTONIC, &ph[4]);
 	nl_close_all(c);
 	if (!keep)
 		scan_ctx_release(c);
@@ -217,5 +258,10 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		      "lookup deadline");
 	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
 		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
+	if (verbosity >= 2)
+		verbose("scan phases: discovery %.1f ms, owners %.1f, dumps %.1f, pairing %.1f "
+			"(%lu nsid questions), engines' wait %.1f", ts_diff_ms(&t0, &ph[0]),
+			ts_diff_ms(&ph[0], &ph[1]), ts_diff_ms(&ph[1], &ph[2]),
+			ts_diff_ms(&ph[2], &ph[3]), c->nsid_asked, ts_diff_ms(&ph[3], &ph[4]));
 	return 0;
 }

@@ -581,10 +581,65 @@ static void link_lower(struct pairing *p, size_t i)
 }
 
 /*
+ * Ask at once, through batch, every question pair_veth() will ask: for each veth with a
+ * link-netnsid, its owner's nsid for the namespace of each candidate peer.  The answers
+ * fill the caches as ask_nsid() fills them, one by one; pairing then reads them there.
+ * They are the kernel's answers to the same questions (an observer's nsid for a namespace
+ * we hold never changes once given), so nothing is paired on less than before: each end
+ * is still confirmed from its own side, by its own namespace's table.
+ */
+static void prefetch_nsids(struct pairing *p, nsid_batch_fn batch)
+{
+	struct topo *t = p->t;
+	struct cache queued = { 0 };
+	struct nsid_q *q = NULL;
+	size_t n = 0, alloc = 0;
+
+	for (size_t i = 0; i < t->nifs; i++) {
+		const struct iface *x = &t->ifs[i];
+
+		if (!is_veth(x) || x->link <= 0 || !x->has_link_netnsid || x->link_netnsid < 0)
+			continue;
+		for (size_t k = first_with_ifindex(p, x->link); k < t->nifs; k++) {
+			const struct iface *cand = &t->ifs[p->by_ifindex[k]];
+			uint64_t key = (uint64_t)x->ns << 32 | (uint32_t)cand->ns;
+			long seen;
+
+			if (cand->ifindex != x->link)
+				break;
+			if (!veth_candidate(x, cand) || cache_get(&p->by_target, key, &seen) ||
+			    cache_get(&queued, key, &seen))
+				continue;
+			cache_put(&queued, key, 1);
+			q = grow(q, &alloc, n + 1, sizeof(*q));
+			q[n++] = (struct nsid_q){ .observer = x->ns, .target = cand->ns, .nsid = -1 };
+		}
+	}
+	if (n)
+		batch(p->ctx, q, n);
+	for (size_t k = 0; k < n; k++) {
+		cache_put(&p->by_target, (uint64_t)q[k].observer << 32 | (uint32_t)q[k].target,
+			  q[k].nsid);
+		if (q[k].nsid >= 0)
+			cache_put(&p->by_nsid, (uint64_t)q[k].observer << 32 | (uint32_t)q[k].nsid,
+				  (long)q[k].target);
+	}
+	free(q);
+	free(queued.keys);
+	free(queued.vals);
+}
+
+/*
  * Build every edge.  Interfaces must be sorted (topo_sort).  Clears earlier results, so
  * it can run again on the same interfaces.
  */
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
+{
+	topo_build_batched(t, nsid, NULL, ctx);
+}
+
+/* topo_build(), the veths' nsid questions asked at once through batch (when not NULL). */
+void topo_build_batched(struct topo *t, nsid_fn nsid, nsid_batch_fn batch, void *ctx)
 {
 	struct pairing p = { .t = t, .nsid = nsid, .ctx = ctx };
 
@@ -598,6 +653,8 @@ void topo_build(struct topo *t, nsid_fn nsid, void *ctx)
 	if (t->nifs)
 		qsort_r(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex, t);
 
+	if (batch)
+		prefetch_nsids(&p, batch);
 	for (size_t i = 0; i < t->nifs; i++)
 		if (is_veth(&t->ifs[i]))
 			pair_veth(&p, i);

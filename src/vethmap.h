@@ -218,6 +218,16 @@ void ctr_field_set(struct container *c, size_t k, const char *v);
  * answer from a recorded table.
  */
 typedef int (*nsid_fn)(void *ctx, size_t observer, size_t target);
+/*
+ * The same questions asked many at once (the kernel's answers to a batch come at once:
+ * fewer system calls): q[k].nsid is set to what q[k].observer gives q[k].target, -1 for
+ * none.  The answers are those nsid_fn would give, one by one.
+ */
+struct nsid_q {
+	size_t observer, target;
+	int nsid;
+};
+typedef void (*nsid_batch_fn)(void *ctx, struct nsid_q *q, size_t n);
 
 struct topo {
 	struct netns *ns;
@@ -312,6 +322,7 @@ void topo_sort_routes(struct topo *t);
 const struct route *topo_routes_of(const struct topo *t, size_t ns, size_t *n);
 void topo_sort_ifaces(struct topo *t);
 void topo_build(struct topo *t, nsid_fn nsid, void *ctx);
+void topo_build_batched(struct topo *t, nsid_fn nsid, nsid_batch_fn batch, void *ctx);
 void topo_add_edge(struct topo *t, enum edge_type type, size_t a, size_t b);
 void topo_add_unresolved(struct topo *t, size_t ifc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -380,11 +391,14 @@ struct scan_ctx {
 	struct topo *t;
 	int *fd;		/* nsfs fd held for the whole scan, or -1 */
 	int *nl;		/* raw rtnetlink socket created inside, or -1 */
+	int *host_nsid;		/* its nsid for the host's namespace, asked with its dump; -1 */
+	int *from_host;		/* the host's nsid for it, asked with its dump; -1 */
 	size_t alloc;
 	char *buf;		/* netlink dumps are read into this (nl.c) */
 	size_t buf_cap;
 	int self_fd;		/* our own netns, to come back to; -1 until needed */
 	uint32_t seq;		/* netlink sequence numbers of our own requests */
+	unsigned long nsid_asked;	/* RTM_GETNSID questions sent (for -vv) */
 };
 void scan_ctx_init(struct scan_ctx *c, struct topo *t);
 void scan_ctx_set_fd(struct scan_ctx *c, size_t ns, int fd);
@@ -420,7 +434,9 @@ int cgroup_has_netcls(const char *text);
 /* nl.c: netlink dumps and nsid queries */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
 int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
+void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n);	/* the same, many at once */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
+int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current);
 void nl_close_all(struct scan_ctx *c);
 
 /* cgroup.c: the container a /proc/PID/cgroup file names */

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t seq = 0;
-	int id;
+	int id, current;
 
 	if (size >= 4) {
 		memcpy(&seq, data, 4);
@@ -17,5 +17,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 4;
 	}
 	nsid_parse_reply(data, size, seq, &id);
+	nsid_parse_reply_cur(data, size, seq, &id, &current);
 	return 0;
 }

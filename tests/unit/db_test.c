@@ -9,7 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "vethmap.h"
+#include "db_int.h"
 #include "unit.h"
 
 static long find_if(const struct topo *t, size_t ns, const char *name)
@@ -402,6 +405,23 @@ static void test_unchanged(const char *path)
 	topo_release(&back);
 	check(!strcmp(res.vacuum, "incremental"), "prune: a new file vacuums incrementally", "%s",
 	      res.vacuum);
+	{
+		long long n = -1, of = -1;
+
+		db_query_int(db, "SELECT count(*) FROM snapshot_image", &n);
+		db_query_int(db, "SELECT rows_of FROM snapshot_image", &of);
+		check(n == 1 && of == 6, "after prune, one image kept: of the rows' snapshot", "%lld of %lld", n, of);
+		/* an image that is not this version's (one byte of its header): never a match */
+		sqlite3_exec(db, "UPDATE snapshot_image SET rows = CAST('x' AS BLOB) ||"
+			     " substr(rows, 2)", NULL, NULL, NULL);
+		id = db_store(db, &t);
+		check(id == 8 && t.same_as == 0, "another image: stored whole, never referred",
+		      "same_as %lld", t.same_as);
+		db_query_int(db, "SELECT rows_of FROM snapshot_image", &of);
+		check(of == 8, "and its own image kept", "of %lld", of);
+		id = db_store(db, &t);
+		check(id == 9 && t.same_as == 8, "then unchanged from it", "same_as %lld", t.same_as);
+	}
 	topo_release(&t);
 	db_close(db);
 }

@@ -7,6 +7,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "vethmap.h"
 #include "unit.h"
@@ -343,6 +346,51 @@ static void test_time(void)
 		      dur[i].in, parse_duration(dur[i].in));
 }
 
+/* An RTM_NEWNSID answer (seq 7) with NETNSA_NSID = nsid, and NETNSA_CURRENT_NSID if cur. */
+static size_t nsid_answer(unsigned char *buf, int type, int nsid, int cur)
+{
+	struct nlmsghdr h = { .nlmsg_type = (uint16_t)type, .nlmsg_seq = 7 };
+	struct nlattr a = { .nla_len = NLA_HDRLEN + 4 };
+	size_t len = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct rtgenmsg));
+	int32_t v;
+
+	memset(buf, 0, 256);
+	for (int k = 0; k < 1 + !!cur; k++) {
+		a.nla_type = k ? NETNSA_CURRENT_NSID : NETNSA_NSID;
+		v = k ? -1 : nsid;
+		memcpy(buf + len, &a, sizeof(a));
+		memcpy(buf + len + NLA_HDRLEN, &v, sizeof(v));
+		len += NLA_HDRLEN + 4;
+	}
+	h.nlmsg_len = (uint32_t)len;
+	memcpy(buf, &h, sizeof(h));
+	return len;
+}
+
+/* The answer to RTM_GETNSID, and whether it was of the namespace NETNSA_TARGET_NSID named. */
+static void test_nsid_reply(void)
+{
+	unsigned char buf[256];
+	size_t n;
+	int id = 0, cur = 0;
+
+	n = nsid_answer(buf, RTM_NEWNSID, 5, 1);
+	check(nsid_parse_reply_cur(buf, n, 7, &id, &cur) == 1 && id == 5 && cur == 1,
+	      "nsid answer: of the target's table", "id %d current %d", id, cur);
+	n = nsid_answer(buf, RTM_NEWNSID, 5, 0);
+	check(nsid_parse_reply_cur(buf, n, 7, &id, &cur) == 1 && id == 5 && cur == 0,
+	      "nsid answer without NETNSA_CURRENT_NSID: of the asker's own", "id %d current %d",
+	      id, cur);
+	check(nsid_parse_reply_cur(buf, n, 8, &id, &cur) == 0, "nsid answer: another seq read on",
+	      "parsed");
+	n = nsid_answer(buf, NLMSG_ERROR, 5, 1);
+	check(nsid_parse_reply_cur(buf, n, 7, &id, &cur) == -1 && id == -1 && cur == 0,
+	      "nsid answer: an error is none", "id %d current %d", id, cur);
+	n = nsid_answer(buf, RTM_NEWNSID, 5, 1);
+	check(nsid_parse_reply_cur(buf, n - 1, 7, &id, &cur) == -1,
+	      "nsid answer: a cut one is refused", "accepted");
+}
+
 int main(void)
 {
 	test_storage_conf();
@@ -353,5 +401,6 @@ int main(void)
 	test_conmon();
 	test_lxc_monitor();
 	test_time();
+	test_nsid_reply();
 	return unit_failures ? 1 : 0;
 }

@@ -164,6 +164,54 @@ static void test_ifindex_collision(struct topo *t)
 	      "edges %zu", t->nedges);
 }
 
+static long batch_calls, batch_questions;
+
+static void table_batch(void *ctx, struct nsid_q *q, size_t n)
+{
+	(void)ctx;
+	batch_calls++;
+	batch_questions += (long)n;
+	for (size_t k = 0; k < n; k++)
+		q[k].nsid = nsids[q[k].observer][q[k].target];
+}
+
+/* Every edge as text, in order, to compare two builds. */
+static void edges_text(const struct topo *t, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->nedges && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%d:%zu-%zu ", (int)t->edges[i].type,
+				      t->edges[i].a, t->edges[i].b);
+	for (size_t i = 0; i < t->nunres && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "u%zu ", t->unres[i].ifc);
+}
+
+/*
+ * The questions asked at once (topo_build_batched): the same edges and the same
+ * unresolved as asked one by one, none asked one by one for a veth.
+ */
+static void test_batched(struct topo *t)
+{
+	void (*const fixtures[])(struct topo *) = { test_cni, test_ifindex_collision };
+
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(fixtures[0]); f++) {
+		char one[1024], many[1024];
+
+		fixtures[f](t);	/* built one by one */
+		edges_text(t, one, sizeof(one));
+		nsid_calls = batch_calls = batch_questions = 0;
+		topo_build_batched(t, table_nsid, table_batch, NULL);
+		edges_text(t, many, sizeof(many));
+		check(!strcmp(one, many), "batched: the same edges as one by one", "'%s' vs '%s'",
+		      one, many);
+		check(nsid_calls == 0 && batch_calls == 1 && batch_questions > 0,
+		      "batched: every veth question in the one batch", "%ld alone, %ld batches",
+		      nsid_calls, batch_calls);
+	}
+}
+
 static void test_same_ns(struct topo *t)
 {
 	reset(t);
@@ -480,6 +528,7 @@ int main(void)
 	topo_init(&t);
 	test_cni(&t);
 	test_ifindex_collision(&t);
+	test_batched(&t);
 	test_same_ns(&t);
 	test_unresolvable(&t);
 	test_no_point_back(&t);
