@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -110,6 +110,8 @@ static const struct {
 	     "CREATE TABLE scan_pid (scan_id INTEGER NOT NULL REFERENCES scan(id) ON DELETE"
 	     " CASCADE, inode INTEGER NOT NULL, pid INTEGER NOT NULL);"
 	     "CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);" },
+	/* hosts' identity; clusters: collections of hosts' snapshots, tunnels across them */
+	{ 10, "ALTER TABLE scan ADD COLUMN machine_id TEXT;" CLUSTER_SQL },
 };
 
 static const char schema_sql[] = {

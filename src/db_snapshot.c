@@ -40,7 +40,7 @@ enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUN
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO main.scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
-	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	" mounts_skipped, lookup_timeouts, machine_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
 	" forward4, forward6, userns, owner_uid, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
@@ -434,25 +434,31 @@ long long db_store(sqlite3 *db, struct topo *t)
 	struct strv tables = { 0 };
 	long long id = -1, base = 0;
 	int ok = 0;
+	/*
+	 * Inside the caller's transaction (vethmap merge: several hosts' snapshots at once),
+	 * the snapshot is written with its rows, never as a reference to the one before
+	 * (another host's), and the caller commits or rolls back.
+	 */
+	int outer = !sqlite3_get_autocommit(db);
 
 	/* the staged rows are one snapshot's: in memory (set before, as it drops temp tables) */
-	if (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!outer && (sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK ||
+		       sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
-	base = db_version(db) >= 9 ? stage(db, &tables) : 0;
+	base = db_version(db) >= 9 && !outer ? stage(db, &tables) : 0;
 	if (base < 0)
 		goto out;
 	for (int i = 0; i < S_COUNT; i++)
 		if (db_prep(db, &st[i], insert_sql[i]))
 			goto out;
-	if (db_run(db, st[S_SCAN], "ssdiiiisiisiiii", t->host, t->started, t->duration_ms,
+	if (db_run(db, st[S_SCAN], "ssdiiiisiisiiiis", t->host, t->started, t->duration_ms,
 		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
 		VETHMAP_VERSION, (long long)topo_incomplete(t), (long long)t->missed,
 		t->incomplete_reason[0] ? t->incomplete_reason : NULL, (long long)t->names_dropped,
 		(long long)t->mount_lines_dropped, (long long)t->mounts_skipped,
-		(long long)t->lookup_timeouts))
+		(long long)t->lookup_timeouts, nz(t->machine_id)))
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
 	if (store_rows(db, st, t, id))
@@ -464,7 +470,7 @@ long long db_store(sqlite3 *db, struct topo *t)
 	if (base && (settle(db, &tables, id, base) ||
 		     each_table(db, &tables, "DROP TABLE temp.\"%w\"")))
 		goto out;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!outer && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
 	}
@@ -472,9 +478,10 @@ long long db_store(sqlite3 *db, struct topo *t)
 out:
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st[i]);
-	if (!ok)
+	if (!ok && !outer)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);	/* the temp tables too */
-	sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
+	if (!outer)
+		sqlite3_exec(db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);	/* for a VACUUM */
 	if (ok && base) {
 		long long rows = db_rows_of(db, id);
 
@@ -966,15 +973,19 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		}
 	}
 	v2 = db_version(db) >= 2;
-	if (sqlite3_prepare_v2(db, db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+	if (sqlite3_prepare_v2(db, db_version(db) >= 10 ? "SELECT host, started, duration_ms, missed,"
 			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
-			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids FROM scan"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids, machine_id"
+			       " FROM scan WHERE id=?"
+			       : db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids, NULL FROM scan"
 			       " WHERE id=?"
 			       : v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
 			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete, 0, 0 FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0 FROM scan"
-			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
+			       " incomplete, 0, 0, NULL FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL FROM"
+			       " scan WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -993,6 +1004,8 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		t->same_as = sqlite3_column_int64(st, 10);
 		if (t->same_as > 0 && sqlite3_column_int(st, 11))
 			own = id;	/* its processes are its own */
+		if (machine_id_ok(db_col(st, 12)))
+			copy_str(t->machine_id, sizeof(t->machine_id), db_col(st, 12));
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);

@@ -46,6 +46,8 @@ void topo_release(struct topo *t)
 	free(t->routes);
 	free(t->ctrs);
 	free(t->taps);
+	free(t->hosts);
+	free(t->xedges);
 	topo_init(t);
 }
 
@@ -719,8 +721,8 @@ static const char *ns_label(const struct topo *t, size_t ns, const char *ctr, ch
 {
 	const struct netns *n = &t->ns[ns];
 
-	if (n->is_host)
-		return "host";
+	if (n->is_host)	/* in a cluster: the host's name */
+		return t->nhosts && n->host < t->nhosts ? t->hosts[n->host].label : "host";
 	if (ctr)
 		return ctr;
 	for (size_t i = 0; i < n->names.n; i++) {

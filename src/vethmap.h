@@ -63,6 +63,7 @@ struct netns {
 				   or unknown */
 	char owner[64];		/* that uid's user name, "" when it has none */
 	signed char fwd4, fwd6;	/* forwards IPv4 / IPv6 ("all"): 1, 0, -1 unknown */
+	size_t host;		/* a cluster's (topo.nhosts > 0): index into topo.hosts */
 };
 
 /* A route of a namespace's main table (nl.c; IPv6 link-local prefixes left out). */
@@ -150,6 +151,25 @@ struct edge {
 struct unresolved {
 	size_t ifc;		/* index into topo.ifs */
 	char reason[160];
+};
+
+/*
+ * A cluster (vethmap merge): the hosts whose snapshots one topo holds, and the tunnels
+ * joined across them (xpair.c).  A host is its machine-id and name: two hosts of one name
+ * and different machine-ids are two.
+ */
+#define MACHINE_ID_MAX 33	/* 32 hex digits and the NUL */
+struct host {
+	char name[256];
+	char machine_id[MACHINE_ID_MAX];	/* "" when the host has none */
+	char label[300];	/* as printed: the name, with "@" and 8 digits of the
+				   machine-id when another host of the cluster has the name */
+	long long scan_id;	/* its snapshot in the cluster database, 0 = not stored */
+	char started[32];
+};
+struct xedge {			/* a tunnel joined across two hosts */
+	char kind[KIND_MAX];	/* vxlan, geneve, gre, ipip, ... */
+	size_t a, b;		/* indices into topo.ifs, a < b */
 };
 
 /* A container that lives in a namespace (engines.c). */
@@ -240,6 +260,13 @@ struct topo {
 	long long scan_id;	/* 0 = not stored */
 	long long same_as;	/* loaded: stored as unchanged, its rows are this one's; else 0 */
 	char host[256];
+	char machine_id[MACHINE_ID_MAX];	/* /etc/machine-id, "" when none */
+	/* a cluster (vethmap merge): its hosts, each namespace's in netns.host */
+	struct host *hosts;
+	size_t nhosts, nhosts_alloc;
+	struct xedge *xedges;
+	size_t nxedges, nxedges_alloc;
+	long long collection;	/* loaded from a cluster database: its collection id */
 	char started[32];	/* ISO-8601 UTC */
 	double duration_ms;
 	/* completeness (netns.c): a scan that could not hold everything it saw says so */
@@ -337,6 +364,15 @@ void topo_edge_ids(const struct topo *t, size_t *edge_of);
 static inline int iface_up(const struct iface *x) { return !!(x->flags & IFF_UP_); }
 int iface_promisc(const struct iface *x);
 int iface_is_loopback(const struct iface *x);
+
+/* xpair.c: a cluster's topo made of hosts' snapshots, and its tunnels paired (pure) */
+size_t topo_add_host(struct topo *t, const char *name, const char *machine_id);
+void topo_append(struct topo *dst, struct topo *src, size_t host);
+void xpair_tunnels(struct topo *t);
+void topo_host_labels(struct topo *t);
+const char *topo_host_of(const struct topo *t, size_t ns);
+int machine_id_ok(const char *s);
+unsigned tunnel_overhead(const char *kind, int v6);
 
 /* mountinfo.c: pure rules for mount tables read from others; netns.c applies them */
 struct mnt_entry {
