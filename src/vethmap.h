@@ -784,6 +784,23 @@ long long db_capture_begin(struct sqlite3 *db, const struct capture_row *r);
 int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long long packets,
 		   const char *state);
 
+/* json_load.c: one host's 'vethmap scan --json' file read back (hostile input) */
+int json_load_scan(const char *path, struct topo *t);
+
+/*
+ * db_cluster.c: clusters in the database.  A collection is several hosts' snapshots
+ * (ordinary scan rows) merged at once, with the tunnels paired across them.
+ */
+struct merge_input {
+	const char *source;	/* the file it came from */
+	struct topo t;		/* one host's snapshot; moved into the cluster by db_merge */
+};
+long long db_merge(struct sqlite3 *db, struct merge_input *in, size_t n, struct topo *cluster);
+long long db_latest_collection(struct sqlite3 *db);
+long long db_collection_before(struct sqlite3 *db, long long id);
+int db_load_cluster(struct sqlite3 *db, long long collection, struct topo *t);
+int db_load_view(struct sqlite3 *db, long long scan, const char *host, struct topo *t);
+
 /* json.c */
 void json_str(FILE *f, const char *s);
 
@@ -895,7 +912,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def, trace_def;
+	report_def, diff_def, prune_def, watch_def, trace_def, merge_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
