@@ -438,21 +438,17 @@ static void print_edges(struct pr *p, const struct topo *t)
 /* A cluster's tunnels across hosts, as text: "tunnels:" and a line each. */
 static void print_xedges_text(struct pr *p, const struct topo *t)
 {
-	char la[32], lb[32];
+	char la[600], lb[600];
 
 	if (p->json || !t->nxedges)
 		return;
 	pr_text(p, "tunnels:\n");
 	for (size_t i = 0; i < t->nxedges; i++) {
-		const struct iface *a = &t->ifs[t->xedges[i].a], *b = &t->ifs[t->xedges[i].b];
+		const struct iface *a = &t->ifs[t->xedges[i].a];
 
 		pr_str(p, PR_TEXT, NULL, "  %s", t->xedges[i].kind);
-		pr_str(p, PR_TEXT, NULL, "  %s", topo_host_of(t, a->ns));
-		pr_str(p, PR_TEXT, NULL, "/%s", topo_ns_label(t, a->ns, la, sizeof(la)));
-		pr_str(p, PR_TEXT, NULL, ":%s", a->name);
-		pr_str(p, PR_TEXT, NULL, " <-> %s", topo_host_of(t, b->ns));
-		pr_str(p, PR_TEXT, NULL, "/%s", topo_ns_label(t, b->ns, lb, sizeof(lb)));
-		pr_str(p, PR_TEXT, NULL, ":%s", b->name);
+		pr_str(p, PR_TEXT, NULL, "  %s", topo_end_label(t, t->xedges[i].a, la, sizeof(la)));
+		pr_str(p, PR_TEXT, NULL, " <-> %s", topo_end_label(t, t->xedges[i].b, lb, sizeof(lb)));
 		if (a->tun.id >= 0)
 			pr_text(p, "  id %lld", a->tun.id);
 		pr_text(p, "\n");
@@ -476,10 +472,9 @@ static void print_hosts(struct pr *p, const struct topo *t)
 		const struct host *h = &t->hosts[i];
 
 		pr_open_object(p, NULL);
-		pr_str(p, PR_ANY, "name", "host %s", h->label);
+		pr_str(p, PR_JSON, "name", NULL, h->name);
+		pr_str(p, PR_ANY, "label", "host %s", h->label);
 		pr_str(p, PR_JSON, "machine_id", NULL, h->machine_id);
-		if (strcmp(h->label, h->name))
-			pr_str(p, PR_JSON, "label", NULL, h->label);
 		if (h->scan_id > 0)
 			pr_int(p, PR_ANY, "scan_id", "  scan %s", h->scan_id);
 		pr_str(p, PR_ANY, "started", "  %s", h->started);

@@ -369,8 +369,10 @@ int iface_is_loopback(const struct iface *x);
 size_t topo_add_host(struct topo *t, const char *name, const char *machine_id);
 void topo_append(struct topo *dst, struct topo *src, size_t host);
 void xpair_tunnels(struct topo *t);
+int xpair_point_at(const struct iface *a, const struct iface *b);
 void topo_host_labels(struct topo *t);
 const char *topo_host_of(const struct topo *t, size_t ns);
+const char *topo_end_label(const struct topo *t, size_t ifc, char *buf, size_t size);
 int machine_id_ok(const char *s);
 unsigned tunnel_overhead(const char *kind, int v6);
 
@@ -705,6 +707,8 @@ struct changes {
 };
 void diff_topos(const struct topo *a, const struct topo *b, struct changes *out);
 void changes_release(struct changes *c);
+struct change *changes_add(struct changes *out, char op, const char *kind, const char *object,
+			   const char *detail);
 
 /*
  * audit.c: the audit rules over one snapshot, for 'vethmap report'.  Each finding has a

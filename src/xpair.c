@@ -142,6 +142,23 @@ const char *topo_host_of(const struct topo *t, size_t ns)
 	return t->nhosts && t->ns[ns].host < t->nhosts ? t->hosts[t->ns[ns].host].label : NULL;
 }
 
+/*
+ * Interface ifc as text outputs name it in a cluster: HOST:IFNAME in a host's own
+ * namespace, HOST/NETNS:IFNAME in another (NETNS:IFNAME outside a cluster), into buf.
+ */
+const char *topo_end_label(const struct topo *t, size_t ifc, char *buf, size_t size)
+{
+	const struct iface *x = &t->ifs[ifc];
+	const char *h = topo_host_of(t, x->ns);
+	char lab[32];
+
+	if (h && !t->ns[x->ns].is_host)
+		say(buf, size, "%s/%s:%s", h, topo_ns_label(t, x->ns, lab, sizeof(lab)), x->name);
+	else
+		say(buf, size, "%s:%s", topo_ns_label(t, x->ns, lab, sizeof(lab)), x->name);
+	return buf;
+}
+
 /* 32 lowercase hex digits, as systemd writes /etc/machine-id; "" is none (also fine). */
 int machine_id_ok(const char *s)
 {
@@ -326,6 +343,16 @@ static int has_remote(const struct iface *f, const char *a)
 		if (!strcmp(r[i], a))
 			return 1;
 	return 0;
+}
+
+/* Do a and b name each other's local address among their remotes (whatever else)? */
+int xpair_point_at(const struct iface *a, const struct iface *b)
+{
+	char la[48], lb[48];
+
+	addr_norm(a->tun.local, la, sizeof(la));
+	addr_norm(b->tun.local, lb, sizeof(lb));
+	return *la && *lb && has_remote(a, lb) && has_remote(b, la);
 }
 
 static size_t host_of(const struct topo *t, size_t ifc)
