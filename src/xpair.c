@@ -96,7 +96,8 @@ void topo_append(struct topo *dst, struct topo *src, size_t host)
 			c->ns += (long)ns0;
 	}
 	dst->taps = grow(dst->taps, &dst->ntaps_alloc, dst->ntaps + src->ntaps, sizeof(*dst->taps));
-	memcpy(dst->taps + dst->ntaps, src->taps, src->ntaps * sizeof(*src->taps));
+	if (src->ntaps)
+		memcpy(dst->taps + dst->ntaps, src->taps, src->ntaps * sizeof(*src->taps));
 	dst->ntaps += src->ntaps;
 	dst->missed += src->missed;
 	dst->names_dropped += src->names_dropped;
