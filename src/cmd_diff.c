@@ -268,8 +268,7 @@ const struct cmd_def diff_def = {
 	.options = (const struct cmd_opt[]){
 		{ "exit-code", 0, 'e', NULL, "exit 1 when anything changed, as git diff --exit-code" },
 		{ "since", 0, 's', "TIME", "the snapshot of TIME (UTC, or -10m) against the latest" },
-		{ "collections", 0, 'C', NULL, "A and B are collections of hosts (vethmap merge); "
-		  "the default in a database holding them" },
+		{ "collections", 0, 'C', NULL, "A and B are collections of hosts (vethmap merge)" },
 		{ 0 }
 	},
 };

@@ -150,8 +150,7 @@ const struct cmd_def merge_def = {
 	.run = merge, .parse = merge_parse, .check = merge_check,
 	.size = sizeof(struct merge_opts),
 	.options = (const struct cmd_opt[]){
-		{ NULL, 'o', 0, "DB", "the cluster database to write (default: --db, $VETHMAP_DB, "
-		  "or the default database)" },
+		{ NULL, 'o', 0, "DB", "the cluster database to write (default: --db's)" },
 		{ 0 }
 	},
 };
