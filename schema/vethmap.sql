@@ -236,7 +236,8 @@ CREATE TABLE tunnel (                     -- a tunnel device's endpoints (v8), a
     okey     INTEGER,                     -- GRE output key
     local    TEXT,                        -- its own address
     remote   TEXT,                        -- the other end's (vxlan: its group or peer)
-    port     INTEGER,                     -- UDP destination port (vxlan, geneve)
+    port     INTEGER,                     -- UDP destination port (vxlan, geneve); wireguard:
+                                          -- its listen port
     PRIMARY KEY (scan_id, netns, ifindex),
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -250,6 +251,18 @@ CREATE TABLE tunnel_fdb (                 -- a vxlan's remote VTEPs in its bridg
         ON DELETE CASCADE
 );
 CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);
+-- wireguard (v10): the device's public key (added at the end of tunnel), and its peers
+ALTER TABLE tunnel ADD COLUMN public_key TEXT;
+CREATE TABLE tunnel_peer (
+    scan_id    INTEGER NOT NULL,
+    netns      INTEGER NOT NULL,
+    ifindex    INTEGER NOT NULL,
+    public_key TEXT    NOT NULL,          -- base64, as wg(8) shows it
+    endpoint   TEXT,                      -- ADDR:PORT or [ADDR]:PORT, NULL when none
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+CREATE INDEX tunnel_peer_by_dev ON tunnel_peer(scan_id, netns, ifindex);
 
 -- Clusters (v10, 'vethmap merge'): a collection is the snapshots of several hosts taken
 -- together, each an ordinary snapshot of the scan table (its host and machine_id say whose);

@@ -111,7 +111,7 @@ static const struct {
 	     " CASCADE, inode INTEGER NOT NULL, pid INTEGER NOT NULL);"
 	     "CREATE INDEX scan_pid_by_scan ON scan_pid(scan_id);" },
 	/* hosts' identity; clusters: collections of hosts' snapshots, tunnels across them */
-	{ 10, "ALTER TABLE scan ADD COLUMN machine_id TEXT;" CLUSTER_SQL },
+	{ 10, "ALTER TABLE scan ADD COLUMN machine_id TEXT;" CLUSTER_SQL WG_SQL },
 };
 
 static const char schema_sql[] = {

@@ -34,6 +34,14 @@ struct strv;
 	" NULL, reason TEXT NOT NULL);" \
 	"CREATE INDEX xunresolved_by_collection ON xunresolved(collection_id);"
 
+/* WireGuard devices' keys and peers (schema version 10, as schema/vethmap.sql has them). */
+#define WG_SQL \
+	"ALTER TABLE tunnel ADD COLUMN public_key TEXT;" \
+	"CREATE TABLE tunnel_peer (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL," \
+	" ifindex INTEGER NOT NULL, public_key TEXT NOT NULL, endpoint TEXT, FOREIGN KEY" \
+	" (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);" \
+	"CREATE INDEX tunnel_peer_by_dev ON tunnel_peer(scan_id, netns, ifindex);"
+
 const char *db_name(sqlite3 *db);		/* the file, for messages */
 int db_query_int(sqlite3 *db, const char *sql, long long *out);	/* an SQLite code */
 int db_fail(sqlite3 *db, const char *what);	/* one line naming the file; -1 */

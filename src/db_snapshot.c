@@ -34,7 +34,7 @@ static unsigned via_parse(const char *s)
 }
 
 enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
-       S_TAP, S_TUN, S_FDB,
+       S_TAP, S_TUN, S_FDB, S_PEER,
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
@@ -53,8 +53,9 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tunnel_fdb VALUES (?,?,?,?)",
+	"INSERT INTO tunnel_peer VALUES (?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
@@ -71,14 +72,26 @@ static int store_tunnel(sqlite3 *db, sqlite3_stmt **st, const struct iface *f, l
 	char *copy, *save = NULL;
 	int rc;
 
-	rc = db_run(db, st[S_TUN], "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
-		    nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
-	if (rc || !u->fdb)
-		return rc;
-	copy = xstrdup(u->fdb);
-	for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
-		rc = db_run(db, st[S_FDB], "iiis", id, ino, (long long)f->ifindex, w);
-	free(copy);
+	rc = db_run(db, st[S_TUN], "iiiIIssIs", id, ino, (long long)f->ifindex, u->id, u->okey,
+		    nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL, nz(u->pubkey));
+	if (!rc && u->fdb) {
+		copy = xstrdup(u->fdb);
+		for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
+			rc = db_run(db, st[S_FDB], "iiis", id, ino, (long long)f->ifindex, w);
+		free(copy);
+	}
+	if (!rc && u->peers) {	/* wireguard: KEY@ENDPOINT each */
+		copy = xstrdup(u->peers);
+		for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save)) {
+			char *at = strchr(w, '@');
+
+			if (at)
+				*at++ = '\0';
+			rc = db_run(db, st[S_PEER], "iiiss", id, ino, (long long)f->ifindex, w,
+				    at && *at ? at : NULL);
+		}
+		free(copy);
+	}
 	return rc;
 }
 
@@ -826,6 +839,25 @@ static void row_tunnel(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	copy_str(u->local, sizeof(u->local), db_col(st, 4));
 	copy_str(u->remote, sizeof(u->remote), db_col(st, 5));
 	u->port = (unsigned)sqlite3_column_int64(st, 6);
+	copy_str(u->pubkey, sizeof(u->pubkey), db_col(st, 7));
+}
+
+/* Row of query 13: a wireguard peer (in the order written). */
+static void row_peer(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	const char *k = db_col(st, 2), *e = db_col(st, 3);
+	struct tunnel *u;
+	size_t len;
+
+	(void)ino;
+	if (i < 0 || !*k || strpbrk(k, " @") || strchr(e, ' ') || t->ifs[i].tun.npeers >= WG_PEERS_MAX)
+		return;
+	u = &t->ifs[i].tun;
+	len = u->peers ? strlen(u->peers) : 0;
+	u->peers = xrealloc(u->peers, len + strlen(k) + strlen(e) + 3);
+	sprintf(u->peers + len, "%s%s@%s", len ? " " : "", k, e);
+	u->npeers++;
 }
 
 /* Row of query 12: a remote VTEP of a vxlan's FDB (in order: appended). */
@@ -850,7 +882,7 @@ static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 
 static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)
 {
-	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8;
+	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8, v10 = ver >= 10;
 	const char *sql[] = {
 		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
 		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY inode"
@@ -881,11 +913,17 @@ static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, l
 		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
 		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
-		v8 ? "SELECT netns, ifindex, id, okey, local, remote, port FROM tunnel WHERE scan_id=?1"
+		v10 ? "SELECT netns, ifindex, id, okey, local, remote, port, public_key FROM tunnel"
+		      " WHERE scan_id=?1"
+		: v8 ? "SELECT netns, ifindex, id, okey, local, remote, port, NULL FROM tunnel"
+		       " WHERE scan_id=?1"
 		   : "SELECT 0 WHERE 0",
 		v8 ? "SELECT netns, ifindex, remote FROM tunnel_fdb WHERE scan_id=?1"
 		     " ORDER BY netns, ifindex, remote"
 		   : "SELECT 0 WHERE 0",
+		v10 ? "SELECT netns, ifindex, public_key, endpoint FROM tunnel_peer WHERE scan_id=?1"
+		      " ORDER BY netns, ifindex, rowid"
+		    : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
@@ -904,7 +942,7 @@ static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, l
 		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route, row_tap, row_tunnel, row_fdb,
+			row_mount, row_route, row_tap, row_tunnel, row_fdb, row_peer,
 		};
 	sqlite3_stmt *st = NULL;
 	long long last_ino;

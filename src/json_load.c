@@ -264,7 +264,29 @@ static int row_iface(struct jl *j, sqlite3_stmt *st)
 		copy_str(f->tun.local, sizeof(f->tun.local), col(st, 17));
 		copy_str(f->tun.remote, sizeof(f->tun.remote), col(st, 18));
 		f->tun.port = (unsigned)sqlite3_column_int64(st, 19);
+		if (strlen(col(st, 20)) < sizeof(f->tun.pubkey) && !strpbrk(col(st, 20), " @"))
+			copy_str(f->tun.pubkey, sizeof(f->tun.pubkey), col(st, 20));
 	}
+	return 0;
+}
+
+static int row_peer(struct jl *j, sqlite3_stmt *st)
+{
+	long long k = sqlite3_column_int64(st, 0);
+	const char *key = col(st, 1), *ep = col(st, 2);
+	struct tunnel *u;
+	size_t len;
+
+	if (k < 0 || (size_t)k >= j->t->nifs)
+		return bad(j, "a peer of no interface");
+	u = &j->t->ifs[k].tun;
+	if (!*key || strlen(key) >= 48 || strlen(ep) >= 64 || strpbrk(key, " @") || strchr(ep, ' ') ||
+	    u->npeers >= WG_PEERS_MAX)
+		return 0;
+	len = u->peers ? strlen(u->peers) : 0;
+	u->peers = xrealloc(u->peers, len + strlen(key) + strlen(ep) + 3);
+	sprintf(u->peers + len, "%s%s@%s", len ? " " : "", key, ep);
+	u->npeers++;
 	return 0;
 }
 
@@ -495,12 +517,16 @@ static int load(struct jl *j)
 		 " json_extract(value, '$.link'), json_extract(value, '$.link_netnsid'),"
 		 " json_type(value, '$.tunnel'), json_extract(value, '$.tunnel.id'),"
 		 " json_extract(value, '$.tunnel.okey'), json_extract(value, '$.tunnel.local'),"
-		 " json_extract(value, '$.tunnel.remote'), json_extract(value, '$.tunnel.port')"
+		 " json_extract(value, '$.tunnel.remote'), json_extract(value, '$.tunnel.port'),"
+		 " json_extract(value, '$.tunnel.public_key')"
 		 " FROM json_each(?1, '$.interfaces') ORDER BY key", row_iface) ||
 	    each(j, "SELECT i.key, a.value FROM json_each(?1, '$.interfaces') i,"
 		 " json_each(i.value, '$.addrs') a ORDER BY i.key, a.key", row_addr) ||
 	    each(j, "SELECT i.key, a.value FROM json_each(?1, '$.interfaces') i,"
-		 " json_each(i.value, '$.tunnel.fdb') a ORDER BY i.key, a.key", row_fdb))
+		 " json_each(i.value, '$.tunnel.fdb') a ORDER BY i.key, a.key", row_fdb) ||
+	    each(j, "SELECT i.key, json_extract(a.value, '$.public_key'),"
+		 " json_extract(a.value, '$.endpoint') FROM json_each(?1, '$.interfaces') i,"
+		 " json_each(i.value, '$.tunnel.peers') a ORDER BY i.key, a.key", row_peer))
 		return -1;
 	topo_sort_ifaces(t);
 	for (size_t i = 1; i < t->nifs; i++)

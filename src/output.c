@@ -81,6 +81,28 @@ static void pr_tunnel(struct pr *p, const struct tunnel *u)
 		free(copy);
 	}
 	pr_close_array(p);
+	if (*u->pubkey || u->peers) {	/* wireguard: never a private key */
+		pr_str(p, PR_JSON, "public_key", NULL, *u->pubkey ? u->pubkey : NULL);
+		pr_open_array(p, "peers", 0);
+		if (u->peers) {
+			char *copy = xstrdup(u->peers), *save = NULL;
+
+			for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				char *at = strchr(w, '@');
+
+				if (at)
+					*at++ = '\0';
+				pr_open_object(p, NULL);
+				pr_str(p, PR_JSON, "public_key", NULL, w);
+				pr_str(p, PR_JSON, "endpoint", NULL, at && *at ? at : NULL);
+				pr_close_object(p);
+			}
+			free(copy);
+		}
+		pr_close_array(p);
+		if (u->peers_dropped)
+			pr_uint(p, PR_JSON, "peers_dropped", NULL, u->peers_dropped);
+	}
 	pr_close_object(p);
 }
 

@@ -38,6 +38,7 @@ void topo_release(struct topo *t)
 	for (size_t i = 0; i < t->nifs; i++) {
 		free(t->ifs[i].addrs);
 		free(t->ifs[i].tun.fdb);
+		free(t->ifs[i].tun.peers);
 	}
 	free(t->ns);
 	free(t->ifs);

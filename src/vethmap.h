@@ -114,7 +114,14 @@ struct tunnel {
 	char *fdb;		/* vxlan: remote VTEPs in its bridge FDB, space-separated, sorted,
 				   unique (NULL: none) */
 	unsigned nfdb;
+	/* wireguard (wg.c): port is its listen port */
+	char pubkey[48];	/* its public key, base64; "" = not read */
+	char *peers;		/* "KEY@ENDPOINT" space-separated (ENDPOINT "" when none), in
+				   the kernel's order; NULL: none */
+	unsigned npeers;
+	unsigned long peers_dropped;	/* beyond WG_PEERS_MAX */
 };
+#define WG_PEERS_MAX 1024
 
 struct iface {
 	size_t ns;		/* index into topo.ns */
@@ -454,6 +461,10 @@ void fdprobe_free(struct fdprobe *fp);
 void fdprobe_owners(struct scan_ctx *c);
 int fdinfo_iff(const char *text, char *name, size_t size);
 int cgroup_has_netcls(const char *text);
+
+/* wg.c: WireGuard's generic netlink answers, parsed (no I/O) */
+int wg_parse(const void *buf, size_t n, uint32_t seq, struct tunnel *u, int *done);
+int genl_family_parse(const void *buf, size_t n, uint32_t seq, int *family);
 
 /* nl.c: netlink dumps and nsid queries */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);

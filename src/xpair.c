@@ -11,6 +11,9 @@
  *   gre, gretap, ip6gre, ip6gretap, ipip, sit, ip6tnl
  *           the same kind; local and remote swapped; each one's output key the other's
  *           input key (or neither has keys)
+ *   wireguard
+ *           each one's public key among the other's peers; each endpoint stated (one at
+ *           least) an address of the other's host and its listen port
  * For each remote address of a device, exactly one device of another host must agree;
  * the edge stands when both ends chose each other.  Every remote that finds no partner,
  * or two, is an unresolved end of the device, saying why (no collected host has the
@@ -443,6 +446,89 @@ static int pairable(const struct iface *f)
 			      is_ip_tunnel(f->kind));
 }
 
+static void add_xedge(struct topo *t, const char *kind, size_t a, size_t b);
+
+/* b's entry among a's peers: its endpoint ("" none) into ep; 1 found, 0 not. */
+static int wg_peer_of(const struct iface *a, const struct iface *b, char *ep, size_t size)
+{
+	size_t n = strlen(b->tun.pubkey);
+
+	for (const char *p = a->tun.peers; n && p && *p;) {
+		const char *sp = strchr(p, ' '), *end = sp ? sp : p + strlen(p);
+
+		if ((size_t)(end - p) > n && !strncmp(p, b->tun.pubkey, n) && p[n] == '@') {
+			say(ep, size, "%.*s", (int)(end - p - (long)n - 1), p + n + 1);
+			return 1;
+		}
+		p = sp ? sp + 1 : end;
+	}
+	return 0;
+}
+
+/* An endpoint "ADDR:PORT" / "[ADDR]:PORT" names device b: an address of b's host, b's port. */
+static int wg_endpoint_is(const struct xp *x, const char *ep, const struct iface *b)
+{
+	char a[64], n[48];
+	const char *colon = strrchr(ep, ':');
+
+	if (!colon || (unsigned)atoi(colon + 1) != b->tun.port)
+		return 0;
+	say(a, sizeof(a), "%.*s", (int)(colon - ep), ep);
+	if (a[0] == '[' && a[strlen(a) - 1] == ']') {
+		memmove(a, a + 1, strlen(a));
+		a[strlen(a) - 1] = '\0';
+	}
+	addr_norm(a, n, sizeof(n));
+	return *n && host_has_addr(x, x->t->ns[b->ns].host, n);
+}
+
+/*
+ * WireGuard: each one's public key is among the other's peers, and every endpoint
+ * stated names the other (an address of its host and its listen port), at least one
+ * stated.  Keys are the devices' identities: the kernel's own.
+ */
+static void pair_wireguard(struct xp *x)
+{
+	struct topo *t = x->t;
+
+	for (size_t i = 0; i < t->nifs; i++) {
+		const struct iface *a = &t->ifs[i];
+		int found = 0;
+
+		if (!a->tun.set || strcmp(a->kind, "wireguard") || !*a->tun.pubkey)
+			continue;
+		for (size_t j = 0; j < t->nifs; j++) {
+			const struct iface *b = &t->ifs[j];
+			char ea[64], eb[64];
+
+			if (j == i || strcmp(b->kind, "wireguard") || !*b->tun.pubkey ||
+			    t->ns[a->ns].host == t->ns[b->ns].host || !wg_peer_of(a, b, eb, sizeof(eb)))
+				continue;
+			if (!wg_peer_of(b, a, ea, sizeof(ea))) {
+				topo_add_unresolved(t, i, "wireguard peer %.12s...: %s:%s has the key but "
+						    "not this one's among its peers", b->tun.pubkey,
+						    t->hosts[t->ns[b->ns].host].label, b->name);
+				found = 1;
+				continue;
+			}
+			if ((!*ea && !*eb) || (*eb && !wg_endpoint_is(x, eb, b)) ||
+			    (*ea && !wg_endpoint_is(x, ea, a))) {
+				topo_add_unresolved(t, i, "wireguard peer %.12s...: endpoints disagree "
+						    "(%s, %s)", b->tun.pubkey, *eb ? eb : "none",
+						    *ea ? ea : "none");
+				found = 1;
+				continue;
+			}
+			found = 1;
+			if (i < j)
+				add_xedge(t, "wireguard", i, j);
+		}
+		if (!found && a->tun.peers)
+			topo_add_unresolved(t, i, "wireguard: no collected host has a device with "
+					    "one of its %u peers' keys", a->tun.npeers);
+	}
+}
+
 /* Remote r of tunnel k (device a): the one device of another host that agrees, or -1. */
 static long choose(struct xp *x, size_t k, const char *r)
 {
@@ -600,6 +686,7 @@ void xpair_tunnels(struct topo *t)
 			if (x.tun[k] < (size_t)b)
 				add_xedge(t, t->ifs[b].kind, x.tun[k], (size_t)b);
 		}
+	pair_wireguard(&x);
 	free(x.own);
 	free(x.tun);
 	free(x.chose);
