@@ -847,17 +847,15 @@ static void row_peer(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	const char *k = db_col(st, 2), *e = db_col(st, 3);
-	struct tunnel *u;
-	size_t len;
+	char *w;
 
 	(void)ino;
 	if (i < 0 || !*k || strpbrk(k, " @") || strchr(e, ' ') || t->ifs[i].tun.npeers >= WG_PEERS_MAX)
 		return;
-	u = &t->ifs[i].tun;
-	len = u->peers ? strlen(u->peers) : 0;
-	u->peers = xrealloc(u->peers, len + strlen(k) + strlen(e) + 3);
-	sprintf(u->peers + len, "%s%s@%s", len ? " " : "", k, e);
-	u->npeers++;
+	if (asprintf(&w, "%s@%s", k, e) < 0)
+		die("out of memory");
+	words_append(&t->ifs[i].tun.peers, &t->ifs[i].tun.npeers, w);
+	free(w);
 }
 
 /* Row of query 12: a remote VTEP of a vxlan's FDB (in order: appended). */
@@ -865,19 +863,10 @@ static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	const char *r = db_col(st, 2);
-	struct tunnel *u;
-	size_t len;
 
 	(void)ino;
-	if (i < 0 || !*r || strchr(r, ' ') || t->ifs[i].tun.nfdb >= TUN_FDB_MAX)
-		return;
-	u = &t->ifs[i].tun;
-	len = u->fdb ? strlen(u->fdb) : 0;
-	u->fdb = xrealloc(u->fdb, len + strlen(r) + 2);
-	if (len)
-		u->fdb[len++] = ' ';
-	strcpy(u->fdb + len, r);
-	u->nfdb++;
+	if (i >= 0 && *r && !strchr(r, ' ') && t->ifs[i].tun.nfdb < TUN_FDB_MAX)
+		words_append(&t->ifs[i].tun.fdb, &t->ifs[i].tun.nfdb, r);
 }
 
 static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)

@@ -275,7 +275,7 @@ static int row_peer(struct jl *j, sqlite3_stmt *st)
 	long long k = sqlite3_column_int64(st, 0);
 	const char *key = col(st, 1), *ep = col(st, 2);
 	struct tunnel *u;
-	size_t len;
+	char w[48 + 64 + 2];
 
 	if (k < 0 || (size_t)k >= j->t->nifs)
 		return bad(j, "a peer of no interface");
@@ -283,10 +283,8 @@ static int row_peer(struct jl *j, sqlite3_stmt *st)
 	if (!*key || strlen(key) >= 48 || strlen(ep) >= 64 || strpbrk(key, " @") || strchr(ep, ' ') ||
 	    u->npeers >= WG_PEERS_MAX)
 		return 0;
-	len = u->peers ? strlen(u->peers) : 0;
-	u->peers = xrealloc(u->peers, len + strlen(key) + strlen(ep) + 3);
-	sprintf(u->peers + len, "%s%s@%s", len ? " " : "", key, ep);
-	u->npeers++;
+	snprintf(w, sizeof(w), "%s@%s", key, ep);
+	words_append(&u->peers, &u->npeers, w);
 	return 0;
 }
 
@@ -309,19 +307,12 @@ static int row_fdb(struct jl *j, sqlite3_stmt *st)
 	long long k = sqlite3_column_int64(st, 0);
 	const char *r = col(st, 1);
 	struct tunnel *u;
-	size_t len;
 
 	if (k < 0 || (size_t)k >= j->t->nifs)
 		return bad(j, "an FDB entry of no interface");
 	u = &j->t->ifs[k].tun;
-	if (!*r || strchr(r, ' ') || strlen(r) >= 48 || u->nfdb >= TUN_FDB_MAX)
-		return 0;
-	len = u->fdb ? strlen(u->fdb) : 0;
-	u->fdb = xrealloc(u->fdb, len + strlen(r) + 2);
-	if (len)
-		u->fdb[len++] = ' ';
-	strcpy(u->fdb + len, r);
-	u->nfdb++;
+	if (*r && !strchr(r, ' ') && strlen(r) < 48 && u->nfdb < TUN_FDB_MAX)
+		words_append(&u->fdb, &u->nfdb, r);
 	return 0;
 }
 

@@ -148,6 +148,21 @@ struct iface *topo_add_iface(struct topo *t, size_t ns)
 	return ifc;
 }
 
+/*
+ * Append word to *list, a space-separated list of *n words (a tunnel's FDB remotes, its
+ * peers): one allocation each, the list's form the database and JSON share.
+ */
+void words_append(char **list, unsigned *n, const char *word)
+{
+	size_t len = *list ? strlen(*list) : 0;
+
+	*list = xrealloc(*list, len + strlen(word) + 2);
+	if (len)
+		(*list)[len++] = ' ';
+	strcpy(*list + len, word);
+	(*n)++;
+}
+
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text)
 {
 	struct addr *a;

@@ -337,6 +337,7 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino);
 long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino);
 struct iface *topo_add_iface(struct topo *t, size_t ns);
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
+void words_append(char **list, unsigned *n, const char *word);
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
 long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);

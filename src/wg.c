@@ -91,15 +91,14 @@ static void endpoint_text(const unsigned char *v, size_t len, char *out, size_t 
 
 static void add_peer(struct tunnel *u, const char *key, const char *endpoint)
 {
-	size_t len = u->peers ? strlen(u->peers) : 0, add = strlen(key) + strlen(endpoint) + 2;
+	char w[48 + 64 + 2];
 
 	if (u->npeers >= WG_PEERS_MAX) {
 		u->peers_dropped++;
 		return;
 	}
-	u->peers = xrealloc(u->peers, len + add + 1);
-	snprintf(u->peers + len, add + 1, "%s%s@%s", len ? " " : "", key, endpoint);
-	u->npeers++;
+	snprintf(w, sizeof(w), "%s@%s", key, endpoint);
+	words_append(&u->peers, &u->npeers, w);
 }
 
 static void parse_peer(struct tunnel *u, const unsigned char *p, size_t n)

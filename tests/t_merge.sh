@@ -130,7 +130,10 @@ done
 sum=$(sha256sum "$M" | cut -d' ' -f1)
 head -c 2000 "$HDIR/a.json" >"$HDIR/cut.json"
 printf 'SQLite format 3\0garbage' >"$HDIR/bad.db"
-for f in cut.json bad.db missing.json; do
+jq '.edges[0].b.name = "vm1nope"' "$HDIR/a.json" >"$HDIR/edge.json"	# an edge to nothing
+jq '.interfaces[1].ifindex = .interfaces[0].ifindex' "$HDIR/a.json" >"$HDIR/ifindex.json"
+cp "$S" "$HDIR/cluster.json"	# a cluster's show --json is no host's scan
+for f in cut.json bad.db missing.json edge.json ifindex.json cluster.json; do
 	"$VETHMAP" merge "$HDIR/a.json" "$HDIR/$f" -o "$M" >/dev/null 2>"$HDIR/bad.err"
 	check_eq "merge of a bad input ($f): exit 1, one line naming it" "1 1 1" \
 		"$? $(wc -l <"$HDIR/bad.err") $(grep -c "$HDIR/$f" "$HDIR/bad.err")"
