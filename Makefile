@@ -43,7 +43,7 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libp
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test
+UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test tests/unit/xpair_test tests/unit/wg_test
 BENCH   := tests/bench/floor tests/bench/snapgen
 
 all: vethmap
@@ -66,6 +66,10 @@ tests/unit/topo_test: tests/unit/topo_test.c tests/unit/unit.h $(CORE) src/json.
 tests/unit/retain_test: tests/unit/retain_test.c tests/unit/unit.h $(CORE) src/retain.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
 tests/unit/trace_test: tests/unit/trace_test.c tests/unit/unit.h $(CORE) src/trace_path.o src/pktmatch.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
+tests/unit/xpair_test: tests/unit/xpair_test.c tests/unit/unit.h $(CORE) src/xpair.o
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
+tests/unit/wg_test: tests/unit/wg_test.c tests/unit/unit.h $(CORE) src/xpair.o src/wg.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
 tests/unit/target_test: tests/unit/target_test.c tests/unit/unit.h $(CORE) src/target.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)

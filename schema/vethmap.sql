@@ -1,4 +1,4 @@
--- vethmap database schema, version 10 (db.c upgrades older files when a writer opens them).
+-- vethmap database schema, version 11 (db.c upgrades older files when a writer opens them).
 --
 -- Applied by vethmap when it opens a database that has no tables yet.  Every table is keyed
 -- by scan_id: one scan is one snapshot, written in one transaction.  A namespace is named by
@@ -8,7 +8,7 @@
 -- so 'vethmap prune' gives the space of deleted snapshots back to the filesystem.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 10;             -- schema version, for migrations (db.c)
+PRAGMA user_version = 11;             -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,8 +33,9 @@ CREATE TABLE scan (
     -- same_as is the snapshot holding them (never itself such a reference); NULL for a
     -- snapshot with its own rows
     same_as      INTEGER,
-    own_pids     INTEGER NOT NULL DEFAULT 0 -- 1: such a snapshot's processes differ from
+    own_pids     INTEGER NOT NULL DEFAULT 0, -- 1: such a snapshot's processes differ from
                                           -- those of same_as: they are in scan_pid
+    machine_id   TEXT                     -- the host's /etc/machine-id, NULL none (v11)
 );
 
 CREATE TABLE scan_pid (                   -- the processes of an unchanged snapshot whose
@@ -244,7 +245,8 @@ CREATE TABLE tunnel (                     -- a tunnel device's endpoints (v8), a
     okey     INTEGER,                     -- GRE output key
     local    TEXT,                        -- its own address
     remote   TEXT,                        -- the other end's (vxlan: its group or peer)
-    port     INTEGER,                     -- UDP destination port (vxlan, geneve)
+    port     INTEGER,                     -- UDP destination port (vxlan, geneve); wireguard:
+                                          -- its listen port
     PRIMARY KEY (scan_id, netns, ifindex),
     FOREIGN KEY (scan_id, netns) REFERENCES netns(scan_id, inode) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -258,6 +260,57 @@ CREATE TABLE tunnel_fdb (                 -- a vxlan's remote VTEPs in its bridg
         ON DELETE CASCADE
 );
 CREATE INDEX tunnel_fdb_by_dev ON tunnel_fdb(scan_id, netns, ifindex);
+-- wireguard (v11): the device's public key (added at the end of tunnel), and its peers
+ALTER TABLE tunnel ADD COLUMN public_key TEXT;
+CREATE TABLE tunnel_peer (
+    scan_id    INTEGER NOT NULL,
+    netns      INTEGER NOT NULL,
+    ifindex    INTEGER NOT NULL,
+    public_key TEXT    NOT NULL,          -- base64, as wg(8) shows it
+    endpoint   TEXT,                      -- ADDR:PORT or [ADDR]:PORT, NULL when none
+    FOREIGN KEY (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex)
+        ON DELETE CASCADE
+);
+CREATE INDEX tunnel_peer_by_dev ON tunnel_peer(scan_id, netns, ifindex);
+
+-- Clusters (v11, 'vethmap merge'): a collection is the snapshots of several hosts taken
+-- together, each an ordinary snapshot of the scan table (its host and machine_id say whose);
+-- xedge joins two hosts' tunnel devices, xunresolved says why a tunnel end found no partner.
+-- These name snapshots in "snapshot", not scan_id: they are no snapshot's own rows.
+CREATE TABLE collection (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    started  TEXT    NOT NULL,            -- ISO-8601 UTC, when merged
+    n_hosts  INTEGER NOT NULL,
+    version  TEXT    NOT NULL             -- vethmap version that merged it
+);
+CREATE TABLE collection_host (
+    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+    host_no  INTEGER NOT NULL,            -- 0, 1, ... in the order given to merge
+    snapshot INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,
+    source   TEXT,                        -- the file it came from
+    PRIMARY KEY (collection_id, host_no)
+);
+CREATE INDEX collection_host_by_snapshot ON collection_host(snapshot);
+CREATE TABLE xedge (
+    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+    id         INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,          -- vxlan, geneve, gre, ipip, ...
+    a_snapshot INTEGER NOT NULL,          -- one end: its host's snapshot, netns, ifindex
+    a_netns    INTEGER NOT NULL,
+    a_ifindex  INTEGER NOT NULL,
+    b_snapshot INTEGER NOT NULL,          -- the other end
+    b_netns    INTEGER NOT NULL,
+    b_ifindex  INTEGER NOT NULL,
+    PRIMARY KEY (collection_id, id)
+);
+CREATE TABLE xunresolved (
+    collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+    snapshot INTEGER NOT NULL,
+    netns    INTEGER NOT NULL,
+    ifindex  INTEGER NOT NULL,
+    reason   TEXT    NOT NULL
+);
+CREATE INDEX xunresolved_by_collection ON xunresolved(collection_id);
 
 -- Both directions of every veth pair, by name: "who is at the other end of X".
 CREATE VIEW veth_peer AS

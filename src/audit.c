@@ -72,7 +72,10 @@ static const char *ifname(struct audit *a, size_t i, int slot)
 {
 	const struct iface *x = &a->t->ifs[i];
 
-	snprintf(a->lbuf[slot], sizeof(a->lbuf[slot]), "%s:%s", a->label[x->ns], x->name);
+	if (topo_host_of(a->t, x->ns))	/* a cluster's: with its host */
+		topo_end_label(a->t, i, a->lbuf[slot], sizeof(a->lbuf[slot]));
+	else
+		snprintf(a->lbuf[slot], sizeof(a->lbuf[slot]), "%s:%s", a->label[x->ns], x->name);
 	return a->lbuf[slot];
 }
 
@@ -144,6 +147,8 @@ static void rule_link_unresolved(struct audit *a)
 
 		if (is_veth(x) && x->peer < 0)
 			continue;	/* veth-peer-unresolved tells it, with every reason */
+		if (t->nhosts && x->tun.set && strchr(t->unres[u].reason, ':'))
+			continue;	/* a cluster's tunnel end: tunnel-unpaired tells it */
 		f = add(a, "link-unresolved", SEV_WARNING, "%s: %s", ifname(a, i, 0),
 			t->unres[u].reason);
 		obj_iface(a, f, i);
@@ -621,6 +626,83 @@ static void rule_netns_shared(struct audit *a)
 	}
 }
 
+/* The lower (underlay) device of interface i, or -1. */
+static long lower_of(const struct topo *t, size_t i)
+{
+	for (size_t e = 0; e < t->nedges; e++)
+		if (t->edges[e].type == EDGE_LOWER && t->edges[e].a == i)
+			return (long)t->edges[e].b;
+	return -1;
+}
+
+/*
+ * A cluster's tunnels: tunnel-unpaired (an end xpair.c could not pair, with its reason),
+ * tunnel-vni-mismatch (two devices of two hosts that point at each other with different
+ * VNIs or keys), tunnel-mtu-mismatch (the ends of a paired tunnel differ), tunnel-mtu-
+ * underlay (its underlay cannot carry the overlay's MTU plus the encapsulation).
+ */
+static void rule_tunnels(struct audit *a)
+{
+	const struct topo *t = a->t;
+
+	if (!t->nhosts)
+		return;
+	for (size_t u = 0; u < t->nunres; u++) {
+		size_t i = t->unres[u].ifc;
+		struct finding *f;
+
+		if (!t->ifs[i].tun.set || !strchr(t->unres[u].reason, ':'))
+			continue;
+		f = add(a, "tunnel-unpaired", SEV_WARNING, "%s %s: no partner: %s", t->ifs[i].kind,
+			ifname(a, i, 0), t->unres[u].reason);
+		obj_iface(a, f, i);
+		addf(&f->evidence, "host=%s", topo_host_of(t, t->ifs[i].ns));
+		addf(&f->evidence, "reason=%s", t->unres[u].reason);
+	}
+	for (size_t i = 0; i < t->nifs; i++)
+		for (size_t j = i + 1; j < t->nifs; j++) {
+			const struct iface *x = &t->ifs[i], *y = &t->ifs[j];
+			struct finding *f;
+
+			if (!x->tun.set || !y->tun.set || strcmp(x->kind, y->kind) ||
+			    t->ns[x->ns].host == t->ns[y->ns].host || !xpair_point_at(x, y) ||
+			    (x->tun.id == y->tun.id && x->tun.port == y->tun.port))
+				continue;
+			f = add(a, "tunnel-vni-mismatch", SEV_ERROR, "%s %s and %s point at each other "
+				"but disagree: id %lld and %lld, port %u and %u", x->kind,
+				ifname(a, i, 0), ifname(a, j, 1), x->tun.id, y->tun.id, x->tun.port,
+				y->tun.port);
+			obj_iface(a, f, i);
+			obj_iface(a, f, j);
+			addf(&f->evidence, "id=%lld,%lld", x->tun.id, y->tun.id);
+		}
+	for (size_t e = 0; e < t->nxedges; e++) {
+		size_t end[2] = { t->xedges[e].a, t->xedges[e].b };
+		struct finding *f;
+
+		if (t->ifs[end[0]].mtu != t->ifs[end[1]].mtu) {
+			f = add(a, "tunnel-mtu-mismatch", SEV_WARNING, "tunnel %s and %s: MTU %u and %u",
+				ifname(a, end[0], 0), ifname(a, end[1], 1), t->ifs[end[0]].mtu,
+				t->ifs[end[1]].mtu);
+			obj_iface(a, f, end[0]);
+			obj_iface(a, f, end[1]);
+		}
+		for (int k = 0; k < 2; k++) {
+			const struct iface *x = &t->ifs[end[k]];
+			long low = lower_of(t, end[k]);
+			unsigned need = x->mtu + tunnel_overhead(x->kind, !!strchr(x->tun.local, ':'));
+
+			if (low < 0 || !tunnel_overhead(x->kind, 0) || t->ifs[low].mtu >= need)
+				continue;
+			f = add(a, "tunnel-mtu-underlay", SEV_WARNING, "tunnel %s (MTU %u) over %s "
+				"(MTU %u): the underlay needs %u", ifname(a, end[k], 0), x->mtu,
+				ifname(a, (size_t)low, 1), t->ifs[low].mtu, need);
+			obj_iface(a, f, end[k]);
+			addf(&f->evidence, "overhead=%u", need - x->mtu);
+		}
+	}
+}
+
 /* Run every rule over t; out must be empty or hold earlier findings (appended to). */
 void audit_run(const struct topo *t, struct findings *out)
 {
@@ -658,6 +740,7 @@ void audit_run(const struct topo *t, struct findings *out)
 	rule_host_net(&a);
 	rule_netns_shared(&a);
 	rule_hairpin(&a);
+	rule_tunnels(&a);
 
 	for (size_t i = 0; i < t->nifs; i++)
 		intv_release(&a.ports[i]);

@@ -26,8 +26,127 @@ static void print_changes(struct pr *p, const struct changes *c, long long from,
 	pr_close_object(p);
 }
 
+/* The tunnels of cluster t, as text keys "kind END <-> END" (sorted, for comparing). */
+static void tunnel_keys(const struct topo *t, struct strv *out)
+{
+	char la[600], lb[600], key[1300];
+
+	for (size_t i = 0; i < t->nxedges; i++) {
+		snprintf(key, sizeof(key), "%s %s <-> %s", t->xedges[i].kind,
+			 topo_end_label(t, t->xedges[i].a, la, sizeof(la)),
+			 topo_end_label(t, t->xedges[i].b, lb, sizeof(lb)));
+		strv_add(out, key);
+	}
+	strv_sort_unique(out);
+}
+
+static int has_key(const struct strv *v, const char *k)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], k))
+			return 1;
+	return 0;
+}
+
+/* One host's snapshot as a cluster of one (its namespaces labelled with its host). */
+static int load_host(struct sqlite3 *db, const struct host *h, struct topo *t)
+{
+	if (db_load(db, h->scan_id, t))
+		return -1;
+	topo_add_host(t, h->name, h->machine_id);
+	t->hosts[0] = *h;
+	return 0;
+}
+
+/*
+ * Two collections: each host of both (the same name and machine-id) compared as two
+ * snapshots, its changes named HOST:... or HOST/...; hosts and tunnels added or gone.
+ */
+static int diff_collections(struct sqlite3 *db, long long ca, long long cb, struct changes *ch)
+{
+	struct topo a, b;
+	struct strv ka = { 0 }, kb = { 0 };
+	int rc = -1;
+
+	topo_init(&a);
+	topo_init(&b);
+	if (db_load_cluster(db, ca, &a) || db_load_cluster(db, cb, &b))
+		goto out;
+	for (size_t i = 0; i < a.nhosts; i++) {
+		long m = -1;
+
+		for (size_t k = 0; k < b.nhosts; k++)
+			if (!strcmp(a.hosts[i].name, b.hosts[k].name) &&
+			    !strcmp(a.hosts[i].machine_id, b.hosts[k].machine_id))
+				m = (long)k;
+		if (m < 0) {
+			changes_add(ch, '-', "host", a.hosts[i].label, a.hosts[i].machine_id);
+			continue;
+		}
+		{
+			struct topo x, y;
+			struct changes hc = { 0 };
+			int bad;
+
+			topo_init(&x);
+			topo_init(&y);
+			bad = load_host(db, &a.hosts[i], &x) || load_host(db, &b.hosts[m], &y);
+			if (!bad) {
+				const char *l = b.hosts[m].label;
+				size_t n = strlen(l);
+
+				y.hosts[0] = b.hosts[m];	/* this collection's label */
+				x.hosts[0].label[0] = '\0';
+				copy_str(x.hosts[0].label, sizeof(x.hosts[0].label), l);
+				diff_topos(&x, &y, &hc);
+				for (size_t c = 0; c < hc.n; c++) {
+					char *o = hc.v[c].object;
+
+					if (strncmp(o, l, n) || o[n] != ':') {
+						if (asprintf(&hc.v[c].object, "%s/%s", l, o) < 0)
+							die("out of memory");
+						free(o);
+					}
+					ch->v = grow(ch->v, &ch->alloc, ch->n + 1, sizeof(*ch->v));
+					ch->v[ch->n++] = hc.v[c];
+				}
+				free(hc.v);
+			}
+			topo_release(&x);
+			topo_release(&y);
+			if (bad)
+				goto out;
+		}
+	}
+	for (size_t k = 0; k < b.nhosts; k++) {
+		int seen = 0;
+
+		for (size_t i = 0; i < a.nhosts; i++)
+			seen |= !strcmp(a.hosts[i].name, b.hosts[k].name) &&
+				!strcmp(a.hosts[i].machine_id, b.hosts[k].machine_id);
+		if (!seen)
+			changes_add(ch, '+', "host", b.hosts[k].label, b.hosts[k].machine_id);
+	}
+	tunnel_keys(&a, &ka);
+	tunnel_keys(&b, &kb);
+	for (size_t i = 0; i < ka.n; i++)
+		if (!has_key(&kb, ka.v[i]))
+			changes_add(ch, '-', "tunnel", ka.v[i], "");
+	for (size_t i = 0; i < kb.n; i++)
+		if (!has_key(&ka, kb.v[i]))
+			changes_add(ch, '+', "tunnel", kb.v[i], "");
+	rc = 0;
+out:
+	strv_release(&ka);
+	strv_release(&kb);
+	topo_release(&a);
+	topo_release(&b);
+	return rc;
+}
+
 struct diff_opts {
 	int exit_code;
+	int collections;	/* --collections: the ids are collections' */
 	int nids;
 	long long id[2];
 	char since[32];		/* --since TIME as the database writes it, "" = none */
@@ -42,6 +161,10 @@ static int diff_parse(struct cmd_ctx *ctx, int c, const char *arg)
 			error("diff: invalid time '%s' (like 2026-12-02T03:12:00 in UTC, or -10m)", arg);
 			return 2;
 		}
+		return 0;
+	}
+	if (c == 'C') {
+		o->collections = 1;
 		return 0;
 	}
 	o->exit_code = 1;	/* --exit-code */
@@ -74,6 +197,32 @@ static int diff(struct cmd_ctx *ctx)
 	struct pr p;
 	int n, rc = 1;
 
+	last[0] = db_latest_collection(ctx->db);
+	if (last[0] < 0)
+		return 1;
+	if (o->collections || (last[0] > 0 && !o->nids && !*o->since)) {
+		/* a cluster database: its collections, the last two by default */
+		last[1] = last[0] > 0 ? db_collection_before(ctx->db, last[0]) : 0;
+		if (last[1] < 0)
+			return 1;
+		if (o->nids == 0)
+			id[0] = last[1], id[1] = last[0];
+		else if (o->nids == 1)
+			id[1] = last[0];
+		if (id[0] <= 0 || id[1] <= 0) {
+			error("diff: need two collections to compare");
+			return 1;
+		}
+		if (diff_collections(ctx->db, id[0], id[1], &ch)) {
+			changes_release(&ch);
+			return 1;
+		}
+		pr_init(&p, stdout, ctx->json);
+		print_changes(&p, &ch, id[0], id[1]);
+		rc = finish_stdout() ? 1 : o->exit_code && ch.n ? 1 : 0;
+		changes_release(&ch);
+		return rc;
+	}
 	n = db_last_scans(ctx->db, last, 2);
 	if (n >= 0 && n < 2)
 		error("need two scans to compare");
@@ -119,6 +268,7 @@ const struct cmd_def diff_def = {
 	.options = (const struct cmd_opt[]){
 		{ "exit-code", 0, 'e', NULL, "exit 1 when anything changed, as git diff --exit-code" },
 		{ "since", 0, 's', "TIME", "the snapshot of TIME (UTC, or -10m) against the latest" },
+		{ "collections", 0, 'C', NULL, "A and B are collections of hosts (vethmap merge)" },
 		{ 0 }
 	},
 };

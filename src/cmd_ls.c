@@ -115,7 +115,16 @@ static void print_rows(struct pr *p, const struct topo *t, const struct row *row
 		}
 		ctr_pod_label(r->c, pod, sizeof(pod));
 		pr_str(p, PR_TEXT, NULL, "%s", *r->c->pod ? pod : NULL);
-		pr_str(p, PR_TEXT, NULL, "%s", *r->c->node ? r->c->node : NULL);
+		{	/* NODE: a cluster's host, then a nested engine's node in it */
+			const char *h = topo_host_of(t, (size_t)r->c->ns);
+			char node[sizeof(t->hosts->label) + sizeof(r->c->node) + 2];
+
+			snprintf(node, sizeof(node), "%s%s%s", h ? h : "", h && *r->c->node ? "/" : "",
+				 r->c->node);
+			pr_str(p, PR_TEXT, NULL, "%s", *node ? node : NULL);
+			if (h)
+				pr_str(p, PR_JSON, "host", NULL, h);
+		}
 		pr_str(p, PR_JSON, "id", NULL, r->c->id);
 		pr_int(p, PR_JSON, "pid", NULL, r->c->pid);
 		pr_bool(p, PR_JSON, "verified", NULL, r->c->verified);
@@ -191,7 +200,7 @@ static int ls(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (ctx->db ? db_load(ctx->db, ctx->scan, &t) : scan_run(&t, NULL, 1, 1))
+	if (ctx->db ? db_load_view(ctx->db, ctx->scan, NULL, &t) : scan_run(&t, NULL, 1, 1))
 		goto out;
 	rows = make_rows(&t, &nrows);
 	if (ctx->argc == 1) {	/* only the rows of one target's namespace (or interface) */

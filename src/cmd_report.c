@@ -82,12 +82,15 @@ static int load(struct sqlite3 *db, long long id, struct topo *t, struct changes
 	int rc = -1;
 
 	topo_init(&prev);
-	if (db_load(db, id, t))
+	if (db_load_view(db, id, NULL, t))
 		goto out;
-	*prev_id = db_scan_before(db, t->scan_id);
+	/* a cluster: the collection before, else the snapshot before */
+	*prev_id = t->collection > 0 ? db_collection_before(db, t->collection) :
+		   db_scan_before(db, t->scan_id);
 	if (*prev_id < 0)
 		goto out;
-	if (*prev_id > 0 && db_load(db, *prev_id, &prev))
+	if (*prev_id > 0 && (t->collection > 0 ? db_load_cluster(db, *prev_id, &prev) :
+			     db_load(db, *prev_id, &prev)))
 		goto out;
 	if (*prev_id > 0)
 		diff_topos(&prev, t, ch);

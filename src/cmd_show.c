@@ -10,14 +10,28 @@
 
 #include "vethmap.h"
 
+struct show_opts {
+	const char *host;
+};
+
+static int show_parse(struct cmd_ctx *ctx, int c, const char *arg)
+{
+	struct show_opts *o = ctx->opts;
+
+	if (c == 'H')
+		o->host = arg;
+	return 0;
+}
+
 static int show(struct cmd_ctx *ctx)
 {
+	const struct show_opts *o = ctx->opts;
 	struct topo t;
 	struct pr p;
 	int rc = 1;
 
 	topo_init(&t);
-	if (!db_load(ctx->db, ctx->scan, &t)) {
+	if (!db_load_view(ctx->db, ctx->scan, o->host, &t)) {
 		pr_init(&p, stdout, ctx->json);
 		print_topo(&p, &t);
 		rc = finish_stdout() ? 1 : 0;
@@ -26,7 +40,13 @@ static int show(struct cmd_ctx *ctx)
 	return rc;
 }
 
-const struct cmd_def show_def = { .run = show };
+const struct cmd_def show_def = {
+	.run = show, .parse = show_parse, .size = sizeof(struct show_opts),
+	.options = (const struct cmd_opt[]){
+		{ "host", 0, 'H', "NAME", "in a cluster database: that host's snapshot only" },
+		{ 0 }
+	},
+};
 
 /* One line per snapshot, or the JSON array of the README. */
 static void print_scans(struct pr *p, const struct scan_info *v, size_t n)

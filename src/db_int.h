@@ -14,6 +14,34 @@ struct strv;
 	" compose_project, network_mode, containerd_namespace, sandbox, host_network, verified," \
 	" owner_uid, owner"
 
+/*
+ * The cluster tables (schema version 11, as schema/vethmap.sql has them): they name
+ * snapshots in a column "snapshot", never "scan_id", so they are no snapshot's rows.
+ */
+#define CLUSTER_SQL \
+	"CREATE TABLE collection (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL," \
+	" n_hosts INTEGER NOT NULL, version TEXT NOT NULL);" \
+	"CREATE TABLE collection_host (collection_id INTEGER NOT NULL REFERENCES collection(id)" \
+	" ON DELETE CASCADE, host_no INTEGER NOT NULL, snapshot INTEGER NOT NULL REFERENCES" \
+	" scan(id) ON DELETE CASCADE, source TEXT, PRIMARY KEY (collection_id, host_no));" \
+	"CREATE INDEX collection_host_by_snapshot ON collection_host(snapshot);" \
+	"CREATE TABLE xedge (collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE" \
+	" CASCADE, id INTEGER NOT NULL, kind TEXT NOT NULL, a_snapshot INTEGER NOT NULL," \
+	" a_netns INTEGER NOT NULL, a_ifindex INTEGER NOT NULL, b_snapshot INTEGER NOT NULL," \
+	" b_netns INTEGER NOT NULL, b_ifindex INTEGER NOT NULL, PRIMARY KEY (collection_id, id));" \
+	"CREATE TABLE xunresolved (collection_id INTEGER NOT NULL REFERENCES collection(id) ON" \
+	" DELETE CASCADE, snapshot INTEGER NOT NULL, netns INTEGER NOT NULL, ifindex INTEGER NOT" \
+	" NULL, reason TEXT NOT NULL);" \
+	"CREATE INDEX xunresolved_by_collection ON xunresolved(collection_id);"
+
+/* WireGuard devices' keys and peers (schema version 11, as schema/vethmap.sql has them). */
+#define WG_SQL \
+	"ALTER TABLE tunnel ADD COLUMN public_key TEXT;" \
+	"CREATE TABLE tunnel_peer (scan_id INTEGER NOT NULL, netns INTEGER NOT NULL," \
+	" ifindex INTEGER NOT NULL, public_key TEXT NOT NULL, endpoint TEXT, FOREIGN KEY" \
+	" (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);" \
+	"CREATE INDEX tunnel_peer_by_dev ON tunnel_peer(scan_id, netns, ifindex);"
+
 const char *db_name(sqlite3 *db);		/* the file, for messages */
 int db_query_int(sqlite3 *db, const char *sql, long long *out);	/* an SQLite code */
 int db_fail(sqlite3 *db, const char *what);	/* one line naming the file; -1 */

@@ -38,13 +38,13 @@ static unsigned via_parse(const char *s)
 }
 
 enum { S_SCAN, S_NS, S_NAME, S_PID, S_IF, S_ADDR, S_EDGE, S_UNRES, S_CTR, S_MOUNT, S_ROUTE,
-       S_TAP, S_TUN, S_FDB,
+       S_TAP, S_TUN, S_FDB, S_PEER,
        S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO main.scan (host, started, duration_ms, n_netns, n_ifaces, n_edges, n_unresolved,"
 	" version, incomplete, missed, incomplete_reason, names_dropped, mount_lines_dropped,"
-	" mounts_skipped, lookup_timeouts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	" mounts_skipped, lookup_timeouts, machine_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns (scan_id, inode, dev, is_host, via, dump_error, names_dropped,"
 	" forward4, forward6, userns, owner_uid, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO netns_name VALUES (?,?,?)",
@@ -57,8 +57,9 @@ static const char *const insert_sql[S_COUNT] = {
 	"INSERT INTO netns_mount VALUES (?,?,?,?,?,?)",
 	"INSERT INTO route VALUES (?,?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tap_holder VALUES (?,?,?,?,?,?,?,?,?)",
-	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO tunnel VALUES (?,?,?,?,?,?,?,?,?)",
 	"INSERT INTO tunnel_fdb VALUES (?,?,?,?)",
+	"INSERT INTO tunnel_peer VALUES (?,?,?,?,?)",
 };
 
 /* NULL for an empty string, so absent fields stay NULL in SQL. */
@@ -177,14 +178,26 @@ static int store_tunnel(struct sink *k, const struct iface *f, long long id, lon
 	char *copy, *save = NULL;
 	int rc;
 
-	rc = put(k, S_TUN, "iiiIIssI", id, ino, (long long)f->ifindex, u->id, u->okey,
-		 nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL);
-	if (rc || !u->fdb)
-		return rc;
-	copy = xstrdup(u->fdb);
-	for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
-		rc = put(k, S_FDB, "iiis", id, ino, (long long)f->ifindex, w);
-	free(copy);
+	rc = put(k, S_TUN, "iiiIIssIs", id, ino, (long long)f->ifindex, u->id, u->okey,
+		 nz(u->local), nz(u->remote), u->port ? (long long)u->port : -1LL, nz(u->pubkey));
+	if (!rc && u->fdb) {
+		copy = xstrdup(u->fdb);
+		for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save))
+			rc = put(k, S_FDB, "iiis", id, ino, (long long)f->ifindex, w);
+		free(copy);
+	}
+	if (!rc && u->peers) {	/* wireguard: KEY@ENDPOINT each */
+		copy = xstrdup(u->peers);
+		for (char *w = strtok_r(copy, " ", &save); w && !rc; w = strtok_r(NULL, " ", &save)) {
+			char *at = strchr(w, '@');
+
+			if (at)
+				*at++ = '\0';
+			rc = put(k, S_PEER, "iiiss", id, ino, (long long)f->ifindex, w,
+				 at && *at ? at : NULL);
+		}
+		free(copy);
+	}
 	return rc;
 }
 
@@ -417,9 +430,15 @@ long long db_store(sqlite3 *db, struct topo *t)
 	struct sink k = { .db = db };
 	sqlite3_stmt *st[S_COUNT] = { 0 };
 	long long id = -1, base = 0;
-	int eq = 0, pids_eq = 0, ok = 0, images = db_version(db) >= 10;
+	/*
+	 * Inside the caller's transaction (vethmap merge: several hosts' snapshots at once),
+	 * the snapshot is written with its rows, never as a reference to the one before
+	 * (another host's), and no image is kept; the caller commits or rolls back.
+	 */
+	int outer = !sqlite3_get_autocommit(db);
+	int eq = 0, pids_eq = 0, ok = 0, images = db_version(db) >= 10 && !outer;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!outer && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "start a transaction in");
 		return -1;
 	}
@@ -437,12 +456,12 @@ long long db_store(sqlite3 *db, struct topo *t)
 		if (db_prep(db, &st[i], i == S_PID && eq ? "INSERT INTO scan_pid VALUES (?,?,?)" :
 			    insert_sql[i]))
 			goto out;
-	if (db_run(db, st[S_SCAN], "ssdiiiisiisiiii", t->host, t->started, t->duration_ms,
+	if (db_run(db, st[S_SCAN], "ssdiiiisiisiiiis", t->host, t->started, t->duration_ms,
 		(long long)t->nns, (long long)t->nifs, (long long)t->nedges, (long long)t->nunres,
 		VETHMAP_VERSION, (long long)topo_incomplete(t), (long long)t->missed,
 		t->incomplete_reason[0] ? t->incomplete_reason : NULL, (long long)t->names_dropped,
 		(long long)t->mount_lines_dropped, (long long)t->mounts_skipped,
-		(long long)t->lookup_timeouts))
+		(long long)t->lookup_timeouts, nz(t->machine_id)))
 		goto out;
 	id = sqlite3_last_insert_rowid(db);
 	k.st = st;
@@ -460,7 +479,7 @@ long long db_store(sqlite3 *db, struct topo *t)
 	} else if (store_rows(&k, t, id) || (images && image_keep(db, id, &k))) {
 		goto out;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (!outer && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
 	}
@@ -471,7 +490,8 @@ out:
 	free(k.rows.p);
 	free(k.pids.p);
 	if (!ok) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if (!outer)
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	t->same_as = eq ? base : 0;
@@ -811,6 +831,23 @@ static void row_tunnel(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 	copy_str(u->local, sizeof(u->local), db_col(st, 4));
 	copy_str(u->remote, sizeof(u->remote), db_col(st, 5));
 	u->port = (unsigned)sqlite3_column_int64(st, 6);
+	copy_str(u->pubkey, sizeof(u->pubkey), db_col(st, 7));
+}
+
+/* Row of query 13: a wireguard peer (in the order written). */
+static void row_peer(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
+{
+	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
+	const char *k = db_col(st, 2), *e = db_col(st, 3);
+	char *w;
+
+	(void)ino;
+	if (i < 0 || !*k || strpbrk(k, " @") || strchr(e, ' ') || t->ifs[i].tun.npeers >= WG_PEERS_MAX)
+		return;
+	if (asprintf(&w, "%s@%s", k, e) < 0)
+		die("out of memory");
+	words_append(&t->ifs[i].tun.peers, &t->ifs[i].tun.npeers, w);
+	free(w);
 }
 
 /* Row of query 12: a remote VTEP of a vxlan's FDB (in order: appended). */
@@ -818,24 +855,15 @@ static void row_fdb(struct topo *t, sqlite3_stmt *st, long long ino, long ns)
 {
 	long i = ns < 0 ? -1 : topo_find_iface(t, (size_t)ns, sqlite3_column_int(st, 1));
 	const char *r = db_col(st, 2);
-	struct tunnel *u;
-	size_t len;
 
 	(void)ino;
-	if (i < 0 || !*r || strchr(r, ' ') || t->ifs[i].tun.nfdb >= TUN_FDB_MAX)
-		return;
-	u = &t->ifs[i].tun;
-	len = u->fdb ? strlen(u->fdb) : 0;
-	u->fdb = xrealloc(u->fdb, len + strlen(r) + 2);
-	if (len)
-		u->fdb[len++] = ' ';
-	strcpy(u->fdb + len, r);
-	u->nfdb++;
+	if (i >= 0 && *r && !strchr(r, ' ') && t->ifs[i].tun.nfdb < TUN_FDB_MAX)
+		words_append(&t->ifs[i].tun.fdb, &t->ifs[i].tun.nfdb, r);
 }
 
 static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, long long ver)
 {
-	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8;
+	int v2 = ver >= 2, v4 = ver >= 4, v5 = ver >= 5, v8 = ver >= 8, v11 = ver >= 11;
 	const char *sql[] = {
 		v5 ? "SELECT inode, dev, is_host, via, dump_error, names_dropped, forward4, forward6,"
 		     " userns, owner_uid, owner FROM netns WHERE scan_id=?1 ORDER BY inode"
@@ -866,11 +894,17 @@ static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, l
 		v5 ? "SELECT coalesce(netns, 0), coalesce(ifindex, 0), ifname, tap, pid, comm,"
 		     " coalesce(holder_netns, 0), reason FROM tap_holder WHERE scan_id=?1 ORDER BY rowid"
 		   : "SELECT 0 WHERE 0",
-		v8 ? "SELECT netns, ifindex, id, okey, local, remote, port FROM tunnel WHERE scan_id=?1"
+		v11 ? "SELECT netns, ifindex, id, okey, local, remote, port, public_key FROM tunnel"
+		      " WHERE scan_id=?1"
+		: v8 ? "SELECT netns, ifindex, id, okey, local, remote, port, NULL FROM tunnel"
+		       " WHERE scan_id=?1"
 		   : "SELECT 0 WHERE 0",
 		v8 ? "SELECT netns, ifindex, remote FROM tunnel_fdb WHERE scan_id=?1"
 		     " ORDER BY netns, ifindex, remote"
 		   : "SELECT 0 WHERE 0",
+		v11 ? "SELECT netns, ifindex, public_key, endpoint FROM tunnel_peer WHERE scan_id=?1"
+		      " ORDER BY netns, ifindex, rowid"
+		    : "SELECT 0 WHERE 0",
 	};
 	/* a version 1 file, read as it is: its containers are not verified */
 	static const char ctr_v1[] =
@@ -889,7 +923,7 @@ static int load_rows(sqlite3 *db, long long id, long long own, struct topo *t, l
 		" '' FROM container WHERE scan_id=?1 ORDER BY name, id";
 	static void (*const rows[])(struct topo *, sqlite3_stmt *, long long, long) = {
 			row_netns, row_name, row_pid, row_iface, row_addr, row_edge, row_unres, row_ctr,
-			row_mount, row_route, row_tap, row_tunnel, row_fdb,
+			row_mount, row_route, row_tap, row_tunnel, row_fdb, row_peer,
 		};
 	sqlite3_stmt *st = NULL;
 	long long last_ino;
@@ -958,15 +992,19 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		}
 	}
 	v2 = db_version(db) >= 2;
-	if (sqlite3_prepare_v2(db, db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+	if (sqlite3_prepare_v2(db, db_version(db) >= 11 ? "SELECT host, started, duration_ms, missed,"
 			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
-			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids FROM scan"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids, machine_id"
+			       " FROM scan WHERE id=?"
+			       : db_version(db) >= 9 ? "SELECT host, started, duration_ms, missed,"
+			       " incomplete_reason, names_dropped, mount_lines_dropped, mounts_skipped,"
+			       " lookup_timeouts, incomplete, coalesce(same_as, 0), own_pids, NULL FROM scan"
 			       " WHERE id=?"
 			       : v2 ? "SELECT host, started, duration_ms, missed, incomplete_reason,"
 			       " names_dropped, mount_lines_dropped, mounts_skipped, lookup_timeouts,"
-			       " incomplete, 0, 0 FROM scan WHERE id=?"
-			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0 FROM scan"
-			       " WHERE id=?", -1, &st, NULL) != SQLITE_OK)
+			       " incomplete, 0, 0, NULL FROM scan WHERE id=?"
+			       : "SELECT host, started, duration_ms, 0, NULL, 0, 0, 0, 0, 0, 0, 0, NULL FROM"
+			       " scan WHERE id=?", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -985,6 +1023,8 @@ int db_load(sqlite3 *db, long long id, struct topo *t)
 		t->same_as = sqlite3_column_int64(st, 10);
 		if (t->same_as > 0 && sqlite3_column_int(st, 11))
 			own = id;	/* its processes are its own */
+		if (machine_id_ok(db_col(st, 12)))
+			copy_str(t->machine_id, sizeof(t->machine_id), db_col(st, 12));
 		t->scan_id = id;
 	}
 	sqlite3_finalize(st);

@@ -843,6 +843,13 @@ void diff_topos(const struct topo *a, const struct topo *b, struct changes *out)
 	side_release(&sb);
 }
 
+/* A change made outside diff_topos (vethmap diff of two clusters): hosts, tunnels. */
+struct change *changes_add(struct changes *out, char op, const char *kind, const char *object,
+			   const char *detail)
+{
+	return add(out, op, kind, -1, -1, object, "%s", detail);
+}
+
 void changes_release(struct changes *c)
 {
 	for (size_t i = 0; i < c->n; i++) {

@@ -634,7 +634,7 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	struct plan p;
 
 	plan_init(&p, t, s);
-	if (!*s->focus && !s->expand)
+	if (!*s->focus && !s->expand && !t->nhosts)	/* a cluster: every namespace drawn */
 		collapse_plan(&p, &g, &mine);
 	fputs("digraph vethmap {\n\tgraph [rankdir=LR, newrank=true, nodesep=0.15, ranksep=0.5, "
 	      "fontname=\"Helvetica\", fontsize=11, labelloc=t, tooltip=\"vethmap\", label=<<B>", f);
@@ -659,19 +659,44 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	      "margin=\"0.08,0.03\"];\n\tedge [dir=none, fontname=\"Helvetica\", fontsize=8, "
 	      "fontcolor=\"#555555\", color=\"#555555\"];\n", f);
 	done = xcalloc(t->nns ? t->nns : 1, 1);
-	for (size_t k = 0; k < t->nns; k++) {
-		size_t ns = p.order[k];
+	for (size_t h = 0; h < (t->nhosts ? t->nhosts : 1); h++) {
+		if (t->nhosts) {	/* a cluster: one cluster per host around its namespaces */
+			fprintf(f, "\tsubgraph cluster_H%zu {\n\t\tid=\"H%zu\";\n\t\tlabel=<<B>host ",
+				h + 1, h + 1);
+			dot_html(f, t->hosts[h].label);
+			fputs("</B>>;\n\t\ttooltip=\"machine-id ", f);
+			qsafe(f, *t->hosts[h].machine_id ? t->hosts[h].machine_id : "none");
+			fputs("\";\n\t\tstyle=\"rounded\"; color=\"#8c1f6e\"; penwidth=2;\n", f);
+		}
+		for (size_t k = 0; k < t->nns; k++) {
+			size_t ns = p.order[k];
 
-		if (!ns_drawn(&p, ns) || done[ns] ||
-		    (p.parent[ns] >= 0 && ns_drawn(&p, (size_t)p.parent[ns])))
-			continue;	/* not drawn, or drawn inside its node */
-		if (p.nodekey[ns])
-			node_cluster(f, &p, ns, scratch, done);
-		else
-			cluster(f, &p, ns, scratch);
+			if ((t->nhosts && t->ns[ns].host != h) || !ns_drawn(&p, ns) || done[ns] ||
+			    (p.parent[ns] >= 0 && ns_drawn(&p, (size_t)p.parent[ns])))
+				continue;	/* not drawn, or drawn inside its node */
+			if (p.nodekey[ns])
+				node_cluster(f, &p, ns, scratch, done);
+			else
+				cluster(f, &p, ns, scratch);
+		}
+		if (t->nhosts)
+			fputs("\t}\n", f);
 	}
 	free(done);
 	group_nodes(f, &p);
+	for (size_t e = 0; e < t->nxedges; e++) {	/* tunnels between hosts */
+		const struct xedge *x = &t->xedges[e];
+
+		if (!s->on[x->a] || !s->on[x->b])
+			continue;
+		fprintf(f, "\tn%zu -> n%zu [id=\"x%zu\", tooltip=\"tunnel ", x->a + 1, x->b + 1, e + 1);
+		qsafe(f, x->kind);
+		fputs("\", style=bold, penwidth=2, color=\"#8c1f6e\", constraint=false, label=<", f);
+		html_or(f, x->kind, "tunnel");
+		if (t->ifs[x->a].tun.id >= 0)
+			fprintf(f, " %lld", t->ifs[x->a].tun.id);
+		fputs(">];\n", f);
+	}
 	edges(f, &p);
 	group_edges(f, &p);
 	fputs("}\n", f);

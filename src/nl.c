@@ -35,19 +35,22 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
+#include <linux/genetlink.h>
+#include <linux/wireguard.h>
+
 #include "vethmap.h"
 
 /*
  * A raw route socket created inside namespace ns (it stays there after we return), or -1.
  * No bind: the kernel gives it a port at the first send.
  */
-static int socket_in(struct scan_ctx *c, size_t ns)
+static int socket_proto_in(struct scan_ctx *c, size_t ns, int proto)
 {
 	int saved, fd, err;
 
 	if (netns_enter(c, ns, &saved))
 		return -1;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
 	err = errno;
 	netns_return(saved);
 	if (fd < 0) {
@@ -56,6 +59,11 @@ static int socket_in(struct scan_ctx *c, size_t ns)
 		return -1;
 	}
 	return fd;
+}
+
+static int socket_in(struct scan_ctx *c, size_t ns)
+{
+	return socket_proto_in(c, ns, NETLINK_ROUTE);
 }
 
 #define NL_WAIT_MS 5000	/* the kernel answers at once or never: never wait forever */
@@ -754,6 +762,87 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
 		c->from_host[ns] = back;
 }
 
+/*
+ * One generic netlink request (cmd of family, version 1, flags, one attribute of type
+ * attr with val when len > 0) on fd; its seq, or 0 when it could not be sent.
+ */
+static uint32_t genl_send(struct scan_ctx *c, int fd, uint16_t family, uint8_t cmd,
+			  uint16_t flags, uint16_t attr, const void *val, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct genlmsghdr g;
+		char a[NLA_HDRLEN + 32];
+	} req;
+	struct nlattr at = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = attr };
+
+	if (len > sizeof(req.a) - NLA_HDRLEN)
+		return 0;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = (uint32_t)(NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(NLA_HDRLEN + len));
+	req.nh.nlmsg_type = family;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | flags;
+	req.nh.nlmsg_seq = ++c->seq;
+	req.g.cmd = cmd;
+	req.g.version = 1;
+	memcpy(req.a, &at, sizeof(at));
+	memcpy(req.a + NLA_HDRLEN, val, len);
+	return send(fd, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len ? req.nh.nlmsg_seq : 0;
+}
+
+/*
+ * WireGuard devices of namespace ns (interfaces first..end): listen port, public key,
+ * peers, asked of the "wireguard" generic netlink family only when there is such a
+ * device.  A failure costs those facts only (one warning), the device stays unpaired.
+ */
+static void wireguard(struct scan_ctx *c, size_t ns, size_t first, size_t end)
+{
+	struct topo *t = c->t;
+	size_t i, cap = 128u << 10;
+	int fd = -1, family = -1, rc = 0;
+	char *buf = NULL;
+
+	for (i = first; i < end && strcmp(t->ifs[i].kind, "wireguard"); i++)
+		;
+	if (i == end)
+		return;
+	fd = socket_proto_in(c, ns, NETLINK_GENERIC);
+	if (fd < 0)
+		return;
+	buf = xmalloc(cap);
+	{
+		uint32_t seq = genl_send(c, fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0,
+					 CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME, sizeof(WG_GENL_NAME));
+		ssize_t got = seq ? rt_recv(fd, buf, cap) : -1;
+
+		rc = got < 0 ? -errno : genl_family_parse(buf, (size_t)got, seq, &family);
+	}
+	for (; !rc && i < end; i++) {
+		struct iface *f = &t->ifs[i];
+		uint32_t idx = (uint32_t)f->ifindex, seq;
+		int done = 0;
+
+		if (strcmp(f->kind, "wireguard"))
+			continue;
+		f->tun.set = 1;
+		f->tun.id = f->tun.okey = -1;
+		seq = genl_send(c, fd, (uint16_t)family, WG_CMD_GET_DEVICE, NLM_F_DUMP,
+				WGDEVICE_A_IFINDEX, &idx, sizeof(idx));
+		if (!seq)
+			rc = -EIO;
+		while (!rc && !done) {
+			ssize_t got = rt_recv(fd, buf, cap);
+
+			rc = got < 0 ? -errno : wg_parse(buf, (size_t)got, seq, &f->tun, &done);
+		}
+	}
+	if (rc)
+		warnx("namespace %llu: wireguard devices not read: %s",
+		      (unsigned long long)t->ns[ns].ino, strerror(-rc));
+	free(buf);
+	close(fd);
+}
+
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 {
@@ -793,6 +882,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWNEIGH, 0, take_fdb, &d);
 	}
+	wireguard(c, ns, d.first, t->nifs);	/* only where there is a wireguard link */
 	if (!want_addrs)
 		return 0;
 	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, 0, "address");

@@ -81,6 +81,28 @@ static void pr_tunnel(struct pr *p, const struct tunnel *u)
 		free(copy);
 	}
 	pr_close_array(p);
+	if (*u->pubkey || u->peers) {	/* wireguard: never a private key */
+		pr_str(p, PR_JSON, "public_key", NULL, *u->pubkey ? u->pubkey : NULL);
+		pr_open_array(p, "peers", 0);
+		if (u->peers) {
+			char *copy = xstrdup(u->peers), *save = NULL;
+
+			for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+				char *at = strchr(w, '@');
+
+				if (at)
+					*at++ = '\0';
+				pr_open_object(p, NULL);
+				pr_str(p, PR_JSON, "public_key", NULL, w);
+				pr_str(p, PR_JSON, "endpoint", NULL, at && *at ? at : NULL);
+				pr_close_object(p);
+			}
+			free(copy);
+		}
+		pr_close_array(p);
+		if (u->peers_dropped)
+			pr_uint(p, PR_JSON, "peers_dropped", NULL, u->peers_dropped);
+	}
 	pr_close_object(p);
 }
 
@@ -92,6 +114,8 @@ void pr_end(struct pr *p, const char *key, const struct topo *t, const struct if
 		return;
 	}
 	pr_open_object(p, key);
+	if (topo_host_of(t, x->ns))
+		pr_str(p, PR_JSON, "host", NULL, topo_host_of(t, x->ns));
 	pr_uint(p, PR_JSON, "netns", NULL, t->ns[x->ns].ino);
 	pr_str(p, PR_JSON, "name", NULL, x->name);
 	pr_close_object(p);
@@ -203,6 +227,8 @@ static void print_netns(struct pr *p, const struct topo *t, size_t i)
 	pr_open_object(p, NULL);
 	pr_uint(p, PR_ANY, "inode", "netns %s", n->ino);
 	pr_bool(p, PR_JSON, "host", NULL, n->is_host);
+	if (topo_host_of(t, i))	/* "host" is the boolean above since the first version */
+		pr_str(p, PR_ANY, "host_name", " on %s", topo_host_of(t, i));
 	if (n->is_host)
 		pr_text(p, " (host)");
 	if (p->json) {		/* text: after the containers */
@@ -311,6 +337,8 @@ static void print_iface(struct pr *p, const struct topo *t, const struct ifinfo 
 	char *peer, *addrs;
 
 	pr_row_begin(p);
+	if (topo_host_of(t, ifc->ns))
+		pr_str(p, PR_JSON, "host", NULL, topo_host_of(t, ifc->ns));
 	pr_uint(p, PR_JSON, "netns", NULL, t->ns[ifc->ns].ino);
 	pr_int(p, PR_JSON, "ifindex", NULL, ifc->ifindex);
 	pr_str(p, PR_ANY, "name", "%s", ifc->name);
@@ -415,6 +443,67 @@ static void print_edges(struct pr *p, const struct topo *t)
 		pr_end(p, "b", t, &t->ifs[e->b]);
 		pr_close_object(p);
 	}
+	for (size_t i = 0; i < t->nxedges; i++) {	/* tunnels across hosts */
+		const struct xedge *e = &t->xedges[i];
+
+		pr_open_object(p, NULL);
+		pr_uint(p, PR_JSON, "id", NULL, t->nedges + i + 1);
+		pr_str(p, PR_JSON, "type", NULL, "tunnel");
+		pr_str(p, PR_JSON, "kind", NULL, e->kind);
+		pr_end(p, "a", t, &t->ifs[e->a]);
+		pr_end(p, "b", t, &t->ifs[e->b]);
+		pr_close_object(p);
+	}
+	pr_close_array(p);
+}
+
+/* A cluster's tunnels across hosts, as text: "tunnels:" and a line each. */
+static void print_xedges_text(struct pr *p, const struct topo *t)
+{
+	char la[600], lb[600];
+
+	if (p->json || !t->nxedges)
+		return;
+	pr_text(p, "tunnels:\n");
+	for (size_t i = 0; i < t->nxedges; i++) {
+		const struct iface *a = &t->ifs[t->xedges[i].a];
+
+		pr_str(p, PR_TEXT, NULL, "  %s", t->xedges[i].kind);
+		pr_str(p, PR_TEXT, NULL, "  %s", topo_end_label(t, t->xedges[i].a, la, sizeof(la)));
+		pr_str(p, PR_TEXT, NULL, " <-> %s", topo_end_label(t, t->xedges[i].b, lb, sizeof(lb)));
+		if (a->tun.id >= 0)
+			pr_text(p, "  id %lld", a->tun.id);
+		pr_text(p, "\n");
+	}
+}
+
+/* The host a snapshot is of ("host": {"name", "machine_id"}), or a cluster's hosts. */
+static void print_hosts(struct pr *p, const struct topo *t)
+{
+	if (!t->nhosts) {
+		pr_open_object(p, "host");
+		pr_str(p, PR_JSON, "name", NULL, t->host);
+		pr_str(p, PR_JSON, "machine_id", NULL, t->machine_id);
+		pr_close_object(p);
+		return;
+	}
+	if (t->collection > 0)
+		pr_int(p, PR_JSON, "collection", NULL, t->collection);
+	pr_open_array(p, "hosts", 1);
+	for (size_t i = 0; i < t->nhosts; i++) {
+		const struct host *h = &t->hosts[i];
+
+		pr_open_object(p, NULL);
+		pr_str(p, PR_JSON, "name", NULL, h->name);
+		pr_str(p, PR_ANY, "label", "host %s", h->label);
+		pr_str(p, PR_JSON, "machine_id", NULL, h->machine_id);
+		if (h->scan_id > 0)
+			pr_int(p, PR_ANY, "scan_id", "  scan %s", h->scan_id);
+		pr_str(p, PR_ANY, "started", "  %s", h->started);
+		pr_str(p, PR_TEXT, NULL, "  machine-id %s", *h->machine_id ? h->machine_id : "-");
+		pr_close_object(p);
+		pr_text(p, "\n");
+	}
 	pr_close_array(p);
 }
 
@@ -429,8 +518,13 @@ static void print_unresolved(struct pr *p, const struct topo *t)
 		const struct iface *ifc = &t->ifs[t->unres[i].ifc];
 
 		pr_open_object(p, NULL);
+		if (topo_host_of(t, ifc->ns) && !t->ns[ifc->ns].is_host)
+			pr_str(p, PR_ANY, "host", "  %s/", topo_host_of(t, ifc->ns));
+		else if (topo_host_of(t, ifc->ns))
+			pr_str(p, PR_JSON, "host", NULL, topo_host_of(t, ifc->ns));
 		pr_uint(p, PR_JSON, "netns", NULL, t->ns[ifc->ns].ino);
-		pr_str(p, PR_TEXT, NULL, "  %s", topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
+		pr_str(p, PR_TEXT, NULL, topo_host_of(t, ifc->ns) && !t->ns[ifc->ns].is_host ?
+		       "%s" : "  %s", topo_ns_label(t, ifc->ns, lab, sizeof(lab)));
 		pr_int(p, PR_JSON, "ifindex", NULL, ifc->ifindex);
 		pr_str(p, PR_ANY, "name", ":%s", ifc->name);
 		pr_str(p, PR_ANY, "reason", ": %s\n", t->unres[i].reason);
@@ -480,6 +574,7 @@ void print_topo(struct pr *p, const struct topo *t)
 	ifinfo_init(&x, t);
 	pr_open_object(p, NULL);
 	print_scan(p, t);
+	print_hosts(p, t);
 	if (p->json) {
 		pr_open_array(p, "netns", 1);
 		for (size_t ns = 0; ns < t->nns; ns++)
@@ -495,6 +590,7 @@ void print_topo(struct pr *p, const struct topo *t)
 	}
 	pr_table_end(p);
 	print_edges(p, t);
+	print_xedges_text(p, t);
 	if (topo_incomplete(t))
 		pr_text(p, "incomplete: %lu namespaces seen but not held (%s)\n", t->missed,
 			t->incomplete_reason[0] ? t->incomplete_reason : "lookup deadline");

@@ -197,6 +197,29 @@ static void dump_all(struct scan_ctx *c, int want_addrs)
 }
 
 /*
+ * The host's machine-id (systemd's /etc/machine-id, else D-Bus's), as our own mount
+ * namespace has it: 32 hex digits, "" when there is none or it is not that.
+ */
+static void scan_machine_id(char *out, size_t size)
+{
+	static const char *const paths[] = { "/etc/machine-id", "/var/lib/dbus/machine-id" };
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !out[0]; i++) {
+		size_t len = 0;
+		char *text = read_small_file(paths[i], 64, &len);
+
+		if (!text)
+			continue;
+		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+			text[--len] = '\0';
+		if (len == 32 && machine_id_ok(text))
+			copy_str(out, size, text);
+		free(text);
+	}
+}
+
+/*
  * Scan the host into t (initialised, empty).  With keep, the namespace fds stay open in
  * *keep for the caller (scan_ctx_release() it); without, nothing stays open.  Returns 0,
  * or -1 when not even our own namespace could be opened.
@@ -215,6 +238,7 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	if (gethostname(t->host, sizeof(t->host) - 1))
 		copy_str(t->host, sizeof(t->host), "unknown");
 	t->host[sizeof(t->host) - 1] = '\0';
+	scan_machine_id(t->machine_id, sizeof(t->machine_id));
 
 	scan_ctx_init(c, t);
 	if (netns_discover(c)) {

@@ -38,6 +38,7 @@ void topo_release(struct topo *t)
 	for (size_t i = 0; i < t->nifs; i++) {
 		free(t->ifs[i].addrs);
 		free(t->ifs[i].tun.fdb);
+		free(t->ifs[i].tun.peers);
 	}
 	free(t->ns);
 	free(t->ifs);
@@ -46,6 +47,8 @@ void topo_release(struct topo *t)
 	free(t->routes);
 	free(t->ctrs);
 	free(t->taps);
+	free(t->hosts);
+	free(t->xedges);
 	topo_init(t);
 }
 
@@ -143,6 +146,21 @@ struct iface *topo_add_iface(struct topo *t, size_t ns)
 	ifc->ns = ns;
 	ifc->peer = -1;
 	return ifc;
+}
+
+/*
+ * Append word to *list, a space-separated list of *n words (a tunnel's FDB remotes, its
+ * peers): one allocation each, the list's form the database and JSON share.
+ */
+void words_append(char **list, unsigned *n, const char *word)
+{
+	size_t len = *list ? strlen(*list) : 0;
+
+	*list = xrealloc(*list, len + strlen(word) + 2);
+	if (len)
+		(*list)[len++] = ' ';
+	strcpy(*list + len, word);
+	(*n)++;
 }
 
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text)
@@ -776,8 +794,8 @@ static const char *ns_label(const struct topo *t, size_t ns, const char *ctr, ch
 {
 	const struct netns *n = &t->ns[ns];
 
-	if (n->is_host)
-		return "host";
+	if (n->is_host)	/* in a cluster: the host's name */
+		return t->nhosts && n->host < t->nhosts ? t->hosts[n->host].label : "host";
 	if (ctr)
 		return ctr;
 	for (size_t i = 0; i < n->names.n; i++) {

@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "what changed between two stored snapshots (default: the last two)", NULL },
 	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE, "", NULL,
 	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
+	{ "merge", &merge_def, TAKES_DB | TAKES_JSON | TAKES_ARGS, "DB|JSON... [-o DB]", NULL,
+	  "several hosts' snapshots into one cluster database, tunnels paired", NULL },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "", NULL,
 	  "list the stored snapshots", NULL },
 	{ "prune", &prune_def, USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN, "", NULL,

@@ -63,6 +63,7 @@ struct netns {
 				   or unknown */
 	char owner[64];		/* that uid's user name, "" when it has none */
 	signed char fwd4, fwd6;	/* forwards IPv4 / IPv6 ("all"): 1, 0, -1 unknown */
+	size_t host;		/* a cluster's (topo.nhosts > 0): index into topo.hosts */
 };
 
 /* A route of a namespace's main table (nl.c; IPv6 link-local prefixes left out). */
@@ -113,7 +114,14 @@ struct tunnel {
 	char *fdb;		/* vxlan: remote VTEPs in its bridge FDB, space-separated, sorted,
 				   unique (NULL: none) */
 	unsigned nfdb;
+	/* wireguard (wg.c): port is its listen port */
+	char pubkey[48];	/* its public key, base64; "" = not read */
+	char *peers;		/* "KEY@ENDPOINT" space-separated (ENDPOINT "" when none), in
+				   the kernel's order; NULL: none */
+	unsigned npeers;
+	unsigned long peers_dropped;	/* beyond WG_PEERS_MAX */
 };
+#define WG_PEERS_MAX 1024
 
 struct iface {
 	size_t ns;		/* index into topo.ns */
@@ -150,6 +158,25 @@ struct edge {
 struct unresolved {
 	size_t ifc;		/* index into topo.ifs */
 	char reason[160];
+};
+
+/*
+ * A cluster (vethmap merge): the hosts whose snapshots one topo holds, and the tunnels
+ * joined across them (xpair.c).  A host is its machine-id and name: two hosts of one name
+ * and different machine-ids are two.
+ */
+#define MACHINE_ID_MAX 33	/* 32 hex digits and the NUL */
+struct host {
+	char name[256];
+	char machine_id[MACHINE_ID_MAX];	/* "" when the host has none */
+	char label[300];	/* as printed: the name, with "@" and 8 digits of the
+				   machine-id when another host of the cluster has the name */
+	long long scan_id;	/* its snapshot in the cluster database, 0 = not stored */
+	char started[32];
+};
+struct xedge {			/* a tunnel joined across two hosts */
+	char kind[KIND_MAX];	/* vxlan, geneve, gre, ipip, ... */
+	size_t a, b;		/* indices into topo.ifs, a < b */
 };
 
 /* A container that lives in a namespace (engines.c). */
@@ -250,6 +277,13 @@ struct topo {
 	long long scan_id;	/* 0 = not stored */
 	long long same_as;	/* loaded: stored as unchanged, its rows are this one's; else 0 */
 	char host[256];
+	char machine_id[MACHINE_ID_MAX];	/* /etc/machine-id, "" when none */
+	/* a cluster (vethmap merge): its hosts, each namespace's in netns.host */
+	struct host *hosts;
+	size_t nhosts, nhosts_alloc;
+	struct xedge *xedges;
+	size_t nxedges, nxedges_alloc;
+	long long collection;	/* loaded from a cluster database: its collection id */
 	char started[32];	/* ISO-8601 UTC */
 	double duration_ms;
 	/* completeness (netns.c): a scan that could not hold everything it saw says so */
@@ -313,6 +347,7 @@ size_t topo_add_ns(struct topo *t, uint64_t dev, uint64_t ino);
 long topo_find_ns(const struct topo *t, uint64_t dev, uint64_t ino);
 struct iface *topo_add_iface(struct topo *t, size_t ns);
 void iface_add_addr(struct iface *ifc, int family, int prefixlen, const char *text);
+void words_append(char **list, unsigned *n, const char *word);
 long topo_find_iface(const struct topo *t, size_t ns, int ifindex);
 long topo_find_ifname(const struct topo *t, size_t ns, const char *name);
 void topo_sort(struct topo *t);
@@ -348,6 +383,17 @@ void topo_edge_ids(const struct topo *t, size_t *edge_of);
 static inline int iface_up(const struct iface *x) { return !!(x->flags & IFF_UP_); }
 int iface_promisc(const struct iface *x);
 int iface_is_loopback(const struct iface *x);
+
+/* xpair.c: a cluster's topo made of hosts' snapshots, and its tunnels paired (pure) */
+size_t topo_add_host(struct topo *t, const char *name, const char *machine_id);
+void topo_append(struct topo *dst, struct topo *src, size_t host);
+void xpair_tunnels(struct topo *t);
+int xpair_point_at(const struct iface *a, const struct iface *b);
+void topo_host_labels(struct topo *t);
+const char *topo_host_of(const struct topo *t, size_t ns);
+const char *topo_end_label(const struct topo *t, size_t ifc, char *buf, size_t size);
+int machine_id_ok(const char *s);
+unsigned tunnel_overhead(const char *kind, int v6);
 
 /* mountinfo.c: pure rules for mount tables read from others; netns.c applies them */
 struct mnt_entry {
@@ -430,6 +476,10 @@ void fdprobe_free(struct fdprobe *fp);
 void fdprobe_owners(struct scan_ctx *c);
 int fdinfo_iff(const char *text, char *name, size_t size);
 int cgroup_has_netcls(const char *text);
+
+/* wg.c: WireGuard's generic netlink answers, parsed (no I/O) */
+int wg_parse(const void *buf, size_t n, uint32_t seq, struct tunnel *u, int *done);
+int genl_family_parse(const void *buf, size_t n, uint32_t seq, int *family);
 
 /* nl.c: netlink dumps and nsid queries */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
@@ -688,6 +738,8 @@ struct changes {
 };
 void diff_topos(const struct topo *a, const struct topo *b, struct changes *out);
 void changes_release(struct changes *c);
+struct change *changes_add(struct changes *out, char op, const char *kind, const char *object,
+			   const char *detail);
 
 /*
  * audit.c: the audit rules over one snapshot, for 'vethmap report'.  Each finding has a
@@ -766,6 +818,23 @@ int db_edge_ends(struct sqlite3 *db, long long scan, long long edge, long long i
 long long db_capture_begin(struct sqlite3 *db, const struct capture_row *r);
 int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long long packets,
 		   const char *state);
+
+/* json_load.c: one host's 'vethmap scan --json' file read back (hostile input) */
+int json_load_scan(const char *path, struct topo *t);
+
+/*
+ * db_cluster.c: clusters in the database.  A collection is several hosts' snapshots
+ * (ordinary scan rows) merged at once, with the tunnels paired across them.
+ */
+struct merge_input {
+	const char *source;	/* the file it came from */
+	struct topo t;		/* one host's snapshot; moved into the cluster by db_merge */
+};
+long long db_merge(struct sqlite3 *db, struct merge_input *in, size_t n, struct topo *cluster);
+long long db_latest_collection(struct sqlite3 *db);
+long long db_collection_before(struct sqlite3 *db, long long id);
+int db_load_cluster(struct sqlite3 *db, long long collection, struct topo *t);
+int db_load_view(struct sqlite3 *db, long long scan, const char *host, struct topo *t);
 
 /* json.c */
 void json_str(FILE *f, const char *s);
@@ -878,7 +947,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def, trace_def;
+	report_def, diff_def, prune_def, watch_def, trace_def, merge_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
