@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "what changed between two stored snapshots (default: the last two)", NULL },
 	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE, "", NULL,
 	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
+	{ "collect", &collect_def, TAKES_JSON | TAKES_ARGS, "[HOST...]", NULL,
+	  "scan many hosts at once over ssh or kubectl, keep or merge the scans", NULL },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "", NULL,
 	  "list the stored snapshots", NULL },
 	{ "prune", &prune_def, USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN, "", NULL,
