@@ -318,7 +318,9 @@ static int collect(struct cmd_ctx *ctx)
 			return error("collect: cannot make a directory '%s':", tmpdir), 1;
 		dir = tmpdir;
 	}
-	snprintf(tmo, sizeof(tmo), "ConnectTimeout=%d", (int)(o->deadline + 0.999));
+	/* ssh's own connect (and banner) timeout a second past ours: the deadline ends a hung
+	   host, with one reason whatever stage it hangs in */
+	snprintf(tmo, sizeof(tmo), "ConnectTimeout=%d", (int)(o->deadline + 0.999) + 1);
 	snprintf(ctxopt, sizeof(ctxopt), "--context=%s", o->context ? o->context : "");
 	snprintf(nsopt, sizeof(nsopt), "--namespace=%s", o->ns ? o->ns : "vethmap");
 	snprintf(selopt, sizeof(selopt), "--selector=%s",
