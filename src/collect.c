@@ -316,6 +316,7 @@ static void finish(struct running *r, sqlite3 *jdb, double deadline_s, size_t ma
 	} else {
 		const char *doc = j->buf;
 		void *map = NULL;
+		int bad = 0;
 
 		if (j->path && j->bytes) {
 			map = mmap(NULL, j->bytes, PROT_READ, MAP_PRIVATE, r->of.fd, 0);
@@ -324,11 +325,12 @@ static void finish(struct running *r, sqlite3 *jdb, double deadline_s, size_t ma
 		if (j->bytes && !doc)
 			snprintf(j->why, sizeof(j->why), "cannot read back its output: %s",
 				 strerror(errno));
-		else if (collect_check_scan(jdb, doc, j->bytes, j->host, sizeof(j->host),
-					    &j->incomplete, &why))
-			snprintf(j->why, sizeof(j->why), "%s%s%s%s", why,
-				 code ? " (exit status 1" : "", code && r->ntail ? ": " : "",
-				 code && r->ntail ? err_line(r, line, sizeof(line)) : "");
+		else if ((bad = collect_check_scan(jdb, doc, j->bytes, j->host, sizeof(j->host),
+						   &j->incomplete, &why)) && code && r->ntail)
+			snprintf(j->why, sizeof(j->why), "exit status 1: %s", err_line(r, line,
+				 sizeof(line)));
+		else if (bad)
+			snprintf(j->why, sizeof(j->why), "%s%s", why, code ? " (exit status 1)" : "");
 		else if (code && !j->incomplete)	/* exit 1 is an incomplete scan's only */
 			snprintf(j->why, sizeof(j->why), "exit status 1%s%s", r->ntail ? ": " : "",
 				 r->ntail ? err_line(r, line, sizeof(line)) : "");
