@@ -38,7 +38,8 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libp
            libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
            docker.io podman slirp4netns uidmap lxc busybox-static tcpdump tshark clang \
-           libclang-rt-14-dev containerd containernetworking-plugins runc systemd chromium
+           libclang-rt-14-dev containerd containernetworking-plugins runc systemd chromium \
+           openssh-server openssh-client python3-yaml
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)

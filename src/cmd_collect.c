@@ -417,7 +417,7 @@ const struct cmd_def collect_def = {
 		{ "kubectl", 0, 'K', NULL, "scan in each pod of the vethmap DaemonSet (kubectl exec)" },
 		{ "namespace", 'n', 'n', "NAMESPACE", "--kubectl: the DaemonSet's namespace (vethmap)" },
 		{ "selector", 'l', 'l', "SELECTOR",
-		  "--kubectl: its pods' labels (app.kubernetes.io/name=vethmap)" },
+		  "--kubectl: label selector (app.kubernetes.io/name=vethmap)" },
 		{ "context", 0, 'X', "CONTEXT", "--kubectl: the kubeconfig context to use" },
 		{ "ssh-config", 'F', 'F', "FILE", "--ssh: ssh's configuration file (ssh -F)" },
 		{ "deadline", 0, 'd', "DURATION", "give each host DURATION (default 30s), then kill it" },
