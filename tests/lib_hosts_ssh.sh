@@ -93,8 +93,9 @@ host_ssh_add() {
 	# of concurrent tests): detached first, so the host holds only its own
 	setsid unshare --pid --fork --kill-child --mount-proc --net --uts bash -c '
 		findmnt -t nsfs -n -r -o TARGET | while IFS= read -r m; do
-			umount -l "$(printf "%b" "$m")" 2>/dev/null
-		done
+			printf "%b\0" "$m"
+		done | xargs -0 -r umount -l 2>/dev/null
+		[ -z "$(findmnt -t nsfs -n -r -o TARGET)" ] || exit 1
 		hostname "$1" && mount -t tmpfs -o mode=0755 tmpfs /run &&
 		mkdir -p /run/sshd /run/lock && mount --bind "$2/bin" /usr/local/bin || exit 1
 		[ ! -e /etc/machine-id ] || mount --bind "$2/machine-id" /etc/machine-id || exit 1
@@ -102,7 +103,7 @@ host_ssh_add() {
 		exec sleep 100000' sh "${PFX}h$i" "$d" </dev/null >"$d/init.log" 2>&1 &
 	u=$!
 	bg_pid "$u"
-	wait_for 10 test -e "$d/ready" && init=$(pgrep -P "$u")
+	wait_for 60 test -e "$d/ready" && init=$(pgrep -P "$u")
 	if [ -z "${init:-}" ]; then
 		not_ok "fixture: host $i" "its namespaces were not made: $(head -c 200 "$d/init.log")"
 		exit 1

@@ -115,6 +115,12 @@ check "capabilities: the one held by another user's process is seen" \
 	jq -e --argjson b "$B" 'any(.netns[]; .inode == $b)' "$TMP/min.json"
 check "capabilities: the one mounted only in another mount namespace is named" \
 	jq -e --arg n "/run/netns/${PFX}m" 'any(.netns[].names[]; endswith($n))' "$TMP/min.json"
+# the pod's own command (vethmap watch) runs with them too, its process events included
+setpriv --inh-caps=-all --bounding-set="-all,+$caps" -- "$VETHMAP" watch --no-store -d 1s -v \
+	>/dev/null 2>"$TMP/watch.err"
+check_eq "capabilities: the pod's vethmap watch runs with $(field add) alone" 0 "$?"
+check "capabilities: ... with its process events (proc connector)" \
+	bash -c "! grep -q 'no process events' '$TMP/watch.err'"
 for c in $(field add); do
 	rest=$(field add | tr ' ' '\n' | grep -vx "$c" | tr 'A-Z' 'a-z' | sed 's/^/+/' | tr '\n' ',' | sed 's/,$//')
 	setpriv --inh-caps=-all --bounding-set="-all${rest:+,$rest}" -- "$VETHMAP" scan --json --no-store \
