@@ -209,21 +209,29 @@ static void stop(struct running *r, int why)
 		kill(r->pid, SIGKILL);
 }
 
-/* Read what is there on r's stdout; 0, or -1 at EOF or on an error. */
-static int drain_out(struct running *r, size_t max)
+/* One read of fd, EINTR retried: the bytes read, 0 when none are there now, -1 at EOF or
+ * on an error. */
+static ssize_t read_now(int fd, char *buf, size_t size)
 {
-	struct cjob *j = r->job;
-	char buf[65536];
-
 	for (;;) {
-		ssize_t got = read(r->out, buf, sizeof(buf));
+		ssize_t got = read(fd, buf, size);
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && errno == EAGAIN)
 			return 0;
-		if (got <= 0)
-			return -1;
+		return got > 0 ? got : -1;
+	}
+}
+
+/* Read what is there on r's stdout; 0, or -1 at EOF or on an error. */
+static int drain_out(struct running *r, size_t max)
+{
+	struct cjob *j = r->job;
+	char buf[65536];
+	ssize_t got;
+
+	while ((got = read_now(r->out, buf, sizeof(buf))) > 0) {
 		if (j->bytes + (size_t)got > max) {
 			stop(r, 2);
 			return -1;
@@ -241,30 +249,24 @@ static int drain_out(struct running *r, size_t max)
 		}
 		j->bytes += (size_t)got;
 	}
+	return got < 0 ? -1 : 0;
 }
 
 /* Keep the last ERR_TAIL bytes of r's stderr; 0, or -1 at EOF. */
 static int drain_err(struct running *r)
 {
 	char buf[4096];
+	ssize_t got;
 
-	for (;;) {
-		ssize_t got = read(r->err, buf, sizeof(buf));
+	while ((got = read_now(r->err, buf, sizeof(buf))) > 0) {
+		size_t n = (size_t)got < sizeof(r->tail) ? (size_t)got : sizeof(r->tail);
+		size_t keep = sizeof(r->tail) - n < r->ntail ? sizeof(r->tail) - n : r->ntail;
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && errno == EAGAIN)
-			return 0;
-		if (got <= 0)
-			return -1;
-		for (ssize_t i = 0; i < got; i++) {
-			if (r->ntail == sizeof(r->tail)) {
-				memmove(r->tail, r->tail + 1, sizeof(r->tail) - 1);
-				r->ntail--;
-			}
-			r->tail[r->ntail++] = buf[i];
-		}
+		memmove(r->tail, r->tail + r->ntail - keep, keep);
+		memcpy(r->tail + keep, buf + (size_t)got - n, n);
+		r->ntail = keep + n;
 	}
+	return got < 0 ? -1 : 0;
 }
 
 /* The last non-empty line of what r wrote on stderr, escaped, into buf. */

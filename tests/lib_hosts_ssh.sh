@@ -15,7 +15,9 @@
 # PAM, no password.  The client's ssh_config ($SSHCFG, for ssh -F) names that key and a
 # known_hosts of every host's key: nothing of the user's ssh set-up is read or changed.
 #
-#   hosts_ssh_need        skip the whole script when sshd, ssh or ssh-keygen is missing
+#   hosts_ssh_need        skip the whole script unless root, with vethmap, sshd, ssh and
+#                         ssh-keygen; then this fixture's own prefix (vk1) on every object
+#                         and file: PFX=vk1..., TMP=/tmp/vk1.XXXXXX, DB in it
 #   hosts_ssh_fabric      the fabric and client netns, the client's key, $SSHCFG
 #   host_ssh_add I        host I (1..200) at 10.251.0.$((10 + I)), sshd answering; sets
 #                         HOST_PID[I] (its init, our PID), HOST_ADDR[I], HOST_DIR[I]
@@ -28,12 +30,18 @@ HOST_PID=() HOST_ADDR=() HOST_DIR=()
 
 hosts_ssh_need() {
 	local p
+	need_root
+	need_vethmap
 	for p in "$SSHD" "$(type -P ssh)" "$(type -P ssh-keygen)"; do
 		if [ ! -x "$p" ]; then
 			skip "${0##*/}" "needs sshd, ssh and ssh-keygen (Debian's openssh-server, openssh-client)"
 			exit 0
 		fi
 	done
+	rm -rf "$TMP"
+	TMP=$(mktemp -d /tmp/vk1.XXXXXX)
+	DB=$TMP/t.db
+	PFX=vk1${PFX#vt}
 }
 
 in_client() { ip netns exec "${PFX}c" "$@"; }

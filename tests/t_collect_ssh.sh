@@ -12,14 +12,7 @@
 # known_hosts): the user's ssh set-up is neither read nor changed.
 . "${BASH_SOURCE%/*}/lib.sh"
 . "${BASH_SOURCE%/*}/lib_hosts_ssh.sh"
-need_root
-need_vethmap
-hosts_ssh_need
-# this test's own prefix (vk1) on every object and file
-rm -rf "$TMP"
-TMP=$(mktemp -d /tmp/vk1.XXXXXX)
-DB=$TMP/t.db
-PFX=vk1${PFX#vt}
+hosts_ssh_need	# root, sshd; and the prefix vk1 on everything
 
 hosts_ssh_fabric
 for i in 1 2 3; do

@@ -7,13 +7,7 @@
 # ascending, the hosts of one size are kept for the next).  Everything goes at exit.
 . "${BASH_SOURCE%/*}/../lib.sh"
 . "${BASH_SOURCE%/*}/../lib_hosts_ssh.sh"
-need_root
-need_vethmap
-hosts_ssh_need
-rm -rf "$TMP"
-TMP=$(mktemp -d /tmp/vk1.XXXXXX)
-DB=$TMP/t.db
-PFX=vk1${PFX#vt}
+hosts_ssh_need	# root, sshd; and the prefix vk1 on everything
 RUNS=${BENCH_RUNS:-5}
 [ $# -gt 0 ] || set -- 3 20
 hosts_ssh_fabric

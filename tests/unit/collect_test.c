@@ -173,8 +173,10 @@ static void test_run(void)
 	char *garbage_argv[] = { S("echo"), S("{\"x\": 1}"), NULL };
 	/* the process exits, a grandchild keeps its stdout open: the deadline still holds */
 	char *grand_argv[] = { S("sh"), S("-c"), S("sleep 20 & exit 0"), NULL };
+	char *noisy_argv[] = { S("sh"), S("-c"), S("yes x | head -c 100000 >&2; echo last >&2; exit 3"),
+			       NULL };
 	char dir[] = "/tmp/vk1-unit.XXXXXX", okp[64], badp[64];
-	struct cjob v[7] = {
+	struct cjob v[8] = {
 		{ .label = "ok", .argv = ok_argv, .check_scan = 1 },
 		{ .label = "slow", .argv = slow_argv, .check_scan = 1 },
 		{ .label = "fail", .argv = fail_argv, .check_scan = 1 },
@@ -182,14 +184,15 @@ static void test_run(void)
 		{ .label = "none", .argv = none_argv, .check_scan = 1 },
 		{ .label = "garbage", .argv = garbage_argv, .check_scan = 1 },
 		{ .label = "grand", .argv = grand_argv, .check_scan = 1 },
+		{ .label = "noisy", .argv = noisy_argv, .check_scan = 1 },
 	};
 	struct timespec t0;
 	struct stat st;
 	size_t good;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	good = collect_run(v, 7, 0.5, 1 << 20);
-	check(good == 1, "run: one of seven collected", "got %zu", good);
+	good = collect_run(v, 8, 0.5, 1 << 20);
+	check(good == 1, "run: one of eight collected", "got %zu", good);
 	check(since(&t0) < 5, "run: in parallel, the deadline kills (0.5 s, not 20)", "took %.1f s",
 	      since(&t0));
 	check(v[0].ok == 1 && v[0].buf && !strcmp(v[0].buf, scan) && !strcmp(v[0].host, "h"),
@@ -207,7 +210,9 @@ static void test_run(void)
 	      "run: JSON that is not a scan is refused", "'%s'", v[5].why);
 	check(!v[6].ok && strstr(v[6].why, "timed out"),
 	      "run: an output held open by a grandchild costs the deadline", "'%s'", v[6].why);
-	for (int i = 0; i < 7; i++)
+	check(!v[7].ok && !strcmp(v[7].why, "exit status 3: last"),
+	      "run: 100 kB of stderr: its last line is the reason", "'%s'", v[7].why);
+	for (int i = 0; i < 8; i++)
 		free(v[i].buf);
 
 	/* into files: the good one renamed into place, the bad one leaves nothing */
