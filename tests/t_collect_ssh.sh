@@ -7,9 +7,10 @@
 # (0600, written whole), each file is that host's own scan (its host name, its netns and
 # only its), the silent host costs its deadline and exactly one line naming it, the exit
 # status says "partial" (3); a host without vethmap costs one line with ssh's exit status;
-# a HOST that ssh would take as an option is refused before anything runs; -o DB merges
-# when 'vethmap merge' exists.  ssh runs with -F a config of the test (its own key and
-# known_hosts): the user's ssh set-up is neither read nor changed.
+# a HOST that ssh would take as an option is refused before anything runs; -o DB runs
+# 'vethmap merge' (merged when this build has it) and leaves no temporary directory.
+# ssh runs with -F a config of the test (its own key and known_hosts): the user's ssh
+# set-up is neither read nor changed.
 . "${BASH_SOURCE%/*}/lib.sh"
 . "${BASH_SOURCE%/*}/lib_hosts_ssh.sh"
 hosts_ssh_need	# root, sshd; and the prefix vk1 on everything
@@ -91,14 +92,20 @@ done
 check "collect: no ProxyCommand ran" test ! -e "$TMP/pwned"
 check "collect: a refused command line collects nothing" test ! -e "$TMP/bad"
 
-# -o DB: through 'vethmap merge', when this build has it
+# -o DB: through 'vethmap merge' (our own binary), the scans in a temporary directory
+# (under TMPDIR) until merged, gone after
+mkdir -p "$TMP/tmpd"
+in_client env TMPDIR="$TMP/tmpd" "$VETHMAP" collect --ssh -F "$SSHCFG" -o "$TMP/cluster.db" "${H[@]}" \
+	>/dev/null 2>"$TMP/m.err"
+rc=$?
+check_eq "collect -o: no temporary directory is left" "" "$(ls -A "$TMP/tmpd")"
 if "$VETHMAP" merge --help >/dev/null 2>&1; then
-	in_client "$VETHMAP" collect --ssh -F "$SSHCFG" -o "$TMP/cluster.db" "${H[@]}" >/dev/null 2>"$TMP/m.err"
-	check_eq "collect -o: exit 0" 0 "$?"
+	check_eq "collect -o: exit 0" 0 "$rc"
 	check "collect -o: the database is made" test -s "$TMP/cluster.db"
-	check_eq "collect -o: no scan file is left in a temporary directory" "" \
-		"$(ls -d "${TMPDIR:-/tmp}"/vethmap-collect.* 2>/dev/null | while read -r d; do [ "$(stat -c %U "$d")" = root ] && ls "$d"; done)"
 else
-	skip "collect -o DB" "this build has no 'vethmap merge' (the merge branch brings it)"
+	skip "collect -o DB: merged" "this build has no 'vethmap merge' (the merge branch brings it)"
+	check_eq "collect -o without a merge command: exit 1" 1 "$rc"
+	check "collect -o without a merge command: says the scans are not merged" \
+		grep -qF "'vethmap merge -o $TMP/cluster.db' failed: the scans are not merged" "$TMP/m.err"
 fi
 exit 0
