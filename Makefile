@@ -38,12 +38,13 @@ DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libp
            libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
            docker.io podman slirp4netns uidmap lxc busybox-static tcpdump tshark clang \
-           libclang-rt-14-dev containerd containernetworking-plugins runc systemd chromium
+           libclang-rt-14-dev containerd containernetworking-plugins runc systemd chromium \
+           openssh-server openssh-client python3-yaml
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test tests/unit/xpair_test tests/unit/wg_test
+UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test tests/unit/xpair_test tests/unit/wg_test tests/unit/collect_test
 BENCH   := tests/bench/floor tests/bench/snapgen
 
 all: vethmap

@@ -54,6 +54,8 @@ static const struct command commands[] = {
 	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
 	{ "merge", &merge_def, TAKES_DB | TAKES_JSON | TAKES_ARGS, "DB|JSON... [-o DB]", NULL,
 	  "several hosts' snapshots into one cluster database, tunnels paired", NULL },
+	{ "collect", &collect_def, TAKES_JSON | TAKES_ARGS, "[HOST...]", NULL,
+	  "scan many hosts at once over ssh or kubectl, keep or merge the scans", NULL },
 	{ "scans", &scans_def, USE_DB_RO | TAKES_JSON, "", NULL,
 	  "list the stored snapshots", NULL },
 	{ "prune", &prune_def, USE_DB_RW | TAKES_JSON | TAKES_VERBOSE | TAKES_RETAIN, "", NULL,

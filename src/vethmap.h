@@ -947,7 +947,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def, trace_def, merge_def;
+	report_def, diff_def, prune_def, watch_def, trace_def, merge_def, collect_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
