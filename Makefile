@@ -33,9 +33,12 @@ endif
 CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -Isrc -DDATADIR='"$(DATADIR)"'
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 
-# Debian packages needed to build and test (make deps installs the missing ones).
-DEPS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
-           libxml2-dev libxslt1-dev libgraphviz-dev graphviz libxml2-utils iputils-ping \
+# Debian packages: those to build and run vethmap (make build-deps, for make run), and
+# with them those the tests use (make deps: engines, capture readers, an sshd for the
+# collect tests, a browser for the HTML report), so a 'make run' starts no daemon.
+BUILD_DEPS := gcc make pkg-config libnl-3-dev libnl-route-3-dev libsqlite3-dev libpcap-dev \
+           libxml2-dev libxslt1-dev libgraphviz-dev graphviz
+DEPS    := $(BUILD_DEPS) libxml2-utils iputils-ping \
            sqlite3 iproute2 jq python3 util-linux libcap2-bin procps time \
            docker.io podman slirp4netns uidmap lxc busybox-static tcpdump tshark clang \
            libclang-rt-14-dev containerd containernetworking-plugins runc systemd chromium \
@@ -103,18 +106,24 @@ fuzz: deps
 	$(MAKE) $(FUZZERS)
 	tests/fuzz/run $(FUZZ_SECONDS)
 
-deps:
-	@missing=""; for p in $(DEPS); do \
+# install_missing PACKAGES: apt-get install those not installed yet
+install_missing = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "make deps: root needed to install:$$missing" >&2; exit 1; fi; \
-	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make: root needed to install:$$missing" >&2; exit 1; fi; \
+	  echo "make: installing$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
-run: deps
+deps:
+	@$(call install_missing,$(DEPS))
+
+build-deps:
+	@$(call install_missing,$(BUILD_DEPS))
+
+run: build-deps
 	$(MAKE) vethmap
 	./vethmap scan
 
@@ -158,4 +167,4 @@ clean:
 	rm -f vethmap src/*.o src/schema.inc src/schema.inc.tmp $(UNIT) $(BENCH)
 	rm -rf build
 
-.PHONY: all deps run check unit bench stress fuzz install uninstall clean
+.PHONY: all deps build-deps run check unit bench stress fuzz install uninstall clean
