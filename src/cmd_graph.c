@@ -49,7 +49,7 @@ static const char *suffix_format(const char *file)
  * The DOT text of the snapshot (alike namespaces as one node unless expand), or of
  * --focus TARGET; 2 for a bad target.
  */
-static int make_dot(const struct topo *t, const char *focus, int expand, char **dot,
+static int make_dot(const struct topo *t, const char *focus, long host, int expand, char **dot,
 		    size_t *len)
 {
 	struct graph_sel sel;
@@ -57,7 +57,7 @@ static int make_dot(const struct topo *t, const char *focus, int expand, char **
 
 	if (focus) {
 		struct target one;
-		int rc = target_one(t, focus, &one);
+		int rc = target_one_on(t, focus, host, &one);
 
 		if (rc)
 			return rc;
@@ -73,7 +73,7 @@ static int make_dot(const struct topo *t, const char *focus, int expand, char **
 }
 
 struct graph_opts {
-	const char *fmt, *out, *focus;
+	const char *fmt, *out, *focus, *host;
 	int expand;
 };
 
@@ -84,6 +84,7 @@ static int graph_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	switch (c) {
 	case 'e': o->expand = 1; break;
 	case 'f': o->focus = arg; break;
+	case 'H': o->host = arg; break;
 	case 'o': o->out = arg; break;
 	case 'T':
 		if (strcmp(arg, "dot") && strcmp(arg, "svg") && strcmp(arg, "png")) {
@@ -119,12 +120,20 @@ static int graph(struct cmd_ctx *ctx)
 	char *dot = NULL, *img = NULL;
 	size_t dotlen = 0;
 	unsigned imglen = 0;
+	long host = -1;
 	int rc = 1;
 
 	topo_init(&t);
-	if (db_load_view(ctx->db, ctx->scan, NULL, &t))
+	/* --host alone draws that host; with --focus the target is that host's, and its
+	   neighbours are drawn on every host (the tunnels' other ends) */
+	if (db_load_view(ctx->db, ctx->scan, o->focus ? NULL : o->host, &t))
 		goto done;
-	rc = make_dot(&t, o->focus, o->expand, &dot, &dotlen);
+	if (o->focus && o->host) {
+		host = db_cluster_host(ctx->db, &t, o->host);
+		if (host < 0)
+			goto done;
+	}
+	rc = make_dot(&t, o->focus, host, o->expand, &dot, &dotlen);
 	if (rc)
 		goto done;
 	rc = 1;
@@ -148,6 +157,7 @@ const struct cmd_def graph_def = {
 		{ NULL, 'o', 0, "FILE", "write to FILE instead of standard output" },
 		{ "focus", 0, 'f', "TARGET", "draw TARGET and its neighbours only" },
 		{ "expand", 0, 'e', NULL, "draw every namespace alone (no grouping of alike ones)" },
+		{ "host", 0, 'H', "NAME", "in a cluster database: that host (--focus: its TARGET)" },
 		{ 0 }
 	},
 };

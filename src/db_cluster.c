@@ -156,6 +156,8 @@ static long find_end(const struct topo *t, long long snap, long long ino, long l
 	return -1;
 }
 
+static int load_xunresolved(sqlite3 *db, long long cid, long long snap, struct topo *t);
+
 static int load_cross(sqlite3 *db, long long cid, struct topo *t)
 {
 	sqlite3_stmt *st;
@@ -184,10 +186,21 @@ static int load_cross(sqlite3 *db, long long cid, struct topo *t)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, "read");
+	return load_xunresolved(db, cid, 0, t);
+}
+
+/* The tunnel ends of collection cid left unpaired, with why (of snapshot snap only, 0: all). */
+static int load_xunresolved(sqlite3 *db, long long cid, long long snap, struct topo *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
 	if (sqlite3_prepare_v2(db, "SELECT snapshot, netns, ifindex, reason FROM xunresolved"
-			       " WHERE collection_id = ?1 ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+			       " WHERE collection_id = ?1 AND (?2 = 0 OR snapshot = ?2) ORDER BY rowid",
+			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, snap);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long a = find_end(t, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 				  sqlite3_column_int64(st, 2));
@@ -250,6 +263,25 @@ int db_load_cluster(sqlite3 *db, long long cid, struct topo *t)
 }
 
 /*
+ * The host of cluster c (loaded from db) that `host` names (see topo_host_pick): its
+ * index, or -1 after one line.
+ */
+long db_cluster_host(sqlite3 *db, const struct topo *c, const char *host)
+{
+	long pick = topo_host_pick(c, host);
+
+	if (!c->nhosts)
+		error("'%s' holds no collection of hosts (see 'vethmap merge'): --host needs one",
+		      db_name(db));
+	else if (pick == -2)
+		error("host '%s' names several hosts of collection %lld: give one of its labels "
+		      "(NAME@MACHINE-ID), as 'vethmap show' lists them", host, c->collection);
+	else if (pick < 0)
+		error("no host '%s' in collection %lld of '%s'", host, c->collection, db_name(db));
+	return pick < 0 ? -1 : pick;
+}
+
+/*
  * What a reading command shows: snapshot scan when given; else, in a database holding
  * collections, the latest one (only host's snapshot in it, with host); else the latest
  * snapshot.  0, or -1 after one line.
@@ -278,22 +310,8 @@ int db_load_view(sqlite3 *db, long long scan, const char *host, struct topo *t)
 		topo_release(&c);
 		return -1;
 	}
-	for (size_t h = 0; h < c.nhosts; h++)
-		if (!strcmp(c.hosts[h].label, host))
-			pick = (long)h;
-	for (size_t h = 0; pick < 0 && h < c.nhosts; h++)
-		if (!strcmp(c.hosts[h].name, host)) {
-			if (strcmp(c.hosts[h].label, c.hosts[h].name)) {
-				error("host '%s' names several hosts of collection %lld: give one of "
-				      "its labels (NAME@MACHINE-ID), as 'vethmap show' lists them", host,
-				      cid);
-				topo_release(&c);
-				return -1;
-			}
-			pick = (long)h;
-		}
+	pick = db_cluster_host(db, &c, host);
 	if (pick < 0) {
-		error("no host '%s' in collection %lld of '%s'", host, cid, db_name(db));
 		topo_release(&c);
 		return -1;
 	}
@@ -308,6 +326,7 @@ int db_load_view(sqlite3 *db, long long scan, const char *host, struct topo *t)
 			t->hosts[h] = keep;
 			for (size_t ns = 0; ns < t->nns; ns++)
 				t->ns[ns].host = h;
+			rc = load_xunresolved(db, cid, keep.scan_id, t);
 		}
 	}
 	return rc;

@@ -660,6 +660,12 @@ void graph_dot(FILE *f, const struct topo *t, const struct graph_sel *s)
 	      "fontcolor=\"#555555\", color=\"#555555\"];\n", f);
 	done = xcalloc(t->nns ? t->nns : 1, 1);
 	for (size_t h = 0; h < (t->nhosts ? t->nhosts : 1); h++) {
+		int any = !t->nhosts;
+
+		for (size_t ns = 0; ns < t->nns && !any; ns++)
+			any = t->ns[ns].host == h && ns_drawn(&p, ns);
+		if (!any)
+			continue;	/* a host --focus leaves out */
 		if (t->nhosts) {	/* a cluster: one cluster per host around its namespaces */
 			fprintf(f, "\tsubgraph cluster_H%zu {\n\t\tid=\"H%zu\";\n\t\tlabel=<<B>host ",
 				h + 1, h + 1);

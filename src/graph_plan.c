@@ -33,7 +33,7 @@ static void sel_ns(struct graph_sel *s, const struct topo *t, size_t ns)
 
 /*
  * The neighbours of interface i: the other end of each of its edges and, for a veth
- * peer, the peer's bridge (or other master).  With `whole`, the peer's namespace is taken
+ * peer or a tunnel's end on another host, that end's bridge (or other master).  With `whole`, the peer's namespace is taken
  * whole, unless it is the host's (that would be everything).
  */
 static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, int whole)
@@ -57,6 +57,18 @@ static void sel_neighbours(struct graph_sel *s, const struct topo *t, size_t i, 
 			s->on[m] = 1;
 		if (whole && !t->ns[t->ifs[o].ns].is_host)
 			sel_ns(s, t, t->ifs[o].ns);
+	}
+	for (size_t e = 0; e < t->nxedges; e++) {	/* a tunnel to another host: its end */
+		const struct xedge *x = &t->xedges[e];
+		size_t o = x->a == i ? x->b : x->b == i ? x->a : SIZE_MAX;
+		long m;
+
+		if (o == SIZE_MAX)
+			continue;
+		s->on[o] = 1;
+		m = topo_master(t, o);
+		if (m >= 0)
+			s->on[m] = 1;
 	}
 }
 

@@ -225,9 +225,18 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 	text_esc(esc, sizeof(esc), spec);
 	if (m->n > 1) {
 		error("ambiguous target '%s': it names %zu things", esc, m->n);
-		for (size_t i = 0; i < m->n; i++)
-			fprintf(stderr, "  %s\n", text_esc(buf, sizeof(buf), m->v[i].what));
-		fprintf(stderr, "  (use NETNS:IFNAME, pid:N or netns:INODE to say which)\n");
+		for (size_t i = 0; i < m->n; i++) {
+			const char *h = m->v[i].ns >= 0 ? topo_host_of(t, (size_t)m->v[i].ns) : NULL;
+			char hb[300];
+
+			if (h)
+				fprintf(stderr, "  %s: ", text_esc(hb, sizeof(hb), h));
+			else
+				fputs("  ", stderr);
+			fprintf(stderr, "%s\n", text_esc(buf, sizeof(buf), m->v[i].what));
+		}
+		fprintf(stderr, "  (use %sNETNS:IFNAME, pid:N or netns:INODE to say which)\n",
+			t->nhosts ? "--host NAME, " : "");
 		return 2;
 	}
 	error("unknown target '%s'", esc);
@@ -258,10 +267,21 @@ int target_explain(const struct topo *t, const char *spec, const struct target_s
 /* The one thing spec names, into *out; 0, or 2 after saying why (nothing or several). */
 int target_one(const struct topo *t, const char *spec, struct target *out)
 {
+	return target_one_on(t, spec, -1, out);
+}
+
+/* target_one() among the namespaces of cluster t's host `host` only (-1: any host). */
+int target_one_on(const struct topo *t, const char *spec, long host, struct target *out)
+{
 	struct target_set *m = xcalloc(1, sizeof(*m));
+	size_t k = 0;
 	int rc = 0;
 
 	target_match(t, spec, m);
+	for (size_t i = 0; i < m->n; i++)
+		if (host < 0 || (m->v[i].ns >= 0 && t->ns[m->v[i].ns].host == (size_t)host))
+			m->v[k++] = m->v[i];
+	m->n = k;
 	if (m->n == 1)
 		*out = m->v[0];
 	else

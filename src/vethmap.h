@@ -390,6 +390,7 @@ void topo_append(struct topo *dst, struct topo *src, size_t host);
 void xpair_tunnels(struct topo *t);
 int xpair_point_at(const struct iface *a, const struct iface *b);
 void topo_host_labels(struct topo *t);
+long topo_host_pick(const struct topo *t, const char *name);
 const char *topo_host_of(const struct topo *t, size_t ns);
 const char *topo_end_label(const struct topo *t, size_t ifc, char *buf, size_t size);
 int machine_id_ok(const char *s);
@@ -651,6 +652,7 @@ struct target_set {
 void target_match(const struct topo *t, const char *spec, struct target_set *m);
 int target_explain(const struct topo *t, const char *spec, const struct target_set *m);
 int target_one(const struct topo *t, const char *spec, struct target *out);
+int target_one_on(const struct topo *t, const char *spec, long host, struct target *out);
 void target_words(const struct topo *t, const char *prefix,
 		  void (*fn)(void *arg, const char *word), void *arg);
 
@@ -835,6 +837,7 @@ long long db_latest_collection(struct sqlite3 *db);
 long long db_collection_before(struct sqlite3 *db, long long id);
 int db_load_cluster(struct sqlite3 *db, long long collection, struct topo *t);
 int db_load_view(struct sqlite3 *db, long long scan, const char *host, struct topo *t);
+long db_cluster_host(struct sqlite3 *db, const struct topo *c, const char *host);
 
 /* json.c */
 void json_str(FILE *f, const char *s);

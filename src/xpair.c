@@ -140,6 +140,27 @@ void topo_host_labels(struct topo *t)
 	}
 }
 
+/*
+ * The host of cluster t that `name` names: its label (NAME@MACHINE-ID where two hosts
+ * share a name), else its name when one host has it.  The index, -1 when no host has it,
+ * -2 when the name is several hosts' (then a label says which).
+ */
+long topo_host_pick(const struct topo *t, const char *name)
+{
+	long pick = -1;
+
+	for (size_t h = 0; h < t->nhosts; h++)
+		if (!strcmp(t->hosts[h].label, name))
+			return (long)h;
+	for (size_t h = 0; h < t->nhosts; h++)
+		if (!strcmp(t->hosts[h].name, name)) {
+			if (pick >= 0)
+				return -2;
+			pick = (long)h;
+		}
+	return pick;
+}
+
 /* The label of namespace ns's host in a cluster, NULL in a one-host topo. */
 const char *topo_host_of(const struct topo *t, size_t ns)
 {

@@ -119,6 +119,22 @@ check_eq "ls --json: the host" "$C" "$("$VETHMAP" ls --stored --db "$M" --json |
 check_eq "graph: one cluster per host" 4 "$(grep -c 'subgraph cluster_H' "$HDIR/g.dot")"
 check_eq "graph: one tunnel edge" 1 "$(grep -c 'id="x1", tooltip="tunnel vxlan"' "$HDIR/g.dot")"
 check "graph: dot renders it" dot -Tsvg -o "$HDIR/g.svg" "$HDIR/g.dot"
+"$VETHMAP" graph --db "$M" --host "$B" --focus vx0 -o "$HDIR/gf.dot" 2>"$HDIR/gf.err"
+check_eq "graph --host B --focus vx0: exit 0" "0 " "$? $(cat "$HDIR/gf.err")"
+check_eq "graph --focus across hosts: the tunnel to a's vx0 is drawn" 1 \
+	"$(grep -c 'id="x1", tooltip="tunnel vxlan"' "$HDIR/gf.dot")"
+check_eq "graph --focus across hosts: b and a drawn, not c" 2 "$(grep -c 'subgraph cluster_H' "$HDIR/gf.dot")"
+check "graph --focus across hosts: dot renders it" dot -Tsvg -o "$HDIR/gf.svg" "$HDIR/gf.dot"
+"$VETHMAP" graph --db "$M" --focus vx0 -o "$HDIR/ga.dot" 2>"$HDIR/ga.err"
+check_eq "graph --focus vx0 in a cluster without --host: ambiguous, exit 2" 2 $?
+check "graph --focus vx0 without --host: each reading names its host" grep -q "^  $B: a host interface" "$HDIR/ga.err"
+check_eq "graph --focus vx0 without --host: no DOT written" 0 "$(cat "$HDIR/ga.dot" 2>/dev/null | wc -c)"
+"$VETHMAP" graph --db "$M" --host vm1nosuch --focus vx0 >/dev/null 2>"$HDIR/gn.err"
+check_eq "graph --host with no such host: exit 1, one line naming it" "1 1" \
+	"$? $(grep -c "no host 'vm1nosuch'" "$HDIR/gn.err")"
+"$VETHMAP" show --db "$M" --host "$A1" --json >"$HDIR/a1.json" 2>/dev/null
+check "show --host A: its tunnel end toward nowhere, with why" \
+	grep -q "no collected host has address $U.9" <(jq -r '.unresolved[] | select(.name == "vx1") | .reason' "$HDIR/a1.json")
 
 "$VETHMAP" report --db "$M" -o "$HDIR/r.xml" 2>"$HDIR/r.err"
 check_eq "report: exit 0" 0 $?
