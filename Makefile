@@ -75,7 +75,7 @@ tests/unit/xpair_test: tests/unit/xpair_test.c tests/unit/unit.h $(CORE) src/xpa
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
 tests/unit/wg_test: tests/unit/wg_test.c tests/unit/unit.h $(CORE) src/xpair.o src/wg.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
-tests/unit/target_test: tests/unit/target_test.c tests/unit/unit.h $(CORE) src/target.o
+tests/unit/target_test: tests/unit/target_test.c tests/unit/unit.h $(CORE) src/target.o src/xpair.o
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^)
 
 tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)

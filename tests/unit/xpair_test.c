@@ -255,6 +255,10 @@ static void test_hosts(void)
 	      c.hosts[1].label, c.hosts[2].label);
 	check(c.nns == 3 && c.ns[1].host == 1 && c.ifs[1].ns == 1,
 	      "topo_append: namespaces and interfaces follow their host", "nns %zu", c.nns);
+	check(topo_host_pick(&c, "node@fedcba98") == 1 && topo_host_pick(&c, "node") == -2 &&
+	      topo_host_pick(&c, "other") == 2 && topo_host_pick(&c, "nosuch") == -1 &&
+	      topo_host_pick(&c, "node@") == -1,
+	      "topo_host_pick: a label, a name two hosts have, a unique name, none", "wrong");
 	check(machine_id_ok("0123456789abcdef0123456789abcdef") && machine_id_ok("") &&
 	      !machine_id_ok("0123") && !machine_id_ok("0123456789ABCDEF0123456789abcdef") &&
 	      !machine_id_ok("0123456789abcdef0123456789abcde\n"), "machine_id_ok", "wrong");
