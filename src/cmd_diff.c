@@ -229,9 +229,7 @@ static int diff(struct cmd_ctx *ctx)
 	if (n < 2)
 		return 1;
 	if (*o->since) {	/* the state then against the latest */
-		id[0] = db_scan_at(ctx->db, o->since);
-		if (!id[0])
-			error("diff: no snapshot at or before %s", o->since);
+		id[0] = db_state_at(ctx->db, "diff", o->since);
 		if (id[0] <= 0)
 			return 1;
 		id[1] = last[0];

@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "what changed between two stored snapshots (default: the last two)", NULL },
 	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE, "", NULL,
 	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
+	{ "events", &events_def, USE_DB_RO | TAKES_JSON, "", NULL,
+	  "the changes watch stored, in order, as it printed them", NULL },
 	{ "merge", &merge_def, TAKES_DB | TAKES_JSON | TAKES_ARGS, "DB|JSON... [-o DB]", NULL,
 	  "several hosts' snapshots into one cluster database, tunnels paired", NULL },
 	{ "collect", &collect_def, TAKES_JSON | TAKES_ARGS, "[HOST...]", NULL,
@@ -412,10 +414,8 @@ static int resolve_at(struct cmd_ctx *ctx, const char *at)
 	db = db_open(db_path(ctx->db_opt), 0);
 	if (!db)
 		return 1;
-	id = db_scan_at(db, iso);
+	id = db_state_at(db, ctx->name, iso);
 	db_close(db);
-	if (!id)
-		error("%s: no snapshot at or before %s", ctx->name, iso);
 	if (id <= 0)
 		return 1;
 	ctx->scan = id;

@@ -798,6 +798,19 @@ int retain_given(const struct retain *r);
 size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r,
 		     long long now, unsigned char *doom, size_t *bases);
 
+/*
+ * What 'vethmap watch' compacts its history to (retain.c chooses, db_prune.c deletes):
+ * snapshots and events older than keep_s go, but the newest snapshot before that stays
+ * as the base; the snapshots of watch's batches (those with events) older than thin_s go,
+ * but the first of each thin_s-long period (a checkpoint); their events stay.
+ */
+struct compact {
+	double keep_s;		/* <= 0: keep everything */
+	double thin_s;		/* <= 0: no thinning */
+};
+size_t compact_select(const struct scan_info *v, size_t n, const unsigned char *batch,
+		      const struct compact *c, long long now, unsigned char *doom);
+
 /* db_prune.c: delete what retain_select chose, in one transaction, and give the space back */
 struct prune_result {
 	size_t deleted, kept;		/* snapshots */
@@ -807,6 +820,32 @@ struct prune_result {
 	const char *vacuum;		/* "incremental", "full" (the first of an older file), "none" */
 };
 int db_prune(struct sqlite3 *db, const struct retain *r, struct prune_result *res);
+struct compact_result {
+	size_t snapshots;		/* deleted */
+	long long events;		/* deleted (older than keep_s) */
+	int more;			/* there is more to delete: call again */
+};
+int db_compact(struct sqlite3 *db, const struct compact *c, long long now,
+	       struct compact_result *res);
+
+/* db_event.c: the change lines of 'vethmap watch', kept as event rows (schema 12) */
+struct event_line {		/* one change as watch printed it */
+	char *line;		/* the text line, without its newline */
+	char *json;		/* the JSON line, without its newline */
+};
+/* t as a new snapshot (db_store) with the events of its batch, in one transaction */
+long long db_store_events(struct sqlite3 *db, struct topo *t, const struct event_line *v,
+			  size_t n);
+/* Each stored event with since <= time <= until (NULL: no bound), in order, to fn */
+int db_events(struct sqlite3 *db, const char *since, const char *until, int json,
+	      int (*fn)(void *arg, const char *line), void *arg);
+/*
+ * The snapshot that gives the state at iso: as db_scan_at, but a moment whose snapshot
+ * was thinned away (events came after the snapshot found, up to iso) is refused with one
+ * line naming the 'vethmap events' command that reads that stretch.  The id, or 0 (none:
+ * said), -1 on an error, -2 when refused.
+ */
+long long db_state_at(struct sqlite3 *db, const char *cmd, const char *iso);
 const char *db_path(const char *opt);
 struct capture_row {		/* the audit row of one 'vethmap cap' */
 	long long scan_id;	/* <= 0: none */
@@ -947,7 +986,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def, trace_def, merge_def, collect_def;
+	report_def, diff_def, prune_def, watch_def, trace_def, merge_def, collect_def, events_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);
