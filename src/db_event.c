@@ -26,7 +26,7 @@ int db_event_rows(sqlite3 *db, long long batch, const struct event_line *v, size
 		    " coalesce(j ->> 'netns', j ->> 'inode'), j ->> 'name', j ->> 'ifindex',"
 		    " j -> 'a', j -> 'b', j ->> 'engine', j ->> 'object', j ->> 'detail',"
 		    " j ->> 'field', j ->> 'before', j ->> 'after', ?2, j"
-		    " FROM (SELECT json(?3) AS j)"))
+		    " FROM (SELECT ?3 AS j)"))
 		return -1;
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = db_run(db, st, "iss", batch, v[i].line, v[i].json);
