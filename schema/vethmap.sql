@@ -75,7 +75,10 @@ CREATE TABLE event (                      -- one change line of 'vethmap watch' 
     before   TEXT,
     after    TEXT,
     line     TEXT    NOT NULL,            -- the line exactly as watch printed it
-    json     TEXT    NOT NULL             -- and as watch --json did
+    json     TEXT    NOT NULL,            -- and as watch --json did
+    state    TEXT                         -- the object after it as scan --json has it (a
+                                          -- container: its namespace), NULL when gone:
+                                          -- what replay re-creates it from (history.c)
 );
 CREATE INDEX event_by_time ON event(time);
 

@@ -122,7 +122,7 @@ static int graph(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (db_load_view(ctx->db, ctx->scan, NULL, &t))
+	if (history_load_view(ctx->db, ctx->scan, ctx->at, NULL, &t))
 		goto done;
 	rc = make_dot(&t, o->focus, o->expand, &dot, &dotlen);
 	if (rc)

@@ -239,6 +239,28 @@ static char *one_line(const struct change *x, const struct topo *a, const struct
 	return buf;
 }
 
+/* The object of change x as it is after it (the scan JSON's), NULL when it is gone. */
+static char *object_after(const struct change *x, const struct topo *b)
+{
+	struct pr p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (x->b < 0)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		die("out of memory");
+	pr_init(&p, f, 1);
+	pr_object_json(&p, b, x->kind, x->b);
+	if (fclose(f))
+		die("out of memory");
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return buf;
+}
+
 static struct event_line *batch_lines(const struct changes *ch, const struct topo *a,
 				      const struct topo *b)
 {
@@ -247,6 +269,7 @@ static struct event_line *batch_lines(const struct changes *ch, const struct top
 	for (size_t i = 0; i < ch->n; i++) {
 		v[i].line = one_line(&ch->v[i], a, b, 0);
 		v[i].json = one_line(&ch->v[i], a, b, 1);
+		v[i].state = object_after(&ch->v[i], b);
 	}
 	return v;
 }
@@ -256,6 +279,7 @@ static void batch_release(struct event_line *v, size_t n)
 	for (size_t i = 0; v && i < n; i++) {
 		free(v[i].line);
 		free(v[i].json);
+		free(v[i].state);
 	}
 	free(v);
 }

@@ -21,15 +21,15 @@ int db_event_rows(sqlite3 *db, long long batch, const struct event_line *v, size
 	int rc = 0;
 
 	if (db_prep(db, &st, "INSERT INTO event (time, batch, op, type, netns, name, ifindex, a,"
-		    " b, engine, object, detail, field, before, after, line, json) SELECT"
+		    " b, engine, object, detail, field, before, after, line, json, state) SELECT"
 		    " j ->> 'time', ?1, j ->> 'op', j ->> 'type',"
 		    " coalesce(j ->> 'netns', j ->> 'inode'), j ->> 'name', j ->> 'ifindex',"
 		    " j -> 'a', j -> 'b', j ->> 'engine', j ->> 'object', j ->> 'detail',"
-		    " j ->> 'field', j ->> 'before', j ->> 'after', ?2, j"
+		    " j ->> 'field', j ->> 'before', j ->> 'after', ?2, j, ?4"
 		    " FROM (SELECT ?3 AS j)"))
 		return -1;
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = db_run(db, st, "iss", batch, v[i].line, v[i].json);
+		rc = db_run(db, st, "isss", batch, v[i].line, v[i].json, v[i].state);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -60,37 +60,51 @@ int db_events(sqlite3 *db, const char *since, const char *until, int json,
 	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
 }
 
-long long db_state_at(sqlite3 *db, const char *cmd, const char *iso)
+long long db_state_at(sqlite3 *db, const char *cmd, const char *iso, int *replay)
 {
 	sqlite3_stmt *st;
 	long long id = db_scan_at(db, iso), n = 0;
-	char since[32] = "";
 	int rc;
 
+	*replay = 0;
 	if (!id)
 		error("%s: no snapshot at or before %s", cmd, iso);
 	if (id <= 0 || db_version(db) < 12)
 		return id;
 	/* a batch's events have its snapshot's time: any later, up to iso, lost theirs */
-	if (sqlite3_prepare_v2(db, "SELECT s.started, (SELECT count(*) FROM event e WHERE"
-			       " e.time > s.started AND e.time <= ?2) FROM scan s WHERE s.id = ?1",
+	if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM event e WHERE e.time >"
+			       " (SELECT started FROM scan WHERE id = ?1) AND e.time <= ?2)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, iso, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		copy_str(since, sizeof(since), db_col(st, 0));
-		n = sqlite3_column_int64(st, 1);
-	}
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, "read");
-	if (n) {
-		error("%s: the snapshot of %s was thinned away (snapshot %lld at %s, then %lld "
-		      "changes): read them with 'vethmap events --since %s --until %s'", cmd, iso,
-		      id, since, n, since, iso);
-		return -2;
-	}
+	*replay = n > 0;
 	return id;
+}
+
+int db_event_states(sqlite3 *db, const char *after, const char *until,
+		    int (*fn)(void *arg, const char *json, const char *state), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT json, state FROM event WHERE time > ?1 AND time <= ?2"
+			       " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	sqlite3_bind_text(st, 1, after, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, until, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, db_col(st, 0), sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
+		       db_col(st, 1))) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "read");
 }

@@ -49,7 +49,8 @@ struct strv;
 	"CREATE TABLE event (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL," \
 	" batch INTEGER NOT NULL, op TEXT NOT NULL, type TEXT NOT NULL, netns INTEGER, name TEXT," \
 	" ifindex INTEGER, a TEXT, b TEXT, engine TEXT, object TEXT NOT NULL, detail TEXT," \
-	" field TEXT, before TEXT, after TEXT, line TEXT NOT NULL, json TEXT NOT NULL);" \
+	" field TEXT, before TEXT, after TEXT, line TEXT NOT NULL, json TEXT NOT NULL," \
+	" state TEXT);" \
 	"CREATE INDEX event_by_time ON event(time);"
 
 const char *db_name(sqlite3 *db);		/* the file, for messages */

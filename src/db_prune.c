@@ -170,7 +170,7 @@ int db_prune(sqlite3 *db, const struct retain *r, struct prune_result *res)
 /* ---- vethmap watch: compaction, in small steps -------------------------------------- */
 
 #define COMPACT_SNAPSHOTS 32	/* deleted per transaction, at most */
-#define COMPACT_EVENTS 2000
+#define COMPACT_EVENTS 10000
 #define COMPACT_VACUUM "PRAGMA incremental_vacuum(256)"	/* pages given back per step */
 
 /* batch[i] = 1 for each snapshot of v that was stored with events (a batch of watch's). */

@@ -832,6 +832,7 @@ int db_compact(struct sqlite3 *db, const struct compact *c, long long now,
 struct event_line {		/* one change as watch printed it */
 	char *line;		/* the text line, without its newline */
 	char *json;		/* the JSON line, without its newline */
+	char *state;		/* the object after it, as the scan JSON has it; NULL: gone */
 };
 /* t as a new snapshot (db_store) with the events of its batch, in one transaction */
 long long db_store_events(struct sqlite3 *db, struct topo *t, const struct event_line *v,
@@ -840,12 +841,27 @@ long long db_store_events(struct sqlite3 *db, struct topo *t, const struct event
 int db_events(struct sqlite3 *db, const char *since, const char *until, int json,
 	      int (*fn)(void *arg, const char *line), void *arg);
 /*
- * The snapshot that gives the state at iso: as db_scan_at, but a moment whose snapshot
- * was thinned away (events came after the snapshot found, up to iso) is refused with one
- * line naming the 'vethmap events' command that reads that stretch.  The id, or 0 (none:
- * said), -1 on an error, -2 when refused.
+ * The snapshot the state at iso starts from: as db_scan_at; *replay = 1 when its
+ * snapshot was thinned away (events came after the one found, up to iso: history.c
+ * rebuilds it).  The id, or 0 (none: said), -1 on an error.
  */
-long long db_state_at(struct sqlite3 *db, const char *cmd, const char *iso);
+long long db_state_at(struct sqlite3 *db, const char *cmd, const char *iso, int *replay);
+/* The events with after < time <= until, in order, their JSON lines and states to fn */
+int db_event_states(struct sqlite3 *db, const char *after, const char *until,
+		    int (*fn)(void *arg, const char *json, const char *state), void *arg);
+
+/* history.c: the state at a moment inside a thinned stretch, rebuilt */
+struct hist_event {
+	const char *json;	/* the event's JSON line */
+	const char *state;	/* its object after it, as the scan JSON has it; NULL: gone */
+};
+/* Scan JSON doc with v[0..n) applied in order: a new string, or NULL (said) */
+char *history_apply(const char *doc, const struct hist_event *v, size_t n);
+/* Snapshot id and the events after it up to iso, into t (empty); 0 or -1 (said) */
+int history_load_at(struct sqlite3 *db, long long id, const char *iso, struct topo *t);
+/* What commands read: with at (ctx->at, set by --at), that; else db_load_view */
+int history_load_view(struct sqlite3 *db, long long id, const char *at, const char *host,
+		      struct topo *t);
 const char *db_path(const char *opt);
 struct capture_row {		/* the audit row of one 'vethmap cap' */
 	long long scan_id;	/* <= 0: none */
@@ -860,6 +876,7 @@ int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long lo
 
 /* json_load.c: one host's 'vethmap scan --json' file read back (hostile input) */
 int json_load_scan(const char *path, struct topo *t);
+int json_load_text(const char *text, size_t len, const char *name, struct topo *t);
 
 /*
  * db_cluster.c: clusters in the database.  A collection is several hosts' snapshots
@@ -928,6 +945,7 @@ void print_topo(struct pr *p, const struct topo *t);
 void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x);
 struct change;
 void print_change(struct pr *p, const struct change *x);
+void pr_object_json(struct pr *p, const struct topo *t, const char *kind, long i);
 
 /*
  * vethmap.c: the command table and the set-up the dispatcher does for every command, as
@@ -957,6 +975,7 @@ struct cmd_ctx {
 	unsigned needs;		/* the table's flags, as the command's hooks left them */
 	const char *db_opt;	/* --db PATH, NULL for the default */
 	long long scan;		/* --scan ID (or the snapshot --at TIME names), 0 = none given */
+	char at[32];		/* --at TIME inside a thinned stretch: rebuild it from scan (history.c) */
 	int json;		/* --json */
 	struct retain retain;	/* TAKES_RETAIN: what to prune (nothing given: keep = -1) */
 	int argc;		/* operands, options taken out */
