@@ -8,8 +8,9 @@
  * its identity as diff matches it (a namespace by inode, an interface by namespace and
  * name, an edge by type and ends, a container by engine and id), with SQLite's JSON
  * functions on an in-memory connection, as json_load.c reads scan JSON.  What no event
- * tells (a process, a route, an unresolved end) stays as the checkpoint had it, but a
- * route or unresolved end naming an interface that is gone goes with it.
+ * tells (a namespace's processes and how it was found, a route, an unresolved end)
+ * stays as the checkpoint or the last event on its object had it, but an edge or an
+ * unresolved end naming an interface that is gone goes with it.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -67,17 +68,14 @@ static const char *const apply_sql[A_COUNT] = {
 };
 
 /*
- * What goes with interfaces that are gone (routes through them, edges to them, their
- * unresolved ends), and the document put together again (?1 the checkpoint's).
+ * What goes with what is gone: edges to interfaces that are, interfaces of namespaces
+ * that are, unresolved ends of either; and the document put together again (?1 the
+ * checkpoint's).  A route naming a device that is gone reads as one without (json_load).
  */
 static const char tidy_sql[] =
+	"DELETE FROM ifs WHERE netns NOT IN (SELECT inode FROM ns);"
 	"DELETE FROM edges WHERE NOT EXISTS (SELECT 1 FROM ifs WHERE netns IS an AND name IS"
-	" aname) OR NOT EXISTS (SELECT 1 FROM ifs WHERE netns IS bn AND name IS bname);"
-	"UPDATE ns SET v = json_set(v, '$.routes', (SELECT json_group_array(json(r.value)) FROM"
-	" json_each(ns.v, '$.routes') r WHERE NOT EXISTS (SELECT 1 FROM json_each(r.value,"
-	" '$.nexthops') h WHERE (h.value ->> 'ifindex') IS NOT NULL AND NOT EXISTS (SELECT 1"
-	" FROM ifs WHERE ifs.netns IS ns.inode AND ifs.ifindex IS (h.value ->> 'ifindex')))))"
-	" WHERE json_type(v, '$.routes') = 'array';";
+	" aname) OR NOT EXISTS (SELECT 1 FROM ifs WHERE netns IS bn AND name IS bname);";
 static const char join_sql[] =
 	"SELECT json_set(?1, '$.netns', (SELECT json_group_array(json(v)) FROM (SELECT v FROM ns"
 	" ORDER BY rowid)), '$.interfaces', (SELECT json_group_array(json(v)) FROM (SELECT v"
