@@ -4,7 +4,8 @@
 # changes the veth's mtu and deletes the namespace.  Then: 'vethmap events --json' is
 # the watch's output byte for byte, 'vethmap events' the same changes as text lines,
 # the rows' columns say what the JSON lines say, --since/--until bound them by time (both
-# ends included), and bad times exit 2 with one line.
+# ends included), each row keeps its object's scan JSON after the change (none for a
+# deletion), and bad times exit 2 with one line.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -59,6 +60,24 @@ check_eq "rows: the sequence is ascending, one step each" "$N" \
 check_eq "rows: each names the snapshot stored with it, which has that time" 0 \
 	"$(sqlite3 "$DB" 'SELECT count(*) FROM event e LEFT JOIN scan s ON s.id = e.batch
 		WHERE s.started IS NOT e.time')"
+
+# each row keeps its object after the change, as the scan JSON has it (what show --at
+# rebuilds thinned moments from): none when it is gone
+check_eq "state: the mtu change's interface as show --json has it after" \
+	"1400 ${PFX}h1 veth" \
+	"$(sqlite3 "$DB" "SELECT state FROM event WHERE field = 'mtu' AND name = '${PFX}h1'" |
+	   jq -r '"\(.mtu) \(.name) \(.kind)"')"
+check_eq "state: the same object as 'show --scan' of that batch's snapshot" \
+	"$(sqlite3 "$DB" "SELECT batch FROM event WHERE field = 'mtu' AND name = '${PFX}h1'" |
+	   xargs -I{} "$VETHMAP" show --db "$DB" --scan {} --json |
+	   jq -S -c --arg n "${PFX}h1" '.interfaces[] | select(.name == $n)')" \
+	"$(sqlite3 "$DB" "SELECT state FROM event WHERE field = 'mtu' AND name = '${PFX}h1'" | jq -S -c .)"
+check_eq "state: none for a deletion, one for every other event" "0 0" \
+	"$(sqlite3 "$DB" "SELECT count(*) FILTER (WHERE op = 'del' AND state IS NOT NULL),
+	   count(*) FILTER (WHERE op != 'del' AND state IS NULL) FROM event" | tr '|' ' ')"
+check_eq "state: an added namespace's is that namespace" 0 \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE type = 'netns' AND op = 'add' AND
+	   state ->> 'inode' IS NOT netns")"
 
 # --since / --until: the batch of the mtu change alone, then everything from it on
 T=$(jq -r --arg p "$PFX" 'select(.field == "mtu" and .name == $p + "h1") | .time' "$OUT")
