@@ -14,6 +14,7 @@ while :; do	# this test's own prefix (vh), the length of lib.sh's
 	compgen -G "/sys/class/net/$PFX*" >/dev/null || compgen -G "/run/netns/$PFX*" >/dev/null ||
 		break
 done
+WAIT=${WAIT:-15}	# a loaded host: a batch of thousands of interfaces takes long to store
 . "${BASH_SOURCE%/*}/lib_watch.sh"
 
 watch_start --db "$DB" -d 30

@@ -8,6 +8,7 @@
 need_root
 need_vethmap
 . "${BASH_SOURCE%/*}/lib_history.sh"
+WAIT=${WAIT:-15}	# a loaded host: a batch of thousands of interfaces takes long to store
 . "${BASH_SOURCE%/*}/lib_watch.sh"
 ms() { date -u +%s%3N; }
 
