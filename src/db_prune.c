@@ -90,6 +90,31 @@ static int delete_ids(sqlite3 *db, const struct retain *r, struct prune_result *
 	return 0;
 }
 
+/*
+ * A write transaction begun and the snapshots listed (*v, *n: the caller frees *v); the
+ * choice array for them, zeroed, or NULL (said) with the transaction to roll back.
+ */
+static unsigned char *begin_choice(sqlite3 *db, struct scan_info **v, size_t *n)
+{
+	if (exec(db, "BEGIN IMMEDIATE", "start a transaction in"))
+		return NULL;
+	if (db_scans(db, v, n)) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return NULL;
+	}
+	return xcalloc(*n + 1, 1);
+}
+
+/* The res->deleted snapshots doom[] chose, deleted from every table; 0 or -1 (said). */
+static int delete_chosen(sqlite3 *db, const struct scan_info *v, size_t n,
+			 const unsigned char *doom, const struct retain *r, struct prune_result *res)
+{
+	if ((res->deleted && note_ids(db, v, n, doom)) || delete_ids(db, r, res) ||
+	    (res->deleted && exec(db, "DROP TABLE temp.prune_id", "write to")))
+		return -1;
+	return 0;
+}
+
 /* The deletion itself, in one transaction: 0, or -1 (said) with nothing deleted. */
 static int prune_txn(sqlite3 *db, const struct retain *r, struct prune_result *res,
 		     long long mode)
@@ -99,15 +124,12 @@ static int prune_txn(sqlite3 *db, const struct retain *r, struct prune_result *r
 	size_t n = 0;
 	int rc = -1;
 
-	if (exec(db, "BEGIN IMMEDIATE", "start a transaction in"))
+	doom = begin_choice(db, &v, &n);
+	if (!doom)
 		return -1;
-	if (db_scans(db, &v, &n))
-		goto out;
-	doom = xcalloc(n + 1, 1);
 	res->deleted = retain_select(v, n, r, (long long)time(NULL), doom, &res->bases);
 	res->kept = n - res->deleted;
-	if ((res->deleted && note_ids(db, v, n, doom)) || delete_ids(db, r, res) ||
-	    (res->deleted && exec(db, "DROP TABLE temp.prune_id", "write to")))
+	if (delete_chosen(db, v, n, doom, r, res))
 		goto out;
 	if (mode == 2 && exec(db, "PRAGMA incremental_vacuum", "vacuum"))
 		goto out;
@@ -205,11 +227,9 @@ static int compact_txn(sqlite3 *db, const struct compact *c, long long now,
 	size_t n = 0, ndoom = 0;
 	int rc = -1;
 
-	if (exec(db, "BEGIN IMMEDIATE", "start a transaction in"))
+	doom = begin_choice(db, &v, &n);
+	if (!doom)
 		return -1;
-	if (db_scans(db, &v, &n))
-		goto out;
-	doom = xcalloc(n + 1, 1);
 	batch = xcalloc(n + 1, 1);
 	if (batch_flags(db, v, n, batch))
 		goto out;
@@ -219,8 +239,7 @@ static int compact_txn(sqlite3 *db, const struct compact *c, long long now,
 			doom[i] = 0;
 	res->more = ndoom > COMPACT_SNAPSHOTS;
 	pr.deleted = res->snapshots = ndoom > COMPACT_SNAPSHOTS ? COMPACT_SNAPSHOTS : ndoom;
-	if ((pr.deleted && note_ids(db, v, n, doom)) || delete_ids(db, &r, &pr) ||
-	    (pr.deleted && exec(db, "DROP TABLE temp.prune_id", "write to")))
+	if (delete_chosen(db, v, n, doom, &r, &pr))
 		goto out;
 	if (c->keep_s > 0) {
 		struct timespec ts = { .tv_sec = (time_t)(now - (long long)c->keep_s) };

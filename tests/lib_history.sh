@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # tests/lib_history.sh - what the tests of watch's history share (after lib.sh): their own
-# prefix, and a churn.
-#   (sourcing)         PFX becomes vh + 4 hex digits (the length of lib.sh's), unused
+# prefix, lib_watch.sh, and a churn.
+#   (sourcing)         PFX becomes vh + 4 hex digits (the length of lib.sh's), unused;
+#                      WAIT 15 s by default (a loaded host: a batch of thousands of
+#                      interfaces takes long to store); then sources lib_watch.sh
 #   churn_start N MS   a loop (bg_loop: it ends once $TMP/stop exists, at most N rounds)
 #                      that every MS ms adds namespace ${PFX}cK with a veth pair from the
 #                      host into it, renames its host end, and deletes the namespace made
@@ -12,6 +14,8 @@ while :; do
 	compgen -G "/sys/class/net/$PFX*" >/dev/null || compgen -G "/run/netns/$PFX*" >/dev/null ||
 		break
 done
+WAIT=${WAIT:-15}
+. "${BASH_SOURCE%/*}/lib_watch.sh"
 
 _churn() {
 	local n=$1 ms=$2 k

@@ -9,13 +9,7 @@
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
-while :; do	# this test's own prefix (vh), the length of lib.sh's
-	PFX=vh$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
-	compgen -G "/sys/class/net/$PFX*" >/dev/null || compgen -G "/run/netns/$PFX*" >/dev/null ||
-		break
-done
-WAIT=${WAIT:-15}	# a loaded host: a batch of thousands of interfaces takes long to store
-. "${BASH_SOURCE%/*}/lib_watch.sh"
+. "${BASH_SOURCE%/*}/lib_history.sh"
 
 watch_start --db "$DB" -d 30
 ns_add n1

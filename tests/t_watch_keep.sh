@@ -16,8 +16,6 @@
 need_root
 need_vethmap
 . "${BASH_SOURCE%/*}/lib_history.sh"
-WAIT=${WAIT:-15}	# a loaded host: a batch of thousands of interfaces takes long to store
-. "${BASH_SOURCE%/*}/lib_watch.sh"
 epoch() { date -u -d "$1" +%s; }
 
 watch_start --db "$DB" --thin 0 --keep 0 -d 30
