@@ -81,6 +81,7 @@ CREATE TABLE event (                      -- one change line of 'vethmap watch' 
                                           -- what replay re-creates it from (history.c)
 );
 CREATE INDEX event_by_time ON event(time);
+CREATE INDEX event_by_batch ON event(batch);  -- which snapshots are watch's batches
 
 CREATE TABLE netns (
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,

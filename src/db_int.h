@@ -51,7 +51,8 @@ struct strv;
 	" ifindex INTEGER, a TEXT, b TEXT, engine TEXT, object TEXT NOT NULL, detail TEXT," \
 	" field TEXT, before TEXT, after TEXT, line TEXT NOT NULL, json TEXT NOT NULL," \
 	" state TEXT);" \
-	"CREATE INDEX event_by_time ON event(time);"
+	"CREATE INDEX event_by_time ON event(time);" \
+	"CREATE INDEX event_by_batch ON event(batch);"
 
 const char *db_name(sqlite3 *db);		/* the file, for messages */
 int db_query_int(sqlite3 *db, const char *sql, long long *out);	/* an SQLite code */

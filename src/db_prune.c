@@ -202,8 +202,8 @@ static int batch_flags(sqlite3 *db, const struct scan_info *v, size_t n, unsigne
 	int rc;
 
 	memset(batch, 0, n + 1);
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT batch FROM event ORDER BY batch", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT s.id FROM scan s WHERE EXISTS (SELECT 1 FROM event e"
+			       " WHERE e.batch = s.id) ORDER BY s.id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, "read");
 	for (size_t i = 0; (rc = sqlite3_step(st)) == SQLITE_ROW;) {
 		long long b = sqlite3_column_int64(st, 0);

@@ -82,5 +82,6 @@ check_eq "upgraded: the event table as a new file has it (version 12)" \
 	   FROM pragma_table_info('event')")" \
 	"$(sqlite3 "$V1" "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' || pk, ',')
 	   FROM pragma_table_info('event')")"
-check_eq "upgraded: its time index" 1 \
-	"$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name = 'event_by_time'")"
+check_eq "upgraded: its indexes by time and by batch" 2 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('event_by_time',
+	   'event_by_batch')")"
