@@ -1,7 +1,7 @@
 /*
  * json_load.c implements the reading back of one host's `vethmap scan --json` (the
- * contract of the README) into a struct topo, for 'vethmap merge': the file is another
- * machine's word, so it is hostile.  It is parsed by SQLite's JSON functions on an
+ * contract of the README) into a struct topo, for 'vethmap merge' (the file is another
+ * machine's word, so it is hostile) and for a moment history.c rebuilt (json_load_text).  It is parsed by SQLite's JSON functions on an
  * in-memory connection (as engine answers are), bounded in size and counts; every
  * interface an edge, a peer or a route names must be in the file, and anything
  * malformed refuses the whole file with one line naming it.
