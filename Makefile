@@ -47,7 +47,7 @@ DEPS    := $(BUILD_DEPS) libxml2-utils iputils-ping \
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:.c=.o)
 LIBOBJS := $(filter-out src/vethmap.o src/cmd_%.o,$(OBJS))
-UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test tests/unit/xpair_test tests/unit/wg_test tests/unit/collect_test
+UNIT    := tests/unit/topo_test tests/unit/db_test tests/unit/target_test tests/unit/parse_test tests/unit/cap_test tests/unit/capfile_writer tests/unit/diff_test tests/unit/audit_test tests/unit/graph_test tests/unit/mountinfo_test tests/unit/outfile_test tests/unit/retain_test tests/unit/trace_test tests/unit/xpair_test tests/unit/wg_test tests/unit/collect_test tests/unit/history_test
 BENCH   := tests/bench/floor tests/bench/snapgen
 
 all: vethmap

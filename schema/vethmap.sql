@@ -8,7 +8,7 @@
 -- so 'vethmap prune' gives the space of deleted snapshots back to the filesystem.
 
 PRAGMA application_id = 1984263245;  -- 'vEtM': marks the file as a vethmap database
-PRAGMA user_version = 11;             -- schema version, for migrations (db.c)
+PRAGMA user_version = 12;             -- schema version, for migrations (db.c)
 
 CREATE TABLE scan (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +54,34 @@ CREATE TABLE snapshot_image (             -- the latest snapshot with rows of it
     rows     BLOB    NOT NULL,            -- all but the processes
     pids     BLOB    NOT NULL             -- netns_pid's
 );
+
+CREATE TABLE event (                      -- one change line of 'vethmap watch' (v12), written
+                                          -- in the transaction of its batch's snapshot
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,  -- the sequence: never reused
+    time     TEXT    NOT NULL,            -- ISO-8601 UTC: the batch's scan ('started')
+    batch    INTEGER NOT NULL,            -- the snapshot stored with it (thinning may have
+                                          -- deleted it since: no reference)
+    op       TEXT    NOT NULL,            -- add, del, change
+    type     TEXT    NOT NULL,            -- netns, interface, edge, container
+    netns    INTEGER,                     -- a namespace's inode, an interface's or container's
+    name     TEXT,                        -- an interface's, a container's
+    ifindex  INTEGER,
+    a        TEXT,                        -- an edge's ends, as the JSON line has them
+    b        TEXT,
+    engine   TEXT,                        -- a container's
+    object   TEXT    NOT NULL,            -- as 'vethmap diff' names it
+    detail   TEXT,
+    field    TEXT,                        -- for a change: which, and its values
+    before   TEXT,
+    after    TEXT,
+    line     TEXT    NOT NULL,            -- the line exactly as watch printed it
+    json     TEXT    NOT NULL,            -- and as watch --json did
+    state    TEXT                         -- the object after it as scan --json has it (a
+                                          -- container: its namespace), NULL when gone:
+                                          -- what replay re-creates it from (history.c)
+);
+CREATE INDEX event_by_time ON event(time);
+CREATE INDEX event_by_batch ON event(batch);  -- which snapshots are watch's batches
 
 CREATE TABLE netns (
     scan_id  INTEGER NOT NULL REFERENCES scan(id) ON DELETE CASCADE,

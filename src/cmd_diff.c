@@ -195,7 +195,7 @@ static int diff(struct cmd_ctx *ctx)
 	struct topo a, b;
 	struct changes ch = { 0 };
 	struct pr p;
-	int n, rc = 1;
+	int n, rc = 1, replay = 0;
 
 	last[0] = db_latest_collection(ctx->db);
 	if (last[0] < 0)
@@ -229,9 +229,7 @@ static int diff(struct cmd_ctx *ctx)
 	if (n < 2)
 		return 1;
 	if (*o->since) {	/* the state then against the latest */
-		id[0] = db_scan_at(ctx->db, o->since);
-		if (!id[0])
-			error("diff: no snapshot at or before %s", o->since);
+		id[0] = db_state_at(ctx->db, "diff", o->since, &replay);
 		if (id[0] <= 0)
 			return 1;
 		id[1] = last[0];
@@ -243,7 +241,9 @@ static int diff(struct cmd_ctx *ctx)
 	}
 	topo_init(&a);
 	topo_init(&b);
-	if (!db_load(ctx->db, id[0], &a) && !db_load(ctx->db, id[1], &b)) {
+	/* a moment inside a thinned stretch: its snapshot rebuilt from the events (history.c) */
+	if (!(replay ? history_load_at(ctx->db, id[0], o->since, &a) : db_load(ctx->db, id[0], &a)) &&
+	    !db_load(ctx->db, id[1], &b)) {
 		diff_topos(&a, &b, &ch);
 		/* what an incomplete scan lacks is not gone: say so once per side */
 		if (topo_incomplete(&a))

@@ -126,7 +126,7 @@ static int graph(struct cmd_ctx *ctx)
 	topo_init(&t);
 	/* --host alone draws that host; with --focus the target is that host's, and its
 	   neighbours are drawn on every host (the tunnels' other ends) */
-	if (db_load_view(ctx->db, ctx->scan, o->focus ? NULL : o->host, &t))
+	if (history_load_view(ctx->db, ctx->scan, ctx->at, o->focus ? NULL : o->host, &t))
 		goto done;
 	if (o->focus && o->host) {
 		host = db_cluster_host(ctx->db, &t, o->host);

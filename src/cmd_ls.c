@@ -200,7 +200,8 @@ static int ls(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (ctx->db ? db_load_view(ctx->db, ctx->scan, NULL, &t) : scan_run(&t, NULL, 1, 1))
+	if (ctx->db ? history_load_view(ctx->db, ctx->scan, ctx->at, NULL, &t) :
+	    scan_run(&t, NULL, 1, 1))
 		goto out;
 	rows = make_rows(&t, &nrows);
 	if (ctx->argc == 1) {	/* only the rows of one target's namespace (or interface) */

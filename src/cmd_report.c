@@ -75,14 +75,14 @@ static int report_parse(struct cmd_ctx *ctx, int c, const char *arg)
 }
 
 /* Load snapshot o->id (0 = latest), the one before it, and what changed in between. */
-static int load(struct sqlite3 *db, long long id, struct topo *t, struct changes *ch,
-		long long *prev_id)
+static int load(struct sqlite3 *db, long long id, const char *at, struct topo *t,
+		struct changes *ch, long long *prev_id)
 {
 	struct topo prev;
 	int rc = -1;
 
 	topo_init(&prev);
-	if (db_load_view(db, id, NULL, t))
+	if (history_load_view(db, id, at, NULL, t))
 		goto out;
 	/* a cluster: the collection before, else the snapshot before */
 	*prev_id = t->collection > 0 ? db_collection_before(db, t->collection) :
@@ -326,7 +326,7 @@ static int report(struct cmd_ctx *ctx)
 	int rc;
 
 	topo_init(&t);
-	if (load(ctx->db, ctx->scan, &t, &ch, &prev_id)) {
+	if (load(ctx->db, ctx->scan, ctx->at, &t, &ch, &prev_id)) {
 		topo_release(&t);
 		changes_release(&ch);
 		return 1;

@@ -31,7 +31,7 @@ static int show(struct cmd_ctx *ctx)
 	int rc = 1;
 
 	topo_init(&t);
-	if (!db_load_view(ctx->db, ctx->scan, o->host, &t)) {
+	if (!history_load_view(ctx->db, ctx->scan, ctx->at, o->host, &t)) {
 		pr_init(&p, stdout, ctx->json);
 		print_topo(&p, &t);
 		rc = finish_stdout() ? 1 : 0;

@@ -17,9 +17,12 @@
  * changes no event told of, counted as corrections (that count should be 0; -v reports
  * it).
  *
- * With a database (the default) each batch of changes is stored as a snapshot, in one
- * transaction, before its lines are printed ('vethmap scans' and 'diff' show the
- * history).  SIGINT and SIGTERM are taken through a signalfd between batches, so neither
+ * With a database (the default) each batch of changes is stored as a snapshot with an
+ * event row per line (the line as printed, text and JSON), in one transaction, before its
+ * lines are printed ('vethmap events', 'scans' and 'diff' show the history).  Between
+ * batches, a step of compaction at most every WATCH_COMPACT_MS: history older than --keep
+ * goes, and the batch snapshots older than --thin but one per --thin period (their
+ * events stay).  SIGINT and SIGTERM are taken through a signalfd between batches, so neither
  * cuts a snapshot in half; they end the watch with status 0.
  */
 #define _GNU_SOURCE
@@ -38,11 +41,13 @@
 #define WATCH_PROC_MS 200	/* after a process / mount / /run/netns event */
 #define WATCH_RETRY_MS 1000	/* after an incomplete rescan */
 #define WATCH_TORN_TRIES 2	/* scans taken again when netlink events came while they ran */
+#define WATCH_COMPACT_MS 1000	/* a step of compaction (--keep, --thin) at most this often */
 
 struct watch_opts {
 	double interval_s;	/* reconciling rescan every ... */
 	double duration_s;	/* -d: 0 = none */
 	unsigned long long count;	/* -c: 0 = none */
+	struct compact compact;	/* --keep, --thin */
 };
 
 struct watch_run {
@@ -56,6 +61,8 @@ struct watch_run {
 	int late;		/* the last rescan: events came while its last scan ran */
 	int torn;		/* ... and while how many scans before it, taken again */
 	int done;		/* -c reached */
+	long long next_compact;	/* ms */
+	unsigned long long compacted, events_gone;
 };
 
 static void watch_init(struct cmd_ctx *ctx)
@@ -63,6 +70,8 @@ static void watch_init(struct cmd_ctx *ctx)
 	struct watch_opts *o = ctx->opts;
 
 	o->interval_s = 60;
+	o->compact.keep_s = 7 * 86400;
+	o->compact.thin_s = 600;
 }
 
 static int watch_parse(struct cmd_ctx *ctx, int c, const char *arg)
@@ -86,6 +95,15 @@ static int watch_parse(struct cmd_ctx *ctx, int c, const char *arg)
 		o->duration_s = parse_duration(arg);
 		if (o->duration_s <= 0) {
 			error("watch: invalid duration '%s' (like 10, 10s, 500ms, 2m)", arg);
+			return 2;
+		}
+		break;
+	case 'K':
+	case 'T':
+		if ((c == 'K' ? (o->compact.keep_s = parse_duration(arg)) :
+		     (o->compact.thin_s = parse_duration(arg))) < 0) {
+			error("watch: invalid --%s '%s' (like 10m, 12h, 7d, 2w; 0: never)",
+			      c == 'K' ? "keep" : "thin", arg);
 			return 2;
 		}
 		break;
@@ -194,22 +212,110 @@ static void json_change(struct pr *p, const struct change *x, const struct topo 
 	pr_close_object(p);
 }
 
-/* The lines of one batch, each flushed; -1 when standard output failed. */
-static int print_batch(struct watch_run *r, const struct changes *ch, const struct topo *a,
-		       const struct topo *b)
+/*
+ * The lines of one batch, made once in memory, each in both forms (text and JSON), so the
+ * event rows hold exactly what is printed: into v[0..ch->n) (the caller frees each with
+ * batch_release).
+ */
+static char *one_line(const struct change *x, const struct topo *a, const struct topo *b,
+		      int json)
 {
-	for (size_t i = 0; i < ch->n && !r->done; i++) {
-		pr_init(&r->p, stdout, r->ctx->json);	/* a line each: no comma between */
-		if (r->ctx->json)
-			json_change(&r->p, &ch->v[i], a, b, b->started);
-		else
-			print_change(&r->p, &ch->v[i]);
-		if (fflush(stdout) || ferror(stdout))
+	struct pr p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		die("out of memory");
+	pr_init(&p, f, json);	/* a line each: no comma between */
+	if (json)
+		json_change(&p, x, a, b, b->started);
+	else
+		print_change(&p, x);
+	if (fclose(f))
+		die("out of memory");
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return buf;
+}
+
+/* The object of change x as it is after it (the scan JSON's), NULL when it is gone. */
+static char *object_after(const struct change *x, const struct topo *b)
+{
+	struct pr p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (x->b < 0)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		die("out of memory");
+	pr_init(&p, f, 1);
+	pr_object_json(&p, b, x->kind, x->b);
+	if (fclose(f))
+		die("out of memory");
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	return buf;
+}
+
+static struct event_line *batch_lines(const struct changes *ch, const struct topo *a,
+				      const struct topo *b)
+{
+	struct event_line *v = xcalloc(ch->n + 1, sizeof(*v));
+
+	for (size_t i = 0; i < ch->n; i++) {
+		v[i].line = one_line(&ch->v[i], a, b, 0);
+		v[i].json = one_line(&ch->v[i], a, b, 1);
+		v[i].state = object_after(&ch->v[i], b);
+	}
+	return v;
+}
+
+static void batch_release(struct event_line *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].line);
+		free(v[i].json);
+		free(v[i].state);
+	}
+	free(v);
+}
+
+/* The lines of one batch, each flushed; -1 when standard output failed. */
+static int print_batch(struct watch_run *r, const struct event_line *v, size_t n)
+{
+	for (size_t i = 0; i < n && !r->done; i++) {
+		if (printf("%s\n", r->ctx->json ? v[i].json : v[i].line) < 0 || fflush(stdout) ||
+		    ferror(stdout))
 			return error("watch: standard output:");
 		r->lines++;
 		if (r->o->count && r->lines >= r->o->count)
 			r->done = 1;
 	}
+	return 0;
+}
+
+/*
+ * A step of compaction when one is due (db_compact: a few snapshots and events in one
+ * short transaction); the next one sooner while there is more to do.  0, or -1.
+ */
+static int compact_step(struct watch_run *r, long long now)
+{
+	struct compact_result res;
+
+	if (!r->ctx->db || now < r->next_compact)
+		return 0;
+	if (db_compact(r->ctx->db, &r->o->compact, (long long)time(NULL), &res))
+		return -1;
+	r->compacted += res.snapshots;
+	r->events_gone += (unsigned long long)res.events;
+	r->next_compact = now_ms() + (res.more ? WATCH_NET_MS : WATCH_COMPACT_MS);
+	if (res.snapshots || res.events)
+		verbose("watch: compacted: %zu snapshots, %lld events deleted", res.snapshots,
+			res.events);
 	return 0;
 }
 
@@ -237,6 +343,8 @@ static int scan_follow(struct watch_run *r, struct topo *t)
 static long rescan(struct watch_run *r, int *retry, struct changes *keep)
 {
 	struct changes ch = { 0 };
+	struct event_line *lines = NULL;
+	size_t nlines = 0;
 	struct topo t;
 	long n = -1;
 
@@ -265,9 +373,11 @@ static long rescan(struct watch_run *r, int *retry, struct changes *keep)
 		goto out;
 	}
 	diff_topos(&r->cur, &t, &ch);
-	if (ch.n && r->ctx->db && db_store(r->ctx->db, &t) < 0)
+	lines = batch_lines(&ch, &r->cur, &t);
+	nlines = ch.n;
+	if (ch.n && r->ctx->db && db_store_events(r->ctx->db, &t, lines, ch.n) < 0)
 		goto out;
-	if (print_batch(r, &ch, &r->cur, &t))
+	if (print_batch(r, lines, ch.n))
 		goto out;
 	n = (long)ch.n;
 	r->batches += ch.n > 0;
@@ -279,6 +389,7 @@ static long rescan(struct watch_run *r, int *retry, struct changes *keep)
 		memset(&ch, 0, sizeof(ch));
 	}
 out:
+	batch_release(lines, nlines);
 	changes_release(&ch);
 	topo_release(&t);
 	return n;
@@ -359,6 +470,8 @@ static int watch(struct cmd_ctx *ctx)
 			wake = due;
 		if (end >= 0 && end < wake)
 			wake = end;
+		if (ctx->db && r.next_compact < wake)
+			wake = r.next_compact;
 		got = watch_ev_wait(&r.ev, wake > now ? (int)(wake - now) : 0);
 		now = now_ms();
 		if (got & WEV_STOP)
@@ -369,6 +482,8 @@ static int watch(struct cmd_ctx *ctx)
 			due = now + WATCH_PROC_MS;
 		if (end >= 0 && now >= end)
 			break;
+		if (compact_step(&r, now))
+			goto out;
 		if (due >= 0 && due < r.quiet_until)
 			due = r.quiet_until;
 		reconcile = now >= next_reconcile;
@@ -397,9 +512,10 @@ static int watch(struct cmd_ctx *ctx)
 		verbose("watch: %s", strsignal(r.ev.stop_signal));
 	rc = finish_stdout() ? 1 : 0;
 	verbose("watch: %llu lines in %llu batches, %llu scans (%llu taken again), "
-		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns",
-		r.lines, r.batches, r.rescans, r.torn_all, r.corrections, r.ev.events,
-		r.ev.proc_events, r.ev.overruns);
+		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns, "
+		"%llu snapshots and %llu events compacted away", r.lines, r.batches, r.rescans,
+		r.torn_all, r.corrections, r.ev.events, r.ev.proc_events, r.ev.overruns,
+		r.compacted, r.events_gone);
 out:
 	topo_release(&r.cur);
 	watch_ev_close(&r.ev);
@@ -412,6 +528,10 @@ const struct cmd_def watch_def = {
 	.options = (const struct cmd_opt[]){
 		{ "no-store", 0, 'n', NULL, "print the changes, store nothing" },
 		{ "interval", 0, 'i', "DURATION", "a reconciling rescan every DURATION (default 60s)" },
+		{ "keep", 0, 'K', "DURATION",
+		  "delete history older than DURATION (default 7d, 0: none)" },
+		{ "thin", 0, 'T', "DURATION",
+		  "older batch snapshots: one per DURATION (default 10m)" },
 		{ NULL, 'c', 0, "COUNT", "stop after COUNT change lines" },
 		{ NULL, 'd', 0, "DURATION", "stop after DURATION" },
 		{ 0 }

@@ -23,7 +23,7 @@
 #include "db_int.h"
 
 #define APPLICATION_ID 1984263245	/* 'vEtM', as set in schema/vethmap.sql */
-#define SCHEMA_VERSION 11
+#define SCHEMA_VERSION 12
 
 /*
  * Upgrades of older files, in order: each brings a database from version to - 1 to
@@ -118,6 +118,8 @@ static const struct {
 	      " ON DELETE CASCADE, rows BLOB NOT NULL, pids BLOB NOT NULL)" },
 	/* hosts' identity; clusters: collections of hosts' snapshots, tunnels across them */
 	{ 11, "ALTER TABLE scan ADD COLUMN machine_id TEXT;" CLUSTER_SQL WG_SQL },
+	/* the change lines of 'vethmap watch', kept when thinning deletes their snapshots */
+	{ 12, EVENT_SQL },
 };
 
 static const char schema_sql[] = {

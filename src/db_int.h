@@ -5,6 +5,8 @@
 #ifndef VETHMAP_DB_INT_H
 #define VETHMAP_DB_INT_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 struct strv;
@@ -42,6 +44,16 @@ struct strv;
 	" (scan_id, netns, ifindex) REFERENCES tunnel(scan_id, netns, ifindex) ON DELETE CASCADE);" \
 	"CREATE INDEX tunnel_peer_by_dev ON tunnel_peer(scan_id, netns, ifindex);"
 
+/* The watch's events (schema version 12, as schema/vethmap.sql has them). */
+#define EVENT_SQL \
+	"CREATE TABLE event (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL," \
+	" batch INTEGER NOT NULL, op TEXT NOT NULL, type TEXT NOT NULL, netns INTEGER, name TEXT," \
+	" ifindex INTEGER, a TEXT, b TEXT, engine TEXT, object TEXT NOT NULL, detail TEXT," \
+	" field TEXT, before TEXT, after TEXT, line TEXT NOT NULL, json TEXT NOT NULL," \
+	" state TEXT);" \
+	"CREATE INDEX event_by_time ON event(time);" \
+	"CREATE INDEX event_by_batch ON event(batch);"
+
 const char *db_name(sqlite3 *db);		/* the file, for messages */
 int db_query_int(sqlite3 *db, const char *sql, long long *out);	/* an SQLite code */
 int db_fail(sqlite3 *db, const char *what);	/* one line naming the file; -1 */
@@ -57,5 +69,9 @@ long long db_version(sqlite3 *db);		/* PRAGMA user_version, 0 when unreadable */
 long long db_rows_of(sqlite3 *db, long long id);
 /* The tables holding a snapshot's rows (a scan_id, not the scan list or captures); -1 */
 int db_snapshot_tables(sqlite3 *db, struct strv *out);
+
+/* db_event.c: the events of a batch, inside db_store's transaction; 0 or -1 (said) */
+struct event_line;
+int db_event_rows(sqlite3 *db, long long batch, const struct event_line *v, size_t n);
 
 #endif

@@ -417,7 +417,8 @@ static int image_keep(sqlite3 *db, long long id, const struct sink *k)
 }
 
 /*
- * Write t as a new snapshot in one transaction; sets and returns t->scan_id, or -1 with
+ * Write t as a new snapshot in one transaction (with the events ev[0..nev) of its batch,
+ * when given: db_event.c); sets and returns t->scan_id, or -1 with
  * nothing written.  Its image is made first (no SQL: a pass over t); equal to the stored
  * image of the latest snapshot's rows, the new snapshot is stored as a reference to them
  * (t->same_as says which), with its own processes when only those differ.  Else its rows
@@ -425,7 +426,7 @@ static int image_keep(sqlite3 *db, long long id, const struct sink *k)
  * version 10, or its latest snapshot written by another version): rows of its own, never
  * a reference by guess.
  */
-long long db_store(sqlite3 *db, struct topo *t)
+static long long store(sqlite3 *db, struct topo *t, const struct event_line *ev, size_t nev)
 {
 	struct sink k = { .db = db };
 	sqlite3_stmt *st[S_COUNT] = { 0 };
@@ -479,6 +480,8 @@ long long db_store(sqlite3 *db, struct topo *t)
 	} else if (store_rows(&k, t, id) || (images && image_keep(db, id, &k))) {
 		goto out;
 	}
+	if (nev && db_event_rows(db, id, ev, nev))
+		goto out;
 	if (!outer && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_fail(db, "commit to");
 		goto out;
@@ -497,6 +500,17 @@ out:
 	t->same_as = eq ? base : 0;
 	t->scan_id = id;
 	return id;
+}
+
+long long db_store(sqlite3 *db, struct topo *t)
+{
+	return store(db, t, NULL, 0);
+}
+
+/* As db_store, with the event rows of the batch t ends in the same transaction. */
+long long db_store_events(sqlite3 *db, struct topo *t, const struct event_line *v, size_t n)
+{
+	return store(db, t, v, n);
 }
 
 long long db_latest(sqlite3 *db)

@@ -1,7 +1,7 @@
 /*
  * json_load.c implements the reading back of one host's `vethmap scan --json` (the
- * contract of the README) into a struct topo, for 'vethmap merge': the file is another
- * machine's word, so it is hostile.  It is parsed by SQLite's JSON functions on an
+ * contract of the README) into a struct topo, for 'vethmap merge' (the file is another
+ * machine's word, so it is hostile) and for a moment history.c rebuilt (json_load_text).  It is parsed by SQLite's JSON functions on an
  * in-memory connection (as engine answers are), bounded in size and counts; every
  * interface an edge, a peer or a route names must be in the file, and anything
  * malformed refuses the whole file with one line naming it.
@@ -548,9 +548,9 @@ static int load(struct jl *j)
  */
 int json_load_scan(const char *path, struct topo *t)
 {
-	struct jl j = { .file = path, .t = t };
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
 	struct stat st;
+	size_t len;
 	char *text;
 
 	if (fd < 0)
@@ -563,23 +563,29 @@ int json_load_scan(const char *path, struct topo *t)
 		close(fd);
 		return error("cannot read '%s': larger than %u MiB", path, JSON_FILE_MAX >> 20);
 	}
-	text = read_small_fd(fd, JSON_FILE_MAX, &j.len);	/* closes fd */
+	text = read_small_fd(fd, JSON_FILE_MAX, &len);	/* closes fd */
 	if (!text)
 		return error("cannot read '%s':", path);
-	j.text = text;
-	if (!j.len || memchr(text, '\0', j.len)) {
-		free(text);
+	rc = json_load_text(text, len, path, t);
+	free(text);
+	return rc;
+}
+
+/* The same from text[0..len) in memory, named name in messages. */
+int json_load_text(const char *text, size_t len, const char *name, struct topo *t)
+{
+	struct jl j = { .file = name, .t = t, .text = text, .len = len };
+	int rc;
+
+	if (!j.len || memchr(text, '\0', j.len))
 		return bad(&j, j.len ? "a NUL byte" : "empty");
-	}
 	if (sqlite3_open_v2(":memory:", &j.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_close(j.db);
-		free(text);
-		return error("cannot parse '%s': out of memory", path);
+		return error("cannot parse '%s': out of memory", name);
 	}
 	rc = load(&j);
 	sqlite3_close(j.db);
 	free(j.where);
-	free(text);
 	return rc;
 }

@@ -428,21 +428,25 @@ static void print_scan(struct pr *p, const struct topo *t)
 	pr_close_object(p);
 }
 
+static void print_edge(struct pr *p, const struct topo *t, size_t i)
+{
+	const struct edge *e = &t->edges[i];
+
+	pr_open_object(p, NULL);
+	pr_uint(p, PR_JSON, "id", NULL, i + 1);
+	pr_str(p, PR_JSON, "type", NULL, edge_type_names[e->type]);
+	if (e->type == EDGE_MASTER)
+		pr_str(p, PR_JSON, "kind", NULL, t->ifs[e->b].kind);
+	pr_end(p, "a", t, &t->ifs[e->a]);
+	pr_end(p, "b", t, &t->ifs[e->b]);
+	pr_close_object(p);
+}
+
 static void print_edges(struct pr *p, const struct topo *t)
 {
 	pr_open_array(p, "edges", 1);
-	for (size_t i = 0; i < t->nedges; i++) {
-		const struct edge *e = &t->edges[i];
-
-		pr_open_object(p, NULL);
-		pr_uint(p, PR_JSON, "id", NULL, i + 1);
-		pr_str(p, PR_JSON, "type", NULL, edge_type_names[e->type]);
-		if (e->type == EDGE_MASTER)
-			pr_str(p, PR_JSON, "kind", NULL, t->ifs[e->b].kind);
-		pr_end(p, "a", t, &t->ifs[e->a]);
-		pr_end(p, "b", t, &t->ifs[e->b]);
-		pr_close_object(p);
-	}
+	for (size_t i = 0; i < t->nedges; i++)
+		print_edge(p, t, i);
 	for (size_t i = 0; i < t->nxedges; i++) {	/* tunnels across hosts */
 		const struct xedge *e = &t->xedges[i];
 
@@ -601,6 +605,32 @@ void print_topo(struct pr *p, const struct topo *t)
 	print_taps_unresolved(p, t, &x);
 	pr_close_object(p);
 	ifinfo_release(&x);
+}
+
+/*
+ * One object of t as the scan JSON has it (p->json): namespace, interface or edge i
+ * (kind as diff names it); for a container, the namespace it is in (with its
+ * containers).  What 'vethmap watch' stores with each event, to rebuild states from.
+ */
+void pr_object_json(struct pr *p, const struct topo *t, const char *kind, long i)
+{
+	struct ifinfo x;
+
+	if (!strcmp(kind, "container")) {
+		if (i < 0 || (size_t)i >= t->nctrs || t->ctrs[i].ns < 0)
+			return;
+		kind = "netns";
+		i = t->ctrs[i].ns;
+	}
+	if (!strcmp(kind, "netns") && i >= 0 && (size_t)i < t->nns) {
+		print_netns(p, t, (size_t)i);
+	} else if (!strcmp(kind, "interface") && i >= 0 && (size_t)i < t->nifs) {
+		ifinfo_init(&x, t);
+		print_iface(p, t, &x, (size_t)i);
+		ifinfo_release(&x);
+	} else if (!strcmp(kind, "edge") && i >= 0 && (size_t)i < t->nedges) {
+		print_edge(p, t, (size_t)i);
+	}
 }
 
 /* One change of diff.c: the line "+ kind  object  detail" (diff, watch), or its object. */

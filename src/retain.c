@@ -45,6 +45,29 @@ static long find_id(const struct scan_info *v, size_t n, long long id)
  * (ascending ids); doom[i] = 1 for each to delete.  Returns how many; *bases counts those
  * kept only because a kept one refers to them.
  */
+/*
+ * References point back in time: from the newest down, a kept snapshot keeps the one it
+ * refers to (same_as).  How many were kept so; the number still doomed into *ndoom.
+ */
+static size_t keep_bases(const struct scan_info *v, size_t n, unsigned char *doom,
+			 size_t *ndoom)
+{
+	size_t bases = 0;
+
+	for (size_t j = n; j-- > 0;) {
+		long b = !doom[j] && v[j].same_as > 0 ? find_id(v, n, v[j].same_as) : -1;
+
+		if (b >= 0 && (size_t)b < j && doom[b]) {
+			doom[b] = 0;
+			bases++;
+		}
+	}
+	*ndoom = 0;
+	for (size_t i = 0; i < n; i++)
+		*ndoom += doom[i];
+	return bases;
+}
+
 size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r,
 		     long long now, unsigned char *doom, size_t *bases)
 {
@@ -60,16 +83,48 @@ size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r
 		if (r->older_s >= 0 && (t < 0 || (double)(now - t) <= r->older_s))
 			doom[i] = 0;
 	}
-	/* references point back in time: from the newest down, a kept one keeps its base */
-	for (size_t j = n; j-- > 0;) {
-		long b = !doom[j] && v[j].same_as > 0 ? find_id(v, n, v[j].same_as) : -1;
+	*bases = keep_bases(v, n, doom, &ndoom);
+	return ndoom;
+}
 
-		if (b >= 0 && (size_t)b < j && doom[b]) {
-			doom[b] = 0;
-			++*bases;
+/*
+ * What watch's compaction deletes (struct compact says the rules), v oldest first,
+ * batch[i] = 1 for a snapshot stored with events (a batch of watch's).  The newest
+ * snapshot is never deleted, nor one whose start time does not read as one, nor a base
+ * a kept one refers to.  Of those older than keep_s, the newest stays: the state the
+ * oldest events left starts from it.  Of watch's batches older than thin_s, the first in
+ * each period of thin_s seconds (counted from 1970) stays as the checkpoint; so does any
+ * snapshot that is no batch (a scan's, a watch's first).  doom[i] = 1 for each to
+ * delete; returns how many.
+ */
+size_t compact_select(const struct scan_info *v, size_t n, const unsigned char *batch,
+		      const struct compact *c, long long now, unsigned char *doom)
+{
+	long long period = -1;
+	long base = -1;		/* the newest older than keep_s */
+	size_t ndoom = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long long t = parse_iso8601(v[i].started), p;
+
+		doom[i] = 0;
+		if (t < 0 || i + 1 == n)
+			continue;
+		p = c->thin_s > 0 ? (long long)((double)t / c->thin_s) : 0;
+		if (c->keep_s > 0 && (double)(now - t) > c->keep_s) {
+			if (base >= 0)
+				doom[base] = 1;
+			base = (long)i;
+			period = p;	/* the base is its period's checkpoint */
+			continue;
 		}
+		if (c->thin_s <= 0 || (double)(now - t) <= c->thin_s)
+			continue;
+		if (p == period && batch[i])
+			doom[i] = 1;
+		else
+			period = p;
 	}
-	for (size_t i = 0; i < n; i++)
-		ndoom += doom[i];
+	keep_bases(v, n, doom, &ndoom);
 	return ndoom;
 }

@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "what changed between two stored snapshots (default: the last two)", NULL },
 	{ "watch", &watch_def, NEED_SCAN | USE_DB_RW | TAKES_JSON | TAKES_VERBOSE, "", NULL,
 	  "a scan, then each change as it happens (the lines of diff), stored", NULL },
+	{ "events", &events_def, USE_DB_RO | TAKES_JSON, "", NULL,
+	  "the changes watch stored, in order, as it printed them", NULL },
 	{ "merge", &merge_def, TAKES_DB | TAKES_JSON | TAKES_ARGS, "DB|JSON... [-o DB]", NULL,
 	  "several hosts' snapshots into one cluster database, tunnels paired", NULL },
 	{ "collect", &collect_def, TAKES_JSON | TAKES_ARGS, "[HOST...]", NULL,
@@ -392,13 +394,17 @@ static int key_of(const struct cmd_opt *const *v, size_t n, int got)
 
 /*
  * --at TIME: the snapshot that was the newest then becomes ctx->scan, as if given with
- * --scan (so every command that takes a snapshot takes a moment).  0, or the exit status.
+ * --scan (so every command that takes a snapshot takes a moment).  Inside a stretch that
+ * watch's --thin left without snapshots, ctx->at says so: show, ls, graph and report
+ * rebuild the state from that snapshot and the events after it (history.c); cap and
+ * trace, which name a stored snapshot's edges, refuse.  0, or the exit status.
  */
 static int resolve_at(struct cmd_ctx *ctx, const char *at)
 {
 	struct sqlite3 *db;
 	char iso[32];
 	long long id;
+	int replay = 0;
 
 	if (ctx->scan) {
 		error("%s: --at and --scan each name a snapshot: give one", ctx->name);
@@ -412,13 +418,18 @@ static int resolve_at(struct cmd_ctx *ctx, const char *at)
 	db = db_open(db_path(ctx->db_opt), 0);
 	if (!db)
 		return 1;
-	id = db_scan_at(db, iso);
+	id = db_state_at(db, ctx->name, iso, &replay);
 	db_close(db);
-	if (!id)
-		error("%s: no snapshot at or before %s", ctx->name, iso);
 	if (id <= 0)
 		return 1;
 	ctx->scan = id;
+	/* a thinned stretch: the commands that read one state rebuild it, the rest refuse */
+	if (replay && (!strcmp(ctx->name, "show") || !strcmp(ctx->name, "ls") ||
+		       !strcmp(ctx->name, "graph") || !strcmp(ctx->name, "report")))
+		copy_str(ctx->at, sizeof(ctx->at), iso);
+	else if (replay)
+		return error("%s: the snapshot of %s was thinned away (watch --thin); 'vethmap show"
+			     " --at' rebuilds it", ctx->name, iso), 1;
 	return 0;
 }
 

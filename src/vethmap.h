@@ -800,6 +800,19 @@ int retain_given(const struct retain *r);
 size_t retain_select(const struct scan_info *v, size_t n, const struct retain *r,
 		     long long now, unsigned char *doom, size_t *bases);
 
+/*
+ * What 'vethmap watch' compacts its history to (retain.c chooses, db_prune.c deletes):
+ * snapshots and events older than keep_s go, but the newest snapshot before that stays
+ * as the base; the snapshots of watch's batches (those with events) older than thin_s go,
+ * but the first of each thin_s-long period (a checkpoint); their events stay.
+ */
+struct compact {
+	double keep_s;		/* <= 0: keep everything */
+	double thin_s;		/* <= 0: no thinning */
+};
+size_t compact_select(const struct scan_info *v, size_t n, const unsigned char *batch,
+		      const struct compact *c, long long now, unsigned char *doom);
+
 /* db_prune.c: delete what retain_select chose, in one transaction, and give the space back */
 struct prune_result {
 	size_t deleted, kept;		/* snapshots */
@@ -809,6 +822,48 @@ struct prune_result {
 	const char *vacuum;		/* "incremental", "full" (the first of an older file), "none" */
 };
 int db_prune(struct sqlite3 *db, const struct retain *r, struct prune_result *res);
+struct compact_result {
+	size_t snapshots;		/* deleted */
+	long long events;		/* deleted (older than keep_s) */
+	int more;			/* there is more to delete: call again */
+};
+int db_compact(struct sqlite3 *db, const struct compact *c, long long now,
+	       struct compact_result *res);
+
+/* db_event.c: the change lines of 'vethmap watch', kept as event rows (schema 12) */
+struct event_line {		/* one change as watch printed it */
+	char *line;		/* the text line, without its newline */
+	char *json;		/* the JSON line, without its newline */
+	char *state;		/* the object after it, as the scan JSON has it; NULL: gone */
+};
+/* t as a new snapshot (db_store) with the events of its batch, in one transaction */
+long long db_store_events(struct sqlite3 *db, struct topo *t, const struct event_line *v,
+			  size_t n);
+/* Each stored event with since <= time <= until (NULL: no bound), in order, to fn */
+int db_events(struct sqlite3 *db, const char *since, const char *until, int json,
+	      int (*fn)(void *arg, const char *line), void *arg);
+/*
+ * The snapshot the state at iso starts from: as db_scan_at; *replay = 1 when its
+ * snapshot was thinned away (events came after the one found, up to iso: history.c
+ * rebuilds it).  The id, or 0 (none: said), -1 on an error.
+ */
+long long db_state_at(struct sqlite3 *db, const char *cmd, const char *iso, int *replay);
+/* The events with after < time <= until, in order, their JSON lines and states to fn */
+int db_event_states(struct sqlite3 *db, const char *after, const char *until,
+		    int (*fn)(void *arg, const char *json, const char *state), void *arg);
+
+/* history.c: the state at a moment inside a thinned stretch, rebuilt */
+struct hist_event {
+	const char *json;	/* the event's JSON line */
+	const char *state;	/* its object after it, as the scan JSON has it; NULL: gone */
+};
+/* Scan JSON doc with v[0..n) applied in order: a new string, or NULL (said) */
+char *history_apply(const char *doc, const struct hist_event *v, size_t n);
+/* Snapshot id and the events after it up to iso, into t (empty); 0 or -1 (said) */
+int history_load_at(struct sqlite3 *db, long long id, const char *iso, struct topo *t);
+/* What commands read: with at (ctx->at, set by --at), that; else db_load_view */
+int history_load_view(struct sqlite3 *db, long long id, const char *at, const char *host,
+		      struct topo *t);
 const char *db_path(const char *opt);
 struct capture_row {		/* the audit row of one 'vethmap cap' */
 	long long scan_id;	/* <= 0: none */
@@ -823,6 +878,7 @@ int db_capture_end(struct sqlite3 *db, long long id, double ms, unsigned long lo
 
 /* json_load.c: one host's 'vethmap scan --json' file read back (hostile input) */
 int json_load_scan(const char *path, struct topo *t);
+int json_load_text(const char *text, size_t len, const char *name, struct topo *t);
 
 /*
  * db_cluster.c: clusters in the database.  A collection is several hosts' snapshots
@@ -892,6 +948,7 @@ void print_topo(struct pr *p, const struct topo *t);
 void pr_end(struct pr *p, const char *key, const struct topo *t, const struct iface *x);
 struct change;
 void print_change(struct pr *p, const struct change *x);
+void pr_object_json(struct pr *p, const struct topo *t, const char *kind, long i);
 
 /*
  * vethmap.c: the command table and the set-up the dispatcher does for every command, as
@@ -921,6 +978,7 @@ struct cmd_ctx {
 	unsigned needs;		/* the table's flags, as the command's hooks left them */
 	const char *db_opt;	/* --db PATH, NULL for the default */
 	long long scan;		/* --scan ID (or the snapshot --at TIME names), 0 = none given */
+	char at[32];		/* --at TIME inside a thinned stretch: rebuild it from scan (history.c) */
 	int json;		/* --json */
 	struct retain retain;	/* TAKES_RETAIN: what to prune (nothing given: keep = -1) */
 	int argc;		/* operands, options taken out */
@@ -950,7 +1008,7 @@ struct cmd_def {		/* what a command brings to the table, beside its flags */
 	size_t size;		/* of its options struct */
 };
 extern const struct cmd_def scan_def, show_def, scans_def, ls_def, cap_def, graph_def,
-	report_def, diff_def, prune_def, watch_def, trace_def, merge_def, collect_def;
+	report_def, diff_def, prune_def, watch_def, trace_def, merge_def, collect_def, events_def;
 int prune_run(struct cmd_ctx *ctx, int quiet);	/* cmd_prune.c: prune as ctx->retain says */
 int parse_scan_id(const char *cmd, const char *s, long long *id);
 void usage_cmd(FILE *f, const char *cmd);

@@ -2,7 +2,8 @@
 # A database of schema version 1 (tests/data/schema-v1.sql, as vethmap 0.1.0 wrote it) is
 # read as it is, and upgraded to the current version (schema/vethmap.sql's) when the first scan opens it: its old
 # snapshots stay readable, the new one carries the completeness columns and the mounts; its
-# first prune turns incremental vacuum on with one VACUUM.
+# first prune turns incremental vacuum on with one VACUUM.  The event table (version 12)
+# comes with the upgrade as a new file has it; 'events' reads an old file as having none.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -18,6 +19,8 @@ check_eq "v1: read as it is (scans --json)" "1 false" \
 	"$("$VETHMAP" scans --db "$V1" --json | jq -r '.[0] | "\(.id) \(.incomplete)"')"
 check_eq "v1: show --json of an old scan" "/run/netns/old false 0" \
 	"$("$VETHMAP" show --db "$V1" --json | jq -r '"\(.netns[0].names[0]) \(.scan.incomplete) \(.netns[0].mounts | length)"')"
+"$VETHMAP" events --db "$V1" >"$TMP/ev.out" 2>"$TMP/ev.err"
+check_eq "v1: events reads it as having none (exit 0, nothing)" "0 0" "$? $(wc -c <"$TMP/ev.out")"
 check_eq "v1: still version 1 after reading" 1 "$(sqlite3 "$V1" 'PRAGMA user_version')"
 timeout 120 "$VETHMAP" scan --db "$V1" --json >"$TMP/s.json" 2>"$TMP/s.err"
 check_eq "scan into a v1 file: exit 0 ($(head -c 200 "$TMP/s.err"))" 0 $?
@@ -73,3 +76,12 @@ check "upgraded: scan 2 shows after prune" bash -c "'$VETHMAP' show --db '$V1' -
 "$VETHMAP" prune --db "$V1" --keep 1 --json >"$TMP/p.json"
 check_eq "upgraded: the next prune, with nothing to delete, vacuums nothing" "none 0" \
 	"$(jq -r '"\(.vacuum) \(.deleted)"' "$TMP/p.json")"
+sqlite3 "$TMP/new.db" <schema/vethmap.sql
+check_eq "upgraded: the event table as a new file has it (version 12)" \
+	"$(sqlite3 "$TMP/new.db" "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' || pk, ',')
+	   FROM pragma_table_info('event')")" \
+	"$(sqlite3 "$V1" "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\" || ' ' || pk, ',')
+	   FROM pragma_table_info('event')")"
+check_eq "upgraded: its indexes by time and by batch" 2 \
+	"$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('event_by_time',
+	   'event_by_batch')")"

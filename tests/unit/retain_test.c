@@ -56,6 +56,60 @@ static void expect(const char *name, const struct scan_info *v, size_t n, long l
 	      bases, want_bases);
 }
 
+/*
+ * compact_select on snapshots at NOW - ago[i] seconds (ids 1..n), batch[i] whether each
+ * is a watch batch's, same_as as given (NULL: none).
+ */
+static void expect_compact(const char *name, const long long *ago, const unsigned char *batch,
+			   const long long *same_as, size_t n, double keep_s, double thin_s,
+			   const char *want)
+{
+	struct compact c = { .keep_s = keep_s, .thin_s = thin_s };
+	struct scan_info v[16];
+	unsigned char doom[16];
+	size_t k;
+
+	memset(v, 0, sizeof(v));
+	for (size_t i = 0; i < n; i++) {
+		struct timespec ts = { .tv_sec = NOW - ago[i] };
+
+		v[i].id = (long long)i + 1;
+		fmt_iso8601(v[i].started, sizeof(v[i].started), &ts);
+		v[i].same_as = same_as ? same_as[i] : 0;
+	}
+	k = compact_select(v, n, batch, &c, NOW, doom);
+	for (size_t i = 0; i < n; i++)
+		k -= doom[i];
+	check(!strcmp(doomed(v, n, doom), want) && k == 0, name, "deleted [%s] (want [%s])",
+	      doomed(v, n, doom), want);
+}
+
+static void compact_tests(void)
+{
+	/* NOW is a multiple of 600: periods of 10 min are [NOW-1200, NOW-600), ... */
+	static const long long ago[] = { 1500, 1190, 1100, 1000, 700, 590, 500, 300, 10 };
+	static const unsigned char all[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const unsigned char some[] = { 0, 1, 0, 1, 1, 1, 1, 1, 1 };
+	static const long long same[] = { 0, 0, 0, 0, 0, 3, 0, 0, 0 };
+
+	expect_compact("thin 10m: one checkpoint per period older than 10m", ago, all, NULL, 9,
+		       0, 600, "3,4,5");
+	expect_compact("thin 10m: a snapshot that is no batch stays (and is the checkpoint)",
+		       ago, some, NULL, 9, 0, 600, "4,5");
+	expect_compact("thin: the base of a kept reference stays", ago, all, same, 9, 0, 600,
+		       "4,5");
+	expect_compact("thin 5m: the periods are 5m long", ago, all, NULL, 9, 0, 300,
+		       "3,4,7");
+	expect_compact("no thinning, no keep: nothing goes", ago, all, NULL, 9, 0, 0, "");
+	expect_compact("keep 15m: older go but the newest before the cutoff (the base)", ago,
+		       all, NULL, 9, 900, 0, "1,2,3");
+	expect_compact("keep 15m and thin 10m together", ago, all, NULL, 9, 900, 600, "1,2,3,5");
+	expect_compact("keep 1s: everything older goes but the base and the newest", ago, all,
+		       NULL, 9, 1, 0, "1,2,3,4,5,6,7");
+	expect_compact("thin 1s: each snapshot its own period: nothing goes", ago, all, NULL, 9,
+		       0, 1, "");
+}
+
 int main(void)
 {
 	struct scan_info v[8];
@@ -102,6 +156,8 @@ int main(void)
 	retain_init(&r);
 	check(!retain_given(&r) && retain_select(v, 3, &r, NOW, doom, &bases) == 0,
 	      "no rule given: nothing goes", "something went");
+
+	compact_tests();
 
 	/* the parsers */
 	check(parse_iso8601("2026-12-02T00:00:00.000Z") == NOW, "parse_iso8601: fmt_iso8601's form",
