@@ -230,11 +230,13 @@ static void take_tunnel(struct iface *ifc, struct rtnl_link *l)
 struct dump_ctx {
 	struct topo *t;
 	size_t ns, first;	/* its interfaces are t->ifs[first..] */
+	int port_mode;		/* the link being parsed: its IFLA_BRPORT_MODE, -1 if none */
+	size_t ports_unread;	/* bridge ports whose link said no IFLA_BRPORT_MODE */
 };
 
 static void take_link(struct nl_object *o, void *arg)
 {
-	const struct dump_ctx *d = arg;
+	struct dump_ctx *d = arg;
 	struct rtnl_link *l = (struct rtnl_link *)o;
 	struct iface *ifc = topo_add_iface(d->t, d->ns);
 	struct nl_addr *mac = rtnl_link_get_addr(l);
@@ -262,6 +264,10 @@ static void take_link(struct nl_object *o, void *arg)
 	if (!strcmp(ifc->kind, "vxlan") && !rtnl_link_vxlan_get_link(l, &vx))
 		ifc->vxlan_link = (int)vx;
 	take_tunnel(ifc, l);
+	if (d->port_mode >= 0)
+		ifc->hairpin = d->port_mode > 0;
+	else if (!strcmp(ifc->slave_kind, "bridge"))
+		d->ports_unread++;
 }
 
 static int cmp_ifindex(const void *pa, const void *pb)
@@ -503,16 +509,60 @@ static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family
 }
 
 /*
+ * The bridge port mode (IFLA_BRPORT_MODE: hairpin) in the IFLA_INFO_SLAVE_DATA of the
+ * nested IFLA_LINKINFO at msg + a (len bytes): 0 or 1, -1 when it says none.  The kernel
+ * fills a bridge port's slave data with the same attributes as the IFLA_PROTINFO of an
+ * AF_BRIDGE dump (br_port_fill_attrs()), so the link dump alone tells the hairpin flag.
+ */
+static int port_mode(const char *msg, size_t a, size_t end)
+{
+	int bridge = 0, mode = -1;
+
+	while (a + NLA_HDRLEN <= end) {
+		struct nlattr at;
+
+		memcpy(&at, msg + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > end - a)
+			return -1;
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_KIND)
+			bridge = at.nla_len == NLA_HDRLEN + sizeof("bridge") &&
+				 !memcmp(msg + a + NLA_HDRLEN, "bridge", sizeof("bridge"));
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_DATA) {
+			size_t b = a + NLA_HDRLEN, bend = a + at.nla_len;
+
+			while (b + NLA_HDRLEN <= bend) {
+				struct nlattr bt;
+				uint8_t v;
+
+				memcpy(&bt, msg + b, sizeof(bt));
+				if (bt.nla_len < NLA_HDRLEN || bt.nla_len > bend - b)
+					break;
+				if ((bt.nla_type & NLA_TYPE_MASK) == IFLA_BRPORT_MODE &&
+				    bt.nla_len >= NLA_HDRLEN + sizeof(v)) {
+					memcpy(&v, msg + b + NLA_HDRLEN, sizeof(v));
+					mode = v != 0;
+				}
+				b += NLA_ALIGN(bt.nla_len);
+			}
+		}
+		a += NLA_ALIGN(at.nla_len);
+	}
+	return bridge ? mode : -1;
+}
+
+/*
  * Take IFLA_AF_SPEC out of the RTM_NEWLINK message at msg (its length, in its header,
  * shrinks; the bytes after it stay where they were).  It holds each address family's
  * settings of the link (IPv4's and IPv6's devconf: most of a veth's bytes), which take_link()
  * reads nothing of, and which libnl would parse family by family, each lookup of a
- * family's parser under a lock of its own that both dump threads take.
+ * family's parser under a lock of its own that both dump threads take.  Returns the
+ * link's bridge port mode (port_mode()), -1 when it has none.
  */
-static void drop_af_spec(char *msg)
+static int drop_af_spec(char *msg)
 {
 	struct nlmsghdr h;
 	size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	int mode = -1;
 
 	memcpy(&h, msg, sizeof(h));
 	while (a + NLA_HDRLEN <= h.nlmsg_len) {
@@ -521,42 +571,47 @@ static void drop_af_spec(char *msg)
 
 		memcpy(&at, msg + a, sizeof(at));
 		if (at.nla_len < NLA_HDRLEN || at.nla_len > h.nlmsg_len - a)
-			return;	/* malformed: libnl judges it */
+			return -1;	/* malformed: libnl judges it */
 		step = (size_t)NLA_ALIGN(at.nla_len);
 		if (step > h.nlmsg_len - a)
 			step = h.nlmsg_len - a;	/* the last one, unpadded */
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_LINKINFO)
+			mode = port_mode(msg, a + NLA_HDRLEN, a + at.nla_len);
 		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_AF_SPEC) {
 			memmove(msg + a, msg + a + step, h.nlmsg_len - a - step);
 			h.nlmsg_len -= (uint32_t)step;
 			memcpy(msg, &h, sizeof(h));
-			return;
+			continue;	/* the attributes after it moved here */
 		}
 		a += step;
 	}
+	return mode;
 }
 
 /*
  * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
- * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.  With
- * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()).
+ * and what it makes to take(obj, d).  A message libnl cannot parse is left out.  With
+ * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()), and d->port_mode says
+ * each one's bridge port mode.
  */
 static void parse_dump(struct scan_ctx *c, long len, int type, int no_af,
-		       void (*take)(struct nl_object *, void *), void *arg)
+		       void (*take)(struct nl_object *, void *), struct dump_ctx *d)
 {
 	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
 		struct nlmsghdr h;
 
 		memcpy(&h, c->buf + off, sizeof(h));
+		d->port_mode = -1;
 		if (h.nlmsg_type == type && no_af && h.nlmsg_len >= NLMSG_HDRLEN +
 		    NLMSG_ALIGN(sizeof(struct ifinfomsg)) && h.nlmsg_len <= (size_t)len - off)
-			drop_af_spec(c->buf + off);
+			d->port_mode = drop_af_spec(c->buf + off);
 		if (h.nlmsg_type == type) {
 			struct nl_msg *m = nlmsg_convert((struct nlmsghdr *)(void *)(c->buf + off));
 
 			if (!m)
 				die("out of memory");
 			nlmsg_set_proto(m, NETLINK_ROUTE);
-			nl_msg_parse(m, take, arg);
+			nl_msg_parse(m, take, d);
 			nlmsg_free(m);
 		}
 		off += NLMSG_ALIGN(h.nlmsg_len);
@@ -864,12 +919,11 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
 	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
 	/*
-	 * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
-	 * namespace that has bridge ports.  A failure here loses the flags, nothing else.
+	 * Bridge port flags (hairpin mode) came with the links (IFLA_INFO_SLAVE_DATA); a
+	 * kernel that left them out there gives them in an AF_BRIDGE dump, asked only then.
+	 * A failure here loses the flags, nothing else.
 	 */
-	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
-		;
-	if (i < t->nifs) {
+	if (d.ports_unread) {
 		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, 0, "bridge port");
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWLINK, 0, take_port, &d);
