@@ -965,31 +965,36 @@ static void wireguard(struct scan_ctx *c, size_t ns, size_t first, size_t end)
  * send, their answers read together, several datagrams per recvmmsg().  The kernel runs
  * each request of a send in turn, and a dump that fits its first message buffer (any
  * namespace but a big one) is over before the next request is read; one that is not
- * makes the next dump fail (EBUSY).  Returns 0 when the address dump came whole (then
- * the rest is taken too, and a route dump that did not come is asked again alone), or -1
+ * makes the next dump fail (EBUSY).  Each dump is asked of IPv4 and of IPv6 apart: an
+ * AF_UNSPEC dump (rtnl_dump_all()) runs under the RTNL lock, which every other process
+ * changing links or namespaces holds too, while each family's own dump takes no lock; it
+ * gives the same messages (IPv4's before IPv6's, as rtnl_dump_all() sends them; the other
+ * families' are of no use here).  Returns 0 when the address dumps came whole (then the
+ * rest is taken too, and route dumps that did not come are asked again alone), or -1
  * with nothing taken, for the caller to ask it all one by one.
  */
 static int addrs_routes(struct scan_ctx *c, size_t ns, int fd, struct dump_ctx *d,
 			int peer_nsid)
 {
-	struct dump_req a, r;
+	static const int types[4] = { RTM_GETADDR, RTM_GETADDR, RTM_GETROUTE, RTM_GETROUTE };
+	static const int families[4] = { AF_INET, AF_INET6, AF_INET, AF_INET6 };
+	struct dump_req q[4];
 	struct fwd f;
-	char req[2 * sizeof(struct dump_req) + sizeof(f.req)];
+	char req[4 * sizeof(struct dump_req) + sizeof(f.req)];
 	size_t n = 0, len = 0;
-	int state[2] = { 0, 0 }, intr[2] = { 0, 0 };	/* addresses, routes: 1 whole, -1 not */
+	int state[4] = { 0 }, intr[4] = { 0 };	/* 1 whole, -1 not */
 
-	dump_req_init(c, &a, RTM_GETADDR, AF_UNSPEC, 0);
-	dump_req_init(c, &r, RTM_GETROUTE, AF_UNSPEC, 0);
+	for (int k = 0; k < 4; k++) {
+		dump_req_init(c, &q[k], types[k], families[k], 0);
+		memcpy(req + n, &q[k], q[k].nh.nlmsg_len);
+		n += NLMSG_ALIGN(q[k].nh.nlmsg_len);
+	}
 	fwd_init(c, ns, peer_nsid, &f);
-	memcpy(req, &a, a.nh.nlmsg_len);
-	n = NLMSG_ALIGN(a.nh.nlmsg_len);
-	memcpy(req + n, &r, r.nh.nlmsg_len);
-	n += NLMSG_ALIGN(r.nh.nlmsg_len);
 	memcpy(req + n, &f.req, f.len);
 	n += f.len;
 	if (send(fd, req, n, 0) != (ssize_t)n)
 		return -1;
-	while (!state[0] || !state[1] || f.answered != f.asked) {
+	while (!state[0] || !state[1] || !state[2] || !state[3] || f.answered != f.asked) {
 		ssize_t got;
 
 		buf_room(c, len, 4 * NL_RECV_MAX);
@@ -1006,14 +1011,15 @@ static int addrs_routes(struct scan_ctx *c, size_t ns, int fd, struct dump_ctx *
 				got = -1;
 				break;
 			}
-			k = h.nlmsg_seq == a.nh.nlmsg_seq ? 0 : h.nlmsg_seq == r.nh.nlmsg_seq ? 1 : -1;
-			if (k < 0)
+			for (k = 0; k < 4 && h.nlmsg_seq != q[k].nh.nlmsg_seq; k++)
+				;
+			if (k == 4)
 				fwd_take(&c->t->ns[ns], &f, m, h.nlmsg_len);
 			else if (h.nlmsg_flags & NLM_F_DUMP_INTR)
 				intr[k] = 1;
-			if (k >= 0 && h.nlmsg_type == NLMSG_DONE)
+			if (k < 4 && h.nlmsg_type == NLMSG_DONE)
 				state[k] = intr[k] ? -1 : 1;
-			else if (k >= 0 && h.nlmsg_type == NLMSG_ERROR)
+			else if (k < 4 && h.nlmsg_type == NLMSG_ERROR)
 				state[k] = -1;	/* EBUSY, or worse: asked again alone */
 			off += NLMSG_ALIGN(h.nlmsg_len);
 		}
@@ -1021,13 +1027,14 @@ static int addrs_routes(struct scan_ctx *c, size_t ns, int fd, struct dump_ctx *
 			break;
 		len += (size_t)got;
 	}
-	if (state[0] != 1)
+	if (state[0] != 1 || state[1] != 1)
 		return -1;
-	parse_dump_seq(c, (long)len, RTM_NEWADDR, a.nh.nlmsg_seq, 0, take_addr, d);
-	if (state[1] == 1)
-		parse_dump_seq(c, (long)len, RTM_NEWROUTE, r.nh.nlmsg_seq, 0, take_route, d);
+	for (int k = 0; k < 2; k++)
+		parse_dump_seq(c, (long)len, RTM_NEWADDR, q[k].nh.nlmsg_seq, 0, take_addr, d);
+	for (int k = 2; k < 4 && state[2] == 1 && state[3] == 1; k++)
+		parse_dump_seq(c, (long)len, RTM_NEWROUTE, q[k].nh.nlmsg_seq, 0, take_route, d);
 	fwd_end(c, ns, &f);
-	if (state[1] != 1) {
+	if (state[2] != 1 || state[3] != 1) {
 		long rl = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, 0, "route");
 
 		if (rl >= 0)
