@@ -100,57 +100,6 @@ void scan_ctx_release(struct scan_ctx *c)
 	c->alloc = c->buf_cap = 0;
 }
 
-/* What scan_ctx_release_behind() hands to its thread: descriptors to close. */
-struct closing {
-	int *fds;
-	size_t n;
-};
-
-static void *closing_thread(void *arg)
-{
-	struct closing *x = arg;
-
-	for (size_t i = 0; i < x->n; i++)
-		close(x->fds[i]);
-	free(x->fds);
-	free(x);
-	return NULL;
-}
-
-/*
- * scan_ctx_release(), the closing of the sockets and namespace fds left to a detached
- * thread of its own (1000 namespaces: ~3 ms of close(2) calls), which runs while the
- * caller prints and stores; inline when no thread can be had.  Nothing of c is used after.
- */
-static void scan_ctx_release_behind(struct scan_ctx *c)
-{
-	struct closing *x = xmalloc(sizeof(*x));
-	pthread_attr_t attr;
-	pthread_t th;
-	int started = 0;
-
-	x->fds = xmalloc((2 * c->alloc + 1) * sizeof(*x->fds));
-	x->n = 0;
-	for (size_t i = 0; i < c->alloc; i++) {
-		if (c->nl[i] >= 0)
-			x->fds[x->n++] = c->nl[i];
-		if (c->fd[i] >= 0)
-			x->fds[x->n++] = c->fd[i];
-		c->nl[i] = c->fd[i] = -1;
-	}
-	if (c->self_fd >= 0)
-		x->fds[x->n++] = c->self_fd;
-	c->self_fd = -1;
-	if (!pthread_attr_init(&attr)) {
-		started = !pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) &&
-			  !pthread_create(&th, &attr, closing_thread, x);
-		pthread_attr_destroy(&attr);
-	}
-	if (!started)
-		closing_thread(x);
-	scan_ctx_release(c);
-}
-
 static void *engines_thread(void *t)
 {
 	engines_scan(t);
@@ -319,10 +268,9 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	else if (want_containers)
 		engines_scan(t);
 	clock_gettime(CLOCK_MONOTONIC, &ph[4]);
-	if (keep)
-		nl_close_all(c);
-	else
-		scan_ctx_release_behind(c);
+	nl_close_all(c);
+	if (!keep)
+		scan_ctx_release(c);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->duration_ms = ts_diff_ms(&t0, &t1);
