@@ -526,6 +526,28 @@ static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family
 }
 
 /*
+ * The offset in buf of the payload of the last attribute of type (and at least size bytes)
+ * among those at buf[a..end), or 0 when there is none.  Trusts no length: a malformed
+ * attribute ends the walk.
+ */
+static size_t attr_find(const char *buf, size_t a, size_t end, int type, size_t size)
+{
+	size_t found = 0;
+
+	while (a + NLA_HDRLEN <= end) {
+		struct nlattr at;
+
+		memcpy(&at, buf + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > end - a)
+			break;
+		if ((at.nla_type & NLA_TYPE_MASK) == type && at.nla_len >= NLA_HDRLEN + size)
+			found = a + NLA_HDRLEN;
+		a += NLA_ALIGN(at.nla_len);
+	}
+	return found;
+}
+
+/*
  * The bridge port mode (IFLA_BRPORT_MODE: hairpin) in the IFLA_INFO_SLAVE_DATA of the
  * nested IFLA_LINKINFO at msg + a (len bytes): 0 or 1, -1 when it says none.  The kernel
  * fills a bridge port's slave data with the same attributes as the IFLA_PROTINFO of an
@@ -545,21 +567,13 @@ static int port_mode(const char *msg, size_t a, size_t end)
 			bridge = at.nla_len == NLA_HDRLEN + sizeof("bridge") &&
 				 !memcmp(msg + a + NLA_HDRLEN, "bridge", sizeof("bridge"));
 		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_DATA) {
-			size_t b = a + NLA_HDRLEN, bend = a + at.nla_len;
+			uint8_t v;
+			size_t at_v = attr_find(msg, a + NLA_HDRLEN, a + at.nla_len,
+						IFLA_BRPORT_MODE, sizeof(v));
 
-			while (b + NLA_HDRLEN <= bend) {
-				struct nlattr bt;
-				uint8_t v;
-
-				memcpy(&bt, msg + b, sizeof(bt));
-				if (bt.nla_len < NLA_HDRLEN || bt.nla_len > bend - b)
-					break;
-				if ((bt.nla_type & NLA_TYPE_MASK) == IFLA_BRPORT_MODE &&
-				    bt.nla_len >= NLA_HDRLEN + sizeof(v)) {
-					memcpy(&v, msg + b + NLA_HDRLEN, sizeof(v));
-					mode = v != 0;
-				}
-				b += NLA_ALIGN(bt.nla_len);
+			if (at_v) {
+				memcpy(&v, msg + at_v, sizeof(v));
+				mode = v != 0;
 			}
 		}
 		a += NLA_ALIGN(at.nla_len);
@@ -810,23 +824,16 @@ static void fwd_take(struct netns *n, struct fwd *f, const char *buf, size_t len
 	if (k == 3 && nsid_parse_reply_cur(buf, len, h.nlmsg_seq, &id, &current) > 0 && current)
 		f->back_id = id;
 	if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
-		size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
+		int32_t v;
+		size_t at_v = attr_find(buf, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg)),
+					len, NETCONFA_FORWARDING, sizeof(v));
 
-		while (a + NLA_HDRLEN <= len) {
-			struct nlattr at;
-			int32_t v;
-
-			memcpy(&at, buf + a, sizeof(at));
-			if (at.nla_len < NLA_HDRLEN || at.nla_len > len - a)
-				break;
-			if (at.nla_type == NETCONFA_FORWARDING && at.nla_len >= NLA_HDRLEN + sizeof(v)) {
-				memcpy(&v, buf + a + NLA_HDRLEN, sizeof(v));
-				if (k)
-					n->fwd6 = v != 0;
-				else
-					n->fwd4 = v != 0;
-			}
-			a += NLA_ALIGN(at.nla_len);
+		if (at_v) {
+			memcpy(&v, buf + at_v, sizeof(v));
+			if (k)
+				n->fwd6 = v != 0;
+			else
+				n->fwd4 = v != 0;
 		}
 	}
 }
