@@ -230,11 +230,13 @@ static void take_tunnel(struct iface *ifc, struct rtnl_link *l)
 struct dump_ctx {
 	struct topo *t;
 	size_t ns, first;	/* its interfaces are t->ifs[first..] */
+	int port_mode;		/* the link being parsed: its IFLA_BRPORT_MODE, -1 if none */
+	size_t ports_unread;	/* bridge ports whose link said no IFLA_BRPORT_MODE */
 };
 
 static void take_link(struct nl_object *o, void *arg)
 {
-	const struct dump_ctx *d = arg;
+	struct dump_ctx *d = arg;
 	struct rtnl_link *l = (struct rtnl_link *)o;
 	struct iface *ifc = topo_add_iface(d->t, d->ns);
 	struct nl_addr *mac = rtnl_link_get_addr(l);
@@ -262,6 +264,10 @@ static void take_link(struct nl_object *o, void *arg)
 	if (!strcmp(ifc->kind, "vxlan") && !rtnl_link_vxlan_get_link(l, &vx))
 		ifc->vxlan_link = (int)vx;
 	take_tunnel(ifc, l);
+	if (d->port_mode >= 0)
+		ifc->hairpin = d->port_mode > 0;
+	else if (!strcmp(ifc->slave_kind, "bridge"))
+		d->ports_unread++;
 }
 
 static int cmp_ifindex(const void *pa, const void *pb)
@@ -385,6 +391,66 @@ static void take_fdb(struct nl_object *o, void *arg)
 #define NL_RECV_MAX 65536	/* > the 32 KiB the kernel puts in one dump skb at most */
 
 /*
+ * A dump request: each dump with its own header (the family is its first byte in all of
+ * them).  Links are asked without their counters (RTEXT_FILTER_SKIP_STATS: IFLA_STATS*,
+ * the IPv6 statistics), which nothing here reads and which are most of a link's bytes.
+ */
+struct dump_req {
+	struct nlmsghdr nh;
+	union {
+		struct {
+			struct ifinfomsg ifi;
+			struct nlattr mask_attr;
+			uint32_t mask;
+		} link;
+		struct ifaddrmsg ifa;
+		struct rtmsg rtm;
+	} u;
+};
+
+/* The request for a dump of type and family (ifindex: one device's FDB), numbered. */
+static void dump_req_init(struct scan_ctx *c, struct dump_req *req, int type, int family,
+			  int ifindex)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_type = (uint16_t)type;
+	req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nh.nlmsg_seq = ++c->seq;
+	if (type == RTM_GETLINK) {
+		req->u.link.ifi.ifi_family = (unsigned char)family;
+		req->u.link.mask_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
+		req->u.link.mask_attr.nla_type = IFLA_EXT_MASK;
+		req->u.link.mask = RTEXT_FILTER_SKIP_STATS;
+		req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(req->u.link));
+	} else if (type == RTM_GETADDR) {
+		req->u.ifa.ifa_family = (unsigned char)family;
+		req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(req->u.ifa));
+	} else if (type == RTM_GETNEIGH && ifindex > 0) {
+		/*
+		 * The FDB of one device: an ifinfomsg naming it (rtnl_fdb_dump() reads one, not
+		 * an ndmsg, when the request is of its size).  Unfiltered, the kernel walks a
+		 * bridge's whole FDB once per port of it (br_fdb_dump()).
+		 */
+		req->u.link.ifi.ifi_family = (unsigned char)family;
+		req->u.link.ifi.ifi_index = ifindex;
+		req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(req->u.link.ifi));
+	} else {
+		req->u.rtm.rtm_family = (unsigned char)family;
+		req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(req->u.rtm));
+	}
+}
+
+/* Room in c->buf for another receive after its first len bytes. */
+static void buf_room(struct scan_ctx *c, size_t len, size_t want)
+{
+	if (c->buf_cap - len < want) {
+		while (c->buf_cap - len < want)
+			c->buf_cap = c->buf_cap ? c->buf_cap * 2 : 8 * NL_RECV_MAX;
+		c->buf = xrealloc(c->buf, c->buf_cap);
+	}
+}
+
+/*
  * Send one dump request (type, family) on fd and read the answer whole into c->buf.
  * Returns its length (the messages before NLMSG_DONE), or -1 with errno set; *intr is
  * set when the kernel marked it interrupted (NLM_F_DUMP_INTR: links changed meanwhile).
@@ -392,61 +458,18 @@ static void take_fdb(struct nl_object *o, void *arg)
 static long dump_once(struct scan_ctx *c, int fd, int type, int family, int ifindex,
 		      int *intr)
 {
-	/*
-	 * Each dump with its own header (the family is its first byte in all of them).  Links
-	 * are asked without their counters (RTEXT_FILTER_SKIP_STATS: IFLA_STATS*, the IPv6
-	 * statistics), which nothing here reads and which are most of a link's bytes.
-	 */
-	struct {
-		struct nlmsghdr nh;
-		union {
-			struct {
-				struct ifinfomsg ifi;
-				struct nlattr mask_attr;
-				uint32_t mask;
-			} link;
-			struct ifaddrmsg ifa;
-			struct rtmsg rtm;
-		} u;
-	} req = {
-		.nh = { .nlmsg_type = (uint16_t)type, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = ++c->seq },
-	};
+	struct dump_req req;
 	size_t len = 0;
 
 	*intr = 0;
-	if (type == RTM_GETLINK) {
-		req.u.link.ifi.ifi_family = (unsigned char)family;
-		req.u.link.mask_attr.nla_len = NLA_HDRLEN + sizeof(uint32_t);
-		req.u.link.mask_attr.nla_type = IFLA_EXT_MASK;
-		req.u.link.mask = RTEXT_FILTER_SKIP_STATS;
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link));
-	} else if (type == RTM_GETADDR) {
-		req.u.ifa.ifa_family = (unsigned char)family;
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.ifa));
-	} else if (type == RTM_GETNEIGH && ifindex > 0) {
-		/*
-		 * The FDB of one device: an ifinfomsg naming it (rtnl_fdb_dump() reads one, not
-		 * an ndmsg, when the request is of its size).  Unfiltered, the kernel walks a
-		 * bridge's whole FDB once per port of it (br_fdb_dump()).
-		 */
-		req.u.link.ifi.ifi_family = (unsigned char)family;
-		req.u.link.ifi.ifi_index = ifindex;
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.link.ifi));
-	} else {
-		req.u.rtm.rtm_family = (unsigned char)family;
-		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.u.rtm));
-	}
+	dump_req_init(c, &req, type, family, ifindex);
 	if (send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
 		return -1;
 	for (;;) {
 		ssize_t n;
 		size_t off;
 
-		if (c->buf_cap - len < 2 * NL_RECV_MAX) {
-			c->buf_cap = c->buf_cap ? c->buf_cap * 2 : 8 * NL_RECV_MAX;
-			c->buf = xrealloc(c->buf, c->buf_cap);
-		}
+		buf_room(c, len, 2 * NL_RECV_MAX);
 		n = rt_recv(fd, c->buf + len, 2 * NL_RECV_MAX);
 		if (n < 0)
 			return -1;
@@ -503,16 +526,74 @@ static long dump_raw(struct scan_ctx *c, size_t ns, int fd, int type, int family
 }
 
 /*
+ * The offset in buf of the payload of the last attribute of type (and at least size bytes)
+ * among those at buf[a..end), or 0 when there is none.  Trusts no length: a malformed
+ * attribute ends the walk.
+ */
+static size_t attr_find(const char *buf, size_t a, size_t end, int type, size_t size)
+{
+	size_t found = 0;
+
+	while (a + NLA_HDRLEN <= end) {
+		struct nlattr at;
+
+		memcpy(&at, buf + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > end - a)
+			break;
+		if ((at.nla_type & NLA_TYPE_MASK) == type && at.nla_len >= NLA_HDRLEN + size)
+			found = a + NLA_HDRLEN;
+		a += NLA_ALIGN(at.nla_len);
+	}
+	return found;
+}
+
+/*
+ * The bridge port mode (IFLA_BRPORT_MODE: hairpin) in the IFLA_INFO_SLAVE_DATA of the
+ * nested IFLA_LINKINFO at msg + a (len bytes): 0 or 1, -1 when it says none.  The kernel
+ * fills a bridge port's slave data with the same attributes as the IFLA_PROTINFO of an
+ * AF_BRIDGE dump (br_port_fill_attrs()), so the link dump alone tells the hairpin flag.
+ */
+static int port_mode(const char *msg, size_t a, size_t end)
+{
+	int bridge = 0, mode = -1;
+
+	while (a + NLA_HDRLEN <= end) {
+		struct nlattr at;
+
+		memcpy(&at, msg + a, sizeof(at));
+		if (at.nla_len < NLA_HDRLEN || at.nla_len > end - a)
+			return -1;
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_KIND)
+			bridge = at.nla_len == NLA_HDRLEN + sizeof("bridge") &&
+				 !memcmp(msg + a + NLA_HDRLEN, "bridge", sizeof("bridge"));
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_INFO_SLAVE_DATA) {
+			uint8_t v;
+			size_t at_v = attr_find(msg, a + NLA_HDRLEN, a + at.nla_len,
+						IFLA_BRPORT_MODE, sizeof(v));
+
+			if (at_v) {
+				memcpy(&v, msg + at_v, sizeof(v));
+				mode = v != 0;
+			}
+		}
+		a += NLA_ALIGN(at.nla_len);
+	}
+	return bridge ? mode : -1;
+}
+
+/*
  * Take IFLA_AF_SPEC out of the RTM_NEWLINK message at msg (its length, in its header,
  * shrinks; the bytes after it stay where they were).  It holds each address family's
  * settings of the link (IPv4's and IPv6's devconf: most of a veth's bytes), which take_link()
  * reads nothing of, and which libnl would parse family by family, each lookup of a
- * family's parser under a lock of its own that both dump threads take.
+ * family's parser under a lock of its own that both dump threads take.  Returns the
+ * link's bridge port mode (port_mode()), -1 when it has none.
  */
-static void drop_af_spec(char *msg)
+static int drop_af_spec(char *msg)
 {
 	struct nlmsghdr h;
 	size_t a = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	int mode = -1;
 
 	memcpy(&h, msg, sizeof(h));
 	while (a + NLA_HDRLEN <= h.nlmsg_len) {
@@ -521,42 +602,61 @@ static void drop_af_spec(char *msg)
 
 		memcpy(&at, msg + a, sizeof(at));
 		if (at.nla_len < NLA_HDRLEN || at.nla_len > h.nlmsg_len - a)
-			return;	/* malformed: libnl judges it */
+			return -1;	/* malformed: libnl judges it */
 		step = (size_t)NLA_ALIGN(at.nla_len);
 		if (step > h.nlmsg_len - a)
 			step = h.nlmsg_len - a;	/* the last one, unpadded */
+		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_LINKINFO)
+			mode = port_mode(msg, a + NLA_HDRLEN, a + at.nla_len);
 		if ((at.nla_type & NLA_TYPE_MASK) == IFLA_AF_SPEC) {
 			memmove(msg + a, msg + a + step, h.nlmsg_len - a - step);
 			h.nlmsg_len -= (uint32_t)step;
 			memcpy(msg, &h, sizeof(h));
-			return;
+			continue;	/* the attributes after it moved here */
 		}
 		a += step;
 	}
+	return mode;
 }
+
+static void parse_dump_seq(struct scan_ctx *c, long len, int type, uint32_t seq, int no_af,
+			   void (*take)(struct nl_object *, void *), struct dump_ctx *d);
 
 /*
  * Hand each message of the dump in c->buf[0..len) of the given type to libnl's parser,
- * and what it makes to take(obj, arg).  A message libnl cannot parse is left out.  With
- * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()).
+ * and what it makes to take(obj, d).  A message libnl cannot parse is left out.  With
+ * no_af, links go without their IFLA_AF_SPEC (drop_af_spec()), and d->port_mode says
+ * each one's bridge port mode.
  */
 static void parse_dump(struct scan_ctx *c, long len, int type, int no_af,
-		       void (*take)(struct nl_object *, void *), void *arg)
+		       void (*take)(struct nl_object *, void *), struct dump_ctx *d)
+{
+	parse_dump_seq(c, len, type, 0, no_af, take, d);
+}
+
+/* parse_dump() of the messages numbered seq only (any, when 0). */
+static void parse_dump_seq(struct scan_ctx *c, long len, int type, uint32_t seq, int no_af,
+			   void (*take)(struct nl_object *, void *), struct dump_ctx *d)
 {
 	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
 		struct nlmsghdr h;
 
 		memcpy(&h, c->buf + off, sizeof(h));
+		if (seq && h.nlmsg_seq != seq) {
+			off += NLMSG_ALIGN(h.nlmsg_len);
+			continue;
+		}
+		d->port_mode = -1;
 		if (h.nlmsg_type == type && no_af && h.nlmsg_len >= NLMSG_HDRLEN +
 		    NLMSG_ALIGN(sizeof(struct ifinfomsg)) && h.nlmsg_len <= (size_t)len - off)
-			drop_af_spec(c->buf + off);
+			d->port_mode = drop_af_spec(c->buf + off);
 		if (h.nlmsg_type == type) {
 			struct nl_msg *m = nlmsg_convert((struct nlmsghdr *)(void *)(c->buf + off));
 
 			if (!m)
 				die("out of memory");
 			nlmsg_set_proto(m, NETLINK_ROUTE);
-			nl_msg_parse(m, take, arg);
+			nl_msg_parse(m, take, d);
 			nlmsg_free(m);
 		}
 		off += NLMSG_ALIGN(h.nlmsg_len);
@@ -641,14 +741,13 @@ static long host_ns(const struct scan_ctx *c)
 
 /*
  * Whether the namespace forwards IPv4 and IPv6 (the "all" settings), asked with one
- * RTM_GETNETCONF per family, both in one send.  Unknown (-1) where the kernel does not say.
- * The same send asks the namespace's nsid for the host's (RTM_GETNSID by fd, as nl_nsid()
- * would ask it later: most veths of a namespace lead to the host), kept in c->host_nsid.
+ * RTM_GETNETCONF per family.  Unknown (-1) where the kernel does not say.  With them goes
+ * the question of the namespace's nsid for the host's (RTM_GETNSID by fd, as nl_nsid()
+ * would ask it later: most veths of a namespace lead to the host), kept in c->host_nsid,
+ * and, for a namespace whose veth leads to peer_nsid, the host's nsid for it (below).
+ * fwd_init() makes the questions, fwd_take() reads each answer, fwd_end() keeps them.
  */
-static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
-{
-	struct netns *n = &c->t->ns[ns];
-	long host = host_ns(c);
+struct fwd {
 	struct {
 		struct {
 			struct nlmsghdr nh;
@@ -664,93 +763,88 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
 			int32_t target;
 		} back;
 	} req;
-	union {
-		struct nlmsghdr nh;
-		char buf[8192];
-	} resp;
-	int answered = 0, asked = 3, to_host = -1, back = -1;
-	size_t len = sizeof(req);
+	size_t len;		/* of req, as sent */
+	int answered, asked;	/* bit k: question k (conf[0], conf[1], nsid, back) */
+	int to_host, back_id, peer_nsid;
+};
 
-	memset(&req, 0, sizeof(req));
+static void fwd_init(struct scan_ctx *c, size_t ns, int peer_nsid, struct fwd *f)
+{
+	long host = host_ns(c);
+
+	memset(f, 0, sizeof(*f));
+	f->asked = 3;
+	f->to_host = f->back_id = -1;
+	f->peer_nsid = peer_nsid;
+	f->len = sizeof(f->req);
 	for (int k = 0; k < 2; k++) {
-		req.conf[k].nh.nlmsg_len = sizeof(req.conf[k]);
-		req.conf[k].nh.nlmsg_type = RTM_GETNETCONF;
-		req.conf[k].nh.nlmsg_flags = NLM_F_REQUEST;
-		req.conf[k].nh.nlmsg_seq = ++c->seq;
-		req.conf[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
-		req.conf[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
-		req.conf[k].a.nla_type = NETCONFA_IFINDEX;
-		req.conf[k].ifindex = NETCONFA_IFINDEX_ALL;
+		f->req.conf[k].nh.nlmsg_len = sizeof(f->req.conf[k]);
+		f->req.conf[k].nh.nlmsg_type = RTM_GETNETCONF;
+		f->req.conf[k].nh.nlmsg_flags = NLM_F_REQUEST;
+		f->req.conf[k].nh.nlmsg_seq = ++c->seq;
+		f->req.conf[k].ncm.ncm_family = k ? AF_INET6 : AF_INET;
+		f->req.conf[k].a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		f->req.conf[k].a.nla_type = NETCONFA_IFINDEX;
+		f->req.conf[k].ifindex = NETCONFA_IFINDEX_ALL;
 	}
 	if (host >= 0 && (size_t)host != ns && peer_nsid >= 0) {
-		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
-		nsid_req_init(&req.back.q, ++c->seq, c->fd[ns]);
-		req.back.q.nh.nlmsg_len = sizeof(req.back);
-		req.back.a.nla_len = NLA_HDRLEN + sizeof(int32_t);
-		req.back.a.nla_type = NETNSA_TARGET_NSID;
-		req.back.target = peer_nsid;
+		nsid_req_init(&f->req.nsid, ++c->seq, c->fd[host]);
+		nsid_req_init(&f->req.back.q, ++c->seq, c->fd[ns]);
+		f->req.back.q.nh.nlmsg_len = sizeof(f->req.back);
+		f->req.back.a.nla_len = NLA_HDRLEN + sizeof(int32_t);
+		f->req.back.a.nla_type = NETNSA_TARGET_NSID;
+		f->req.back.target = peer_nsid;
 		c->nsid_asked += 2;
-		asked = 15;
+		f->asked = 15;
 	} else if (host >= 0 && (size_t)host != ns) {
-		nsid_req_init(&req.nsid, ++c->seq, c->fd[host]);
+		nsid_req_init(&f->req.nsid, ++c->seq, c->fd[host]);
 		c->nsid_asked++;
-		asked = 7;
-		len = offsetof(__typeof__(req), back);
+		f->asked = 7;
+		f->len = offsetof(__typeof__(f->req), back);
 	} else {
-		len = sizeof(req.conf);
+		f->len = sizeof(f->req.conf);
 	}
-	if (send(fd, &req, len, 0) != (ssize_t)len)
-		return;
-	while (answered != asked) {
-		ssize_t got = rt_recv_n(fd, resp.buf, sizeof(resp.buf), 4);
+}
 
-		if (got <= 0)
-			return;
-		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
-			struct nlmsghdr h;
-			int k, id, current;
+/* The message at buf (len bytes, its header checked): one of f's answers?  Taken if so. */
+static void fwd_take(struct netns *n, struct fwd *f, const char *buf, size_t len)
+{
+	struct nlmsghdr h;
+	int k, id, current;
 
-			memcpy(&h, resp.buf + off, sizeof(h));
-			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
-				return;
-			k = h.nlmsg_seq == req.conf[0].nh.nlmsg_seq ? 0 :
-			    h.nlmsg_seq == req.conf[1].nh.nlmsg_seq ? 1 :
-			    asked >= 7 && h.nlmsg_seq == req.nsid.nh.nlmsg_seq ? 2 :
-			    asked == 15 && h.nlmsg_seq == req.back.q.nh.nlmsg_seq ? 3 : -1;
-			if (k >= 0)
-				answered |= 1 << k;
-			if (k == 2 && nsid_parse_reply(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
-						       &id) > 0)
-				to_host = id;
-			if (k == 3 && nsid_parse_reply_cur(resp.buf + off, h.nlmsg_len, h.nlmsg_seq,
-							   &id, &current) > 0 && current)
-				back = id;
-			if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
-				size_t a = off + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg));
+	memcpy(&h, buf, sizeof(h));
+	k = h.nlmsg_seq == f->req.conf[0].nh.nlmsg_seq ? 0 :
+	    h.nlmsg_seq == f->req.conf[1].nh.nlmsg_seq ? 1 :
+	    f->asked >= 7 && h.nlmsg_seq == f->req.nsid.nh.nlmsg_seq ? 2 :
+	    f->asked == 15 && h.nlmsg_seq == f->req.back.q.nh.nlmsg_seq ? 3 : -1;
+	if (k >= 0)
+		f->answered |= 1 << k;
+	if (k == 2 && nsid_parse_reply(buf, len, h.nlmsg_seq, &id) > 0)
+		f->to_host = id;
+	if (k == 3 && nsid_parse_reply_cur(buf, len, h.nlmsg_seq, &id, &current) > 0 && current)
+		f->back_id = id;
+	if (k >= 0 && k < 2 && h.nlmsg_type == RTM_NEWNETCONF) {
+		int32_t v;
+		size_t at_v = attr_find(buf, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct netconfmsg)),
+					len, NETCONFA_FORWARDING, sizeof(v));
 
-				while (a + NLA_HDRLEN <= off + h.nlmsg_len) {
-					struct nlattr at;
-					int32_t v;
-
-					memcpy(&at, resp.buf + a, sizeof(at));
-					if (at.nla_len < NLA_HDRLEN || at.nla_len > off + h.nlmsg_len - a)
-						break;
-					if (at.nla_type == NETCONFA_FORWARDING &&
-					    at.nla_len >= NLA_HDRLEN + sizeof(v)) {
-						memcpy(&v, resp.buf + a + NLA_HDRLEN, sizeof(v));
-						if (k)
-							n->fwd6 = v != 0;
-						else
-							n->fwd4 = v != 0;
-					}
-					a += NLA_ALIGN(at.nla_len);
-				}
-			}
-			off += NLMSG_ALIGN(h.nlmsg_len);
+		if (at_v) {
+			memcpy(&v, buf + at_v, sizeof(v));
+			if (k)
+				n->fwd6 = v != 0;
+			else
+				n->fwd4 = v != 0;
 		}
 	}
-	if (to_host >= 0)
-		c->host_nsid[ns] = to_host;
+}
+
+/* Every question answered: the nsids kept. */
+static void fwd_end(struct scan_ctx *c, size_t ns, const struct fwd *f)
+{
+	if (f->answered != f->asked)
+		return;
+	if (f->to_host >= 0)
+		c->host_nsid[ns] = f->to_host;
 	/*
 	 * The fourth answer is the nsid that the namespace this one calls peer_nsid gives
 	 * this one: of that namespace's table, as the kernel says by NETNSA_CURRENT_NSID.
@@ -758,8 +852,38 @@ static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
 	 * observer's nsids name one namespace each, and never change while both live): then
 	 * it is the host's own nsid for this namespace, what nl_nsid() asks of the host.
 	 */
-	if (asked == 15 && to_host >= 0 && to_host == peer_nsid && back >= 0)
-		c->from_host[ns] = back;
+	if (f->asked == 15 && f->to_host >= 0 && f->to_host == f->peer_nsid && f->back_id >= 0)
+		c->from_host[ns] = f->back_id;
+}
+
+/* fwd's questions alone, in one send (their answers read several at a time). */
+static void forwarding(struct scan_ctx *c, size_t ns, int fd, int peer_nsid)
+{
+	struct fwd f;
+	union {
+		struct nlmsghdr nh;
+		char buf[8192];
+	} resp;
+
+	fwd_init(c, ns, peer_nsid, &f);
+	if (send(fd, &f.req, f.len, 0) != (ssize_t)f.len)
+		return;
+	while (f.answered != f.asked) {
+		ssize_t got = rt_recv_n(fd, resp.buf, sizeof(resp.buf), 4);
+
+		if (got <= 0)
+			return;
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
+			struct nlmsghdr h;
+
+			memcpy(&h, resp.buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off)
+				return;
+			fwd_take(&c->t->ns[ns], &f, resp.buf + off, h.nlmsg_len);
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+	}
+	fwd_end(c, ns, &f);
 }
 
 /*
@@ -843,6 +967,89 @@ static void wireguard(struct scan_ctx *c, size_t ns, size_t first, size_t end)
 	close(fd);
 }
 
+/*
+ * The address and route dumps and forwarding()'s questions of namespace ns, all in one
+ * send, their answers read together, several datagrams per recvmmsg().  The kernel runs
+ * each request of a send in turn, and a dump that fits its first message buffer (any
+ * namespace but a big one) is over before the next request is read; one that is not
+ * makes the next dump fail (EBUSY).  Each dump is asked of IPv4 and of IPv6 apart: an
+ * AF_UNSPEC dump (rtnl_dump_all()) runs under the RTNL lock, which every other process
+ * changing links or namespaces holds too, while each family's own dump takes no lock; it
+ * gives the same messages (IPv4's before IPv6's, as rtnl_dump_all() sends them; the other
+ * families' are of no use here).  Returns 0 when the address dumps came whole (then the
+ * rest is taken too, and route dumps that did not come are asked again alone), or -1
+ * with nothing taken, for the caller to ask it all one by one.
+ */
+static int addrs_routes(struct scan_ctx *c, size_t ns, int fd, struct dump_ctx *d,
+			int peer_nsid)
+{
+	static const int types[4] = { RTM_GETADDR, RTM_GETADDR, RTM_GETROUTE, RTM_GETROUTE };
+	static const int families[4] = { AF_INET, AF_INET6, AF_INET, AF_INET6 };
+	struct dump_req q[4];
+	struct fwd f;
+	char req[4 * sizeof(struct dump_req) + sizeof(f.req)];
+	size_t n = 0, len = 0;
+	int state[4] = { 0 }, intr[4] = { 0 };	/* 1 whole, -1 not */
+
+	for (int k = 0; k < 4; k++) {
+		dump_req_init(c, &q[k], types[k], families[k], 0);
+		memcpy(req + n, &q[k], q[k].nh.nlmsg_len);
+		n += NLMSG_ALIGN(q[k].nh.nlmsg_len);
+	}
+	fwd_init(c, ns, peer_nsid, &f);
+	memcpy(req + n, &f.req, f.len);
+	n += f.len;
+	if (send(fd, req, n, 0) != (ssize_t)n)
+		return -1;
+	while (!state[0] || !state[1] || !state[2] || !state[3] || f.answered != f.asked) {
+		ssize_t got;
+
+		buf_room(c, len, 4 * NL_RECV_MAX);
+		got = rt_recv_n(fd, c->buf + len, 4 * NL_RECV_MAX, 4);
+		if (got < 0)
+			break;
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)got;) {
+			char *m = c->buf + len + off;
+			struct nlmsghdr h;
+			int k;
+
+			memcpy(&h, m, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)got - off) {
+				got = -1;
+				break;
+			}
+			for (k = 0; k < 4 && h.nlmsg_seq != q[k].nh.nlmsg_seq; k++)
+				;
+			if (k == 4)
+				fwd_take(&c->t->ns[ns], &f, m, h.nlmsg_len);
+			else if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+				intr[k] = 1;
+			if (k < 4 && h.nlmsg_type == NLMSG_DONE)
+				state[k] = intr[k] ? -1 : 1;
+			else if (k < 4 && h.nlmsg_type == NLMSG_ERROR)
+				state[k] = -1;	/* EBUSY, or worse: asked again alone */
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
+		if (got < 0)
+			break;
+		len += (size_t)got;
+	}
+	if (state[0] != 1 || state[1] != 1)
+		return -1;
+	for (int k = 0; k < 2; k++)
+		parse_dump_seq(c, (long)len, RTM_NEWADDR, q[k].nh.nlmsg_seq, 0, take_addr, d);
+	for (int k = 2; k < 4 && state[2] == 1 && state[3] == 1; k++)
+		parse_dump_seq(c, (long)len, RTM_NEWROUTE, q[k].nh.nlmsg_seq, 0, take_route, d);
+	fwd_end(c, ns, &f);
+	if (state[2] != 1 || state[3] != 1) {
+		long rl = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, 0, "route");
+
+		if (rl >= 0)
+			parse_dump(c, rl, RTM_NEWROUTE, 0, take_route, d);
+	}
+	return 0;
+}
+
 /* Dump one namespace's links (and addresses); errors are kept in ns->dump_error. */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 {
@@ -864,12 +1071,11 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
 	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
 	/*
-	 * Bridge port flags (hairpin mode) come only with an AF_BRIDGE dump: asked only of a
-	 * namespace that has bridge ports.  A failure here loses the flags, nothing else.
+	 * Bridge port flags (hairpin mode) came with the links (IFLA_INFO_SLAVE_DATA); a
+	 * kernel that left them out there gives them in an AF_BRIDGE dump, asked only then.
+	 * A failure here loses the flags, nothing else.
 	 */
-	for (i = d.first; i < t->nifs && strcmp(t->ifs[i].slave_kind, "bridge"); i++)
-		;
-	if (i < t->nifs) {
+	if (d.ports_unread) {
 		len = dump_raw(c, ns, fd, RTM_GETLINK, AF_BRIDGE, 0, "bridge port");
 		if (len >= 0)
 			parse_dump(c, len, RTM_NEWLINK, 0, take_port, &d);
@@ -885,6 +1091,13 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	wireguard(c, ns, d.first, t->nifs);	/* only where there is a wireguard link */
 	if (!want_addrs)
 		return 0;
+	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
+	for (i = d.first; i < t->nifs && !(!strcmp(t->ifs[i].kind, "veth") &&
+					    t->ifs[i].has_link_netnsid && t->ifs[i].link_netnsid >= 0); i++)
+		;
+	if (!addrs_routes(c, ns, fd, &d, i < t->nifs ? t->ifs[i].link_netnsid : -1))
+		return 0;
+	/* the same one by one */
 	len = dump_raw(c, ns, fd, RTM_GETADDR, AF_UNSPEC, 0, "address");
 	if (len < 0)
 		goto fail;
@@ -893,10 +1106,6 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	len = dump_raw(c, ns, fd, RTM_GETROUTE, AF_UNSPEC, 0, "route");
 	if (len >= 0)
 		parse_dump(c, len, RTM_NEWROUTE, 0, take_route, &d);
-	/* a veth whose peer is elsewhere: perhaps in the host's (forwarding() asks) */
-	for (i = d.first; i < t->nifs && !(!strcmp(t->ifs[i].kind, "veth") &&
-					    t->ifs[i].has_link_netnsid && t->ifs[i].link_netnsid >= 0); i++)
-		;
 	forwarding(c, ns, fd, i < t->nifs ? t->ifs[i].link_netnsid : -1);
 	return 0;
 fail:

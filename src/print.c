@@ -127,7 +127,9 @@ static void text_field(struct pr *p, const char *fmt, const char *val)
 
 		if (p->col >= p->ncols)
 			BUG("print: row has more than %zu cells", p->ncols);
-		if (asprintf(&cell, fmt ? fmt : "%s", val) < 0)
+		if (!fmt || !strcmp(fmt, "%s"))
+			cell = xstrdup(val);	/* most cells: no printf machinery */
+		else if (asprintf(&cell, fmt, val) < 0)
 			die("out of memory");
 		p->cells = grow(p->cells, &p->cells_alloc, p->ncells + 1, sizeof(*p->cells));
 		p->cells[p->ncells++] = cell;
@@ -150,11 +152,13 @@ void pr_str(struct pr *p, int mode, const char *key, const char *fmt, const char
 		else
 			fputs("null", p->f);
 	} else if (!p->json && (mode & PR_TEXT)) {
+		char small[256];
 		size_t size = val ? strlen(val) * 4 + 8 : 2;
-		char *esc = xmalloc(size);
+		char *esc = size <= sizeof(small) ? small : xmalloc(size);
 
 		text_field(p, fmt, val ? text_esc(esc, size, val) : "-");
-		free(esc);
+		if (esc != small)
+			free(esc);
 	}
 }
 
@@ -297,12 +301,22 @@ static void table_line(struct pr *p, const char *const *cells, const size_t *w)
 
 	while (last > 0 && !*cells[last - 1])
 		last--;
+	static const char spaces[] = "                                                               ";
+
 	fputs(last ? p->indent : "", p->f);
 	for (size_t k = 0; k < last; k++) {
-		if (k + 1 < last)
-			fprintf(p->f, "%-*s%s", (int)w[k], cells[k], p->sep);
-		else
-			fputs(cells[k], p->f);
+		size_t n = strlen(cells[k]);
+
+		fwrite(cells[k], 1, n, p->f);
+		if (k + 1 == last)
+			break;
+		for (size_t pad = w[k] > n ? w[k] - n : 0; pad;) {	/* "%-*s", without printf */
+			size_t step = pad < sizeof(spaces) - 1 ? pad : sizeof(spaces) - 1;
+
+			fwrite(spaces, 1, step, p->f);
+			pad -= step;
+		}
+		fputs(p->sep, p->f);
 	}
 	fputc('\n', p->f);
 }

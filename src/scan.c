@@ -100,9 +100,34 @@ void scan_ctx_release(struct scan_ctx *c)
 	c->alloc = c->buf_cap = 0;
 }
 
-static void *engines_thread(void *t)
+/*
+ * What a third thread does while the namespaces are dumped: whose each namespace is
+ * (fdprobe_owners(): three syscalls a namespace), then, when asked for, the engines.  Both
+ * read only what discovery left in t->ns (processes, identities, the held fds: nothing the
+ * dumps change) and write only fields that nothing before the join reads (t->ns[].userns,
+ * owner_uid, owner; t->ctrs), one after the other in this thread.
+ */
+struct side_job {
+	struct scan_ctx *c;
+	int want_containers;
+	double owners_ms;
+};
+
+static void side_work(struct side_job *s)
 {
-	engines_scan(t);
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	fdprobe_owners(s->c);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s->owners_ms = ts_diff_ms(&a, &b);
+	if (s->want_containers)
+		engines_scan(s->c->t);
+}
+
+static void *side_thread(void *arg)
+{
+	side_work(arg);
 	return NULL;
 }
 
@@ -227,9 +252,10 @@ static void scan_machine_id(char *out, size_t size)
 int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_containers)
 {
 	struct scan_ctx own, *c = keep ? keep : &own;
-	struct timespec t0, t1, wall, ph[5];
-	pthread_t engines;
-	int engines_started = 0;
+	struct timespec t0, t1, wall, ph[4];
+	struct side_job side = { .c = c, .want_containers = want_containers };
+	pthread_t side_th;
+	int side_started;
 	size_t *order;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -246,28 +272,21 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ph[0]);
-	fdprobe_owners(c);
-	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	order = topo_sort_ns(t);
 	scan_ctx_reorder(c, order, t->nns);
 	free(order);
-	/*
-	 * The engines are asked while the namespaces are dumped: they read only what
-	 * discovery left in t->ns (processes, identities: nothing below changes those) and
-	 * write only t->ctrs, which nothing below reads.
-	 */
-	if (want_containers)
-		engines_started = !pthread_create(&engines, NULL, engines_thread, t);
+	/* owners and engines beside the dumps (side_work()), else after them */
+	side_started = !pthread_create(&side_th, NULL, side_thread, &side);
 	dump_all(c, want_addrs);
-	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
+	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	topo_sort_ifaces(t);
 	topo_build_batched(t, nl_nsid, nl_nsid_batch, c);
+	clock_gettime(CLOCK_MONOTONIC, &ph[2]);
+	if (side_started)
+		pthread_join(side_th, NULL);
+	else
+		side_work(&side);
 	clock_gettime(CLOCK_MONOTONIC, &ph[3]);
-	if (engines_started)
-		pthread_join(engines, NULL);
-	else if (want_containers)
-		engines_scan(t);
-	clock_gettime(CLOCK_MONOTONIC, &ph[4]);
 	nl_close_all(c);
 	if (!keep)
 		scan_ctx_release(c);
@@ -283,9 +302,9 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	verbose("scan: %zu namespaces, %zu interfaces, %zu edges, %zu unresolved in %.1f ms",
 		t->nns, t->nifs, t->nedges, t->nunres, t->duration_ms);
 	if (verbosity >= 2)
-		verbose("scan phases: discovery %.1f ms, owners %.1f, dumps %.1f, pairing %.1f "
-			"(%lu nsid questions), engines' wait %.1f", ts_diff_ms(&t0, &ph[0]),
-			ts_diff_ms(&ph[0], &ph[1]), ts_diff_ms(&ph[1], &ph[2]),
-			ts_diff_ms(&ph[2], &ph[3]), c->nsid_asked, ts_diff_ms(&ph[3], &ph[4]));
+		verbose("scan phases: discovery %.1f ms, dumps %.1f (owners %.1f beside them), "
+			"pairing %.1f (%lu nsid questions), engines' wait %.1f",
+			ts_diff_ms(&t0, &ph[0]), ts_diff_ms(&ph[0], &ph[1]), side.owners_ms,
+			ts_diff_ms(&ph[1], &ph[2]), c->nsid_asked, ts_diff_ms(&ph[2], &ph[3]));
 	return 0;
 }
