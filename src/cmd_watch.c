@@ -20,14 +20,19 @@
  * With a database (the default) each batch of changes is stored as a snapshot, in one
  * transaction, before its lines are printed ('vethmap scans' and 'diff' show the
  * history).  SIGINT and SIGTERM are taken through a signalfd between batches, so neither
- * cuts a snapshot in half; they end the watch with status 0.
+ * cuts a snapshot in half; they end the watch with status 0.  With --output FILE the
+ * lines are appended to FILE instead of standard output, and SIGHUP opens FILE again
+ * (after logrotate has moved it away).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -43,6 +48,7 @@ struct watch_opts {
 	double interval_s;	/* reconciling rescan every ... */
 	double duration_s;	/* -d: 0 = none */
 	unsigned long long count;	/* -c: 0 = none */
+	const char *output;	/* --output FILE: appended to; NULL = standard output */
 };
 
 struct watch_run {
@@ -51,6 +57,7 @@ struct watch_run {
 	struct watch_ev ev;
 	struct topo cur;	/* the state the last lines left */
 	struct pr p;
+	FILE *out;		/* where the lines go: stdout, or --output's file */
 	unsigned long long lines, rescans, corrections, batches, torn_all;
 	long long quiet_until;	/* no event-driven rescan before (ms): as long as the last took */
 	int late;		/* the last rescan: events came while its last scan ran */
@@ -88,6 +95,13 @@ static int watch_parse(struct cmd_ctx *ctx, int c, const char *arg)
 			error("watch: invalid duration '%s' (like 10, 10s, 500ms, 2m)", arg);
 			return 2;
 		}
+		break;
+	case 'o':
+		if (!*arg) {
+			error("watch: invalid output file '' (a file name)");
+			return 2;
+		}
+		o->output = arg;
 		break;
 	case 'c':
 		errno = 0;
@@ -199,18 +213,89 @@ static int print_batch(struct watch_run *r, const struct changes *ch, const stru
 		       const struct topo *b)
 {
 	for (size_t i = 0; i < ch->n && !r->done; i++) {
-		pr_init(&r->p, stdout, r->ctx->json);	/* a line each: no comma between */
+		pr_init(&r->p, r->out, r->ctx->json);	/* a line each: no comma between */
 		if (r->ctx->json)
 			json_change(&r->p, &ch->v[i], a, b, b->started);
 		else
 			print_change(&r->p, &ch->v[i]);
-		if (fflush(stdout) || ferror(stdout))
-			return error("watch: standard output:");
+		if (fflush(r->out) || ferror(r->out))
+			return r->o->output ? error("watch: '%s':", r->o->output) :
+			       error("watch: standard output:");
 		r->lines++;
 		if (r->o->count && r->lines >= r->o->count)
 			r->done = 1;
 	}
 	return 0;
+}
+
+/* ---- --output FILE -------------------------------------------------------------------- */
+
+/*
+ * FILE opened for appending (O_APPEND, made 0600 when it is not there): a regular file of
+ * ours with one link, never through a symbolic link; NULL with one line naming it.
+ */
+static FILE *output_open(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+		      O_NONBLOCK, 0600);
+
+	if (fd < 0) {
+		error(errno == ELOOP ? "watch: output '%s': is a symbolic link (not followed)" :
+		      "watch: output '%s':", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink > 1) {
+		error("watch: output '%s': %s", path, !S_ISREG(st.st_mode) ? "not a regular file" :
+		      st.st_uid != geteuid() ? "belongs to another user: not written to" :
+		      "has more than one link: not written to");
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) || !(f = fdopen(fd, "a"))) {
+		error("watch: output '%s':", path);
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The lines' file ends: flushed and closed; -1 when a line could not be written. */
+static int output_close(const char *path, FILE *f)
+{
+	int bad = ferror(f) | fflush(f);
+
+	if (fclose(f) || bad)
+		return error("watch: output '%s':", path);
+	return 0;
+}
+
+/* SIGHUP: FILE opened again (a new one where logrotate moved it); else the old one kept. */
+static void output_reopen(struct watch_run *r)
+{
+	FILE *f;
+
+	r->ev.hup = 0;
+	if (!r->o->output) {
+		verbose("watch: SIGHUP: no --output file to open again");
+		return;
+	}
+	f = output_open(r->o->output);
+	if (!f) {
+		warnx("watch: SIGHUP: the lines go on to the file opened before");
+		return;
+	}
+	output_close(r->o->output, r->out);
+	r->out = f;
+	verbose("watch: SIGHUP: output '%s' opened again", r->o->output);
+}
+
+/* What the event sources beside netlink and the proc connector brought (-v). */
+static void say_sources(const struct watch_run *r)
+{
+	verbose("watch: %llu Docker events (%llu connections), %llu engine directory events",
+		r->ev.docker_events, r->ev.docker_connects, r->ev.dir_events);
 }
 
 /* ---- scans ---------------------------------------------------------------------------- */
@@ -336,10 +421,16 @@ static int watch(struct cmd_ctx *ctx)
 	long long now, end = -1, next_reconcile, due = -1;
 	int rc = 1;
 
-	if (watch_ev_open(&r.ev))
+	r.out = o->output ? output_open(o->output) : stdout;
+	if (!r.out)
 		return 1;
+	if (watch_ev_open(&r.ev)) {
+		if (o->output)
+			fclose(r.out);
+		return 1;
+	}
 	topo_init(&r.cur);
-	pr_init(&r.p, stdout, ctx->json);
+	pr_init(&r.p, r.out, ctx->json);
 	if (scan_follow(&r, &r.cur))
 		goto out;
 	if (ctx->db && db_store(ctx->db, &r.cur) < 0)
@@ -363,6 +454,8 @@ static int watch(struct cmd_ctx *ctx)
 		now = now_ms();
 		if (got & WEV_STOP)
 			break;
+		if (r.ev.hup)
+			output_reopen(&r);
 		if ((got & WEV_NET) && due < 0)
 			due = now + WATCH_NET_MS;
 		if ((got & WEV_PROC) && due < 0)
@@ -396,11 +489,18 @@ static int watch(struct cmd_ctx *ctx)
 	if (r.ev.stop_signal)
 		verbose("watch: %s", strsignal(r.ev.stop_signal));
 	rc = finish_stdout() ? 1 : 0;
+	if (o->output) {
+		rc |= output_close(o->output, r.out) ? 1 : 0;
+		r.out = NULL;
+	}
+	say_sources(&r);
 	verbose("watch: %llu lines in %llu batches, %llu scans (%llu taken again), "
 		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns",
 		r.lines, r.batches, r.rescans, r.torn_all, r.corrections, r.ev.events,
 		r.ev.proc_events, r.ev.overruns);
 out:
+	if (o->output && r.out)
+		fclose(r.out);
 	topo_release(&r.cur);
 	watch_ev_close(&r.ev);
 	return rc;
@@ -412,6 +512,7 @@ const struct cmd_def watch_def = {
 	.options = (const struct cmd_opt[]){
 		{ "no-store", 0, 'n', NULL, "print the changes, store nothing" },
 		{ "interval", 0, 'i', "DURATION", "a reconciling rescan every DURATION (default 60s)" },
+		{ "output", 'o', 0, "FILE", "append the lines to FILE (0600; opened again on SIGHUP)" },
 		{ NULL, 'c', 0, "COUNT", "stop after COUNT change lines" },
 		{ NULL, 'd', 0, "DURATION", "stop after DURATION" },
 		{ 0 }
