@@ -31,7 +31,8 @@ struct watch_ev {
 	long long dk_retry;	/* when to connect again (ms, CLOCK_MONOTONIC), 0: now */
 	long long dk_since;	/* when the stream was connected */
 	int dk_backoff;		/* ms before the next try after a failure */
-	int dk_said;		/* the failure was said (at -v): not again until connected */
+	int dk_said;		/* a failure was said (at -v): not again until a stream works */
+	int dk_hold;		/* a line came: the stream is not read again until the next scan */
 	struct watch_nl *nl;	/* sorted by (dev, ino) */
 	size_t nnl, nl_alloc;
 	struct intv pids;	/* processes in the namespaces other than the host's */

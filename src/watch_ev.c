@@ -16,7 +16,9 @@
  *    networks: each line is a wake-up, never read for what it says.  A stream that ends
  *    or breaks a bound (http.c) is connected again after a backoff (1 s, doubling to
  *    60 s; reset once a connection has lasted a minute), and the first connection after
- *    a loss is itself a wake-up (events may have been missed meanwhile);
+ *    a loss is itself a wake-up (events may have been missed meanwhile).  Once a line
+ *    came, the stream is not read until the next scan: a flood waits in the socket (and
+ *    in the engine), costing one rescan per scan's time, never a read per line;
  *  - signalfd: SIGINT, SIGTERM, SIGHUP (blocked otherwise, so a snapshot is never cut in
  *    half).
  *
@@ -152,7 +154,11 @@ static long long ev_now_ms(void)
 	return http_now_ms();
 }
 
-/* The next try after a failure: the backoff, doubled for the one after. */
+/*
+ * The next try after a failure: the backoff, doubled for the one after.  The first failure
+ * is said; the next ones are not until a connection has lasted DOCKER_STEADY_MS (an
+ * engine that accepts and fails at once costs a line, then a connection a minute).
+ */
 static void docker_later(struct watch_ev *w, long long now, const char *what, const char *why)
 {
 	if (!w->dk_said)
@@ -189,9 +195,10 @@ static int docker_connect(struct watch_ev *w, long long now)
 		docker_later(w, now, sock, err);
 		return 0;
 	}
-	verbose("watch: following Docker's events at %s", sock);
-	w->dk_said = 0;
+	if (!w->dk_said)
+		verbose("watch: following Docker's events at %s", sock);
 	w->dk_since = now;
+	w->dk_hold = 0;
 	return w->docker_connects++ > 0;
 }
 
@@ -202,12 +209,16 @@ static int docker_read(struct watch_ev *w)
 	long n = http_stream_read(&w->dk, &err);
 	long long now = ev_now_ms();
 
-	if (n > 0)
+	if (n > 0) {
 		w->docker_events += (unsigned long long)n;
+		w->dk_hold = 1;	/* one wake-up is enough: the rest waits in the socket */
+	}
 	if (n >= 0)
 		return n > 0;
-	if (now - w->dk_since >= DOCKER_STEADY_MS)
+	if (now - w->dk_since >= DOCKER_STEADY_MS) {
 		w->dk_backoff = DOCKER_RETRY_MIN_MS;
+		w->dk_said = 0;
+	}
 	docker_later(w, now, "the stream ended", err);
 	return 0;
 }
@@ -349,6 +360,7 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 		      "late, by other events or the reconciling rescan", failed, strerror(err));
 	w->unfollowed = failed;
 	watch_engine_dirs(w);	/* an engine started meanwhile made its directories */
+	w->dk_hold = 0;		/* a scan ran: Docker's stream is read again */
 	if (w->nnl)
 		qsort(w->nl, w->nnl, sizeof(*w->nl), cmp_nl);
 	intv_sort_unique(&w->pids);
@@ -533,7 +545,7 @@ int watch_ev_wait(struct watch_ev *w, int timeout_ms)
 	w->pfd[n++] = (struct pollfd){ .fd = w->proc, .events = POLLIN };
 	w->pfd[n++] = (struct pollfd){ .fd = w->inot, .events = POLLIN };
 	w->pfd[n++] = (struct pollfd){ .fd = w->mnt, .events = POLLPRI };
-	w->pfd[n++] = (struct pollfd){ .fd = w->dk.fd, .events = POLLIN };
+	w->pfd[n++] = (struct pollfd){ .fd = w->dk_hold ? -1 : w->dk.fd, .events = POLLIN };
 	base = n;
 	for (size_t i = 0; i < w->nnl; i++)
 		w->pfd[n++] = (struct pollfd){ .fd = w->nl[i].fd, .events = POLLIN };
