@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -209,19 +210,86 @@ static void json_change(struct pr *p, const struct change *x, const struct topo 
 	pr_close_object(p);
 }
 
+/*
+ * While lines are written, SIGINT and SIGTERM are let in (else blocked, for the signalfd):
+ * a reader that stopped reading must not keep a watch from ending, so the signal breaks a
+ * write blocked on a full pipe (no SA_RESTART), and the watch ends as it would have.
+ */
+static volatile sig_atomic_t stop_while_writing;
+
+static int print_lines(struct watch_run *r, const struct changes *ch, const struct topo *a,
+		       const struct topo *b);
+
+static void on_stop_while_writing(int sig)
+{
+	stop_while_writing = sig;
+}
+
+static void writing_begin(struct sigaction *old_int, struct sigaction *old_term)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_while_writing;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static void writing_end(struct watch_run *r, const struct sigaction *old_int,
+			const struct sigaction *old_term)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGINT, old_int, NULL);
+	sigaction(SIGTERM, old_term, NULL);
+	if (stop_while_writing && !r->ev.stop_signal)
+		r->ev.stop_signal = stop_while_writing;
+}
+
 /* The lines of one batch, each flushed; -1 when standard output failed. */
 static int print_batch(struct watch_run *r, const struct changes *ch, const struct topo *a,
 		       const struct topo *b)
 {
-	for (size_t i = 0; i < ch->n && !r->done; i++) {
+	struct sigaction old_int, old_term;
+	int rc;
+
+	writing_begin(&old_int, &old_term);
+	rc = print_lines(r, ch, a, b);
+	writing_end(r, &old_int, &old_term);
+	if (rc && r->ev.stop_signal) {	/* a signal broke a blocked write: not an error */
+		__fpurge(r->out);	/* what the reader never took is dropped, not waited on */
+		clearerr(r->out);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The lines of one batch, each flushed; -1 when standard output failed (said). */
+static int print_lines(struct watch_run *r, const struct changes *ch, const struct topo *a,
+		       const struct topo *b)
+{
+	for (size_t i = 0; i < ch->n && !r->done && !stop_while_writing; i++) {
 		pr_init(&r->p, r->out, r->ctx->json);	/* a line each: no comma between */
 		if (r->ctx->json)
 			json_change(&r->p, &ch->v[i], a, b, b->started);
 		else
 			print_change(&r->p, &ch->v[i]);
-		if (fflush(r->out) || ferror(r->out))
+		if (fflush(r->out) || ferror(r->out)) {
+			if (stop_while_writing)
+				return -1;	/* not an error: print_batch() says so */
 			return r->o->output ? error("watch: '%s':", r->o->output) :
 			       error("watch: standard output:");
+		}
 		r->lines++;
 		if (r->o->count && r->lines >= r->o->count)
 			r->done = 1;
@@ -237,7 +305,7 @@ static int print_batch(struct watch_run *r, const struct changes *ch, const stru
  */
 static FILE *output_open(const char *path)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	FILE *f;
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
 		      O_NONBLOCK, 0600);

@@ -5,7 +5,8 @@
 # never answers, and a flood of events.  Each time the watch must go on (a veth of ours
 # still comes as its line within the usual delay), say what happened in one -v line, try
 # again later (backoff) rather than at once, and end on SIGTERM with exit 0.  A socket that
-# is not root's is not asked at all.
+# is not root's is not asked at all.  And a reader that stops reading: the watch blocked
+# writing to its full pipe still ends on SIGTERM at once, with exit 0.
 . "${BASH_SOURCE%/*}/lib.sh"
 need_root
 need_vethmap
@@ -124,4 +125,25 @@ check_eq "a socket not root's: exit 0" 0 "$?"
 check "a socket not root's: not asked, saying so" grep -q "not a socket of root's: not asked" "$TMP/w.owner.err"
 check_eq "a socket not root's: no connection for events" 0 "$(conns)"
 engine_stop
+
+# a reader that stops reading: the pipe fills, the watch blocks in write(2); SIGTERM ends it
+mkfifo "$TMP/fifo"
+exec {rd}<>"$TMP/fifo"	# held open, never read
+"$VETHMAP" watch --no-store --json >"$TMP/fifo" 2>"$TMP/w.pipe.err" &
+wp=$!
+bg_pid $wp
+wait_for 20 grep -q "watch: following" "$TMP/w.pipe.err"
+for i in $(seq 150); do echo "link add ${PFX}f$i type veth peer name ${PFX}g$i"; done | ip -batch - ||
+	{ not_ok "fixture: 150 veth pairs" "ip -batch failed"; exit 1; }
+blocked() { [ "$(cat "/proc/$wp/wchan" 2>/dev/null)" = anon_pipe_write ] || [ "$(cat "/proc/$wp/wchan" 2>/dev/null)" = pipe_write ]; }
+check "a reader that stops reading: the watch blocks writing its lines (wchan)" wait_for 10 blocked
+t0=$EPOCHREALTIME
+kill -TERM $wp
+wait_for 3 _gone $wp
+check "... SIGTERM ends it all the same, within 3 s" _gone $wp
+wait $wp 2>/dev/null
+check_eq "... with exit 0" 0 "$?"
+note "ended $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", 1000 * (b - a) }') ms after SIGTERM"
+exec {rd}>&-
+for i in $(seq 150); do echo "link del ${PFX}f$i"; done | ip -batch - 2>/dev/null
 exit 0

@@ -93,7 +93,11 @@ finally:
     ip.stdin.close()
     ip.wait()
     w.terminate()
-    w.wait()
+    try:
+        w.communicate(timeout=20)     # read on: a watch blocked on its pipe ends too
+    except subprocess.TimeoutExpired:
+        w.kill()
+        w.wait()
     for l in os.listdir("/sys/class/net"):
         if l.startswith(pfx):
             subprocess.call(["ip", "link", "del", l], stderr=subprocess.DEVNULL)
