@@ -41,6 +41,7 @@ struct watch_ev {
 	sigset_t old_mask;
 	int stop_signal;
 	int hup;		/* SIGHUP came (the caller clears it) */
+	int rcvbuf;		/* bytes the kernel gave the first event socket, 0: none yet */
 	size_t unfollowed;	/* namespaces of the last scan without a socket */
 	unsigned long long events, proc_events, overruns;
 	unsigned long long docker_events, docker_connects, dir_events;

@@ -277,7 +277,7 @@ void watch_ev_close(struct watch_ev *w)
  * (*err: its errno).  A namespace without one is seen by the other namespaces' events
  * (its veths' peers), the process events and the reconciling rescans only.
  */
-static int rt_socket_in(struct scan_ctx *c, size_t ns, int *err)
+static int rt_socket_in(struct watch_ev *w, struct scan_ctx *c, size_t ns, int *err)
 {
 	int saved, fd, size = NL_RCVBUF;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -291,13 +291,22 @@ static int rt_socket_in(struct scan_ctx *c, size_t ns, int *err)
 	netns_return(saved);
 	if (fd < 0)
 		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));	/* capped */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;
 	for (size_t g = 0; g < sizeof(rt_groups) / sizeof(rt_groups[0]); g++)
 		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &rt_groups[g],
 			       sizeof(rt_groups[g])))
 			goto fail;
+	if (!w->rcvbuf) {	/* said once: overruns come sooner with a small one */
+		socklen_t len = sizeof(w->rcvbuf);
+
+		if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &w->rcvbuf, &len) && w->rcvbuf > 0)
+			verbose("watch: event sockets' receive buffers: %d KiB%s", w->rcvbuf / 2048,
+				w->rcvbuf / 2 < NL_RCVBUF ?
+				" (without CAP_NET_ADMIN, capped by net.core.rmem_max)" : "");
+	}
 	return fd;
 fail:
 	*err = errno;
@@ -339,7 +348,7 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 			key.fd = o->fd;
 			kept[o - old] = 1;
 		} else if (!o) {
-			key.fd = rt_socket_in(c, i, &err);
+			key.fd = rt_socket_in(w, c, i, &err);
 			made += key.fd >= 0;
 			failed += key.fd < 0;
 		}
