@@ -16,8 +16,11 @@
 #                   checks the scans'
 #   watcher_judge   the reconciling rescans: at least 2 counted, each "0 corrections" of
 #                   ours; VmRSS at the end within 20% + 2 MiB of the one at the first pause
-#                   (warm: the first scans of a churned host raise the heap's high-water
-#                   mark once; the start is noted too); the final state equals the fresh scan.
+#                   that found the host at the end's size (namespaces of the watch's last
+#                   scan, within 10% + 10: another suite's come and go; none such: skipped,
+#                   saying so; warm: the first scans of a churned host raise the heap's
+#                   high-water mark once, the start is noted too); the final state equals
+#                   a fresh scan.
 WINT=${STRESS_WATCH_INTERVAL:-5s}
 WRUN=${STRESS_WATCH_RUN:-4}
 WOUT=$TMP/watch.out
@@ -25,6 +28,8 @@ WERR=$TMP/watch.err
 WP=
 
 rss_of() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# the namespaces of the watch's last scan (-v), to compare RSS at hosts of a size
+host_ns() { sed -n 's/.*scan: \([0-9]*\) namespaces.*/\1/p' "$WERR" | tail -n 1; }
 
 watcher_start() {
 	"$VETHMAP" watch --db "$DB" --json -v --interval "$WINT" >"$WOUT" 2>"$WERR" &
@@ -92,7 +97,7 @@ watcher_pauser() {
 		touch "$TMP/pause"
 		echo "$EPOCHREALTIME pause" >>"$TMP/pauses"
 		wait_for 30 _more_reconciles "$n0"
-		echo "$EPOCHREALTIME resume $(rss_of "$WP")" >>"$TMP/pauses"	# VmRSS on a quiet host
+		echo "$EPOCHREALTIME resume $(rss_of "$WP") $(host_ns)" >>"$TMP/pauses"	# on a quiet host
 		rm -f "$TMP/pause"
 	done
 	if wait_for $((DUR + 60)) test -e "$TMP/churn.held"; then
@@ -108,6 +113,7 @@ watcher_finish() {
 	local rc
 	wait_for 20 _settled
 	RSS1=$(rss_of $WP)
+	NS1=$(host_ns)
 	kill -TERM $WP
 	wait $WP; rc=$?
 	check_eq "watch: SIGTERM ends it with exit 0" 0 "$rc"
@@ -175,13 +181,19 @@ PY
 	check_eq "watch: at every counted reconciling rescan, 0 corrections of ours (but for that gap)" 0 "${ours_corr:-?}"
 	note "watch: $(grep "watch: [0-9]* lines in" "$WERR" | sed 's/^vethmap: watch: //')"
 	note "watch: $(grep "Docker events" "$WERR" | sed 's/^vethmap: watch: //')"
-	local warm pauses
-	warm=$(awk '$2 == "resume" && $3 ~ /^[0-9]+$/ { print $3; exit }' "$TMP/pauses" 2>/dev/null)
+	local warm wns pauses
+	# the reference: the first pause at a host of the end's size (10% + 10 namespaces)
+	read -r warm wns <<<"$(awk -v n="${NS1:-0}" '$2 == "resume" && $3 ~ /^[0-9]+$/ &&
+		$4 * 10 <= n * 11 + 100 && $4 * 11 + 100 >= n * 10 { print $3, $4; exit }' "$TMP/pauses" 2>/dev/null)"
 	pauses=$(awk 'BEGIN { n = 0 } $2 == "pause" { t = $1 } $2 == "resume" { s += $1 - t; n++ } END { printf "%d pauses, %.1f s in all", n, s }' "$TMP/pauses" 2>/dev/null)
-	note "watch: churn $pauses; VmRSS at each: $(awk '$2 == "resume" { printf "%s ", $3 }' "$TMP/pauses" 2>/dev/null)KiB"
-	note "watch: VmRSS $RSS0 KiB at the start, ${warm:-?} KiB at the first pause, $RSS1 KiB at the end (limit $((${warm:-0} * 12 / 10 + 2048)) KiB)"
-	check "watch: RSS flat (VmRSS at the end within 20% + 2 MiB of the first pause's)" \
-		test -n "$warm" -a "${RSS1:-999999999}" -le $((${warm:-0} * 12 / 10 + 2048))
+	note "watch: churn $pauses; VmRSS (KiB) / host namespaces at each: $(awk '$2 == "resume" { printf "%s/%s ", $3, $4 }' "$TMP/pauses" 2>/dev/null)"
+	note "watch: VmRSS $RSS0 KiB at the start, $RSS1 KiB at the end (${NS1:-?} namespaces on the host); the first pause at a host of that size: ${warm:-none} KiB (${wns:-?} namespaces), limit $((${warm:-0} * 12 / 10 + 2048)) KiB"
+	if [ -z "$warm" ]; then
+		skip "watch: RSS flat" "no pause found the host at the end's size (${NS1:-?} namespaces; another suite's come and go)"
+	else
+		check "watch: RSS flat (VmRSS at the end within 20% + 2 MiB of the first pause's at a host of that size)" \
+			test "${RSS1:-999999999}" -le $((warm * 12 / 10 + 2048))
+	fi
 	note "watch: final state: $(jq '.interfaces | length' "$TMP/final.scan.ours" 2>/dev/null) interfaces, $(jq '.edges | length' "$TMP/final.scan.ours" 2>/dev/null) edges of ours; compared in try $(cat "$TMP/final.tries" 2>/dev/null)"
 	if cmp -s "$TMP/final.scan.ours" "$TMP/final.watch.ours" && [ -s "$TMP/final.scan.ours" ]; then
 		ok "watch: its last snapshot equals a fresh scan (our namespaces, interfaces, edges, unresolved ends)"
