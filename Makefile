@@ -155,11 +155,15 @@ install: vethmap
 	chmod 0644 $(DESTDIR)$(UNITDIR)/vethmap-scan.service.tmp
 	mv $(DESTDIR)$(UNITDIR)/vethmap-scan.service.tmp $(DESTDIR)$(UNITDIR)/vethmap-scan.service
 	install -m 0644 systemd/vethmap-scan.timer $(DESTDIR)$(UNITDIR)/vethmap-scan.timer
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/vethmap-watch.service.in > $(DESTDIR)$(UNITDIR)/vethmap-watch.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vethmap-watch.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/vethmap-watch.service.tmp $(DESTDIR)$(UNITDIR)/vethmap-watch.service
 	install -m 0644 completion/vethmap $(DESTDIR)$(COMPLETIONDIR)/vethmap
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vethmap $(DESTDIR)$(MANDIR)/man8/vethmap.8
 	rm -f $(DESTDIR)$(UNITDIR)/vethmap-scan.service $(DESTDIR)$(UNITDIR)/vethmap-scan.timer
+	rm -f $(DESTDIR)$(UNITDIR)/vethmap-watch.service
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/vethmap
 	rm -rf $(DESTDIR)$(DATADIR)
 

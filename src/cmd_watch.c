@@ -23,14 +23,21 @@
  * batches, a step of compaction at most every WATCH_COMPACT_MS: history older than --keep
  * goes, and the batch snapshots older than --thin but one per --thin period (their
  * events stay).  SIGINT and SIGTERM are taken through a signalfd between batches, so neither
- * cuts a snapshot in half; they end the watch with status 0.
+ * cuts a snapshot in half; they end the watch with status 0.  With --output FILE the
+ * lines are appended to FILE instead of standard output, and SIGHUP opens FILE again
+ * (after logrotate has moved it away).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -48,6 +55,7 @@ struct watch_opts {
 	double duration_s;	/* -d: 0 = none */
 	unsigned long long count;	/* -c: 0 = none */
 	struct compact compact;	/* --keep, --thin */
+	const char *output;	/* --output FILE: appended to; NULL = standard output */
 };
 
 struct watch_run {
@@ -56,6 +64,7 @@ struct watch_run {
 	struct watch_ev ev;
 	struct topo cur;	/* the state the last lines left */
 	struct pr p;
+	FILE *out;		/* where the lines go: stdout, or --output's file */
 	unsigned long long lines, rescans, corrections, batches, torn_all;
 	long long quiet_until;	/* no event-driven rescan before (ms): as long as the last took */
 	int late;		/* the last rescan: events came while its last scan ran */
@@ -106,6 +115,13 @@ static int watch_parse(struct cmd_ctx *ctx, int c, const char *arg)
 			      c == 'K' ? "keep" : "thin", arg);
 			return 2;
 		}
+		break;
+	case 'o':
+		if (!*arg) {
+			error("watch: invalid output file '' (a file name)");
+			return 2;
+		}
+		o->output = arg;
 		break;
 	case 'c':
 		errno = 0;
@@ -284,13 +300,79 @@ static void batch_release(struct event_line *v, size_t n)
 	free(v);
 }
 
+/*
+ * While lines are written, SIGINT and SIGTERM are let in (else blocked, for the signalfd):
+ * a reader that stopped reading must not keep a watch from ending, so the signal breaks a
+ * write blocked on a full pipe (no SA_RESTART), and the watch ends as it would have.
+ */
+static volatile sig_atomic_t stop_while_writing;
+
+static int print_lines(struct watch_run *r, const struct event_line *v, size_t n);
+
+static void on_stop_while_writing(int sig)
+{
+	stop_while_writing = sig;
+}
+
+static void writing_begin(struct sigaction *old_int, struct sigaction *old_term)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_while_writing;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static void writing_end(struct watch_run *r, const struct sigaction *old_int,
+			const struct sigaction *old_term)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGINT, old_int, NULL);
+	sigaction(SIGTERM, old_term, NULL);
+	if (stop_while_writing && !r->ev.stop_signal)
+		r->ev.stop_signal = stop_while_writing;
+}
+
 /* The lines of one batch, each flushed; -1 when standard output failed. */
 static int print_batch(struct watch_run *r, const struct event_line *v, size_t n)
 {
-	for (size_t i = 0; i < n && !r->done; i++) {
-		if (printf("%s\n", r->ctx->json ? v[i].json : v[i].line) < 0 || fflush(stdout) ||
-		    ferror(stdout))
-			return error("watch: standard output:");
+	struct sigaction old_int, old_term;
+	int rc;
+
+	writing_begin(&old_int, &old_term);
+	rc = print_lines(r, v, n);
+	writing_end(r, &old_int, &old_term);
+	if (rc && r->ev.stop_signal) {	/* a signal broke a blocked write: not an error */
+		__fpurge(r->out);	/* what the reader never took is dropped, not waited on */
+		clearerr(r->out);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The lines of one batch, each flushed; -1 when standard output failed (said). */
+static int print_lines(struct watch_run *r, const struct event_line *v, size_t n)
+{
+	for (size_t i = 0; i < n && !r->done && !stop_while_writing; i++) {
+		if (fprintf(r->out, "%s\n", r->ctx->json ? v[i].json : v[i].line) < 0 ||
+		    fflush(r->out) || ferror(r->out)) {
+			if (stop_while_writing)
+				return -1;	/* not an error: print_batch() says so */
+			return r->o->output ? error("watch: '%s':", r->o->output) :
+			       error("watch: standard output:");
+		}
 		r->lines++;
 		if (r->o->count && r->lines >= r->o->count)
 			r->done = 1;
@@ -317,6 +399,86 @@ static int compact_step(struct watch_run *r, long long now)
 		verbose("watch: compacted: %zu snapshots, %lld events deleted", res.snapshots,
 			res.events);
 	return 0;
+}
+
+/* ---- --output FILE -------------------------------------------------------------------- */
+
+/*
+ * FILE opened for appending (O_APPEND, made 0600 when it is not there): a regular file of
+ * ours with one link, never through a symbolic link; NULL with one line naming it.
+ */
+static FILE *output_open(const char *path)
+{
+	struct stat st = { 0 };
+	FILE *f;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+		      O_NONBLOCK, 0600);
+
+	if (fd < 0) {
+		error(errno == ELOOP ? "watch: output '%s': is a symbolic link (not followed)" :
+		      "watch: output '%s':", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink > 1) {
+		error("watch: output '%s': %s", path, !S_ISREG(st.st_mode) ? "not a regular file" :
+		      st.st_uid != geteuid() ? "belongs to another user: not written to" :
+		      "has more than one link: not written to");
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) || !(f = fdopen(fd, "a"))) {
+		error("watch: output '%s':", path);
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The lines' file ends: flushed and closed; -1 when a line could not be written. */
+static int output_close(const char *path, FILE *f)
+{
+	int bad = ferror(f) | fflush(f);
+
+	if (fclose(f) || bad)
+		return error("watch: output '%s':", path);
+	return 0;
+}
+
+/* SIGHUP: FILE opened again (a new one where logrotate moved it); else the old one kept. */
+static void output_reopen(struct watch_run *r)
+{
+	FILE *f;
+
+	r->ev.hup = 0;
+	if (!r->o->output) {
+		verbose("watch: SIGHUP: no --output file to open again");
+		return;
+	}
+	f = output_open(r->o->output);
+	if (!f) {
+		warnx("watch: SIGHUP: the lines go on to the file opened before");
+		return;
+	}
+	output_close(r->o->output, r->out);
+	r->out = f;
+	verbose("watch: SIGHUP: output '%s' opened again", r->o->output);
+}
+
+/* What the event sources beside netlink and the proc connector brought (-v). */
+static void say_sources(const struct watch_run *r)
+{
+	verbose("watch: %llu Docker events (%llu connections), %llu engine directory events",
+		r->ev.docker_events, r->ev.docker_connects, r->ev.dir_events);
+}
+
+/*
+ * After a batch, the memory its two snapshots and their diff took goes back to the system
+ * (glibc keeps freed pages otherwise, and a watch's RSS would stay at the high-water mark
+ * of its biggest batch; heaptrack saw no leak, only that).
+ */
+static void give_back_memory(void)
+{
+	malloc_trim(0);
 }
 
 /* ---- scans ---------------------------------------------------------------------------- */
@@ -392,6 +554,8 @@ out:
 	batch_release(lines, nlines);
 	changes_release(&ch);
 	topo_release(&t);
+	if (n > 0)
+		give_back_memory();
 	return n;
 }
 
@@ -447,10 +611,16 @@ static int watch(struct cmd_ctx *ctx)
 	long long now, end = -1, next_reconcile, due = -1;
 	int rc = 1;
 
-	if (watch_ev_open(&r.ev))
+	r.out = o->output ? output_open(o->output) : stdout;
+	if (!r.out)
 		return 1;
+	if (watch_ev_open(&r.ev)) {
+		if (o->output)
+			fclose(r.out);
+		return 1;
+	}
 	topo_init(&r.cur);
-	pr_init(&r.p, stdout, ctx->json);
+	pr_init(&r.p, r.out, ctx->json);
 	if (scan_follow(&r, &r.cur))
 		goto out;
 	if (ctx->db && db_store(ctx->db, &r.cur) < 0)
@@ -476,6 +646,8 @@ static int watch(struct cmd_ctx *ctx)
 		now = now_ms();
 		if (got & WEV_STOP)
 			break;
+		if (r.ev.hup)
+			output_reopen(&r);
 		if ((got & WEV_NET) && due < 0)
 			due = now + WATCH_NET_MS;
 		if ((got & WEV_PROC) && due < 0)
@@ -511,12 +683,19 @@ static int watch(struct cmd_ctx *ctx)
 	if (r.ev.stop_signal)
 		verbose("watch: %s", strsignal(r.ev.stop_signal));
 	rc = finish_stdout() ? 1 : 0;
+	if (o->output) {
+		rc |= output_close(o->output, r.out) ? 1 : 0;
+		r.out = NULL;
+	}
+	say_sources(&r);
 	verbose("watch: %llu lines in %llu batches, %llu scans (%llu taken again), "
 		"%llu corrections, %llu netlink messages, %llu process events, %llu overruns, "
 		"%llu snapshots and %llu events compacted away", r.lines, r.batches, r.rescans,
 		r.torn_all, r.corrections, r.ev.events, r.ev.proc_events, r.ev.overruns,
 		r.compacted, r.events_gone);
 out:
+	if (o->output && r.out)
+		fclose(r.out);
 	topo_release(&r.cur);
 	watch_ev_close(&r.ev);
 	return rc;
@@ -532,6 +711,7 @@ const struct cmd_def watch_def = {
 		  "delete history older than DURATION (default 7d, 0: none)" },
 		{ "thin", 0, 'T', "DURATION",
 		  "older batch snapshots: one per DURATION (default 10m)" },
+		{ "output", 'o', 0, "FILE", "append the lines to FILE (0600; opened again on SIGHUP)" },
 		{ NULL, 'c', 0, "COUNT", "stop after COUNT change lines" },
 		{ NULL, 'd', 0, "DURATION", "stop after DURATION" },
 		{ 0 }

@@ -155,6 +155,12 @@ static int socket_for(const char *env, const char *fallback, char *out, size_t s
 	return 1;
 }
 
+/* The socket of the host's Docker that engine_api_scan() asks: 1 with out set, 0 none. */
+int engine_docker_socket(char *out, size_t size)
+{
+	return socket_for("DOCKER_HOST", "/var/run/docker.sock", out, size);
+}
+
 /* Docker's containerd keeps each task's main PID in its bundle. */
 static void docker_pids(struct topo *t)
 {
@@ -200,7 +206,7 @@ int engine_api_scan(struct topo *t, sqlite3 *jdb, const struct engine_procs *ep)
 	long long deadline;
 
 	memset(req, 0, sizeof(req));
-	if (socket_for("DOCKER_HOST", "/var/run/docker.sock", req[n].sock, sizeof(req[n].sock))) {
+	if (engine_docker_socket(req[n].sock, sizeof(req[n].sock))) {
 		req[n].engine = "docker";
 		copy_str(req[n].path, sizeof(req[n].path), "/v1.40/containers/json");
 		n++;

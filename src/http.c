@@ -36,49 +36,74 @@ static void fail(struct http_req *r, const char *msg)
 	r->fd = -1;
 }
 
-static void start(struct http_req *r)
+/*
+ * A non-blocking connection to the unix socket path; with peer_check, only to a server
+ * running as peer_uid (and as process peer_pid, when not 0).  The fd, or -1 with *err.
+ */
+static int unix_connect(const char *path, int peer_check, uid_t peer_uid, int peer_pid,
+			const char **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int n;
+	int fd;
 
-	r->fd = -1;
-	if (strlen(r->sock) >= sizeof(sa.sun_path)) {
-		fail(r, "socket path too long");
-		return;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		*err = "socket path too long";
+		return -1;
 	}
-	strcpy(sa.sun_path, r->sock);
-	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (r->fd < 0) {
-		fail(r, strerror(errno));
-		return;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*err = strerror(errno);
+		return -1;
 	}
-	if (connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
 		/* a unix socket says EAGAIN when its listen backlog is full: it is not serving */
-		fail(r, errno == EAGAIN ? "not accepting connections (backlog full)" :
-		     strerror(errno));
-		return;
+		*err = errno == EAGAIN ? "not accepting connections (backlog full)" : strerror(errno);
+		close(fd);
+		return -1;
 	}
-	if (r->peer_check) {	/* a user's socket: served by that user, or not asked */
+	if (peer_check) {	/* a user's socket: served by that user, or not asked */
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
 
-		if (getsockopt(r->fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.uid != r->peer_uid) {
-			fail(r, "served by another user");
-			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || cr.uid != peer_uid) {
+			*err = "served by another user";
+			close(fd);
+			return -1;
 		}
-		if (r->peer_pid && cr.pid != r->peer_pid) {
-			fail(r, "served by another process");
-			return;
+		if (peer_pid && cr.pid != peer_pid) {
+			*err = "served by another process";
+			close(fd);
+			return -1;
 		}
 	}
-	n = snprintf(r->out, sizeof(r->out), "GET %s HTTP/1.0\r\nHost: localhost\r\n"
-		     "User-Agent: vethmap/" VETHMAP_VERSION "\r\nAccept: application/json\r\n\r\n",
-		     r->path);
-	if (n < 0 || (size_t)n >= sizeof(r->out)) {
+	return fd;
+}
+
+/* The GET request for path into out; its length, or 0 when it does not fit. */
+static size_t format_get(char *out, size_t size, const char *path)
+{
+	int n = snprintf(out, size, "GET %s HTTP/1.0\r\nHost: localhost\r\n"
+			 "User-Agent: vethmap/" VETHMAP_VERSION "\r\nAccept: application/json\r\n\r\n",
+			 path);
+
+	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+}
+
+static void start(struct http_req *r)
+{
+	const char *err = NULL;
+
+	r->fd = unix_connect(r->sock, r->peer_check, r->peer_uid, r->peer_pid, &err);
+	if (r->fd < 0) {
+		fail(r, err);
+		return;
+	}
+	r->outlen = format_get(r->out, sizeof(r->out), r->path);
+	if (!r->outlen) {
 		fail(r, "request too long");
 		return;
 	}
-	r->outlen = (size_t)n;
 	r->sent = 0;
 }
 
@@ -260,4 +285,196 @@ void http_release(struct http_req *r)
 	free(r->buf);
 	r->buf = NULL;
 	r->body = NULL;
+}
+
+/* ---- a stream of lines ------------------------------------------------------------------
+ *
+ * Docker's /events answers with headers, then one JSON object per line for as long as the
+ * connection lasts (plain, to an HTTP/1.0 request; chunked is understood too).  Nothing of
+ * a line is read: each one is only counted (a wake-up; the rescan says what changed).
+ * Every size is bounded: the headers by HTTP_STREAM_HEAD, a line by HTTP_STREAM_LINE, a
+ * chunk-size line by 16 bytes; whatever breaks a bound or the framing ends the stream.
+ */
+enum { HS_HEAD, HS_BODY, HS_CSIZE, HS_CDATA };
+
+void http_stream_init(struct http_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
+/* The answer's headers are complete in s->head: 0, or -1 with *err (s->state set). */
+static int stream_headers(struct http_stream *s, const char **err)
+{
+	int chunked = 0;
+
+	s->head[s->hlen] = '\0';
+	if (s->hlen < 12 || strncmp(s->head, "HTTP/1.", 7) || s->head[8] != ' ') {
+		*err = "not an HTTP answer";
+		return -1;
+	}
+	s->status = atoi(s->head + 9);
+	if (s->status != 200) {
+		*err = "answered with an HTTP status other than 200";
+		return -1;
+	}
+	for (char *p = strstr(s->head, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+		if (!strncasecmp(p + 2, "transfer-encoding:", 18) && strcasestr(p + 20, "chunked"))
+			chunked = 1;
+	s->state = chunked ? HS_CSIZE : HS_BODY;
+	return 0;
+}
+
+/* Count the lines of body bytes b[0..n): their number, or -1 (*err) for one too long. */
+static long stream_body(struct http_stream *s, const char *b, size_t n, const char **err)
+{
+	long lines = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == '\n') {
+			lines += s->line > 0;
+			s->line = 0;
+		} else if (++s->line > HTTP_STREAM_LINE) {
+			*err = "a line longer than its bound";
+			return -1;
+		}
+	}
+	return lines;
+}
+
+/*
+ * Feed n bytes of the answer: the number of lines of the body they completed (>= 0), or
+ * -1 with *err when the answer is not such a stream (then feed no more).
+ */
+long http_stream_feed(struct http_stream *s, const char *buf, size_t n, const char **err)
+{
+	long lines = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		if (s->state == HS_HEAD) {
+			s->head[s->hlen++] = buf[i++];
+			if (s->hlen >= 4 && !memcmp(s->head + s->hlen - 4, "\r\n\r\n", 4)) {
+				if (stream_headers(s, err))
+					return -1;
+			} else if (s->hlen >= sizeof(s->head) - 1) {
+				*err = "headers longer than their bound";
+				return -1;
+			}
+		} else if (s->state == HS_BODY) {
+			long k = stream_body(s, buf + i, n - i, err);
+
+			if (k < 0)
+				return -1;
+			lines += k;
+			i = n;
+		} else if (s->state == HS_CSIZE) {	/* "1a3\r\n", maybe ";ext" before \r */
+			char c = buf[i++];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			if (c == '\n') {
+				if (!s->csize_len)
+					continue;	/* the CRLF after a chunk's data */
+				s->csize_len = 0;
+				s->csize_ext = 0;
+				if (!s->chunk_left) {
+					*err = "the stream ended (last chunk)";
+					return -1;
+				}
+				s->state = HS_CDATA;
+			} else if (s->csize_ext || c == '\r') {
+				continue;
+			} else if (c == ';' && s->csize_len) {
+				s->csize_ext = 1;	/* a chunk extension: skipped */
+			} else if (d < 0 || s->csize_len >= 8) {	/* not hex, or 4 GiB or more */
+				*err = "malformed chunk size";
+				return -1;
+			} else {
+				s->chunk_left = (s->csize_len ? s->chunk_left * 16 : 0) + (size_t)d;
+				s->csize_len++;
+			}
+		} else {	/* HS_CDATA */
+			size_t take = n - i < s->chunk_left ? n - i : s->chunk_left;
+			long k = stream_body(s, buf + i, take, err);
+
+			if (k < 0)
+				return -1;
+			lines += k;
+			i += take;
+			s->chunk_left -= take;
+			if (!s->chunk_left)
+				s->state = HS_CSIZE;
+		}
+	}
+	s->lines += (unsigned long long)lines;
+	return lines;
+}
+
+/*
+ * Connect to the unix socket sock (served by peer_uid, SO_PEERCRED) and send GET path:
+ * 0, or -1 with *err.  The answer is read by http_stream_read() when s->fd is readable.
+ */
+int http_stream_open(struct http_stream *s, const char *sock, const char *path, uid_t peer_uid,
+		     const char **err)
+{
+	char req[1024];
+	size_t len = format_get(req, sizeof(req), path);
+	ssize_t w;
+
+	http_stream_init(s);
+	if (!len) {
+		*err = "request too long";
+		return -1;
+	}
+	s->fd = unix_connect(sock, 1, peer_uid, 0, err);
+	if (s->fd < 0)
+		return -1;
+	w = send(s->fd, req, len, MSG_NOSIGNAL);	/* a fresh unix socket takes 1 KiB at once */
+	if (w != (ssize_t)len) {
+		*err = w < 0 ? strerror(errno) : "request cut short";
+		http_stream_close(s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read what the stream has (at most 1 MiB a call, so a flood cannot starve the rest):
+ * the number of lines it completed, or -1 with *err when the stream ended or broke (then
+ * closed).
+ */
+long http_stream_read(struct http_stream *s, const char **err)
+{
+	char buf[16384];
+	long lines = 0;
+
+	for (int k = 0; k < 64 && s->fd >= 0; k++) {
+		ssize_t n = read(s->fd, buf, sizeof(buf));
+		long got;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			*err = n < 0 ? strerror(errno) : "closed by the engine";
+			http_stream_close(s);
+			return -1;
+		}
+		got = http_stream_feed(s, buf, (size_t)n, err);
+		if (got < 0) {
+			http_stream_close(s);
+			return -1;
+		}
+		lines += got;
+	}
+	return lines;
+}
+
+void http_stream_close(struct http_stream *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }

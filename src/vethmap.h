@@ -526,6 +526,28 @@ long long http_now_ms(void);	/* CLOCK_MONOTONIC, in ms: for deadlines */
 void http_release(struct http_req *r);
 void http_parse_answer(struct http_req *r);
 
+/* http.c: a GET whose answer is a stream of lines (Docker's /events), each line a wake-up */
+#define HTTP_STREAM_HEAD 8192		/* largest status line and headers */
+#define HTTP_STREAM_LINE (256u << 10)	/* longest line of the body */
+struct http_stream {
+	int fd;			/* -1: closed */
+	int state;		/* where http_stream_feed is: headers, body, chunk size, data, end */
+	char head[HTTP_STREAM_HEAD];
+	size_t hlen;
+	int status;		/* of the answer, once its headers came */
+	size_t line;		/* bytes of the body's current line so far */
+	size_t chunk_left;	/* chunked: bytes of the current chunk still to come */
+	size_t csize_len;	/* chunked: hex digits of the chunk-size line so far */
+	int csize_ext;		/* chunked: in that line's extension (skipped) */
+	unsigned long long lines;	/* in all */
+};
+void http_stream_init(struct http_stream *s);
+int http_stream_open(struct http_stream *s, const char *sock, const char *path, uid_t peer_uid,
+		     const char **err);
+long http_stream_feed(struct http_stream *s, const char *buf, size_t n, const char **err);
+long http_stream_read(struct http_stream *s, const char **err);
+void http_stream_close(struct http_stream *s);
+
 /* engines.c: name the containers of every namespace */
 #define ENGINE_TIMEOUT_MS 2000
 #define ENGINE_MAX_CONTAINERS 16384	/* per engine; more are dropped, with their count */
@@ -537,6 +559,7 @@ void container_reclaim(struct container *c);
 struct sqlite3;
 struct engine_procs;
 int engine_api_scan(struct topo *t, struct sqlite3 *jdb, const struct engine_procs *ep);
+int engine_docker_socket(char *out, size_t size);
 int engine_take_list(struct topo *t, struct sqlite3 *jdb, const char *engine, const char *body,
 		     size_t len, long long deadline_ms);
 void engine_json_text(struct sqlite3 *jdb, const char *doc, size_t len, const char *path,

@@ -8,8 +8,19 @@
  *  - the proc connector (fork, exec, exit): a new process whose namespace is none of
  *    ours, or the exit of a process living in one of our namespaces other than the host's;
  *  - inotify on /run/netns (on /run until it exists) and the poll of our mount table:
- *    a bind mount of a namespace comes or goes.
- *  - signalfd: SIGINT, SIGTERM (blocked otherwise, so a snapshot is never cut in half).
+ *    a bind mount of a namespace comes or goes; inotify on the engines' state directories
+ *    that exist (Docker's netns files, containerd's task bundles, LXC's containers): a
+ *    file or directory there comes or goes;
+ *  - Docker's event stream (GET /events on the socket the scan asks, root's only: the
+ *    socket file root's, its server root, SO_PEERCRED), filtered to containers and
+ *    networks: each line is a wake-up, never read for what it says.  A stream that ends
+ *    or breaks a bound (http.c) is connected again after a backoff (1 s, doubling to
+ *    60 s; reset once a connection has lasted a minute), and the first connection after
+ *    a loss is itself a wake-up (events may have been missed meanwhile).  Once a line
+ *    came, the stream is not read until the next scan: a flood waits in the socket (and
+ *    in the engine), costing one rescan per scan's time, never a read per line;
+ *  - signalfd: SIGINT, SIGTERM, SIGHUP (blocked otherwise, so a snapshot is never cut in
+ *    half).
  *
  * A socket in a namespace keeps that namespace alive (kernel-facts.md): watch_ev_follow()
  * lets go of every socket whose namespace the last scan no longer found, so the kernel
@@ -30,6 +41,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vethmap.h"
@@ -48,6 +60,7 @@ static int open_signals(struct watch_ev *w)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, &w->old_mask))
 		return error("watch: sigprocmask:");
 	w->sig = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -101,16 +114,131 @@ static void watch_netns_dir(struct watch_ev *w)
 		w->wd_run = inotify_add_watch(w->inot, "/run", IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
 }
 
+/* The engines' state directories where a new file or directory means a new namespace. */
+static const char *const engine_dirs[WATCH_DIRS_MAX] = {
+	"/run/docker/netns",	/* dockerd's bind-mounted namespaces */
+	"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",	/* its tasks */
+	"/run/containerd/io.containerd.runtime.v2.task/moby",
+	"/run/containerd/io.containerd.runtime.v2.task/k8s.io",	/* the CRI's */
+	"/run/containerd/io.containerd.runtime.v2.task/default",	/* ctr's */
+	"/var/lib/lxc",
+	"/run/lxc",
+	NULL,
+};
+
+/* inotify on each engine directory that exists now and is not watched yet. */
+static void watch_engine_dirs(struct watch_ev *w)
+{
+	if (w->inot < 0)
+		return;
+	for (size_t i = 0; i < WATCH_DIRS_MAX && engine_dirs[i]; i++)
+		if (w->wd_dir[i] < 0)
+			w->wd_dir[i] = inotify_add_watch(w->inot, engine_dirs[i], IN_CREATE | IN_DELETE |
+							 IN_MOVED_FROM | IN_MOVED_TO |
+							 IN_DELETE_SELF | IN_ONLYDIR);
+}
+
+/* ---- Docker's event stream ------------------------------------------------------------- */
+
+#define DOCKER_EVENTS "/v1.40/events?filters=" /* {"type":["container","network"],"event":[ */ \
+	"%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%2C%22event%22%3A%5B"	\
+	/* "create","start","die","destroy","rename","connect","disconnect"]} */	\
+	"%22create%22%2C%22start%22%2C%22die%22%2C%22destroy%22%2C%22rename%22%2C"	\
+	"%22connect%22%2C%22disconnect%22%5D%7D"
+#define DOCKER_RETRY_MIN_MS 1000
+#define DOCKER_RETRY_MAX_MS 60000
+#define DOCKER_STEADY_MS 60000	/* a connection this old resets the backoff when it ends */
+
+static long long ev_now_ms(void)
+{
+	return http_now_ms();
+}
+
+/*
+ * The next try after a failure: the backoff, doubled for the one after.  The first failure
+ * is said; the next ones are not until a connection has lasted DOCKER_STEADY_MS (an
+ * engine that accepts and fails at once costs a line, then a connection a minute).
+ */
+static void docker_later(struct watch_ev *w, long long now, const char *what, const char *why)
+{
+	if (!w->dk_said)
+		verbose("watch: Docker's events: %s%s%s: tried again after %d s (then up to every %d s)",
+			what, why ? ": " : "", why ? why : "", w->dk_backoff / 1000,
+			DOCKER_RETRY_MAX_MS / 1000);
+	w->dk_said = 1;
+	w->dk_retry = now + w->dk_backoff;
+	w->dk_backoff = w->dk_backoff * 2 > DOCKER_RETRY_MAX_MS ? DOCKER_RETRY_MAX_MS :
+			w->dk_backoff * 2;
+}
+
+/*
+ * Connect to Docker's event stream when it is time: 1 when connected now after an earlier
+ * connection (a wake-up: events may have been lost meanwhile), else 0.
+ */
+static int docker_connect(struct watch_ev *w, long long now)
+{
+	char sock[256];
+	const char *err = NULL;
+	struct stat st;
+
+	if (w->dk.fd >= 0 || now < w->dk_retry)
+		return 0;
+	if (!engine_docker_socket(sock, sizeof(sock))) {
+		docker_later(w, now, "no Docker socket", NULL);
+		return 0;
+	}
+	if (stat(sock, &st) || !S_ISSOCK(st.st_mode) || st.st_uid != 0) {
+		docker_later(w, now, sock, "not a socket of root's: not asked");
+		return 0;
+	}
+	if (http_stream_open(&w->dk, sock, DOCKER_EVENTS, 0, &err)) {
+		docker_later(w, now, sock, err);
+		return 0;
+	}
+	if (!w->dk_said)
+		verbose("watch: following Docker's events at %s", sock);
+	w->dk_since = now;
+	w->dk_hold = 0;
+	return w->docker_connects++ > 0;
+}
+
+/* Read the stream: 1 when it had a line (a wake-up), 0 if none; a loss is retried later. */
+static int docker_read(struct watch_ev *w)
+{
+	const char *err = NULL;
+	long n = http_stream_read(&w->dk, &err);
+	long long now = ev_now_ms();
+
+	if (n > 0) {
+		w->docker_events += (unsigned long long)n;
+		w->dk_hold = 1;	/* one wake-up is enough: the rest waits in the socket */
+	}
+	if (n >= 0)
+		return n > 0;
+	if (now - w->dk_since >= DOCKER_STEADY_MS) {
+		w->dk_backoff = DOCKER_RETRY_MIN_MS;
+		w->dk_said = 0;
+	}
+	docker_later(w, now, "the stream ended", err);
+	return 0;
+}
+
 int watch_ev_open(struct watch_ev *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->proc = w->inot = w->mnt = -1;
 	w->wd_netns = w->wd_run = -1;
+	for (size_t i = 0; i < WATCH_DIRS_MAX; i++)
+		w->wd_dir[i] = -1;
+	http_stream_init(&w->dk);
+	w->dk_backoff = DOCKER_RETRY_MIN_MS;
 	if (open_signals(w))
 		return -1;
 	w->proc = open_proc();
 	w->inot = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	watch_netns_dir(w);
+	watch_engine_dirs(w);
+	docker_connect(w, ev_now_ms());
 	w->mnt = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
@@ -134,12 +262,14 @@ void watch_ev_close(struct watch_ev *w)
 		close(w->inot);
 	if (w->mnt >= 0)
 		close(w->mnt);
+	http_stream_close(&w->dk);
 	if (w->sig >= 0) {
 		close(w->sig);
 		sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
 	}
 	memset(w, 0, sizeof(*w));
 	w->sig = w->proc = w->inot = w->mnt = -1;
+	w->dk.fd = -1;
 }
 
 /*
@@ -147,7 +277,7 @@ void watch_ev_close(struct watch_ev *w)
  * (*err: its errno).  A namespace without one is seen by the other namespaces' events
  * (its veths' peers), the process events and the reconciling rescans only.
  */
-static int rt_socket_in(struct scan_ctx *c, size_t ns, int *err)
+static int rt_socket_in(struct watch_ev *w, struct scan_ctx *c, size_t ns, int *err)
 {
 	int saved, fd, size = NL_RCVBUF;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -161,13 +291,22 @@ static int rt_socket_in(struct scan_ctx *c, size_t ns, int *err)
 	netns_return(saved);
 	if (fd < 0)
 		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));	/* capped */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto fail;
 	for (size_t g = 0; g < sizeof(rt_groups) / sizeof(rt_groups[0]); g++)
 		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &rt_groups[g],
 			       sizeof(rt_groups[g])))
 			goto fail;
+	if (!w->rcvbuf) {	/* said once: overruns come sooner with a small one */
+		socklen_t len = sizeof(w->rcvbuf);
+
+		if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &w->rcvbuf, &len) && w->rcvbuf > 0)
+			verbose("watch: event sockets' receive buffers: %d KiB%s", w->rcvbuf / 2048,
+				w->rcvbuf / 2 < NL_RCVBUF ?
+				" (without CAP_NET_ADMIN, capped by net.core.rmem_max)" : "");
+	}
 	return fd;
 fail:
 	*err = errno;
@@ -209,7 +348,7 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 			key.fd = o->fd;
 			kept[o - old] = 1;
 		} else if (!o) {
-			key.fd = rt_socket_in(c, i, &err);
+			key.fd = rt_socket_in(w, c, i, &err);
 			made += key.fd >= 0;
 			failed += key.fd < 0;
 		}
@@ -229,6 +368,8 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 		warnx("watch: %zu namespaces without an event socket (%s): their changes are seen "
 		      "late, by other events or the reconciling rescan", failed, strerror(err));
 	w->unfollowed = failed;
+	watch_engine_dirs(w);	/* an engine started meanwhile made its directories */
+	w->dk_hold = 0;		/* a scan ran: Docker's stream is read again */
 	if (w->nnl)
 		qsort(w->nl, w->nnl, sizeof(*w->nl), cmp_nl);
 	intv_sort_unique(&w->pids);
@@ -374,6 +515,14 @@ static int drain_inotify(struct watch_ev *w)
 					w->wd_netns = -1;
 			} else if (e->wd == w->wd_run && e->len && !strcmp(e->name, "netns")) {
 				hit = 1;
+			} else {
+				for (size_t i = 0; i < WATCH_DIRS_MAX; i++)
+					if (e->wd >= 0 && e->wd == w->wd_dir[i]) {
+						hit = 1;
+						w->dir_events++;
+						if (e->mask & (IN_DELETE_SELF | IN_IGNORED))
+							w->wd_dir[i] = -1;
+					}
 			}
 			off += (ssize_t)sizeof(*e) + e->len;
 		}
@@ -391,12 +540,21 @@ int watch_ev_wait(struct watch_ev *w, int timeout_ms)
 {
 	size_t n = 0, base;
 	int got = 0, r;
+	long long now = ev_now_ms();
 
-	w->pfd = grow(w->pfd, &w->pfd_alloc, w->nnl + 4, sizeof(*w->pfd));
+	if (docker_connect(w, now))
+		got |= WEV_PROC;
+	if (w->dk.fd < 0 && w->dk_retry > now &&
+	    (timeout_ms < 0 || w->dk_retry - now < timeout_ms))
+		timeout_ms = (int)(w->dk_retry - now);	/* awake for the next try */
+	if (got)
+		timeout_ms = 0;
+	w->pfd = grow(w->pfd, &w->pfd_alloc, w->nnl + 5, sizeof(*w->pfd));
 	w->pfd[n++] = (struct pollfd){ .fd = w->sig, .events = POLLIN };
 	w->pfd[n++] = (struct pollfd){ .fd = w->proc, .events = POLLIN };
 	w->pfd[n++] = (struct pollfd){ .fd = w->inot, .events = POLLIN };
 	w->pfd[n++] = (struct pollfd){ .fd = w->mnt, .events = POLLPRI };
+	w->pfd[n++] = (struct pollfd){ .fd = w->dk_hold ? -1 : w->dk.fd, .events = POLLIN };
 	base = n;
 	for (size_t i = 0; i < w->nnl; i++)
 		w->pfd[n++] = (struct pollfd){ .fd = w->nl[i].fd, .events = POLLIN };
@@ -404,13 +562,19 @@ int watch_ev_wait(struct watch_ev *w, int timeout_ms)
 	if (r < 0 && errno != EINTR)
 		die("watch: poll: %s", strerror(errno));
 	if (r <= 0)
-		return 0;
+		return got;
 	if (w->pfd[0].revents) {
 		struct signalfd_siginfo si;
 
-		if (read(w->sig, &si, sizeof(si)) == (ssize_t)sizeof(si))
-			w->stop_signal = (int)si.ssi_signo;
-		got |= WEV_STOP;
+		while (read(w->sig, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				w->hup = 1;
+				got |= WEV_HUP;
+			} else {
+				w->stop_signal = (int)si.ssi_signo;
+				got |= WEV_STOP;
+			}
+		}
 	}
 	if (w->pfd[1].revents && drain_proc(w))
 		got |= WEV_PROC;
@@ -418,6 +582,8 @@ int watch_ev_wait(struct watch_ev *w, int timeout_ms)
 		got |= WEV_PROC;
 	if (w->pfd[3].revents & (POLLPRI | POLLERR))
 		got |= WEV_PROC;	/* a mount came or went (a namespace's bind mount?) */
+	if (w->pfd[4].revents && docker_read(w))
+		got |= WEV_PROC;
 	for (size_t i = base; i < n; i++)
 		if (w->pfd[i].revents && drain_rt(w, w->pfd[i].fd))
 			got |= WEV_NET;

@@ -4,7 +4,9 @@
 # Sourced by every tests/t_*.sh (run from the repository root).  Provides:
 #   VETHMAP  binary under test (default ./vethmap)
 #   PFX      unique short prefix for every interface and netns name a test creates
-#            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit)
+#            ("vt" + 4 hex digits: leaves 9 bytes of the 15-byte interface name limit;
+#            VETHMAP_TEST_PFX=xy makes it "xy" + 4 hex digits, and TMP /tmp/xy-..., for a
+#            runner whose names must all start so)
 #   TMP      private temp dir, DB=$TMP/t.db the test database
 #   HOSTNS   nsfs inode of the netns the tests (and so vethmap) run in
 # Helpers: ns_add NAME, ns_ino NAME, pid_ns_ino PID, bg_pid PID, bg_loop PID, cg_forget[_new] REL, nested_init LOG [CMD...], nested_kill,
@@ -20,11 +22,11 @@ set -u
 
 VETHMAP=${VETHMAP:-$(pwd)/vethmap}
 while :; do	# not in use by a concurrent test (all prefixes have the same length)
-	PFX=vt$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+	PFX=${VETHMAP_TEST_PFX:-vt}$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 	compgen -G "/sys/class/net/$PFX*" >/dev/null || compgen -G "/run/netns/$PFX*" >/dev/null ||
 		break
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/vethmap-test.XXXXXX")
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/${VETHMAP_TEST_PFX:+$VETHMAP_TEST_PFX-}vethmap-test.XXXXXX")
 DB=$TMP/t.db
 HOSTNS=$(stat -L -c %i /proc/self/ns/net)
 TEST_FAILED=0

@@ -1,7 +1,9 @@
 #!/bin/bash
 # vethmap watch and a real Docker container: started, it comes as a container line (engine,
 # name, id, its namespace's inode as Docker's State.Pid has it) and its veth edge from the
-# host end to eth0 in that namespace; removed, as a container del and an edge del.
+# host end to eth0 in that namespace; removed, as a container del and an edge del.  The
+# watch follows Docker's event stream: its -v lines say it connected and counted the
+# container's events (create, start, die, destroy; network connect, disconnect).
 . "${BASH_SOURCE%/*}/lib.sh"
 . "${BASH_SOURCE%/*}/lib_engines.sh"
 need_root
@@ -41,7 +43,12 @@ expect "edge del" \
 	'.op == "del" and .type == "edge" and ((.a.netns == $host and .b.netns == $ino) or (.b.netns == $host and .a.netns == $ino))'
 check_eq "reconciling rescans corrected nothing of the container's" "" \
 	"$(grep "watch: correction:" "$ERR" | grep -F -e "$C" -e "$INO")"
+check "the watch follows Docker's event stream" grep -q "watch: following Docker's events at " "$ERR"
 kill -TERM "$WP"
 wait "$WP"
 check_eq "SIGTERM ends watch with exit 0" 0 "$?"
+nev=$(sed -n 's/.*watch: \([0-9]*\) Docker events.*/\1/p' "$ERR")
+note "Docker events counted: ${nev:-none} ($(grep -o '[0-9]* Docker events.*' "$ERR"))"
+check "Docker's events woke the watch: at least 4 (create, start, die, destroy)" \
+	test "${nev:-0}" -ge 4
 exit 0

@@ -6,8 +6,13 @@
 #            and the watch's own summary (rescans, events, corrections)
 #   latency  20 times ip link set X up/down on a veth of ours: the delay until the watch's
 #            line about it is in its output (polled every 2 ms), min / median / max
+#   rate     tests/bench/watch_rate.py: veth pairs made at 5, 10, 20, 50, 100, 200 a second
+#            (8 s each, one 'ip -batch'), the delay from each command to its edge's line
+#            on the watch's pipe (median, max), and the watch's CPU per pair: the highest
+#            rate with every line within 1 s is what it keeps up with
+#   load     what else ran: namespaces on the host (a scan's count), load average
 #
-# Usage: tests/bench/watch.sh [N [SECS]].  Everything made is removed at exit.  On a host
+# Usage: tests/bench/watch.sh [N [SECS]]; BENCH_WATCH_ONLY=rate for the rate part alone.  Everything made is removed at exit.  On a host
 # where others make and remove namespaces meanwhile, the rescans they cause are counted in.
 set -u
 N=${1:-50}
@@ -27,10 +32,20 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+load() {
+	echo "load: $("$VETHMAP" scan --no-store --json 2>/dev/null | jq '.netns | length') namespaces on the host, load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+}
+if [ "${BENCH_WATCH_ONLY:-}" = rate ]; then
+	load
+	python3 "${BASH_SOURCE%/*}/watch_rate.py" "$VETHMAP" "${P}r"
+	load
+	exit 0
+fi
 for i in $(seq "$N"); do
 	ip netns add "${P}n$i" && ip link add "${P}h$i" type veth peer name eth0 netns "${P}n$i" ||
 		exit 1
 done
+load
 /usr/bin/time -f "cpu: %U s user, %S s system in %e s; max RSS %M KiB" \
 	"$VETHMAP" watch --no-store -d "$SECS" -v >"$TMP/cpu.out" 2>"$TMP/cpu.err"
 grep -h "watch: following" "$TMP/cpu.err"
@@ -52,3 +67,6 @@ for i in $(seq 20); do
 	echo $(( ($(date +%s%N) - t0) / 1000000 ))
 	sleep 0.3
 done | sort -n | awk '{a[NR] = $1} END {printf "latency: min %d, median %d, max %d ms (%d changes)\n", a[1], a[int((NR + 1) / 2)], a[NR], NR}'
+
+python3 "${BASH_SOURCE%/*}/watch_rate.py" "$VETHMAP" "${P}r"
+load

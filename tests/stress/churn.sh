@@ -33,7 +33,9 @@
 # Environment: STRESS_SECONDS (60), STRESS_SCANNERS (2), STRESS_SEED (random; printed),
 #   STRESS_FD_TOL (open-file growth allowed; default 256 + 10% of the start value),
 #   STRESS_NS_TOL (namespace growth allowed, besides ones clearly not ours; default 0),
-#   STRESS_DOCKER=0 to leave Docker out.
+#   STRESS_DOCKER=0 to leave Docker out; STRESS_WATCH=1 adds a 'vethmap watch' storing into
+#   the database (tests/stress/watcher.sh: its snapshots are judged as the scans are, its
+#   reconciling rescans must correct nothing, its RSS stay flat; STRESS_SCANNERS may then be 0).
 # Every loop is bounded in count and time; everything is named ${PFX}*, lives in our own
 # namespaces (or is a host link of ours) and is removed at exit, also on failure.
 . "${BASH_SOURCE%/*}/../lib_engines.sh"	# sources ../lib.sh
@@ -46,7 +48,9 @@ DUR=${STRESS_SECONDS:-60}
 NSCAN=${STRESS_SCANNERS:-2}
 SEED=${STRESS_SEED:-$((RANDOM * 32768 + RANDOM))}
 case $DUR in ''|*[!0-9]*|0) not_ok "STRESS_SECONDS" "must be a positive number: '$DUR'"; exit 1 ;; esac
-case $NSCAN in ''|*[!0-9]*|0) not_ok "STRESS_SCANNERS" "must be a positive number: '$NSCAN'"; exit 1 ;; esac
+WATCH=${STRESS_WATCH:-0}
+case $NSCAN in ''|*[!0-9]*) not_ok "STRESS_SCANNERS" "must be a number: '$NSCAN'"; exit 1 ;; esac
+[ "$NSCAN" = 0 ] && [ "$WATCH" != 1 ] && { not_ok "STRESS_SCANNERS" "0 only with STRESS_WATCH=1"; exit 1; }
 for c in jq python3 /usr/bin/time ip unshare nsenter; do
 	command -v $c >/dev/null || { not_ok "fixture: $c" "missing (make deps)"; exit 1; }
 done
@@ -117,6 +121,10 @@ check_eq "fixture: stable pair host-s1 paired before the churn" 1 \
 	"$(edge_count "$TMP/first.json" veth "$HOSTNS" "${PFX}S1" "$(ns_ino s1)" eth0 any)"
 
 # ---- the churn process -----------------------------------------------------------------
+pause_point() {	# with STRESS_WATCH: wait while $TMP/pause exists (at most 30 s)
+	local w=0
+	while [ -e "$TMP/pause" ] && [ $w -lt 600 ] && [ ! -e "$TMP/stop" ]; do sleep 0.05; w=$((w + 1)); done
+}
 END=$(( $(now) + DUR ))
 TRUTH=$TMP/truth.churn
 : >"$TRUTH"
@@ -171,6 +179,7 @@ churn() {
 		ns=n:${all[RANDOM % ${#all[@]}]}
 	}
 	while [ $i -lt 100000 ] && [ ! -e "$TMP/stop" ] && [ "$(now)" -lt "$END" ]; do
+		pause_point
 		i=$((i + 1))
 		op=$((RANDOM % 16))
 		[ ${#PA[@]} -gt 40 ] && op=5		# bounded: delete pairs
@@ -305,6 +314,10 @@ churn() {
 			unshare -n true && nanon=$((nanon + 1)) ;;
 		esac
 	done
+	if [ "$WATCH" = 1 ]; then	# held for the watcher's last comparison (bounded)
+		touch "$TMP/churn.held"
+		wait_for 120 test -e "$TMP/churn.release"
+	fi
 	# teardown of everything churned, logged like the rest
 	for b in "${BRS[@]}"; do
 		x ip link del dev "$b"
@@ -343,6 +356,7 @@ docker_churn() {
 	declare -A HOSTEND=()
 	RANDOM=$((SEED + 1))
 	while [ $i -lt 500 ] && [ ! -e "$TMP/stop" ] && [ "$(now)" -lt "$END" ] && [ $fails -lt 5 ]; do
+		pause_point
 		i=$((i + 1))
 		if [ ${#live[@]} -lt 3 ]; then
 			c=${PFX}d$i
@@ -480,9 +494,14 @@ capper() {	# 1 s captures on stable targets of ours; logs "TARGET RC PACKETS"
 }
 
 # ---- run -----------------------------------------------------------------------------------
+if [ "$WATCH" = 1 ]; then
+	. "${BASH_SOURCE%/*}/watcher.sh"
+	watcher_start
+fi
 T_LOOPS=$EPOCHREALTIME
 note "churn for $DUR s from $(date +%T)"
 LOOPS=()
+[ "$WATCH" = 1 ] && { watcher_pauser & LOOPS+=($!); bg_loop $!; }
 churn & LOOPS+=($!); bg_loop $!
 [ $docker_ok = 1 ] && { docker_churn & LOOPS+=($!); bg_loop $!; }
 for k in $(seq 1 "$NSCAN"); do scanner "$k" & LOOPS+=($!); bg_loop $!; done
@@ -504,9 +523,10 @@ check_eq "every loop ends by itself within $((DUR + 90)) s" "" "$hung"
 [ $docker_ok = 1 ] && note "docker: $(cat "$TMP/docker.stats" 2>/dev/null)${DOCKER_NOTE:+ ($DOCKER_NOTE)}"
 [ -s "$TMP/docker.err" ] && note "docker errors (not vethmap's): $(head -c 300 "$TMP/docker.err" | tr '\n' ' ')"
 
+[ "$WATCH" = 1 ] && watcher_finish
 T_JUDGE=$EPOCHREALTIME
 # ---- judge the scans ------------------------------------------------------------------------
-python3 - "$TMP" "$PFX" <<'PY' >"$TMP/judge.out" 2>&1
+STRESS_SCANNERS=$NSCAN python3 - "$TMP" "$PFX" <<'PY' >"$TMP/judge.out" 2>&1
 import collections, glob, math, os, statistics, sys
 
 tmp, pfx = sys.argv[1], sys.argv[2]
@@ -711,6 +731,8 @@ if k >= 2:
     check_eq("peak RSS of the last %d scans within 20%% + 2 MiB of the first %d" % (k, k),
              True, ml <= lim, fig["rss"])
     if k < 10: note("only %d scans with an RSS figure: compared the first and last %d" % (len(rss), k))
+elif os.environ.get("STRESS_SCANNERS") == "0":
+    note("no scanners: the scans' peak RSS not judged (the watch's VmRSS is, apart)")
 else:
     not_ok("peak RSS of the last 10 scans within 20% + 2 MiB of the first 10", "only %d RSS figures" % len(rss))
 dur = (meta[-1][2] - meta[0][1]) if meta else 0
@@ -738,6 +760,8 @@ if compgen -G "$TMP/warn.*" >/dev/null; then	# not failures: what successful sca
 	note "warnings of successful scans: $(cat "$TMP"/warn.* | wc -l) lines; most common: $(cat "$TMP"/warn.* | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn | head -n 3 | tr -s ' \n' ' ' | head -c 400)"
 fi
 grep -qE '^(ok|not ok) ' "$TMP/judge.out" || not_ok "judge" "python3 printed no result"
+
+[ "$WATCH" = 1 ] && watcher_judge
 
 # ---- readers and cap -----------------------------------------------------------------------
 reads=$(cat "$TMP"/reads.* 2>/dev/null | wc -l)

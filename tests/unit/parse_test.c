@@ -391,6 +391,95 @@ static void test_nsid_reply(void)
 	      "nsid answer: a cut one is refused", "accepted");
 }
 
+/* Feed text to a fresh stream in pieces of step bytes: the lines counted, or -1 (*err). */
+static long stream_feed_in(const char *text, size_t len, size_t step, const char **err)
+{
+	struct http_stream s;
+	long lines = 0;
+
+	http_stream_init(&s);
+	for (size_t i = 0; i < len; i += step) {
+		long n = http_stream_feed(&s, text + i, len - i < step ? len - i : step, err);
+
+		if (n < 0)
+			return -1;
+		lines += n;
+	}
+	return lines;
+}
+
+/* Docker's /events as recorded here (HTTP/1.0, plain), chunked, and hostile answers. */
+static void test_http_stream(void)
+{
+	static const char plain[] =
+		"HTTP/1.0 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+		"Docker-Experimental: false\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\n\r\n"
+		"{\"status\":\"create\",\"id\":\"3f1\",\"Type\":\"container\",\"Action\":\"create\"}\n"
+		"{\"Type\":\"network\",\"Action\":\"connect\",\"Actor\":{\"ID\":\"9a\"}}\n"
+		"{\"status\":\"start\",\"id\":\"3f1\",\"Type\":\"container\"}\n{\"half";
+	static const char chunked[] =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"1a\r\n{\"Action\":\"start\",\"id\":1}\n\r\n"
+		"5;ext=1\r\n{\"a\":\r\n4\r\n1}\n\n\r\n";
+	static const struct {
+		const char *name, *text, *err;	/* err NULL: a stream; text: headers and a line */
+	} bad[] = {
+		{ "not HTTP", "SSH-2.0-OpenSSH_9.2\r\n\r\n{}\n", "not an HTTP answer" },
+		{ "status 404", "HTTP/1.0 404 Not Found\r\n\r\n{}\n", "other than 200" },
+		{ "chunk size not hex", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		  "malformed chunk size" },
+		{ "chunk size of 4 GiB", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "100000000\r\n", "malformed chunk size" },
+		{ "the last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "3\r\n{}\n\r\n0\r\n\r\n", "last chunk" },
+	};
+	const char *err = NULL;
+	char *big;
+	size_t n, step;
+	long got = 0;
+
+	for (step = 1; step <= sizeof(plain); step += step < 8 ? 1 : 61) {
+		err = NULL;
+		got = stream_feed_in(plain, sizeof(plain) - 1, step, &err);
+		if (got != 3)
+			break;
+	}
+	check(got == 3, "http stream: Docker's plain answer: 3 whole lines, however it is cut",
+	      "cut every %zu bytes: %ld (%s)", step, got, err ? err : "no error");
+	err = NULL;
+	check(stream_feed_in(chunked, sizeof(chunked) - 1, 1, &err) == 2 &&
+	      stream_feed_in(chunked, sizeof(chunked) - 1, sizeof(chunked), &err) == 2,
+	      "http stream: chunked, with an extension and a line across chunks: 2 lines", "%s",
+	      err ? err : "wrong count");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[128];
+
+		err = NULL;
+		snprintf(name, sizeof(name), "http stream: %s: refused, saying so", bad[i].name);
+		check(stream_feed_in(bad[i].text, strlen(bad[i].text), 3, &err) < 0 && err &&
+		      strstr(err, bad[i].err), name, "%s", err ? err : "accepted");
+	}
+	/* bounds: headers that never end, a line that never ends */
+	n = HTTP_STREAM_HEAD + 10;
+	big = malloc(HTTP_STREAM_LINE + 200);
+	memset(big, 'x', n);
+	memcpy(big, "HTTP/1.0 200 OK\r\nX: ", 21);
+	err = NULL;
+	check(stream_feed_in(big, n, 4096, &err) < 0 && err && strstr(err, "headers longer"),
+	      "http stream: headers beyond HTTP_STREAM_HEAD: refused", "%s", err ? err : "accepted");
+	n = 19 + HTTP_STREAM_LINE + 1;
+	memcpy(big, "HTTP/1.0 200 OK\r\n\r\n", 19);
+	memset(big + 19, 'y', n - 19);
+	err = NULL;
+	check(stream_feed_in(big, n, 65536, &err) < 0 && err && strstr(err, "line longer"),
+	      "http stream: a line beyond HTTP_STREAM_LINE: refused", "%s", err ? err : "accepted");
+	big[n - 1] = '\n';
+	err = NULL;
+	check(stream_feed_in(big, n, 65536, &err) == 1,
+	      "http stream: a line of exactly HTTP_STREAM_LINE bytes: taken", "%s", err ? err : "refused");
+	free(big);
+}
+
 int main(void)
 {
 	test_storage_conf();
@@ -402,5 +491,6 @@ int main(void)
 	test_lxc_monitor();
 	test_time();
 	test_nsid_reply();
+	test_http_stream();
 	return unit_failures ? 1 : 0;
 }
