@@ -149,6 +149,7 @@ struct diff_opts {
 	int collections;	/* --collections: the ids are collections' */
 	int nids;
 	long long id[2];
+	char at[2][32];		/* an operand that is a TIME, as the database writes it; "" = an id */
 	char since[32];		/* --since TIME as the database writes it, "" = none */
 };
 
@@ -171,15 +172,22 @@ static int diff_parse(struct cmd_ctx *ctx, int c, const char *arg)
 	return 0;
 }
 
-/* Operands: up to two scan ids. */
+/* Operands: up to two scan ids or times (the state at TIME, as --at has it). */
 static int diff_check(struct cmd_ctx *ctx)
 {
 	struct diff_opts *o = ctx->opts;
 
 	for (int i = 0; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+		int digits = !a[strspn(a, "0123456789")];
+
 		if (i == 2 || *o->since)
-			return arg_error("diff", ctx->argv[i]);
-		if (parse_scan_id("diff", ctx->argv[i], &o->id[i])) {
+			return arg_error("diff", a);
+		if (digits ? parse_scan_id("diff", a, &o->id[i]) :
+		    parse_time(a, o->at[i], sizeof(o->at[i]))) {
+			if (!digits)
+				error("diff: '%s' is neither a snapshot id nor a time (like "
+				      "2026-12-02T03:12:00 in UTC, or -10m after --)", a);
 			usage_cmd(stderr, "diff");
 			return 2;
 		}
@@ -195,7 +203,8 @@ static int diff(struct cmd_ctx *ctx)
 	struct topo a, b;
 	struct changes ch = { 0 };
 	struct pr p;
-	int n, rc = 1, replay = 0;
+	int n, rc = 1, replay[2] = { 0, 0 };
+	char at[2][32];
 
 	last[0] = db_latest_collection(ctx->db);
 	if (last[0] < 0)
@@ -228,10 +237,9 @@ static int diff(struct cmd_ctx *ctx)
 		error("need two scans to compare");
 	if (n < 2)
 		return 1;
+	memcpy(at, o->at, sizeof(at));
 	if (*o->since) {	/* the state then against the latest */
-		id[0] = db_state_at(ctx->db, "diff", o->since, &replay);
-		if (id[0] <= 0)
-			return 1;
+		copy_str(at[0], sizeof(at[0]), o->since);
 		id[1] = last[0];
 	} else if (o->nids == 0) {
 		id[0] = last[1];
@@ -239,11 +247,14 @@ static int diff(struct cmd_ctx *ctx)
 	} else if (o->nids == 1) {
 		id[1] = last[0];
 	}
+	for (int k = 0; k < 2; k++)	/* a TIME: the snapshot then, or the state rebuilt */
+		if (*at[k] && (id[k] = db_state_at(ctx->db, "diff", at[k], &replay[k])) <= 0)
+			return 1;
 	topo_init(&a);
 	topo_init(&b);
 	/* a moment inside a thinned stretch: its snapshot rebuilt from the events (history.c) */
-	if (!(replay ? history_load_at(ctx->db, id[0], o->since, &a) : db_load(ctx->db, id[0], &a)) &&
-	    !db_load(ctx->db, id[1], &b)) {
+	if (!(replay[0] ? history_load_at(ctx->db, id[0], at[0], &a) : db_load(ctx->db, id[0], &a)) &&
+	    !(replay[1] ? history_load_at(ctx->db, id[1], at[1], &b) : db_load(ctx->db, id[1], &b))) {
 		diff_topos(&a, &b, &ch);
 		/* what an incomplete scan lacks is not gone: say so once per side */
 		if (topo_incomplete(&a))

@@ -57,6 +57,17 @@ check_eq "diff --since T1: exactly change 2's lines of ours" \
 + edge       veth host:${PFX}h1 <-> ${PFX}n1:${PFX}p1" \
 	"$(grep -F "$PFX" "$TMP/since.txt")"
 
+# diff TIME1 TIME2: the state at one moment against the state at another
+"$VETHMAP" diff --db "$DB" "$T0" "$T1" >"$TMP/tt.txt" 2>"$TMP/tt.err"
+check_eq "diff T0 T1: exit 0" "0 " "$? $(cat "$TMP/tt.err")"
+check "diff T0 T1: change 1 (the namespace)" grep -q "^+ netns      ${PFX}n1 " "$TMP/tt.txt"
+check_eq "diff T0 T1: not change 2" 0 "$(grep -c "${PFX}h1" "$TMP/tt.txt")"
+"$VETHMAP" diff --db "$DB" "$T1" "$(now)" >"$TMP/tn.txt" 2>&1
+check_eq "diff T1 NOW: what diff --since T1 says" "$(grep -F "$PFX" "$TMP/since.txt")" \
+	"$(grep -F "$PFX" "$TMP/tn.txt")"
+"$VETHMAP" diff --db "$DB" "$T0" soon >/dev/null 2>"$TMP/tb.err"
+check_eq "diff T0 soon: exit 2, naming it" "2 1" "$? $(grep -c "'soon' is neither a snapshot id nor a time" "$TMP/tb.err")"
+
 # errors: before the first snapshot (1), a bad time (2), --at with --scan (2)
 "$VETHMAP" show --db "$DB" --at 2001-01-01T00:00 >/dev/null 2>"$TMP/e1"
 check_eq "show --at before every snapshot: exit 1" 1 "$?"
