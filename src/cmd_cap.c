@@ -43,7 +43,7 @@
  * full or this long after it began; the capture's end waits that long at most for the
  * last one (tcpdump's timeout is 1000 ms, and its last block is lost at the end).
  */
-#define CAP_BLOCK_MS	50
+#define CAP_BLOCK_MS	100
 
 /* "100", "64k", "10M", "1G" -> a count; 0 with *ok = 0 if malformed. */
 unsigned long long parse_size(const char *s, int *ok)

@@ -101,7 +101,7 @@ check_eq "-w - into a pipe: tshark reads the 400 ICMP packets" 400 \
 # ---- 2. the end: the block being filled is not lost ------------------------------------------------
 # Quiet for 0.3 s (every earlier block is out), then one echo of 321 bytes: its request and
 # reply open a new block, which the kernel hands over only when full or when its timer
-# (every 50 ms) retires it; the signal comes right after the reply, most often before that
+# (every 100 ms) retires it; the signal comes right after the reply, most often before that
 # (a capture that stopped at the signal would lose both: tcpdump -w loses its last block so).
 # Three rounds in buffered mode, one in immediate mode.
 for name in buffered1 buffered2 buffered3 immediate; do

@@ -11,7 +11,7 @@
 #                vethmap cap ${P}b:${P}y -d SECS+2 -Z root -w v.pcapng
 #                ip netns exec ${P}b tcpdump -i ${P}y -Z root -w t.pcap
 #              (libpcap's buffered mode, TPACKET_V3: vethmap a 4 MiB kernel buffer and a
-#              20 ms block timeout, tcpdump 2 MiB and 1000 ms);
+#              100 ms block timeout, tcpdump 2 MiB and 1000 ms);
 #   immediate  both in immediate mode with the same 4 MiB kernel buffer
 #                vethmap cap ... --immediate-mode -w v.pcapng
 #                tcpdump ... --immediate-mode -B 4096 -w t.pcap
