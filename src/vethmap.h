@@ -482,13 +482,14 @@ int cgroup_has_netcls(const char *text);
 int wg_parse(const void *buf, size_t n, uint32_t seq, struct tunnel *u, int *done);
 int genl_family_parse(const void *buf, size_t n, uint32_t seq, int *family);
 
-/* nl.c: netlink dumps and nsid queries */
+/* nl.c: netlink dumps */
 int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs);
+void nl_close_all(struct scan_ctx *c);
+/* nl_nsid.c: nsid queries */
 int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
 void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n);	/* the same, many at once */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
 int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current);
-void nl_close_all(struct scan_ctx *c);
 
 /* cgroup.c: the container a /proc/PID/cgroup file names */
 struct cgroup_match {
