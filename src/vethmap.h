@@ -689,9 +689,9 @@ struct cap_opts {
 	int snaplen, promisc;
 	int buffer_kib;			/* the kernel's capture buffer (-B), KiB */
 	int packet_buffered;		/* -U: each packet written at once */
-	int buffer_ms;			/* 0: immediate mode; else the kernel hands packets
-					   over a block at a time (TPACKET_V3), a block at
-					   the latest buffer_ms after it began */
+	int buffer_ms;			/* the kernel hands packets over a block at a time
+					   (TPACKET_V3), a block at the latest buffer_ms
+					   after it began; 0: immediate mode, 1 ms */
 	const char *filter;		/* NULL = everything */
 	int out_fd;			/* -1: one line per packet on text_fd */
 	int text_fd;			/* standard output, maybe reopened non-blocking */

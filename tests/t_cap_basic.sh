@@ -254,6 +254,13 @@ else
 		check_eq "edge e$EDGE: same echo id/seq on both ends" \
 			"$(icmp_set "$F" "${PFX}a:va")" "$(icmp_set "$F" "${PFX}b:vb")"
 		check_eq "edge e$EDGE: 5 requests + 5 replies per end" 10 "$(icmp_set "$F" "${PFX}a:va" | wc -l)"
+		# the two ends' blocks are merged: the file is in time order, as the path goes
+		check "edge e$EDGE: the packets of both ends are in time order" bash -c \
+			"tshark -r '$F' -T fields -e frame.time_epoch 2>/dev/null | grep . | sort -c -g"
+		check_eq "edge e$EDGE: each echo request is at va before vb, each reply at vb before va" \
+			"8 ${PFX}a:va|0 ${PFX}b:vb" \
+			"$(tsh "$F" -Y icmp -T fields -e icmp.type -e icmp.seq -e frame.interface_name |
+				awk -F'\t' '!s[$1 " " $2]++ {print $1 " " $3}' | sort -u -r | paste -sd'|')"
 		check "edge e$EDGE: interface names match show --json" in_show "$F"
 	fi
 fi
@@ -284,6 +291,22 @@ if cap_start both "${PFX}c" --both-ends -d 20 -w "$F"; then
 	check_eq "--both-ends: 5 requests + 5 replies inside" 10 "$(printf '%s\n' "$set_c" | grep -c .)"
 	check_eq "--both-ends: same ICMP type/id/seq on both ends" "$set_c" "$(icmp_set "$F" "host:${PFX}hc")"
 	check "--both-ends: interface names match show --json" in_show "$F"
+fi
+# ---- --both-ends as text lines (immediate mode), merged in time order -------------------
+if CAP_OUT=$TMP/bothtext.out cap_start bothtext "${PFX}c" --both-ends -d 20; then
+	ping_ns c "$NET.4" 5 0.2
+	sleep 0.3
+	kill -INT "$CAP_PID"
+	cap_wait
+	check_eq "--both-ends text: exit 0" 0 "$CAP_RC"
+	check_eq "--both-ends text: 5 requests and 5 replies at each end" "10 10" \
+		"$(grep -c " ${PFX}c:eth0 $NET\.[34] > $NET\.[34]: ICMP echo" "$TMP/bothtext.out") $(grep -c " host:${PFX}hc $NET\.[34] > $NET\.[34]: ICMP echo" "$TMP/bothtext.out")"
+	check "--both-ends text: the lines are in time order" sort -c -s -k1,1 "$TMP/bothtext.out"
+	check_eq "--both-ends text: each request inside before the host end, each reply after" \
+		"reply host:${PFX}hc|request ${PFX}c:eth0" \
+		"$(awk '/ICMP echo/ { t = $0; sub(/.*ICMP echo /, "", t); sub(/,.*/, "", t)
+			seq = $0; sub(/.*seq /, "", seq); sub(/,.*/, "", seq)
+			if (!s[t " " seq]++) print t " " $2 }' "$TMP/bothtext.out" | sort -u | paste -sd'|')"
 fi
 
 # ---- -d 2 ends in about 2 s (from the start of the capture, not of the scan) -----------

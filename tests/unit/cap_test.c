@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vethmap.h"
+#include "capmerge.h"
 #include "unit.h"
 
 
@@ -1070,6 +1071,95 @@ static void test_pcapng_str(void)
 	      "got [%s]", out);
 }
 
+/*
+ * The time-order merge of several handles (capmerge.c): runs of packets as the kernel's
+ * blocks hand them over, out in stamp order, equal stamps in the order held, each packet
+ * held until it is due, and the memory bound.
+ */
+static void test_merge(void)
+{
+	struct capmerge m;
+	struct capheld *p;
+	unsigned char d[64];
+	/* three interfaces' blocks as read: each in order, the blocks interleaved */
+	static const struct { size_t iface; uint64_t ts; } in[] = {
+		{ 1, 105 }, { 1, 130 }, { 1, 170 }, { 0, 100 }, { 0, 130 }, { 0, 160 },
+		{ 2, 90 }, { 2, 130 }, { 0, 200 }, { 1, 199 },
+	};
+	static const char *want = "2:90 0:100 1:105 1:130 0:130 2:130 0:160 1:170 1:199 0:200 ";
+	char got[256] = "";
+	size_t k = 0, bad = 0, failed = 0;
+	uint64_t prev = 0;
+
+	capmerge_init(&m, 1u << 20);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		memset(d, (int)i, sizeof(d));
+		failed += capmerge_add(&m, in[i].iface, in[i].ts, 1000 + i, d, (uint32_t)(10 + i),
+				       (uint32_t)(100 + i)) != 0;
+	}
+	check(!failed && m.n == 10, "merge: 10 packets are held", "%zu failed, %zu held", failed, m.n);
+	check(capmerge_top(&m) && capmerge_top(&m)->ts == 90, "merge: the top is the oldest",
+	      "top %llu", capmerge_top(&m) ? (unsigned long long)capmerge_top(&m)->ts : 0ull);
+	check(!capmerge_next(&m, 89, 999), "merge: nothing is due before the oldest stamp", "one was");
+	while ((p = capmerge_next(&m, 130, 999))) {
+		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
+				      (unsigned long long)p->ts);
+		free(p);
+	}
+	check(capmerge_top(&m) && capmerge_top(&m)->ts == 160, "merge: up to 130 went out, 160 is next",
+	      "top %llu", capmerge_top(&m) ? (unsigned long long)capmerge_top(&m)->ts : 0ull);
+	p = capmerge_next(&m, 0, 1005);	/* held since 1005: due whatever its stamp */
+	check(p && p->ts == 160 && p->iface == 0 && p->caplen == 15 && p->len == 105 &&
+	      p->data[0] == 5 && p->data[14] == 5, "merge: a packet read long ago is due, copied whole",
+	      "got %llu", p ? (unsigned long long)p->ts : 0ull);
+	if (p)
+		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
+				      (unsigned long long)p->ts);
+	free(p);
+	check(!capmerge_next(&m, 0, 1001), "merge: the next one is not due yet", "it was");
+	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
+		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
+				      (unsigned long long)p->ts);
+		free(p);
+	}
+	check(!strcmp(got, want), "merge: every packet, in stamp order, equal stamps as read",
+	      "got [%s]", got);
+	check(!m.n && !m.bytes && !capmerge_top(&m), "merge: nothing is left", "%zu left", m.n);
+
+	/* the memory bound: past 100 bytes the oldest go out at once */
+	capmerge_init(&m, 100);
+	for (int i = 0; i < 3; i++)
+		capmerge_add(&m, 0, (uint64_t)(10 - i), 5, d, 60, 60);
+	p = capmerge_next(&m, 0, 0);
+	check(p && p->ts == 8 && m.bytes == 120, "merge: over the bound, the oldest goes out",
+	      "got %llu, %zu bytes", p ? (unsigned long long)p->ts : 0ull, m.bytes);
+	free(p);
+	p = capmerge_next(&m, 0, 0);
+	check(p && p->ts == 9 && m.bytes == 60, "merge: and the next, until under the bound",
+	      "got %llu, %zu bytes", p ? (unsigned long long)p->ts : 0ull, m.bytes);
+	free(p);
+	check(!capmerge_next(&m, 0, 0), "merge: under the bound, the rest is held", "it was not");
+	capmerge_release(&m);
+	check(!m.n && !m.heap, "merge: release frees what is held", "%zu left", m.n);
+
+	/* many packets in random runs: out sorted */
+	srand(7);
+	capmerge_init(&m, SIZE_MAX);
+	for (int i = 0; i < 20000; i++)
+		capmerge_add(&m, (size_t)(i % 4), (uint64_t)(i / 4) * 10 + (uint64_t)(rand() % 500),
+			     0, d, 1, 1);
+	k = 0;
+	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
+		bad += p->ts < prev;
+		prev = p->ts;
+		k++;
+		free(p);
+	}
+	check(k == 20000 && !bad, "merge: 20000 packets out, in order", "%zu out, %zu out of order",
+	      k, bad);
+	capmerge_release(&m);
+}
+
 int main(void)
 {
 	test_pcapng_str();
@@ -1085,5 +1175,6 @@ int main(void)
 	test_buffered();
 	test_describe();
 	test_fuzz();
+	test_merge();
 	return unit_failures ? 1 : 0;
 }
