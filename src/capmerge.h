@@ -19,23 +19,33 @@ struct capheld {
 	unsigned char data[];	/* caplen bytes */
 };
 
+/* One handle's packets, in the order read: a FIFO of whole entries in one buffer. */
+struct capq {
+	unsigned char *buf;
+	size_t head, tail, cap;	/* entries lie in [head, tail) */
+};
+
 struct capmerge {
-	struct capheld **heap;	/* a binary min-heap on (ts, seq) */
-	size_t n, cap;
+	struct capq *q;		/* one per handle */
+	size_t nq;
+	size_t n;		/* packets held */
 	size_t bytes, max_bytes; /* data held; past max_bytes the oldest go out early */
 	uint64_t seq;
 };
 
-void capmerge_init(struct capmerge *m, size_t max_bytes);
+/* For nq handles; -1 when out of memory. */
+int capmerge_init(struct capmerge *m, size_t nq, size_t max_bytes);
 /* Hold a copy of a packet read at `at`; -1 when out of memory (nothing held then). */
 int capmerge_add(struct capmerge *m, size_t iface, uint64_t ts, uint64_t at,
 		 const unsigned char *data, uint32_t caplen, uint32_t len);
 /*
- * The oldest packet held, taken out if it is due: stamped at or before `upto`, read at or
- * before `read_by` (a stamp from a clock set back does not hold it for ever), or more
- * than max_bytes are held (UINT64_MAX: every one).  free() it.  NULL when none is due.
+ * The oldest packet held (the oldest of the handles' first ones: each handle's come in
+ * order), taken out if it is due: stamped at or before `upto`, read at or before
+ * `read_by` (a stamp from a clock set back does not hold it for ever), or more than
+ * max_bytes are held (UINT64_MAX: every one).  NULL when none is due.  What it points
+ * to stays valid until the next call of capmerge_add or capmerge_release.
  */
-struct capheld *capmerge_next(struct capmerge *m, uint64_t upto, uint64_t read_by);
+const struct capheld *capmerge_next(struct capmerge *m, uint64_t upto, uint64_t read_by);
 /* The oldest packet held, left in; NULL when nothing is. */
 const struct capheld *capmerge_top(const struct capmerge *m);
 void capmerge_release(struct capmerge *m);

@@ -448,12 +448,10 @@ static uint64_t mono_ns(void)
 /* The held packets that are due go out, oldest first (UINT64_MAX: all of them). */
 static void put_due(struct loop *l, uint64_t upto, uint64_t read_by)
 {
-	struct capheld *p;
+	const struct capheld *p;
 
-	while ((p = capmerge_next(&l->merge, upto, read_by))) {
+	while ((p = capmerge_next(&l->merge, upto, read_by)))
 		put_out(l, &l->ci[p->iface], p->ts, p->data, p->caplen, p->len);
-		free(p);
-	}
 }
 
 /*
@@ -684,7 +682,8 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 	sigset_t ours;
 	int rc;
 
-	capmerge_init(&l.merge, CAP_HOLD_MAX);
+	if (l.merging && capmerge_init(&l.merge, n, CAP_HOLD_MAX))
+		l.merging = 0;		/* out of memory: each packet as it is read */
 	catch_signals(&ours);
 	out_deadline = deadline;
 	for (size_t i = 0; i < n; i++) {

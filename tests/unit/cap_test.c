@@ -1079,8 +1079,8 @@ static void test_pcapng_str(void)
 static void test_merge(void)
 {
 	struct capmerge m;
-	struct capheld *p;
-	unsigned char d[64];
+	const struct capheld *p;
+	unsigned char d[4096];
 	/* three interfaces' blocks as read: each in order, the blocks interleaved */
 	static const struct { size_t iface; uint64_t ts; } in[] = {
 		{ 1, 105 }, { 1, 130 }, { 1, 170 }, { 0, 100 }, { 0, 130 }, { 0, 160 },
@@ -1088,24 +1088,24 @@ static void test_merge(void)
 	};
 	static const char *want = "2:90 0:100 1:105 1:130 0:130 2:130 0:160 1:170 1:199 0:200 ";
 	char got[256] = "";
-	size_t k = 0, bad = 0, failed = 0;
-	uint64_t prev = 0;
+	size_t k = 0, bad = 0, failed = 0, nout = 0;
+	uint64_t prev = 0, next[4] = { 0 };
 
-	capmerge_init(&m, 1u << 20);
+	check(!capmerge_init(&m, 3, 1u << 20), "merge: set up for 3 handles", "failed");
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		memset(d, (int)i, sizeof(d));
 		failed += capmerge_add(&m, in[i].iface, in[i].ts, 1000 + i, d, (uint32_t)(10 + i),
 				       (uint32_t)(100 + i)) != 0;
 	}
 	check(!failed && m.n == 10, "merge: 10 packets are held", "%zu failed, %zu held", failed, m.n);
+	check(capmerge_add(&m, 3, 1, 1, d, 1, 1) == -1, "merge: no such handle, nothing held",
+	      "it was held");
 	check(capmerge_top(&m) && capmerge_top(&m)->ts == 90, "merge: the top is the oldest",
 	      "top %llu", capmerge_top(&m) ? (unsigned long long)capmerge_top(&m)->ts : 0ull);
 	check(!capmerge_next(&m, 89, 999), "merge: nothing is due before the oldest stamp", "one was");
-	while ((p = capmerge_next(&m, 130, 999))) {
+	while ((p = capmerge_next(&m, 130, 999)))
 		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
 				      (unsigned long long)p->ts);
-		free(p);
-	}
 	check(capmerge_top(&m) && capmerge_top(&m)->ts == 160, "merge: up to 130 went out, 160 is next",
 	      "top %llu", capmerge_top(&m) ? (unsigned long long)capmerge_top(&m)->ts : 0ull);
 	p = capmerge_next(&m, 0, 1005);	/* held since 1005: due whatever its stamp */
@@ -1115,48 +1115,69 @@ static void test_merge(void)
 	if (p)
 		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
 				      (unsigned long long)p->ts);
-	free(p);
 	check(!capmerge_next(&m, 0, 1001), "merge: the next one is not due yet", "it was");
-	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
+	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX)))
 		k += (size_t)snprintf(got + k, sizeof(got) - k, "%zu:%llu ", p->iface,
 				      (unsigned long long)p->ts);
-		free(p);
-	}
 	check(!strcmp(got, want), "merge: every packet, in stamp order, equal stamps as read",
 	      "got [%s]", got);
 	check(!m.n && !m.bytes && !capmerge_top(&m), "merge: nothing is left", "%zu left", m.n);
+	capmerge_release(&m);
 
 	/* the memory bound: past 100 bytes the oldest go out at once */
-	capmerge_init(&m, 100);
+	capmerge_init(&m, 1, 100);
 	for (int i = 0; i < 3; i++)
-		capmerge_add(&m, 0, (uint64_t)(10 - i), 5, d, 60, 60);
+		capmerge_add(&m, 0, (uint64_t)(8 + i), 5, d, 60, 60);
 	p = capmerge_next(&m, 0, 0);
 	check(p && p->ts == 8 && m.bytes == 120, "merge: over the bound, the oldest goes out",
 	      "got %llu, %zu bytes", p ? (unsigned long long)p->ts : 0ull, m.bytes);
-	free(p);
 	p = capmerge_next(&m, 0, 0);
 	check(p && p->ts == 9 && m.bytes == 60, "merge: and the next, until under the bound",
 	      "got %llu, %zu bytes", p ? (unsigned long long)p->ts : 0ull, m.bytes);
-	free(p);
 	check(!capmerge_next(&m, 0, 0), "merge: under the bound, the rest is held", "it was not");
 	capmerge_release(&m);
-	check(!m.n && !m.heap, "merge: release frees what is held", "%zu left", m.n);
+	check(!m.n && !m.q, "merge: release frees what is held", "%zu left", m.n);
 
-	/* many packets in random runs: out sorted */
+	/*
+	 * 4 handles, each in order, read in runs of random length, half of them held while
+	 * the rest goes out (the buffers move and grow under live entries), every packet's
+	 * bytes checked: out in order, whole.
+	 */
 	srand(7);
-	capmerge_init(&m, SIZE_MAX);
-	for (int i = 0; i < 20000; i++)
-		capmerge_add(&m, (size_t)(i % 4), (uint64_t)(i / 4) * 10 + (uint64_t)(rand() % 500),
-			     0, d, 1, 1);
+	capmerge_init(&m, 4, SIZE_MAX);
 	k = 0;
-	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
-		bad += p->ts < prev;
-		prev = p->ts;
-		k++;
-		free(p);
+	bad = 0;
+	for (int i = 0; i < 40000;) {
+		size_t h = (size_t)rand() % 4;
+		int run = 1 + rand() % 50;
+
+		for (; run > 0 && i < 40000; run--, i++) {
+			uint32_t n = 1 + (uint32_t)rand() % 3000;
+
+			next[h] += (uint64_t)(rand() % 100);
+			memset(d, (int)(next[h] & 0xff), n);
+			bad += capmerge_add(&m, h, next[h], 0, d, n, n) != 0;
+			k++;
+		}
+		while (m.n > 500 && (p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
+			bad += p->ts < prev || p->data[0] != (p->ts & 0xff) ||
+			       p->data[p->caplen - 1] != (p->ts & 0xff);
+			prev = p->ts;
+			nout++;
+		}
+		/* the oldest handle's stamps may now be behind the newest out: start again */
+		for (size_t j = 0; j < 4; j++)
+			if (next[j] < prev)
+				next[j] = prev;
 	}
-	check(k == 20000 && !bad, "merge: 20000 packets out, in order", "%zu out, %zu out of order",
-	      k, bad);
+	while ((p = capmerge_next(&m, UINT64_MAX, UINT64_MAX))) {
+		bad += p->ts < prev || p->data[0] != (p->ts & 0xff) ||
+		       p->data[p->caplen - 1] != (p->ts & 0xff);
+		prev = p->ts;
+		nout++;
+	}
+	check(k == 40000 && nout == 40000 && !bad, "merge: 40000 packets of 4 handles out, in order, whole",
+	      "%zu in, %zu out, %zu bad", k, nout, bad);
 	capmerge_release(&m);
 }
 
