@@ -723,7 +723,7 @@ const struct cmd_def cap_def = {
 		{ NULL, 'B', 0, "KIB", "kernel buffer per interface, KiB (default 4096)" },
 		{ NULL, 'w', 0, "FILE", "write the packets to FILE (- is standard output)" },
 		{ NULL, 'U', 0, NULL, "with -w, write each packet as it is read" },
-		{ "immediate-mode", 0, 'M', NULL, "hand each packet over as it comes, also to a file" },
+		{ "immediate-mode", 0, 'M', NULL, "hand packets over within 1 ms or so, also to a file" },
 		{ NULL, 'W', 0, "pcapng|pcap", "format of -w (default pcapng; pcap holds one interface)" },
 		{ NULL, 'Z', 0, "USER", "read packets as USER (default: nobody)" },
 		{ NULL, 'p', 0, NULL, "do not put the interfaces into promiscuous mode" },

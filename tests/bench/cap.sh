@@ -15,6 +15,8 @@
 #   immediate  both in immediate mode with the same 4 MiB kernel buffer
 #                vethmap cap ... --immediate-mode -w v.pcapng
 #                tcpdump ... --immediate-mode -B 4096 -w t.pcap
+#              (vethmap: TPACKET_V3 blocks on a 1 ms timer; tcpdump: libpcap's immediate
+#              mode, TPACKET_V2, a wake-up per packet);
 # Both keep snaplen 262144, promiscuous mode and root, and write the file block-buffered
 # (tcpdump through stdio, vethmap 64 KiB at a time).
 # vethmap's CPU is that of both its processes: the privileged parent (which waits) and the
