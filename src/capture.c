@@ -725,23 +725,18 @@ int capture_run(struct cap_iface *ci, size_t n, const struct cap_opts *o, struct
 		r = wait_until(pfd, pfd[n].fd >= 0 ? n + 1 : n, until);
 		if (r == 0 && wake && (!deadline || now_s() < deadline)) {	/* a packet is due */
 			put_due(&l, realtime_ns() - l.hold_ns, mono_ns() - l.hold_ns);
-			if (l.drain) {
-				read_tail(ci, n, pfd, ctx, &l);
-				break;
-			}
-			continue;
-		}
-		if (r <= 0 || pfd[n].revents) {	/* a signal, the deadline, an error */
+		} else if (r <= 0 || pfd[n].revents) {	/* a signal, the deadline, an error */
 			if (r < 0 && errno != EINTR)
 				error("poll:");
 			else
 				read_tail(ci, n, pfd, ctx, &l);
 			break;
+		} else {
+			/* what a handle took before this, less the hold, is read now or was */
+			real = realtime_ns() - l.hold_ns;
+			dispatch_ready(ci, n, pfd, ctx, &l);
+			put_due(&l, real, l.read_at - l.hold_ns);
 		}
-		/* what any handle took before this, less the hold, is read now or was before */
-		real = realtime_ns() - l.hold_ns;
-		dispatch_ready(ci, n, pfd, ctx, &l);
-		put_due(&l, real, l.read_at - l.hold_ns);
 		if (l.drain) {		/* what every handle was given until now, then the end */
 			read_tail(ci, n, pfd, ctx, &l);
 			break;

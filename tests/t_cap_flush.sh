@@ -6,7 +6,8 @@
 #   -w FILE       block-buffered: mid-capture the file is whole blocks only and holds less
 #                 than it will; at the end every packet is there and the count on stderr
 #                 and in the audit row is the packets in the file;
-#   -w - | FIFO   a pipe gets every packet read so far (flushed once per wake-up);
+#   -w - | FIFO   a pipe gets every packet read so far (flushed once per wake-up), also
+#                 of both ends, where packets are held for time order;
 #   -B KIB        the kernel buffer: bad values refused with one line naming them.
 #
 # Fixture (10.253.X.0/24, X random; no address on the host, no default route):
@@ -114,6 +115,31 @@ cap_end p
 wait "$CAT_PID"
 check_eq "$L: exit 0 after SIGINT" 0 "$RC"
 check_eq "$L: 'packets captured' is the packets the reader got" "$(npk "$TMP/pipe.pcapng")" "$CAPTURED"
+
+# ---- 3b. -w - into a pipe, both ends: the packets held for time order reach the reader too -------
+# (each end's are held 22 ms, until the other end has handed over what came before them;
+# the last ones go out when they are due, with no packet after them to wake the capture)
+L="-w - into a pipe, both ends"
+mkfifo "$TMP/fifo2"
+cat "$TMP/fifo2" >"$TMP/pipe2.pcapng" &
+bg_pid $!
+CAT_PID=$!
+"$VETHMAP" cap --db "$DB" "${PFX}a" --both-ends -d 30 -w - >"$TMP/fifo2" 2>"$TMP/p2.err" &
+CAP_PID=$!
+bg_pid $CAP_PID
+wait_for 60 cap_ready || { not_ok "fixture: p2: capture starts" "$(head -c 300 "$TMP/p2.err" | tr '\n' '|')"; exit 1; }
+sleep 0.2
+pings 10 56
+sleep 0.5
+icmp "$TMP/pipe2.pcapng"
+check_eq "$L: mid-capture, every ICMP packet of both ends has reached the reader" 40 "$ICMP"
+check "$L: mid-capture, in time order" bash -c \
+	"tshark -r '$TMP/pipe2.pcapng' -T fields -e frame.time_epoch 2>/dev/null | grep . | sort -c -g"
+cap_end p2
+wait "$CAT_PID"
+check_eq "$L: exit 0 after SIGINT" 0 "$RC"
+check_eq "$L: 'packets captured' is the packets the reader got" "$(npk "$TMP/pipe2.pcapng")" \
+	"$(sed -n 's/.*: \([0-9]*\) packets captured.*/\1/p' "$TMP/p2.err" | awk '{s += $1} END {print s + 0}')"
 
 # ---- 4. -B -------------------------------------------------------------------------------------------
 for v in 0 -5 abc 10k 1048577 ''; do
