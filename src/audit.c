@@ -522,7 +522,7 @@ static size_t domain(struct audit *a, size_t b, int ip, struct member **m, size_
 			nk = 0;
 		}
 	}
-	qsort(*m, n, sizeof(**m), cmp_member);
+	sort_n(*m, n, sizeof(**m), cmp_member);
 	return n;
 }
 

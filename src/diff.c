@@ -192,7 +192,7 @@ static const char *join_set(char *buf, size_t size, const char **v, size_t n)
 {
 	size_t len = 0;
 
-	qsort(v, n, sizeof(*v), cmp_str_ptr);
+	sort_n(v, n, sizeof(*v), cmp_str_ptr);
 	snprintf(buf, size, "%s", n ? "" : "none");
 	for (size_t i = 0; i < n; i++) {
 		size_t need = strlen(v[i]) + (i > 0);
@@ -272,8 +272,8 @@ static int names_same(const struct netns *a, const struct netns *b)
 		ka[i] = name_key(a, a->names.v[i]);
 		kb[i] = name_key(b, b->names.v[i]);
 	}
-	qsort(ka, a->names.n, sizeof(*ka), cmp_str_ptr);
-	qsort(kb, b->names.n, sizeof(*kb), cmp_str_ptr);
+	sort_n(ka, a->names.n, sizeof(*ka), cmp_str_ptr);
+	sort_n(kb, b->names.n, sizeof(*kb), cmp_str_ptr);
 	for (size_t i = 0; i < a->names.n; i++) {
 		same = same && !strcmp(ka[i], kb[i]);
 		free(ka[i]);
@@ -434,7 +434,7 @@ static struct ns_name *free_names(const struct side *s, size_t *n)
 			v[(*n)++].ns = i;
 		}
 	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_ns_name);
+		sort_n(v, *n, sizeof(*v), cmp_ns_name);
 	return v;
 }
 
@@ -761,8 +761,8 @@ static void diff_edges(const struct side *a, const struct side *b, struct change
 	for (size_t e = 0; e < nb; e++)
 		vb[e] = ekey_of((int)b->t->edges[e].type, (long)b->t->edges[e].a,
 				(long)b->t->edges[e].b, e);
-	qsort(va, na, sizeof(*va), cmp_ekey);
-	qsort(vb, nb, sizeof(*vb), cmp_ekey);
+	sort_n(va, na, sizeof(*va), cmp_ekey);
+	sort_n(vb, nb, sizeof(*vb), cmp_ekey);
 	while (i < na || j < nb) {
 		int r = i == na ? 1 : j == nb ? -1 : cmp_ekey(&va[i], &vb[j]);
 
@@ -838,7 +838,7 @@ void diff_topos(const struct topo *a, const struct topo *b, struct changes *out)
 	diff_ifaces(&sa, &sb, out);
 	diff_edges(&sa, &sb, out);
 	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_change);
+		sort_n(out->v, out->n, sizeof(*out->v), cmp_change);
 	side_release(&sa);
 	side_release(&sb);
 }

@@ -113,7 +113,7 @@ static void pidmap_build(struct pidmap *m, const struct topo *t)
 			pairs[k][1] = (int)i;
 			k++;
 		}
-	qsort(pairs, total, sizeof(*pairs), cmp_pid);
+	sort_n(pairs, total, sizeof(*pairs), cmp_pid);
 	m->pid = xmalloc((total ? total : 1) * sizeof(*m->pid));
 	m->ns = xmalloc((total ? total : 1) * sizeof(*m->ns));
 	for (k = 0; k < total; k++) {
@@ -413,8 +413,8 @@ static void mark_sandboxes(struct topo *t)
 			ids[n] = names[n] = i;
 			n++;
 		}
-	qsort_r(ids, n, sizeof(*ids), by_id, t->ctrs);
-	qsort_r(names, n, sizeof(*names), by_name, t->ctrs);
+	sort_r_n(ids, n, sizeof(*ids), by_id, t->ctrs);
+	sort_r_n(names, n, sizeof(*names), by_name, t->ctrs);
 	for (size_t i = 0; i < t->nctrs; i++) {
 		struct container *c = &t->ctrs[i], *owner;
 		const char *key = c->netmode + 10;
@@ -516,7 +516,7 @@ int engines_scan(struct topo *t)
 		}
 	}
 	if (t->nctrs)
-		qsort(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
+		sort_n(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
 	free(m.pid);
 	free(m.ns);
 	return 0;

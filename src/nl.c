@@ -350,7 +350,7 @@ static char *list_add_sorted(char *list, const char *item, unsigned *n)
 		}
 	}
 	v[k++] = item;
-	qsort(v, k, sizeof(*v), cmp_str);
+	sort_n(v, k, sizeof(*v), cmp_str);
 	out = o = xmalloc(len);
 	for (size_t x = 0; x < k; x++) {
 		size_t l = strlen(v[x]);
@@ -1041,7 +1041,7 @@ int nl_dump_ns(struct scan_ctx *c, size_t ns, int want_addrs)
 	if (len < 0)
 		goto fail;
 	parse_dump(c, len, RTM_NEWLINK, 1, take_link, &d);
-	qsort(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
+	sort_n(t->ifs + d.first, t->nifs - d.first, sizeof(*t->ifs), cmp_ifindex);
 	/*
 	 * Bridge port flags (hairpin mode) came with the links (IFLA_INFO_SLAVE_DATA); a
 	 * kernel that left them out there gives them in an AF_BRIDGE dump, asked only then.

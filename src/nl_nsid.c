@@ -155,7 +155,7 @@ void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n)
 		else
 			by[m++] = &q[k];
 	}
-	qsort(by, m, sizeof(*by), cmp_observer);
+	sort_n(by, m, sizeof(*by), cmp_observer);
 	for (size_t i = 0, j; i < m; i = j) {
 		for (j = i; j < m && j - i < NSID_BATCH && by[j]->observer == by[i]->observer; j++)
 			;

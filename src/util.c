@@ -110,6 +110,19 @@ char *xstrdup(const char *s)
 }
 
 /* Make room for `need` elements of `size` bytes in p, doubling; returns the new p. */
+void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+void sort_r_n(void *base, size_t n, size_t size,
+	      int (*cmp)(const void *, const void *, void *), void *ctx)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, ctx);
+}
+
 void *grow(void *p, size_t *alloc, size_t need, size_t size)
 {
 	size_t n = *alloc;
@@ -144,7 +157,7 @@ void strv_sort_unique(struct strv *sv)
 
 	if (sv->n < 2)
 		return;
-	qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+	sort_n(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 	for (i = 1; i < sv->n; i++) {
 		if (!strcmp(sv->v[i], sv->v[j]))
 			free(sv->v[i]);
@@ -182,7 +195,7 @@ void intv_sort_unique(struct intv *iv)
 
 	if (iv->n < 2)
 		return;
-	qsort(iv->v, iv->n, sizeof(*iv->v), cmp_int);
+	sort_n(iv->v, iv->n, sizeof(*iv->v), cmp_int);
 	for (i = 1; i < iv->n; i++)
 		if (iv->v[i] != iv->v[j])
 			iv->v[++j] = iv->v[i];
@@ -270,7 +283,7 @@ size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *), c
 	for (size_t i = 0; i < n; i++)
 		v[i] = i;
 	if (n)
-		qsort_r(v, n, sizeof(*v), cmp, c.arg);
+		sort_r_n(v, n, sizeof(*v), cmp, c.arg);
 	return v;
 }
 

@@ -315,6 +315,14 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 void *grow(void *p, size_t *alloc, size_t need, size_t size);
+/*
+ * qsort() and qsort_r() of n elements, nothing done below two: glibc declares base
+ * nonnull, and an empty array here is often NULL (UBSan's nonnull-attribute check:
+ * audit.c passed NULL, 0 during a churn).
+ */
+void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void sort_r_n(void *base, size_t n, size_t size,
+	      int (*cmp)(const void *, const void *, void *), void *ctx);
 void strv_add(struct strv *sv, const char *s);
 void strv_sort_unique(struct strv *sv);
 void strv_release(struct strv *sv);
