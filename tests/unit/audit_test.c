@@ -332,6 +332,30 @@ static void test_rules(struct topo *t)
 	}
 }
 
+/*
+ * A host whose only bridge has no port, no address and a zero MAC: the duplicate rules
+ * find no member in its domain (an empty array, NULL: under UBSan, qsort(NULL, 0) was
+ * fatal, as a bridge made during t_stress's churn showed).  Only bridge-no-ports fires.
+ */
+static void test_lone_bridge(struct topo *t)
+{
+	struct findings fs = { 0 };
+	char got[1024];
+
+	topo_release(t);
+	topo_init(t);
+	add_ns(t, 1000, 1, VIA_SELF, 1, NULL);
+	add_if(t, NS_HOST, 1, "lo", "loopback", "", 65536, F_UP | F_LOOPBACK, NULL, NULL);
+	add_if(t, NS_HOST, 5, "br9", "bridge", "00:00:00:00:00:00", 1500, 0, NULL, NULL);
+	topo_sort(t);
+	audit_run(t, &fs);
+	others(&fs, "bridge-no-ports", got, sizeof(got));
+	check(!*got, "lone bridge with no member: no duplicate rule fires", "also fired: %s", got);
+	describe(&fs, "bridge-no-ports", got, sizeof(got));
+	check(*got != '\0', "lone bridge with no member: bridge-no-ports fires", "got nothing");
+	findings_release(&fs);
+}
+
 /* A veth end down with its peer down too, and both ends up: no finding either way. */
 static void test_down_both(struct topo *t)
 {
@@ -526,6 +550,7 @@ int main(void)
 	topo_init(&t);
 	test_rules(&t);
 	test_down_both(&t);
+	test_lone_bridge(&t);
 	test_clean_text();
 	test_report_valid(&t);
 	topo_release(&t);
