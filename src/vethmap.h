@@ -461,6 +461,7 @@ void scan_ctx_reorder(struct scan_ctx *c, const size_t *order, size_t n);
 void scan_ctx_release(struct scan_ctx *c);	/* closes everything it holds */
 
 /* netns.c: discovery and entering */
+void netns_fd_room(void);
 int netns_discover(struct scan_ctx *c);
 int netns_enter(struct scan_ctx *c, size_t ns, int *saved);
 void netns_return(int saved);
