@@ -36,6 +36,8 @@ _ENG_PODMAN_IMAGES=()
 _ENG_BG=()
 _ENG_USED_DOCKER=0
 _ENG_USED_PODMAN=0
+_ENG_PODMAN_BR=		# the bridge of podman's default network, and whether it was there
+_ENG_PODMAN_BR_BEFORE=1	#   before us (podman makes it at its first container, and keeps it)
 
 # docker/podman clients with a bound on their runtime: a wedged daemon must not hang a test
 d() { timeout 60 "$DOCKER" "$@"; }
@@ -86,6 +88,11 @@ podman_up() {
 		skip "${0##*/}" "podman info fails: $(head -c 300 "$TMP/podman-info.err" | tr '\n' ' ')"
 		exit 0
 	fi
+	_ENG_PODMAN_BR=$(timeout 30 "$PODMAN" network inspect -f '{{.NetworkInterface}}' podman 2>/dev/null)
+	case $_ENG_PODMAN_BR in
+	'' | */* | .*) _ENG_PODMAN_BR= ;;
+	*) [ -e "/sys/class/net/$_ENG_PODMAN_BR" ] || _ENG_PODMAN_BR_BEFORE=0 ;;
+	esac
 }
 
 _eng_rootfs() {	# $TMP/rootfs: /bin/busybox and its applet links, made once
@@ -194,6 +201,14 @@ _eng_cleanup() {
 		for x in "${_ENG_PODMAN_IMAGES[@]}"; do
 			timeout 60 "$PODMAN" rmi -f "$x" >/dev/null 2>&1
 		done
+		# podman's bridge, when our containers made it: unless a port or a container
+		# of someone else's is on it now
+		x=$_ENG_PODMAN_BR
+		if [ "$_ENG_PODMAN_BR_BEFORE" = 0 ] && [ -d "/sys/class/net/$x/brif" ] &&
+		   [ -z "$(ls -A "/sys/class/net/$x/brif" 2>/dev/null)" ] &&
+		   [ -z "$(timeout 30 "$PODMAN" ps -q 2>/dev/null)" ]; then
+			ip link del "$x" 2>/dev/null
+		fi
 	fi
 	if [ -n "$_ENG_DOCKERD_PID" ]; then
 		# ours: stop it, unless someone else has started containers on it meanwhile
