@@ -1,8 +1,9 @@
 /*
  * nl_nsid.c - the nsid questions of the pairing: which nsid a namespace gives another,
  * asked with RTM_GETNSID by fd on the asking namespace's own socket (nl.c made it), one at
- * a time (nl_nsid) or 32 to a send (nl_nsid_batch), and their answers parsed.  libnl has
- * no helper for these.
+ * a time (nl_nsid) or 32 to a send (nl_nsid_batch), and their answers parsed; and a
+ * watch on our own namespace's nsid table (nl_nsid_watch, nl_nsid_freed).  libnl has no
+ * helper for these.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -225,4 +226,47 @@ int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *
 		return 1;	/* an answer without NETNSA_NSID: none */
 	}
 	return 0;
+}
+
+/*
+ * A socket of our own namespace that hears of its nsid table's changes (RTNLGRP_NSID),
+ * non-blocking; -1 on any error.  Bound, as the kernel gives no multicast to port 0.
+ */
+int nl_nsid_watch(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1u << (RTNLGRP_NSID - 1) };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Has an nsid of that table been freed since nl_nsid_watch() (RTM_DELNSID: its namespace
+ * died, and the kernel may give the number to the next namespace that needs one), or can
+ * that not be told (a lost notification, an error)?  1 or 0; reads what is queued.
+ */
+int nl_nsid_freed(int fd)
+{
+	union {
+		struct nlmsghdr h;
+		char b[8192];
+	} buf;
+
+	if (fd < 0)
+		return 1;
+	for (;;) {
+		ssize_t n = recv(fd, buf.b, sizeof(buf.b), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : 1;
+		for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == RTM_DELNSID || h->nlmsg_type == NLMSG_ERROR)
+				return 1;
+	}
 }

@@ -202,16 +202,28 @@ static void take_part(struct topo *t, struct topo *part)
  * the host's, the largest dump by far (1000 veths: 13-17 ms here, three times discovery's
  * 5 ms, which reads /proc and takes no RTNL lock).  The thread has a topo of that one
  * namespace and a ctx of its own (its own fd of our namespace, sequence numbers of its
- * own), so discovery may grow t's arrays meanwhile.  Its namespace is taken as the host's,
- * as it is dumped when it is one (host_ns(): no nsid questions of its own); it is taken
- * over only when discovery says so, else dropped and dumped with the rest.  Started only
- * where PID 1's namespace is ours or cannot be read (then ours is the host's).
+ * own), so discovery may grow t's arrays meanwhile; its messages are held until its dump
+ * is taken (printed then) or dropped.  Its namespace is taken as the host's, as it is
+ * dumped when it is one (host_ns(): no nsid questions of its own).  Started only where
+ * PID 1's namespace is ours or cannot be read (then ours is the host's).
+ *
+ * The dump names other namespaces by the nsids of our table (IFLA_LINK_NETNSID), and an
+ * nsid means the same namespace only while that namespace lives: dumped after discovery,
+ * every one it names was held or not ours to pair.  Dumped before, a namespace that died
+ * meanwhile freed its nsid, which the kernel gives the next namespace that needs one (the
+ * lowest free): the dump is taken only when no nsid of our table was freed between its
+ * start and the end of discovery (nl_nsid_watch(), joined before the dump began).
  */
 struct early_job {
 	struct topo t;
 	struct scan_ctx c;
 	int want_addrs;
-	int started;
+	int started;		/* the thread runs, or ran: early_finish() joins it */
+	int take;		/* early_match(): its dump is t's namespace 0's */
+	int nsids;		/* nl_nsid_watch() */
+	FILE *msgs;		/* its messages, held */
+	char *msg_buf;
+	size_t msg_len;
 	pthread_t th;
 };
 
@@ -219,7 +231,9 @@ static void *early_thread(void *arg)
 {
 	struct early_job *e = arg;
 
+	msg_hold(e->msgs);
 	nl_dump_ns(&e->c, 0, e->want_addrs);
+	msg_hold(NULL);
 	return NULL;
 }
 
@@ -229,14 +243,20 @@ static void early_start(struct early_job *e, int want_addrs)
 	int fd;
 
 	memset(e, 0, sizeof(*e));
+	e->nsids = -1;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return;
 	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &own) || (!stat("/proc/1/ns/net", &pid1) &&
-				(pid1.st_dev != own.st_dev || pid1.st_ino != own.st_ino))) {
+				(pid1.st_dev != own.st_dev || pid1.st_ino != own.st_ino)) ||
+	    (e->nsids = nl_nsid_watch()) < 0 ||
+	    !(e->msgs = open_memstream(&e->msg_buf, &e->msg_len))) {
 		close(fd);
+		if (e->nsids >= 0)
+			close(e->nsids);
+		e->nsids = -1;
 		return;
 	}
 	topo_init(&e->t);
@@ -250,31 +270,40 @@ static void early_start(struct early_job *e, int want_addrs)
 	if (!e->started) {
 		scan_ctx_release(&e->c);
 		topo_release(&e->t);
+		fclose(e->msgs);
+		free(e->msg_buf);
+		close(e->nsids);
+		e->nsids = -1;
 	}
 }
 
 /*
- * After discovery (t's namespaces in order, the host's first): is the early dump that of
- * t's host?  Then the others are dumped beside it (from the second on), and
- * early_finish() takes it over.  Else it is waited for and dropped here.
+ * After discovery (t's namespaces in order, the host's first, all held): is the early
+ * dump that of t's host, with every nsid it names still meaning what it meant?  Then the
+ * others are dumped beside it, from the second on, and early_finish() takes it over; else
+ * it is dropped there, and namespace 0 is dumped with the rest.  Returns the namespaces
+ * already dumped from the first: 1 or 0.
  */
-static int early_match(struct early_job *e, struct scan_ctx *c)
+static size_t early_match(struct early_job *e, struct scan_ctx *c)
 {
 	const struct topo *t = c->t;
 
 	if (!e->started)
 		return 0;
-	if (t->nns && t->ns[0].is_host && t->ns[0].dev == e->t.ns[0].dev &&
-	    t->ns[0].ino == e->t.ns[0].ino && c->alloc && c->fd[0] >= 0 && c->nl[0] < 0)
-		return 1;
-	pthread_join(e->th, NULL);
-	scan_ctx_release(&e->c);
-	topo_release(&e->t);
-	e->started = 0;
-	return 0;
+	e->take = t->nns && t->ns[0].is_host && t->ns[0].dev == e->t.ns[0].dev &&
+		  t->ns[0].ino == e->t.ns[0].ino && c->alloc && c->fd[0] >= 0 && c->nl[0] < 0;
+	if (e->take && nl_nsid_freed(e->nsids)) {
+		e->take = 0;
+		if (verbosity >= 2)
+			verbose("scan: an nsid of the host's was freed during discovery: the "
+				"host's early dump is dropped, the host dumped again");
+	}
+	close(e->nsids);
+	e->nsids = -1;
+	return e->take ? 1 : 0;
 }
 
-/* The others dumped: wait for the early dump, and its results become t's namespace 0's. */
+/* The others dumped: wait for the early dump; taken, it becomes t's namespace 0's. */
 static void early_finish(struct early_job *e, struct scan_ctx *c)
 {
 	struct topo *t = c->t;
@@ -282,18 +311,27 @@ static void early_finish(struct early_job *e, struct scan_ctx *c)
 	if (!e->started)
 		return;
 	pthread_join(e->th, NULL);
-	t->ns[0].dump_error = e->t.ns[0].dump_error;
-	t->ns[0].fwd4 = e->t.ns[0].fwd4;
-	t->ns[0].fwd6 = e->t.ns[0].fwd6;
-	c->nl[0] = e->c.nl[0];
-	e->c.nl[0] = -1;
-	c->host_nsid[0] = e->c.host_nsid[0];
-	c->from_host[0] = e->c.from_host[0];
-	c->nsid_asked += e->c.nsid_asked;
-	take_part(t, &e->t);
+	fclose(e->msgs);
+	if (e->take) {
+		if (e->msg_len)
+			fwrite(e->msg_buf, 1, e->msg_len, stderr);
+		t->ns[0].dump_error = e->t.ns[0].dump_error;
+		t->ns[0].fwd4 = e->t.ns[0].fwd4;
+		t->ns[0].fwd6 = e->t.ns[0].fwd6;
+		c->nl[0] = e->c.nl[0];
+		e->c.nl[0] = -1;
+		c->host_nsid[0] = e->c.host_nsid[0];
+		c->from_host[0] = e->c.from_host[0];
+		c->nsid_asked += e->c.nsid_asked;
+		take_part(t, &e->t);
+	}
+	free(e->msg_buf);
 	scan_ctx_release(&e->c);
 	topo_release(&e->t);
-	e->started = 0;
+	if (e->nsids >= 0)
+		close(e->nsids);
+	e->started = e->take = 0;
+	e->nsids = -1;
 }
 
 /*
@@ -387,7 +425,6 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 
 	scan_ctx_init(c, t);
 	if (netns_discover(c)) {
-		early_match(&early, c);
 		early_finish(&early, c);
 		scan_ctx_release(c);
 		return -1;
@@ -398,7 +435,7 @@ int scan_run(struct topo *t, struct scan_ctx *keep, int want_addrs, int want_con
 	free(order);
 	/* owners and engines beside the dumps (side_work()), else after them */
 	side_started = !pthread_create(&side_th, NULL, side_thread, &side);
-	dump_all(c, want_addrs, (size_t)early_match(&early, c));
+	dump_all(c, want_addrs, early_match(&early, c));
 	early_finish(&early, c);
 	clock_gettime(CLOCK_MONOTONIC, &ph[1]);
 	topo_sort_ifaces(t);

@@ -19,17 +19,31 @@
 
 int verbosity;
 
-/* A message that ends in ':' gets the current errno text appended (sbase habit). */
+/* Where this thread's messages go instead of stderr (msg_hold()), or NULL. */
+static __thread FILE *msg_held;
+
+void msg_hold(FILE *f)
+{
+	msg_held = f;
+}
+
+/*
+ * A message that ends in ':' gets the current errno text appended (sbase habit).  One
+ * line, whole: other threads' lines go before or after it.
+ */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	size_t len = strlen(fmt);
+	FILE *out = msg_held ? msg_held : stderr;
 
-	fprintf(stderr, "vethmap: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	flockfile(out);
+	fprintf(out, "vethmap: %s", prefix);
+	vfprintf(out, fmt, ap);
 	if (len && fmt[len - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
+		fprintf(out, " %s", strerror(saved));
+	fputc('\n', out);
+	funlockfile(out);
 	errno = saved;
 }
 

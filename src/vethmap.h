@@ -304,6 +304,7 @@ struct topo {
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_hold(FILE *f);	/* this thread's messages into f instead of stderr; NULL: again */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* BUG(): a broken invariant of ours, never bad input; names the place and aborts */
 _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
@@ -497,6 +498,8 @@ void nl_close_all(struct scan_ctx *c);
 /* nl_nsid.c: nsid queries */
 int nl_nsid(void *ctx, size_t observer, size_t target);	/* ctx: struct scan_ctx */
 void nl_nsid_batch(void *ctx, struct nsid_q *q, size_t n);	/* the same, many at once */
+int nl_nsid_watch(void);	/* our namespace's nsid table, heard: a socket, or -1 */
+int nl_nsid_freed(int fd);	/* an nsid of it freed since (or cannot tell): 1 */
 int nsid_parse_reply(const void *buf, size_t n, uint32_t seq, int *id);
 int nsid_parse_reply_cur(const void *buf, size_t n, uint32_t seq, int *id, int *current);
 
