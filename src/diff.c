@@ -433,8 +433,7 @@ static struct ns_name *free_names(const struct side *s, size_t *n)
 			v[*n].name = t->ns[i].names.v[k];
 			v[(*n)++].ns = i;
 		}
-	if (*n)
-		sort_n(v, *n, sizeof(*v), cmp_ns_name);
+	sort_n(v, *n, sizeof(*v), cmp_ns_name);
 	return v;
 }
 
@@ -837,8 +836,7 @@ void diff_topos(const struct topo *a, const struct topo *b, struct changes *out)
 	diff_containers(&sa, &sb, out);
 	diff_ifaces(&sa, &sb, out);
 	diff_edges(&sa, &sb, out);
-	if (out->n)
-		sort_n(out->v, out->n, sizeof(*out->v), cmp_change);
+	sort_n(out->v, out->n, sizeof(*out->v), cmp_change);
 	side_release(&sa);
 	side_release(&sb);
 }

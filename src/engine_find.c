@@ -339,8 +339,7 @@ static void dir_tasks(struct topo *t, sqlite3 *jdb, const struct bundle_dir *b)
 		}
 		shim_children(pid, level, node, &kids, &nkids, &alloc);
 	}
-	if (nkids)
-		sort_n(kids, nkids, sizeof(*kids), cmp_child);
+	sort_n(kids, nkids, sizeof(*kids), cmp_child);
 	/* the directory, again through the first shim that still runs there */
 	for (size_t i = 0; i < b->nshims && fd < 0; i++) {
 		struct statx stx;

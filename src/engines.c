@@ -515,8 +515,7 @@ int engines_scan(struct topo *t)
 			i++;
 		}
 	}
-	if (t->nctrs)
-		sort_n(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
+	sort_n(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_container);
 	free(m.pid);
 	free(m.ns);
 	return 0;

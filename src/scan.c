@@ -10,10 +10,9 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -237,6 +236,22 @@ static void *early_thread(void *arg)
 	return NULL;
 }
 
+/* What early_start() made, released (the thread joined, or never started). */
+static void early_release(struct early_job *e)
+{
+	if (e->msgs)
+		fclose(e->msgs);
+	free(e->msg_buf);
+	scan_ctx_release(&e->c);
+	topo_release(&e->t);
+	if (e->nsids >= 0)
+		close(e->nsids);
+	e->msgs = NULL;
+	e->msg_buf = NULL;
+	e->nsids = -1;
+	e->started = e->take = 0;
+}
+
 static void early_start(struct early_job *e, int want_addrs)
 {
 	struct stat own, pid1;
@@ -267,14 +282,8 @@ static void early_start(struct early_job *e, int want_addrs)
 	scan_ctx_set_fd(&e->c, 0, fd);
 	e->want_addrs = want_addrs;
 	e->started = !pthread_create(&e->th, NULL, early_thread, e);
-	if (!e->started) {
-		scan_ctx_release(&e->c);
-		topo_release(&e->t);
-		fclose(e->msgs);
-		free(e->msg_buf);
-		close(e->nsids);
-		e->nsids = -1;
-	}
+	if (!e->started)
+		early_release(e);
 }
 
 /*
@@ -311,7 +320,8 @@ static void early_finish(struct early_job *e, struct scan_ctx *c)
 	if (!e->started)
 		return;
 	pthread_join(e->th, NULL);
-	fclose(e->msgs);
+	fclose(e->msgs);	/* e->msg_buf holds its messages now */
+	e->msgs = NULL;
 	if (e->take) {
 		if (e->msg_len)
 			fwrite(e->msg_buf, 1, e->msg_len, stderr);
@@ -325,20 +335,14 @@ static void early_finish(struct early_job *e, struct scan_ctx *c)
 		c->nsid_asked += e->c.nsid_asked;
 		take_part(t, &e->t);
 	}
-	free(e->msg_buf);
-	scan_ctx_release(&e->c);
-	topo_release(&e->t);
-	if (e->nsids >= 0)
-		close(e->nsids);
-	e->started = e->take = 0;
-	e->nsids = -1;
+	early_release(e);
 }
 
 /*
  * Dump every namespace from next on.  With two CPUs or more and enough namespaces, a
- * second thread dumps too: each namespace has its own socket and fd, each thread enters namespaces on
- * its own (setns() is per thread), and the second thread's interfaces and routes are
- * appended after the first's (take_part()).
+ * second thread dumps too: each namespace has its own socket and fd, each thread enters
+ * namespaces on its own (setns() is per thread), and the second thread's interfaces and
+ * routes are appended after the first's (take_part()).
  */
 static void dump_all(struct scan_ctx *c, int want_addrs, size_t next)
 {

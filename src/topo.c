@@ -223,8 +223,7 @@ static int cmp_route(const void *pa, const void *pb)
 /* Routes by namespace, each namespace's in the order they were added. */
 void topo_sort_routes(struct topo *t)
 {
-	if (t->nroutes)
-		sort_n(t->routes, t->nroutes, sizeof(*t->routes), cmp_route);
+	sort_n(t->routes, t->nroutes, sizeof(*t->routes), cmp_route);
 }
 
 /* A new route of namespace ns (topo_routes_of() wants them sorted: topo_sort_routes()). */
@@ -305,8 +304,7 @@ size_t *topo_sort_ns(struct topo *t)
 /* Interfaces by (namespace, ifindex).  Must run before topo_build() and any index. */
 void topo_sort_ifaces(struct topo *t)
 {
-	if (t->nifs)
-		sort_n(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
+	sort_n(t->ifs, t->nifs, sizeof(*t->ifs), cmp_iface);
 }
 
 /* Both: namespaces in output order, then interfaces by (namespace, ifindex). */
@@ -668,8 +666,7 @@ void topo_build_batched(struct topo *t, nsid_fn nsid, nsid_batch_fn batch, void 
 		p.by_ifindex[i] = i;
 		t->ifs[i].peer = -1;
 	}
-	if (t->nifs)
-		sort_r_n(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex, t);
+	sort_r_n(p.by_ifindex, t->nifs, sizeof(*p.by_ifindex), cmp_by_ifindex, t);
 
 	if (batch)
 		prefetch_nsids(&p, batch);

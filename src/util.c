@@ -123,7 +123,7 @@ char *xstrdup(const char *s)
 	return p;
 }
 
-/* Make room for `need` elements of `size` bytes in p, doubling; returns the new p. */
+/* qsort() of n elements; fewer than two are left as they are (base may then be NULL). */
 void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	if (n > 1)
@@ -137,6 +137,7 @@ void sort_r_n(void *base, size_t n, size_t size,
 		qsort_r(base, n, size, cmp, ctx);
 }
 
+/* Make room for `need` elements of `size` bytes in p, doubling; returns the new p. */
 void *grow(void *p, size_t *alloc, size_t need, size_t size)
 {
 	size_t n = *alloc;
@@ -296,8 +297,7 @@ size_t *index_sorted(size_t n, int (*cmp)(const void *, const void *, void *), c
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = i;
-	if (n)
-		sort_r_n(v, n, sizeof(*v), cmp, c.arg);
+	sort_r_n(v, n, sizeof(*v), cmp, c.arg);
 	return v;
 }
 

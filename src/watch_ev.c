@@ -370,8 +370,7 @@ size_t watch_ev_follow(struct watch_ev *w, struct scan_ctx *c)
 	w->unfollowed = failed;
 	watch_engine_dirs(w);	/* an engine started meanwhile made its directories */
 	w->dk_hold = 0;		/* a scan ran: Docker's stream is read again */
-	if (w->nnl)
-		sort_n(w->nl, w->nnl, sizeof(*w->nl), cmp_nl);
+	sort_n(w->nl, w->nnl, sizeof(*w->nl), cmp_nl);
 	intv_sort_unique(&w->pids);
 	return made;
 }

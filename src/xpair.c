@@ -656,8 +656,7 @@ void xpair_tunnels(struct topo *t)
 			x.tun[x.ntun++] = i;
 		}
 	}
-	if (x.nown)
-		sort_n(x.own, x.nown, sizeof(*x.own), cmp_owner);
+	sort_n(x.own, x.nown, sizeof(*x.own), cmp_owner);
 	x.chose = xmalloc((x.ntun ? x.ntun : 1) * REMOTES_MAX * sizeof(*x.chose));
 	x.remote = xcalloc((x.ntun ? x.ntun : 1) * REMOTES_MAX, sizeof(*x.remote));
 	for (size_t k = 0; k < x.ntun; k++) {
